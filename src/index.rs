@@ -1,0 +1,172 @@
+//! All objects of a run, parsed once, with what the cross-object rules look up.
+
+use crate::model::{self, Object};
+use crate::source::SourceFile;
+use crate::yaml::{self, LineIndex, NodeId, YamlFile};
+
+pub struct ParsedFile {
+    pub source: SourceFile,
+    pub yaml: YamlFile,
+    pub lines: LineIndex,
+    /// Syntax errors are reported for this file (not for JSON that is not a manifest).
+    pub report_syntax: bool,
+}
+
+/// How the documents of the run were accounted for.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub documents: usize,
+    pub empty: usize,
+    /// Documents without `kind`: not Kubernetes objects (values.yaml, CI configs...).
+    pub not_objects: usize,
+    pub objects: usize,
+    pub syntax_errors: usize,
+}
+
+pub struct Index {
+    pub files: Vec<ParsedFile>,
+    pub objects: Vec<Object>,
+    pub stats: Stats,
+    pub default_namespace: String,
+}
+
+impl Index {
+    pub fn build(sources: Vec<SourceFile>, default_namespace: &str) -> Index {
+        let mut ix = Index {
+            files: Vec::with_capacity(sources.len()),
+            objects: Vec::new(),
+            stats: Stats::default(),
+            default_namespace: default_namespace.to_string(),
+        };
+        for source in sources {
+            ix.add_file(source);
+        }
+        ix
+    }
+
+    fn add_file(&mut self, source: SourceFile) {
+        let file_idx = self.files.len();
+        let lines = LineIndex::new(&source.text);
+        if let Some(at) = source.invalid_utf8_at {
+            let mut y = YamlFile::default();
+            y.errors.push(yaml::SyntaxError {
+                offset: at as u32,
+                message: "the file is not valid UTF-8".into(),
+            });
+            let report = !source.is_json;
+            self.stats.syntax_errors += usize::from(report);
+            self.files.push(ParsedFile {
+                source,
+                yaml: y,
+                lines,
+                report_syntax: report,
+            });
+            return;
+        }
+        let y = yaml::parse(&source.text);
+        // A JSON file is a manifest only when it has an object with `kind`.
+        let report_syntax = !source.is_json || source.text.contains("\"kind\"");
+        if report_syntax {
+            self.stats.syntax_errors += y.errors.len();
+        }
+        let mut objects = Vec::new();
+        let context = source.context;
+        for doc in &y.docs {
+            self.stats.documents += 1;
+            let Some(root) = doc.root else {
+                self.stats.empty += 1;
+                continue;
+            };
+            if y.is_null(root) {
+                self.stats.empty += 1;
+                continue;
+            }
+            let before = objects.len();
+            collect_objects(&y, root, file_idx, context, &mut objects);
+            if objects.len() == before {
+                self.stats.not_objects += 1;
+            }
+        }
+        if source.file_is_kustomization() {
+            objects.clear();
+        }
+        self.stats.objects += objects.len();
+        self.objects.extend(objects);
+        self.files.push(ParsedFile {
+            source,
+            yaml: y,
+            lines,
+            report_syntax,
+        });
+    }
+
+    pub fn file(&self, o: &Object) -> &YamlFile {
+        &self.files[o.file].yaml
+    }
+
+    /// The namespace an object lives in: its own, or the run's default.
+    pub fn namespace_of<'a>(&'a self, o: &'a Object) -> &'a str {
+        o.namespace.as_deref().unwrap_or(&self.default_namespace)
+    }
+}
+
+impl SourceFile {
+    fn file_is_kustomization(&self) -> bool {
+        let base = self.name.rsplit(['/', '\\']).next().unwrap_or(&self.name);
+        matches!(
+            base,
+            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+        )
+    }
+}
+
+/// A document with `kind` is an object; `kind: List` (or `*List` with `items`) holds objects.
+fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: &mut Vec<Object>) {
+    if y.map_entries(root).is_none() {
+        return;
+    }
+    let Some(kind_node) = y.get(root, "kind") else {
+        return;
+    };
+    let kind = match y.str_value(kind_node) {
+        Some(k) if !k.is_empty() => k.to_string(),
+        _ => return,
+    };
+    if kind.ends_with("List") {
+        if let Some(items) = y.get(root, "items").and_then(|i| y.seq_items(i)) {
+            for &item in items {
+                if y.map_entries(item).is_some() && y.get(item, "kind").is_some() {
+                    collect_objects(y, item, file, context, out);
+                }
+            }
+            return;
+        }
+    }
+    let api_version = y.get_str(root, "apiVersion").map(str::to_string);
+    let meta = y.get(root, "metadata");
+    let name = meta.and_then(|m| y.get_str(m, "name")).map(str::to_string);
+    let namespace = meta
+        .and_then(|m| y.get_str(m, "namespace"))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let (typed, issues, structs) = match api_version.as_deref() {
+        Some(av) => model::type_object(y, root, av, &kind),
+        None => (None, Vec::new(), Vec::new()),
+    };
+    let removed = api_version
+        .as_deref()
+        .and_then(|av| model::removed_api(av, &kind));
+    out.push(Object {
+        file,
+        root,
+        api_version,
+        kind,
+        name,
+        namespace,
+        typed,
+        removed,
+        issues,
+        structs,
+        context,
+    });
+}

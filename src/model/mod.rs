@@ -1,0 +1,336 @@
+//! Kubernetes objects: typed with k8s-openapi where we know the kind, untyped otherwise.
+
+pub mod quantity;
+pub mod workload;
+
+use crate::yaml::de::{self, Issue, StructSeen};
+use crate::yaml::{NodeId, YamlFile};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+pub use workload::{Workload, WorkloadKind};
+
+/// The kinds kshape reads into k8s-openapi types.
+#[derive(Debug, Clone)]
+pub enum Typed {
+    Pod(Box<Pod>),
+    Service(Box<Service>),
+    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
+    Node(Box<Node>),
+    Deployment(Box<Deployment>),
+    StatefulSet(Box<StatefulSet>),
+    DaemonSet(Box<DaemonSet>),
+    ReplicaSet(Box<ReplicaSet>),
+    Job(Box<Job>),
+    CronJob(Box<CronJob>),
+    HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    PodDisruptionBudget(Box<PodDisruptionBudget>),
+}
+
+impl Typed {
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Typed::Pod(o) => &o.metadata,
+            Typed::Service(o) => &o.metadata,
+            Typed::PersistentVolumeClaim(o) => &o.metadata,
+            Typed::Node(o) => &o.metadata,
+            Typed::Deployment(o) => &o.metadata,
+            Typed::StatefulSet(o) => &o.metadata,
+            Typed::DaemonSet(o) => &o.metadata,
+            Typed::ReplicaSet(o) => &o.metadata,
+            Typed::Job(o) => &o.metadata,
+            Typed::CronJob(o) => &o.metadata,
+            Typed::HorizontalPodAutoscaler(o) => &o.metadata,
+            Typed::PodDisruptionBudget(o) => &o.metadata,
+        }
+    }
+}
+
+/// An apiVersion/kind pair the API server no longer serves.
+#[derive(Debug, Clone, Copy)]
+pub struct Removed {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub replacement: &'static str,
+    pub removed_in: &'static str,
+}
+
+pub const REMOVED_APIS: &[Removed] = &[
+    Removed {
+        api_version: "extensions/v1beta1",
+        kind: "Deployment",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "extensions/v1beta1",
+        kind: "DaemonSet",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "extensions/v1beta1",
+        kind: "ReplicaSet",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "extensions/v1beta1",
+        kind: "NetworkPolicy",
+        replacement: "networking.k8s.io/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "extensions/v1beta1",
+        kind: "PodSecurityPolicy",
+        replacement: "nothing: PodSecurityPolicy was removed in 1.25; use Pod Security Admission",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "extensions/v1beta1",
+        kind: "Ingress",
+        replacement: "networking.k8s.io/v1",
+        removed_in: "1.22",
+    },
+    Removed {
+        api_version: "apps/v1beta1",
+        kind: "Deployment",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "apps/v1beta1",
+        kind: "StatefulSet",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "apps/v1beta1",
+        kind: "DaemonSet",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "apps/v1beta1",
+        kind: "ReplicaSet",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "apps/v1beta2",
+        kind: "Deployment",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "apps/v1beta2",
+        kind: "StatefulSet",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "apps/v1beta2",
+        kind: "DaemonSet",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "apps/v1beta2",
+        kind: "ReplicaSet",
+        replacement: "apps/v1",
+        removed_in: "1.16",
+    },
+    Removed {
+        api_version: "batch/v1beta1",
+        kind: "CronJob",
+        replacement: "batch/v1",
+        removed_in: "1.25",
+    },
+    Removed {
+        api_version: "batch/v2alpha1",
+        kind: "CronJob",
+        replacement: "batch/v1",
+        removed_in: "1.21",
+    },
+    Removed {
+        api_version: "policy/v1beta1",
+        kind: "PodDisruptionBudget",
+        replacement: "policy/v1",
+        removed_in: "1.25",
+    },
+    Removed {
+        api_version: "policy/v1beta1",
+        kind: "PodSecurityPolicy",
+        replacement: "nothing: PodSecurityPolicy was removed in 1.25; use Pod Security Admission",
+        removed_in: "1.25",
+    },
+    Removed {
+        api_version: "autoscaling/v2beta1",
+        kind: "HorizontalPodAutoscaler",
+        replacement: "autoscaling/v2",
+        removed_in: "1.25",
+    },
+    Removed {
+        api_version: "autoscaling/v2beta2",
+        kind: "HorizontalPodAutoscaler",
+        replacement: "autoscaling/v2",
+        removed_in: "1.26",
+    },
+    Removed {
+        api_version: "networking.k8s.io/v1beta1",
+        kind: "Ingress",
+        replacement: "networking.k8s.io/v1",
+        removed_in: "1.22",
+    },
+];
+
+pub fn removed_api(api_version: &str, kind: &str) -> Option<&'static Removed> {
+    REMOVED_APIS
+        .iter()
+        .find(|r| r.api_version == api_version && r.kind == kind)
+}
+
+/// One Kubernetes object: a document, or an item of a `kind: List`.
+#[derive(Debug)]
+pub struct Object {
+    pub file: usize,
+    /// The object's mapping node.
+    pub root: NodeId,
+    pub api_version: Option<String>,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub typed: Option<Typed>,
+    pub removed: Option<&'static Removed>,
+    /// Unknown fields and type errors found while typing it.
+    pub issues: Vec<Issue>,
+    pub structs: Vec<StructSeen>,
+    /// From a file loaded with `--context`: resolves references, never reported on.
+    pub context: bool,
+}
+
+impl Object {
+    /// The API group (`""` for the core group).
+    pub fn group(&self) -> &str {
+        match self.api_version.as_deref() {
+            Some(v) => match v.rsplit_once('/') {
+                Some((g, _)) => g,
+                None => "",
+            },
+            None => "",
+        }
+    }
+
+    pub fn workload(&self) -> Option<Workload<'_>> {
+        workload::of(self)
+    }
+}
+
+/// Builds the typed form of a document's object when its kind is one kshape knows.
+pub fn type_object(
+    file: &YamlFile,
+    root: NodeId,
+    api_version: &str,
+    kind: &str,
+) -> (Option<Typed>, Vec<Issue>, Vec<StructSeen>) {
+    let removed = removed_api(api_version, kind).is_some();
+    macro_rules! go {
+        ($t:ty, $v:ident) => {{
+            let out = de::from_node::<$t>(file, root);
+            (
+                out.value.map(|v| Typed::$v(Box::new(v))),
+                out.issues,
+                out.structs,
+            )
+        }};
+    }
+    let (typed, mut issues, structs) = match (api_version, kind) {
+        ("v1", "Pod") => go!(Pod, Pod),
+        ("v1", "Service") => go!(Service, Service),
+        ("v1", "PersistentVolumeClaim") => go!(PersistentVolumeClaim, PersistentVolumeClaim),
+        ("v1", "Node") => go!(Node, Node),
+        ("apps/v1" | "apps/v1beta1" | "apps/v1beta2" | "extensions/v1beta1", "Deployment") => {
+            go!(Deployment, Deployment)
+        }
+        ("apps/v1" | "apps/v1beta1" | "apps/v1beta2", "StatefulSet") => {
+            go!(StatefulSet, StatefulSet)
+        }
+        ("apps/v1" | "apps/v1beta1" | "apps/v1beta2" | "extensions/v1beta1", "DaemonSet") => {
+            go!(DaemonSet, DaemonSet)
+        }
+        ("apps/v1" | "apps/v1beta1" | "apps/v1beta2" | "extensions/v1beta1", "ReplicaSet") => {
+            go!(ReplicaSet, ReplicaSet)
+        }
+        ("batch/v1", "Job") => go!(Job, Job),
+        ("batch/v1" | "batch/v1beta1" | "batch/v2alpha1", "CronJob") => go!(CronJob, CronJob),
+        (
+            "autoscaling/v2" | "autoscaling/v2beta1" | "autoscaling/v2beta2",
+            "HorizontalPodAutoscaler",
+        ) => {
+            go!(HorizontalPodAutoscaler, HorizontalPodAutoscaler)
+        }
+        ("policy/v1" | "policy/v1beta1", "PodDisruptionBudget") => {
+            go!(PodDisruptionBudget, PodDisruptionBudget)
+        }
+        _ => (None, Vec::new(), Vec::new()),
+    };
+    if removed {
+        // The old schema differs from the current one; its fields are not unknown to it.
+        issues.retain(|i| !matches!(i.kind, de::IssueKind::UnknownField { .. }));
+    }
+    (typed, issues, structs)
+}
+
+/// Kinds of the built-in API whose objects must have metadata.name (or generateName).
+pub fn is_builtin_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Pod"
+            | "Service"
+            | "PersistentVolumeClaim"
+            | "PersistentVolume"
+            | "Node"
+            | "Namespace"
+            | "ConfigMap"
+            | "Secret"
+            | "ServiceAccount"
+            | "Endpoints"
+            | "LimitRange"
+            | "ResourceQuota"
+            | "PodTemplate"
+            | "ReplicationController"
+            | "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ControllerRevision"
+            | "Job"
+            | "CronJob"
+            | "HorizontalPodAutoscaler"
+            | "PodDisruptionBudget"
+            | "Ingress"
+            | "IngressClass"
+            | "NetworkPolicy"
+            | "Role"
+            | "RoleBinding"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "StorageClass"
+            | "VolumeAttachment"
+            | "CSIDriver"
+            | "CSINode"
+            | "PriorityClass"
+            | "RuntimeClass"
+            | "Lease"
+            | "CustomResourceDefinition"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingWebhookConfiguration"
+            | "APIService"
+            | "EndpointSlice"
+            | "PodSecurityPolicy"
+    )
+}

@@ -1,0 +1,124 @@
+//! miette's graphical reports: the source snippet with a label at the span, the rule id,
+//! the help and where the rule's documentation is.
+
+use super::{pos, SourceView, Summary};
+use crate::diag::{Diagnostic, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+use std::sync::Arc;
+
+struct Report<'a> {
+    d: &'a Diagnostic,
+    src: NamedSource<Arc<str>>,
+    labels: Vec<LabeledSpan>,
+    help: String,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.d.rule))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.help))
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.clone().into_iter()))
+    }
+}
+
+fn span(s: crate::yaml::Span) -> SourceSpan {
+    SourceSpan::new(
+        (s.start as usize).into(),
+        (s.end.saturating_sub(s.start)) as usize,
+    )
+}
+
+pub fn render(
+    files: &[SourceView],
+    diags: &[Diagnostic],
+    summary: &Summary,
+    color: bool,
+) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_urls(false);
+    let mut sources: Vec<Option<Arc<str>>> = vec![None; files.len()];
+    let mut out = String::new();
+    for d in diags {
+        let Some(f) = files.get(d.file) else { continue };
+        let text = sources[d.file]
+            .get_or_insert_with(|| Arc::from(f.text))
+            .clone();
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            Some(label_for(d)),
+            span(d.span),
+        )];
+        let mut help = d.help.clone();
+        for r in &d.related {
+            if r.file == d.file {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(r.message.clone()),
+                    span(r.span),
+                ));
+            } else if let Some(rf) = files.get(r.file) {
+                let p = pos(rf, r.span.start);
+                help.push_str(&format!(
+                    "\n{}: {}:{}:{}",
+                    r.message, rf.name, p.line, p.column
+                ));
+            }
+        }
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str(&format!("docs: {}", crate::rules::docs_path(d.rule)));
+        let report = Report {
+            d,
+            src: NamedSource::new(f.name, text),
+            labels,
+            help,
+        };
+        let _ = handler.render_report(&mut out, &report);
+        out.push('\n');
+    }
+    out.push_str(&summary.line());
+    out.push('\n');
+    out
+}
+
+fn label_for(d: &Diagnostic) -> String {
+    match &d.path {
+        Some(p) => format!("{} ({p})", d.rule),
+        None => d.rule.to_string(),
+    }
+}

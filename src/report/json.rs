@@ -1,0 +1,129 @@
+//! The JSON output, version 1. Its shape is a contract (docs/json-output.md,
+//! docs/json-output.schema.json): editors and CI read it.
+
+use super::{range, SourceView, Summary};
+use crate::diag::{Diagnostic, ObjectRef};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    diagnostics: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    help: &'a str,
+    file: &'a str,
+    range: Range,
+    object: Option<&'a ObjectRef>,
+    path: Option<&'a str>,
+    related: Vec<RelatedItem<'a>>,
+    docs: String,
+}
+
+#[derive(Serialize)]
+struct RelatedItem<'a> {
+    file: &'a str,
+    range: Range,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Range {
+    start: Pos,
+    end: Pos,
+}
+
+#[derive(Serialize)]
+struct Pos {
+    line: u32,
+    column: u32,
+    offset: u32,
+}
+
+impl serde::Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Summary", 6)?;
+        st.serialize_field("files", &self.files)?;
+        st.serialize_field("documents", &self.documents)?;
+        st.serialize_field("objects", &self.objects)?;
+        st.serialize_field("errors", &self.errors)?;
+        st.serialize_field("warnings", &self.warnings)?;
+        st.serialize_field("infos", &self.infos)?;
+        st.end()
+    }
+}
+
+fn to_range(f: &SourceView, span: crate::yaml::Span) -> Range {
+    let (a, b) = range(f, span);
+    Range {
+        start: Pos {
+            line: a.line,
+            column: a.column,
+            offset: a.offset,
+        },
+        end: Pos {
+            line: b.line,
+            column: b.column,
+            offset: b.offset,
+        },
+    }
+}
+
+pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary) -> String {
+    let items = diags
+        .iter()
+        .filter_map(|d| {
+            let f = files.get(d.file)?;
+            Some(Item {
+                rule: d.rule,
+                severity: d.severity.as_str(),
+                message: &d.message,
+                help: &d.help,
+                file: f.name,
+                range: to_range(f, d.span),
+                object: d.object.as_ref(),
+                path: d.path.as_deref(),
+                related: d
+                    .related
+                    .iter()
+                    .filter_map(|r| {
+                        let rf = files.get(r.file)?;
+                        Some(RelatedItem {
+                            file: rf.name,
+                            range: to_range(rf, r.span),
+                            message: &r.message,
+                        })
+                    })
+                    .collect(),
+                docs: crate::rules::docs_path(d.rule),
+            })
+        })
+        .collect();
+    let out = Output {
+        version: 1,
+        tool: Tool {
+            name: "kshape",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: *summary,
+        diagnostics: items,
+    };
+    let mut s =
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,83 @@
+//! Reporters: one file per format. They see diagnostics and source text, never objects.
+
+pub mod compact;
+pub mod human;
+pub mod json;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::yaml::{LineIndex, Span};
+
+/// What a reporter may know about a file.
+pub struct SourceView<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+    pub lines: &'a LineIndex,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub documents: usize,
+    pub objects: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn count(&mut self, diags: &[Diagnostic]) {
+        for d in diags {
+            match d.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    /// "3 errors, 1 warning in 12 files, 48 objects"
+    pub fn line(&self) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.errors > 0 {
+            parts.push(plural(self.errors, "error", "errors"));
+        }
+        if self.warnings > 0 {
+            parts.push(plural(self.warnings, "warning", "warnings"));
+        }
+        if self.infos > 0 {
+            parts.push(plural(self.infos, "info", "infos"));
+        }
+        let found = if parts.is_empty() {
+            "no problems".to_string()
+        } else {
+            parts.join(", ")
+        };
+        format!(
+            "{found} in {}, {}",
+            plural(self.files, "file", "files"),
+            plural(self.objects, "object", "objects")
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+    pub offset: u32,
+}
+
+pub fn pos(f: &SourceView, offset: u32) -> Pos {
+    let (line, column) = f.lines.line_col(f.text, offset);
+    Pos {
+        line,
+        column,
+        offset,
+    }
+}
+
+pub fn range(f: &SourceView, span: Span) -> (Pos, Pos) {
+    (pos(f, span.start), pos(f, span.end))
+}

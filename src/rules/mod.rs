@@ -1,0 +1,143 @@
+//! The registry: one table of every rule, its metadata (embedded from `rules/<id>.yaml`)
+//! and its check function. A check is a pure function of the index.
+
+pub mod docs;
+pub mod schema;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::index::Index;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+pub type Check = fn(&Index, &mut Vec<Diagnostic>);
+
+pub struct Rule {
+    pub id: &'static str,
+    pub metadata: &'static str,
+    pub check: Check,
+}
+
+/// Rule documentation and defaults, as written in `rules/<id>.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub id: String,
+    pub severity: String,
+    pub category: String,
+    pub summary: String,
+    pub why: String,
+    pub fix: String,
+    pub bad: String,
+    pub good: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+macro_rules! rule {
+    ($id:literal, $check:path) => {
+        Rule {
+            id: $id,
+            metadata: include_str!(concat!("../../rules/", $id, ".yaml")),
+            check: $check,
+        }
+    };
+}
+
+pub static RULES: &[Rule] = &[
+    rule!("yaml-syntax", schema::yaml_syntax::check),
+    rule!("duplicate-key", schema::duplicate_key::check),
+    rule!("unknown-field", schema::unknown_field::check),
+    rule!("invalid-field-type", schema::invalid_field_type::check),
+    rule!("invalid-field-value", schema::invalid_field_value::check),
+    rule!(
+        "missing-required-field",
+        schema::missing_required_field::check
+    ),
+    rule!("removed-api-version", schema::removed_api_version::check),
+    rule!("duplicate-object", schema::duplicate_object::check),
+    rule!("daemonset-replicas", schema::daemonset_replicas::check),
+];
+
+/// Every rule's metadata, parsed once. The files are embedded and tested, so a parse
+/// failure here is a build defect; it still degrades to a placeholder rather than panicking.
+pub fn metas() -> &'static [Meta] {
+    static METAS: OnceLock<Vec<Meta>> = OnceLock::new();
+    METAS.get_or_init(|| {
+        RULES
+            .iter()
+            .map(|r| {
+                serde_yaml::from_str::<Meta>(r.metadata).unwrap_or_else(|e| Meta {
+                    id: r.id.to_string(),
+                    severity: "error".into(),
+                    category: "internal".into(),
+                    summary: format!("metadata does not parse: {e}"),
+                    why: String::new(),
+                    fix: String::new(),
+                    bad: String::new(),
+                    good: String::new(),
+                    references: Vec::new(),
+                })
+            })
+            .collect()
+    })
+}
+
+pub fn meta(id: &str) -> Option<&'static Meta> {
+    metas().iter().find(|m| m.id == id)
+}
+
+pub fn default_severity(id: &str) -> Severity {
+    meta(id)
+        .and_then(|m| Severity::parse(&m.severity))
+        .unwrap_or(Severity::Error)
+}
+
+/// Where a rule's documentation lives, relative to the repository root.
+pub fn docs_path(id: &str) -> String {
+    format!("docs/rules/{id}.md")
+}
+
+/// Runs every rule; findings on `--context` files are dropped; the result is sorted.
+pub fn run(ix: &Index) -> Vec<Diagnostic> {
+    let mut all = Vec::new();
+    for rule in RULES {
+        let mut out = Vec::new();
+        (rule.check)(ix, &mut out);
+        let sev = default_severity(rule.id);
+        for mut d in out {
+            d.severity = sev;
+            all.push(d);
+        }
+    }
+    all.retain(|d| {
+        ix.files
+            .get(d.file)
+            .map(|f| !f.source.context)
+            .unwrap_or(false)
+    });
+    sort(ix, &mut all);
+    all.dedup();
+    all
+}
+
+/// By file (as named), then position, then rule, then message.
+pub fn sort(ix: &Index, diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        let fa = ix
+            .files
+            .get(a.file)
+            .map(|f| f.source.name.as_str())
+            .unwrap_or("");
+        let fb = ix
+            .files
+            .get(b.file)
+            .map(|f| f.source.name.as_str())
+            .unwrap_or("");
+        fa.cmp(fb)
+            .then(a.file.cmp(&b.file))
+            .then(a.span.start.cmp(&b.span.start))
+            .then(a.rule.cmp(b.rule))
+            .then(a.span.end.cmp(&b.span.end))
+            .then(a.message.cmp(&b.message))
+    });
+}

@@ -1,0 +1,33 @@
+//! `daemonset-replicas`: `replicas` under a DaemonSet spec.
+
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::Typed;
+use crate::yaml::P;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for o in &ix.objects {
+        if !matches!(o.typed, Some(Typed::DaemonSet(_))) {
+            continue;
+        }
+        let y = ix.file(o);
+        let Some(key) = y.lookup_key(o.root, &[P::K("spec"), P::K("replicas")]) else {
+            continue;
+        };
+        let value = y
+            .lookup(o.root, &[P::K("spec"), P::K("replicas")])
+            .and_then(|v| y.scalar(v))
+            .unwrap_or("");
+        out.push(
+            Diagnostic::new(
+                "daemonset-replicas",
+                o.file,
+                y.span(key),
+                format!("a DaemonSet has no `replicas` (found `replicas: {value}`): it runs one pod on every eligible node"),
+            )
+            .help("remove `replicas`; to change where the pods run, use a nodeSelector, node affinity or tolerations. If you need a fixed number of pods, use a Deployment (or a StatefulSet for members with identity)")
+            .path("spec.replicas")
+            .object(o),
+        );
+    }
+}

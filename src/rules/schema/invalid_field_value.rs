@@ -1,0 +1,513 @@
+//! `invalid-field-value`: a value of the right type that the API server rejects:
+//! enumerations, quantities, port ranges, negative counts, object names.
+
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::{quantity, Object, Typed, WorkloadKind};
+use crate::yaml::de::IssueKind;
+use crate::yaml::{render_path, YamlFile, P};
+use k8s_openapi::api::core::v1::{Container, PodSpec};
+
+struct Cx<'a> {
+    o: &'a Object,
+    y: &'a YamlFile,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Cx<'_> {
+    fn emit(&mut self, path: &[P], message: String, help: String) {
+        let Some(node) = self.y.lookup(self.o.root, path) else {
+            return;
+        };
+        self.out.push(
+            Diagnostic::new(
+                "invalid-field-value",
+                self.o.file,
+                self.y.span(node),
+                message,
+            )
+            .help(help)
+            .path(render_path(path))
+            .object(self.o),
+        );
+    }
+
+    /// A string enumeration; empty/missing values are the API's default and fine.
+    fn one_of(&mut self, path: &[P], value: Option<&str>, allowed: &[&str], what: &str) {
+        let Some(v) = value else { return };
+        if v.is_empty() || allowed.contains(&v) {
+            return;
+        }
+        let list = allowed
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let close = allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(v))
+            .map(|a| format!("`{a}` (values are case-sensitive)"));
+        let help = match close {
+            Some(c) => format!("write {c}"),
+            None => format!("use one of {list}"),
+        };
+        self.emit(
+            path,
+            format!("`{v}` is not a valid {what}; allowed: {list}"),
+            help,
+        );
+    }
+
+    fn port(&mut self, path: &[P], value: i64, what: &str, zero_ok: bool) {
+        if (zero_ok && value == 0) || (1..=65535).contains(&value) {
+            return;
+        }
+        self.emit(
+            path,
+            format!("{what} `{value}` is outside 1-65535"),
+            "use a port number from 1 to 65535".into(),
+        );
+    }
+
+    fn non_negative(&mut self, path: &[P], value: Option<i32>, what: &str) {
+        if let Some(v) = value {
+            if v < 0 {
+                self.emit(
+                    path,
+                    format!("{what} is negative (`{v}`)"),
+                    format!("{what} must be 0 or more"),
+                );
+            }
+        }
+    }
+
+    /// Quantities are checked on the source text: k8s-openapi accepts any string.
+    fn quantities(&mut self, path: &[P]) {
+        let Some(map) = self.y.lookup(self.o.root, path) else {
+            return;
+        };
+        let Some(entries) = self.y.map_entries(map) else {
+            return;
+        };
+        for &(k, v) in entries {
+            let (Some(name), Some(text)) = (self.y.scalar(k), self.y.scalar(v)) else {
+                continue;
+            };
+            if self.y.is_null(v) || quantity::is_valid(text) {
+                continue;
+            }
+            let mut full: Vec<P> = path.to_vec();
+            full.push(P::K(name));
+            let help = match quantity::suggestion(text) {
+                Some(s) => format!("write `{s}`: quantities are a number with an optional suffix (binary `Ki Mi Gi Ti`, decimal `k M G T`, or `m` for milli-units), without spaces"),
+                None => "write a number with an optional suffix: binary `Ki Mi Gi Ti`, decimal `k M G T`, or `m` for milli-units (e.g. `500m`, `2Gi`)".into(),
+            };
+            self.emit(
+                &full,
+                format!("`{text}` is not a valid Kubernetes quantity for `{name}`"),
+                help,
+            );
+        }
+    }
+}
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for o in &ix.objects {
+        let y = ix.file(o);
+        for issue in &o.issues {
+            if let IssueKind::BadValue { message } = &issue.kind {
+                out.push(
+                    Diagnostic::new(
+                        "invalid-field-value",
+                        o.file,
+                        y.span(issue.node),
+                        format!("invalid value: {message}"),
+                    )
+                    .help("fix the value to the form the API expects")
+                    .path(issue.path.clone())
+                    .object(o),
+                );
+            }
+        }
+        let mut cx = Cx { o, y, out };
+        check_name(&mut cx);
+        let Some(typed) = &o.typed else { continue };
+        if let Some(w) = o.workload() {
+            let ps: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+            if let Some(spec) = w.pod_spec {
+                let allowed: &[&str] = match w.kind {
+                    k if k.long_running() => &["Always"],
+                    WorkloadKind::Job | WorkloadKind::CronJob => &["OnFailure", "Never"],
+                    _ => &["Always", "OnFailure", "Never"],
+                };
+                if let Some(rp) = spec.restart_policy.as_deref() {
+                    if !rp.is_empty() && !allowed.contains(&rp) {
+                        let mut p = ps.clone();
+                        p.push(P::K("restartPolicy"));
+                        let kind = &o.kind;
+                        let list = allowed
+                            .iter()
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(" or ");
+                        let why = match w.kind {
+                            k if k.long_running() => format!("a {kind} keeps its pods running, so its pod template only accepts `Always`"),
+                            WorkloadKind::Job | WorkloadKind::CronJob => format!("a {kind}'s pods run to completion, so `Always` is rejected: use `OnFailure` to retry in place or `Never` to let the Job create a new pod"),
+                            _ => "allowed values are `Always`, `OnFailure` and `Never`".to_string(),
+                        };
+                        cx.emit(
+                            &p,
+                            format!(
+                                "restartPolicy `{rp}` is not allowed in a {kind}; allowed: {list}"
+                            ),
+                            why,
+                        );
+                    }
+                }
+                pod_spec(&mut cx, &ps, spec);
+            }
+            let sp = [P::K("spec")];
+            match typed {
+                Typed::Deployment(d) => {
+                    cx.non_negative(
+                        &[P::K("spec"), P::K("replicas")],
+                        d.spec.replicas,
+                        "replicas",
+                    );
+                    let t = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref());
+                    cx.one_of(
+                        &[P::K("spec"), P::K("strategy"), P::K("type")],
+                        t,
+                        &["RollingUpdate", "Recreate"],
+                        "Deployment strategy type",
+                    );
+                }
+                Typed::StatefulSet(s) => {
+                    cx.non_negative(
+                        &[P::K("spec"), P::K("replicas")],
+                        s.spec.replicas,
+                        "replicas",
+                    );
+                    cx.one_of(
+                        &[P::K("spec"), P::K("podManagementPolicy")],
+                        s.spec.pod_management_policy.as_deref(),
+                        &["OrderedReady", "Parallel"],
+                        "podManagementPolicy",
+                    );
+                    let t = s
+                        .spec
+                        .update_strategy
+                        .as_ref()
+                        .and_then(|s| s.type_.as_deref());
+                    cx.one_of(
+                        &[P::K("spec"), P::K("updateStrategy"), P::K("type")],
+                        t,
+                        &["RollingUpdate", "OnDelete"],
+                        "StatefulSet updateStrategy type",
+                    );
+                    for (i, _) in s.spec.volume_claim_templates.iter().flatten().enumerate() {
+                        for part in ["requests", "limits"] {
+                            cx.quantities(&[
+                                sp[0],
+                                P::K("volumeClaimTemplates"),
+                                P::I(i),
+                                P::K("spec"),
+                                P::K("resources"),
+                                P::K(part),
+                            ]);
+                        }
+                    }
+                }
+                Typed::DaemonSet(d) => {
+                    let t = d
+                        .spec
+                        .update_strategy
+                        .as_ref()
+                        .and_then(|s| s.type_.as_deref());
+                    cx.one_of(
+                        &[P::K("spec"), P::K("updateStrategy"), P::K("type")],
+                        t,
+                        &["RollingUpdate", "OnDelete"],
+                        "DaemonSet updateStrategy type",
+                    );
+                }
+                Typed::ReplicaSet(r) => cx.non_negative(
+                    &[P::K("spec"), P::K("replicas")],
+                    r.spec.replicas,
+                    "replicas",
+                ),
+                Typed::Job(j) => {
+                    if let Some(s) = &j.spec {
+                        cx.non_negative(
+                            &[P::K("spec"), P::K("parallelism")],
+                            s.parallelism,
+                            "parallelism",
+                        );
+                        cx.non_negative(
+                            &[P::K("spec"), P::K("completions")],
+                            s.completions,
+                            "completions",
+                        );
+                        cx.non_negative(
+                            &[P::K("spec"), P::K("backoffLimit")],
+                            s.backoff_limit,
+                            "backoffLimit",
+                        );
+                    }
+                }
+                Typed::CronJob(c) => {
+                    cx.one_of(
+                        &[P::K("spec"), P::K("concurrencyPolicy")],
+                        c.spec.concurrency_policy.as_deref(),
+                        &["Allow", "Forbid", "Replace"],
+                        "concurrencyPolicy",
+                    );
+                }
+                _ => {}
+            }
+        }
+        match typed {
+            Typed::Service(s) => {
+                if let Some(spec) = &s.spec {
+                    cx.one_of(
+                        &[P::K("spec"), P::K("type")],
+                        spec.type_.as_deref(),
+                        &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"],
+                        "Service type",
+                    );
+                    for (i, port) in spec.ports.iter().flatten().enumerate() {
+                        let base = [P::K("spec"), P::K("ports"), P::I(i)];
+                        cx.port(
+                            &[base[0], base[1], base[2], P::K("port")],
+                            i64::from(port.port),
+                            "port",
+                            false,
+                        );
+                        cx.one_of(
+                            &[base[0], base[1], base[2], P::K("protocol")],
+                            port.protocol.as_deref(),
+                            &["TCP", "UDP", "SCTP"],
+                            "protocol",
+                        );
+                        if let Some(
+                            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(t),
+                        ) = port.target_port
+                        {
+                            cx.port(
+                                &[base[0], base[1], base[2], P::K("targetPort")],
+                                i64::from(t),
+                                "targetPort",
+                                false,
+                            );
+                        }
+                        if let Some(np) = port.node_port {
+                            cx.port(
+                                &[base[0], base[1], base[2], P::K("nodePort")],
+                                i64::from(np),
+                                "nodePort",
+                                true,
+                            );
+                        }
+                    }
+                }
+            }
+            Typed::PersistentVolumeClaim(_) => {
+                for part in ["requests", "limits"] {
+                    cx.quantities(&[P::K("spec"), P::K("resources"), P::K(part)]);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn pod_spec(cx: &mut Cx, ps: &[P], spec: &PodSpec) {
+    let lists: [(&str, Option<&Vec<Container>>); 2] = [
+        ("containers", Some(&spec.containers)),
+        ("initContainers", spec.init_containers.as_ref()),
+    ];
+    for (field, list) in lists {
+        for (i, c) in list.into_iter().flatten().enumerate() {
+            let mut base = ps.to_vec();
+            base.push(P::K(field));
+            base.push(P::I(i));
+            let at = |k: &'static str| {
+                let mut p = base.clone();
+                p.push(P::K(k));
+                p
+            };
+            cx.one_of(
+                &at("imagePullPolicy"),
+                c.image_pull_policy.as_deref(),
+                &["Always", "IfNotPresent", "Never"],
+                "imagePullPolicy",
+            );
+            for part in ["limits", "requests"] {
+                let mut p = at("resources");
+                p.push(P::K(part));
+                cx.quantities(&p);
+            }
+            for (j, port) in c.ports.iter().flatten().enumerate() {
+                let mut p = at("ports");
+                p.push(P::I(j));
+                let pp = |k: &'static str| {
+                    let mut q = p.clone();
+                    q.push(P::K(k));
+                    q
+                };
+                cx.port(
+                    &pp("containerPort"),
+                    i64::from(port.container_port),
+                    "containerPort",
+                    false,
+                );
+                if let Some(h) = port.host_port {
+                    cx.port(&pp("hostPort"), i64::from(h), "hostPort", true);
+                }
+                cx.one_of(
+                    &pp("protocol"),
+                    port.protocol.as_deref(),
+                    &["TCP", "UDP", "SCTP"],
+                    "protocol",
+                );
+            }
+        }
+    }
+    for (i, t) in spec.tolerations.iter().flatten().enumerate() {
+        let mut base = ps.to_vec();
+        base.push(P::K("tolerations"));
+        base.push(P::I(i));
+        let at = |k: &'static str| {
+            let mut p = base.clone();
+            p.push(P::K(k));
+            p
+        };
+        cx.one_of(
+            &at("operator"),
+            t.operator.as_deref(),
+            &["Equal", "Exists"],
+            "toleration operator",
+        );
+        cx.one_of(
+            &at("effect"),
+            t.effect.as_deref(),
+            &["NoSchedule", "PreferNoSchedule", "NoExecute"],
+            "toleration effect",
+        );
+        if t.operator.as_deref() == Some("Exists")
+            && t.value.as_deref().is_some_and(|v| !v.is_empty())
+        {
+            cx.emit(
+                &at("value"),
+                "a toleration with `operator: Exists` must not have a `value`".into(),
+                "remove `value` (Exists matches any value of the key), or use `operator: Equal`"
+                    .into(),
+            );
+        }
+    }
+    for (i, v) in spec.volumes.iter().flatten().enumerate() {
+        if v.empty_dir.is_some() {
+            let mut p = ps.to_vec();
+            p.extend([P::K("volumes"), P::I(i), P::K("emptyDir")]);
+            check_single_quantity(cx, &p, "sizeLimit");
+        }
+    }
+}
+
+fn check_single_quantity(cx: &mut Cx, map_path: &[P], key: &'static str) {
+    let Some(map) = cx.y.lookup(cx.o.root, map_path) else {
+        return;
+    };
+    let Some(v) = cx.y.get(map, key) else { return };
+    let Some(text) = cx.y.scalar(v) else { return };
+    if cx.y.is_null(v) || quantity::is_valid(text) {
+        return;
+    }
+    let mut p = map_path.to_vec();
+    p.push(P::K(key));
+    cx.emit(
+        &p,
+        format!("`{text}` is not a valid Kubernetes quantity for `{key}`"),
+        "write a number with an optional suffix such as `1Gi` or `500Mi`".into(),
+    );
+}
+
+/// Object names: DNS-1035 labels for Services, DNS-1123 labels for Namespaces, DNS-1123
+/// subdomains for the rest of the built-in kinds; CronJob names are limited to 52 characters.
+fn check_name(cx: &mut Cx) {
+    let o = cx.o;
+    if !crate::model::is_builtin_kind(&o.kind) || o.kind == "CustomResourceDefinition" {
+        return;
+    }
+    let Some(meta) = cx.y.get(o.root, "metadata") else {
+        return;
+    };
+    let Some(node) = cx.y.get(meta, "name") else {
+        return;
+    };
+    let Some(name) = cx.y.str_value(node) else {
+        return;
+    };
+    if name.is_empty() {
+        return;
+    }
+    let problem = match o.kind.as_str() {
+        "Service" => dns1035_label(name),
+        "Namespace" => dns1123_label(name),
+        // RBAC names are path segments, not DNS names.
+        "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" => {
+            if name.contains('/') || name.contains('%') || name == "." || name == ".." {
+                Some("must not contain `/` or `%`, nor be `.` or `..`".to_string())
+            } else {
+                None
+            }
+        }
+        "CronJob" if name.len() > 52 => Some(format!(
+            "is {} characters long; a CronJob name must be at most 52 (its Jobs add 11)",
+            name.len()
+        )),
+        _ => dns1123_subdomain(name),
+    };
+    if let Some(p) = problem {
+        cx.emit(&[P::K("metadata"), P::K("name")], format!("`{name}` is not a valid {} name: it {p}", o.kind), "use lowercase letters, digits and `-` (and `.` where allowed), starting and ending with a letter or digit".into());
+    }
+}
+
+fn dns1123_label(s: &str) -> Option<String> {
+    if s.len() > 63 {
+        return Some(format!("is {} characters long (at most 63)", s.len()));
+    }
+    let ok = s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && s.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
+    (!ok).then(|| "must consist of lowercase letters, digits and `-`, and start and end with a letter or digit".to_string())
+}
+
+fn dns1035_label(s: &str) -> Option<String> {
+    if let Some(p) = dns1123_label(s) {
+        return Some(p);
+    }
+    (!s.bytes().next().is_some_and(|b| b.is_ascii_lowercase()))
+        .then(|| "must start with a lowercase letter".to_string())
+}
+
+fn dns1123_subdomain(s: &str) -> Option<String> {
+    if s.len() > 253 {
+        return Some(format!("is {} characters long (at most 253)", s.len()));
+    }
+    for label in s.split('.') {
+        if label.is_empty() {
+            return Some("has an empty part between dots".to_string());
+        }
+        if let Some(p) = dns1123_label(label) {
+            return Some(if s.contains('.') {
+                format!("has a part `{label}` that {p}")
+            } else {
+                p
+            });
+        }
+    }
+    None
+}

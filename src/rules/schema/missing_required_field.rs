@@ -1,0 +1,164 @@
+//! `missing-required-field`: a field the API server requires is absent (or empty).
+//! k8s-openapi silently defaults missing required fields, so this looks at the node tree.
+
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::{is_builtin_kind, WorkloadKind};
+use crate::yaml::{render_path, NodeId, Span, YamlFile, P};
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for o in &ix.objects {
+        let y = ix.file(o);
+        let mut emit = |span: Span, path: &[P], message: String, help: &str| {
+            out.push(
+                Diagnostic::new("missing-required-field", o.file, span, message)
+                    .help(help)
+                    .path(render_path(path))
+                    .object(o),
+            );
+        };
+        let doc_start = Span::at(y.span(o.root).start as usize);
+        if y.get_str(o.root, "apiVersion").is_none_or(str::is_empty) {
+            emit(doc_start, &[P::K("apiVersion")], format!("{} has no `apiVersion`", o.kind), "add `apiVersion` (e.g. `apps/v1` for a Deployment, `v1` for a Service): the API server cannot read the object without it");
+        }
+        let meta = y.get(o.root, "metadata");
+        if meta.is_some() || is_builtin_kind(&o.kind) {
+            let has = |k: &str| {
+                meta.and_then(|m| y.get_str(m, k))
+                    .is_some_and(|s| !s.is_empty())
+            };
+            if !has("name") && !has("generateName") {
+                let span = y.missing_span(o.root, &[P::K("metadata"), P::K("name")]);
+                emit(span, &[P::K("metadata"), P::K("name")], format!("{} has no `metadata.name`", o.kind), "add `metadata.name` (or `metadata.generateName` for objects created with `kubectl create`)");
+            }
+        }
+        let Some(w) = o.workload() else { continue };
+        let needs_selector = matches!(
+            w.kind,
+            WorkloadKind::Deployment
+                | WorkloadKind::StatefulSet
+                | WorkloadKind::DaemonSet
+                | WorkloadKind::ReplicaSet
+        );
+        if needs_selector {
+            let spec = y
+                .get(o.root, "spec")
+                .filter(|s| y.map_entries(*s).is_some());
+            if spec.is_none() {
+                emit(
+                    y.missing_span(o.root, &[P::K("spec")]),
+                    &[P::K("spec")],
+                    format!("{} has no `spec`", o.kind),
+                    "add a `spec` with a `selector` and a pod `template`",
+                );
+                continue;
+            }
+            if o.removed.is_none() && !present(y, o.root, &[P::K("spec"), P::K("selector")]) {
+                let p = [P::K("spec"), P::K("selector")];
+                emit(y.missing_span(o.root, &p), &p, format!("{} has no `spec.selector`", o.kind), "add `selector.matchLabels` with the labels of the pod template (`spec.template.metadata.labels`); apps/v1 requires it and it cannot be changed later");
+            }
+            if !present(y, o.root, &[P::K("spec"), P::K("template")]) {
+                let p = [P::K("spec"), P::K("template")];
+                emit(
+                    y.missing_span(o.root, &p),
+                    &p,
+                    format!("{} has no pod `spec.template`", o.kind),
+                    "add `template` with `metadata.labels` and a pod `spec` listing the containers",
+                );
+                continue;
+            }
+        }
+        if matches!(w.kind, WorkloadKind::CronJob)
+            && !present(y, o.root, &[P::K("spec"), P::K("jobTemplate")])
+        {
+            let p = [P::K("spec"), P::K("jobTemplate")];
+            emit(
+                y.missing_span(o.root, &p),
+                &p,
+                "CronJob has no `spec.jobTemplate`".into(),
+                "add `jobTemplate` with the Job's spec and pod template",
+            );
+            continue;
+        }
+        let ps: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+        // A template that exists without a pod spec, or a pod spec without containers.
+        let template_exists = w.template_path.is_empty()
+            || present(
+                y,
+                o.root,
+                &w.template_path.iter().map(|k| P::K(k)).collect::<Vec<_>>(),
+            );
+        if !template_exists {
+            continue;
+        }
+        let mut cp = ps.clone();
+        cp.push(P::K("containers"));
+        let containers = y.lookup(o.root, &cp);
+        let empty = containers
+            .map(|c| y.seq_items(c).is_some_and(|s| s.is_empty()) || y.is_null(c))
+            .unwrap_or(true);
+        if empty {
+            let span = match containers {
+                Some(_) => y
+                    .lookup_key(o.root, &cp)
+                    .map(|k| y.span(k))
+                    .unwrap_or(doc_start),
+                None => y.missing_span(o.root, &cp),
+            };
+            emit(
+                span,
+                &cp,
+                format!("the pod spec of {} has no containers", o.kind),
+                "add at least one container with a `name` and an `image` under `containers`",
+            );
+        }
+        for list in ["containers", "initContainers"] {
+            let mut lp = ps.clone();
+            lp.push(P::K(list));
+            let Some(items) = y.lookup(o.root, &lp).and_then(|l| y.seq_items(l)) else {
+                continue;
+            };
+            for (i, &item) in items.iter().enumerate() {
+                if y.map_entries(item).is_none() {
+                    continue; // a type error, reported by invalid-field-type
+                }
+                for field in ["name", "image"] {
+                    if y.get_str(item, field).is_some_and(|s| !s.is_empty()) {
+                        continue;
+                    }
+                    let mut p = lp.clone();
+                    p.push(P::I(i));
+                    p.push(P::K(field));
+                    let which = y
+                        .get_str(item, "name")
+                        .filter(|n| !n.is_empty())
+                        .map(|n| format!("container `{n}`"))
+                        .unwrap_or_else(|| format!("{list}[{i}]"));
+                    let help = if field == "name" {
+                        "add a `name` (a DNS label, unique within the pod)"
+                    } else {
+                        "add the `image` to run, pinned to a tag or digest"
+                    };
+                    emit(
+                        item_span(y, item),
+                        &p,
+                        format!("{which} has no `{field}`"),
+                        help,
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn present(y: &YamlFile, root: NodeId, path: &[P]) -> bool {
+    y.lookup(root, path).is_some_and(|n| !y.is_null(n))
+}
+
+/// A list item has no key of its own: point at its first key.
+fn item_span(y: &YamlFile, item: NodeId) -> Span {
+    y.map_entries(item)
+        .and_then(|e| e.first())
+        .map(|(k, _)| y.span(*k))
+        .unwrap_or_else(|| y.span(item))
+}

@@ -1,0 +1,11 @@
+//! Schema rules: what the API server (or kubectl) would reject before any controller runs.
+
+pub mod daemonset_replicas;
+pub mod duplicate_key;
+pub mod duplicate_object;
+pub mod invalid_field_type;
+pub mod invalid_field_value;
+pub mod missing_required_field;
+pub mod removed_api_version;
+pub mod unknown_field;
+pub mod yaml_syntax;

@@ -1,0 +1,106 @@
+//! `unknown-field`: a key the object's schema does not have. The API server drops it (or,
+//! with strict field validation, rejects the object): a typo here is a setting that silently
+//! never takes effect.
+
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::{Object, Typed};
+use crate::util::did_you_mean;
+use crate::yaml::de::{IssueKind, StructSeen};
+use crate::yaml::{NodeId, YamlFile};
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for o in &ix.objects {
+        let y = ix.file(o);
+        for issue in &o.issues {
+            let IssueKind::UnknownField { ty, fields } = &issue.kind else {
+                continue;
+            };
+            if matches!(o.typed, Some(Typed::DaemonSet(_))) && issue.path == "spec.replicas" {
+                continue; // daemonset-replicas says it better
+            }
+            let key = y.scalar(issue.node).unwrap_or("");
+            let parent_path = issue.path.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
+            let place = if parent_path.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("under `{parent_path}`")
+            };
+            let mut message = format!("unknown field `{key}` in {ty} ({place})");
+            let help;
+            if let Some(s) = did_you_mean(key, fields.iter().copied()) {
+                message.push_str(&format!("; did you mean `{s}`?"));
+                help = format!("rename `{key}` to `{s}`");
+            } else if let Some(hint) = misplaced(y, o, issue.node, key) {
+                message.push_str(&format!("; {hint}"));
+                help = format!(
+                    "move `{key}` to where {ty}'s neighbour expects it (check the indentation)"
+                );
+            } else {
+                help = format!("remove `{key}` or fix its name; {ty} has: {}", list(fields));
+            }
+            out.push(
+                Diagnostic::new("unknown-field", o.file, y.span(issue.node), message)
+                    .help(help)
+                    .path(issue.path.clone())
+                    .object(o),
+            );
+        }
+    }
+}
+
+fn list(fields: &[&str]) -> String {
+    let mut v: Vec<&str> = fields.to_vec();
+    v.sort_unstable();
+    let shown: Vec<String> = v.iter().take(24).map(|f| format!("`{f}`")).collect();
+    let mut s = shown.join(", ");
+    if v.len() > 24 {
+        s.push_str(", ...");
+    }
+    s
+}
+
+/// "wrong indentation level?": a struct one level down (or up) has this field.
+fn misplaced(y: &YamlFile, o: &Object, key_node: NodeId, key: &str) -> Option<String> {
+    let owner = o.structs.iter().find(|s| {
+        y.map_entries(s.node)
+            .map(|e| e.iter().any(|(k, _)| *k == key_node))
+            .unwrap_or(false)
+    })?;
+    let child_key = |parent: &StructSeen, child: NodeId| -> Option<String> {
+        y.map_entries(parent.node)?
+            .iter()
+            .find(|(_, v)| *v == child)
+            .and_then(|(k, _)| y.scalar(*k))
+            .map(str::to_string)
+    };
+    for child in o.structs.iter().filter(|s| s.parent == Some(owner.node)) {
+        if child.fields.contains(&key) {
+            let under = child_key(owner, child.node).unwrap_or_else(|| child.name.to_string());
+            return Some(format!(
+                "wrong indentation level? `{key}` belongs one level deeper, under `{under}`"
+            ));
+        }
+        for grand in o.structs.iter().filter(|s| s.parent == Some(child.node)) {
+            if grand.fields.contains(&key) {
+                let a = child_key(owner, child.node).unwrap_or_default();
+                let b = child_key(child, grand.node).unwrap_or_default();
+                return Some(format!(
+                    "wrong indentation level? `{key}` belongs under `{a}.{b}`"
+                ));
+            }
+        }
+    }
+    if let Some(parent) = owner
+        .parent
+        .and_then(|p| o.structs.iter().find(|s| s.node == p))
+    {
+        if parent.fields.contains(&key) {
+            return Some(format!(
+                "wrong indentation level? `{key}` belongs one level up, in {}",
+                parent.name
+            ));
+        }
+    }
+    None
+}

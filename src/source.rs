@@ -1,0 +1,344 @@
+//! Finding and reading input files.
+//!
+//! Directories are walked for `*.yaml`, `*.yml` and `*.json` (hidden directories skipped,
+//! `--exclude` globs honoured). Helm chart templates are not YAML until rendered, and files a
+//! kustomization lists as patches are partial by design: both are left out, with a note.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::{BTreeSet, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are reported and not parsed.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as shown to the user (as given, or found under a given directory).
+    pub name: String,
+    pub text: String,
+    pub is_json: bool,
+    /// Loaded with `--context`: used to resolve references, never reported on.
+    pub context: bool,
+    /// Set when the bytes were not UTF-8: the byte offset of the first bad byte.
+    pub invalid_utf8_at: Option<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub files: Vec<SourceFile>,
+    /// Paths that could not be read: (path, reason). Exit code 2.
+    pub errors: Vec<String>,
+    /// Informational notes (skipped Helm templates, kustomize patches).
+    pub notes: Vec<String>,
+}
+
+pub struct Options<'a> {
+    pub excludes: &'a [String],
+    pub stdin_name: &'a str,
+}
+
+pub fn build_excludes(globs: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let g = g.trim_end_matches('/');
+        let pats = if g.contains('/') {
+            vec![
+                g.trim_start_matches("./").to_string(),
+                format!("**/{}", g.trim_start_matches("./")),
+            ]
+        } else {
+            vec![g.to_string(), format!("**/{g}")]
+        };
+        for p in pats {
+            let glob = Glob::new(&p).map_err(|e| format!("invalid --exclude glob `{g}`: {e}"))?;
+            b.add(glob);
+        }
+    }
+    b.build()
+        .map_err(|e| format!("invalid --exclude globs: {e}"))
+}
+
+fn excluded(set: &GlobSet, path: &Path) -> bool {
+    if set.is_empty() {
+        return false;
+    }
+    let s = path.to_string_lossy();
+    let s = s.trim_start_matches("./");
+    set.is_match(s) || path.file_name().map(|n| set.is_match(n)).unwrap_or(false)
+}
+
+fn is_manifest_name(path: &Path) -> Option<bool> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "yaml" | "yml" => Some(false),
+        "json" => Some(true),
+        _ => None,
+    }
+}
+
+fn is_kustomization(name: &str) -> bool {
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
+
+/// Reads the named paths (`-` = stdin). `context` marks files loaded only for reference.
+pub fn collect(
+    paths: &[String],
+    opts: &Options,
+    context: bool,
+    out: &mut Sources,
+) -> Result<(), String> {
+    let excludes = build_excludes(opts.excludes)?;
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut patch_cache = PatchCache::default();
+    let mut charts_noted: BTreeSet<PathBuf> = BTreeSet::new();
+    for p in paths {
+        if p == "-" {
+            let mut buf = Vec::new();
+            match std::io::stdin().lock().read_to_end(&mut buf) {
+                Ok(_) => out
+                    .files
+                    .push(decode(opts.stdin_name.to_string(), buf, false, context)),
+                Err(e) => out.errors.push(format!("cannot read standard input: {e}")),
+            }
+            continue;
+        }
+        let path = PathBuf::from(p);
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                out.errors
+                    .push(format!("cannot read {p}: {}", os_reason(&e)));
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            walk(
+                &path,
+                &excludes,
+                &mut seen,
+                &mut patch_cache,
+                &mut charts_noted,
+                context,
+                out,
+            );
+        } else {
+            // A file named explicitly is linted whatever its extension, unless it is a patch.
+            if patch_cache.is_patch(&path) {
+                out.notes.push(format!(
+                    "{p}: listed as a patch in a kustomization; not linted as a whole object"
+                ));
+                continue;
+            }
+            if seen.insert(path.clone()) {
+                read_file(
+                    &path,
+                    p.clone(),
+                    is_manifest_name(&path).unwrap_or(false),
+                    context,
+                    out,
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn walk(
+    root: &Path,
+    excludes: &GlobSet,
+    seen: &mut HashSet<PathBuf>,
+    patches: &mut PatchCache,
+    charts: &mut BTreeSet<PathBuf>,
+    context: bool,
+    out: &mut Sources,
+) {
+    let mut it = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    loop {
+        let entry = match it.next() {
+            None => break,
+            Some(Ok(e)) => e,
+            Some(Err(e)) => {
+                let path = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| root.display().to_string());
+                let reason = e.io_error().map(os_reason).unwrap_or_else(|| e.to_string());
+                out.errors.push(format!("cannot read {path}: {reason}"));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_dir() {
+            if entry.depth() > 0 && name.starts_with('.') {
+                it.skip_current_dir();
+                continue;
+            }
+            if entry.depth() > 0 && excluded(excludes, path) {
+                it.skip_current_dir();
+                continue;
+            }
+            if name == "templates" {
+                if let Some(parent) = path.parent() {
+                    if parent.join("Chart.yaml").is_file() || parent.join("Chart.yml").is_file() {
+                        if charts.insert(parent.to_path_buf()) {
+                            out.notes.push(format!(
+                                "{}: Helm chart templates are not YAML until rendered; skipped. Lint the rendered output: `helm template {} | kshape -`",
+                                path.display(),
+                                parent.display()
+                            ));
+                        }
+                        it.skip_current_dir();
+                        continue;
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(is_json) = is_manifest_name(path) else {
+            continue;
+        };
+        if excluded(excludes, path) {
+            continue;
+        }
+        if is_kustomization(&name) {
+            continue;
+        }
+        if patches.is_patch(path) {
+            continue;
+        }
+        if seen.insert(path.to_path_buf()) {
+            read_file(path, path.display().to_string(), is_json, context, out);
+        }
+    }
+}
+
+fn read_file(path: &Path, name: String, is_json: bool, context: bool, out: &mut Sources) {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            out.errors.push(format!(
+                "cannot read {name}: file is larger than {} MiB",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ));
+            return;
+        }
+        _ => {}
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => out.files.push(decode(name, bytes, is_json, context)),
+        Err(e) => out
+            .errors
+            .push(format!("cannot read {name}: {}", os_reason(&e))),
+    }
+}
+
+fn decode(name: String, bytes: Vec<u8>, is_json: bool, context: bool) -> SourceFile {
+    match String::from_utf8(bytes) {
+        Ok(text) => SourceFile {
+            name,
+            text,
+            is_json,
+            context,
+            invalid_utf8_at: None,
+        },
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            SourceFile {
+                name,
+                text,
+                is_json,
+                context,
+                invalid_utf8_at: Some(at),
+            }
+        }
+    }
+}
+
+/// "No such file or directory" rather than "No such file or directory (os error 2)".
+fn os_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Which files the kustomizations beside them list as patches.
+#[derive(Default)]
+struct PatchCache {
+    dirs: std::collections::HashMap<PathBuf, HashSet<PathBuf>>,
+}
+
+impl PatchCache {
+    fn is_patch(&mut self, file: &Path) -> bool {
+        let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let dir_key = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let set = self
+            .dirs
+            .entry(dir_key.clone())
+            .or_insert_with(|| kustomize_patches(&dir_key));
+        match file.file_name() {
+            Some(n) => set.contains(&normalize(&dir_key.join(n))),
+            None => false,
+        }
+    }
+}
+
+fn kustomize_patches(dir: &Path) -> HashSet<PathBuf> {
+    let mut out = HashSet::new();
+    for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
+        let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+            continue;
+        };
+        let y = crate::yaml::parse(&text);
+        for doc in &y.docs {
+            let Some(root) = doc.root else { continue };
+            for key in ["patchesStrategicMerge", "patches", "patchesJson6902"] {
+                let Some(list) = y.get(root, key).and_then(|l| y.seq_items(l)) else {
+                    continue;
+                };
+                for &item in list {
+                    let path = match y.scalar(item) {
+                        Some(s) => Some(s),
+                        None => y.get_str(item, "path"),
+                    };
+                    if let Some(p) = path {
+                        // Inline patches are YAML text, not paths.
+                        if !p.contains('\n') {
+                            out.insert(normalize(&dir.join(p)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            c => out.push(c.as_os_str()),
+        }
+    }
+    out
+}

@@ -1,0 +1,693 @@
+//! A `serde::Deserializer` over the spanned node tree.
+//!
+//! One pass gives typed k8s-openapi objects *and* schema findings with positions:
+//! `deserialize_struct` receives the type's field list, so unknown keys are recorded with
+//! their key node; a value of the wrong type is recorded and replaced by an empty value so
+//! that every type error of an object is found, not only the first. Scalars are typed the
+//! way kubectl types them (see [`super::scalar`]).
+//!
+//! There is exactly one Deserializer type here on purpose: k8s-openapi's Deserialize impls
+//! are monomorphized once per Deserializer type, which dominates build time.
+
+use super::scalar::Resolved;
+use super::{NodeId, NodeKind, YamlFile};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::fmt;
+
+/// What went wrong at a node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IssueKind {
+    /// A key the schema does not have; `node` is the key.
+    UnknownField {
+        ty: &'static str,
+        fields: &'static [&'static str],
+    },
+    /// A value of the wrong type; `expected` names the type.
+    WrongType { expected: &'static str },
+    /// A value of the right type that cannot be accepted (out of range, bad format).
+    BadValue { message: String },
+    /// The object is too large once aliases are expanded.
+    TooLarge,
+}
+
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub kind: IssueKind,
+    pub node: NodeId,
+    /// The field path, e.g. `spec.template.spec.containers[0].image`.
+    pub path: String,
+}
+
+/// A struct the deserializer walked: which fields it has, and where it sits.
+#[derive(Debug, Clone)]
+pub struct StructSeen {
+    pub node: NodeId,
+    pub parent: Option<NodeId>,
+    pub name: &'static str,
+    pub fields: &'static [&'static str],
+}
+
+#[derive(Debug)]
+pub struct DeError(String);
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for DeError {}
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+}
+
+/// Path segments as a linked list on the stack: cheap to extend, built into a string only
+/// when a finding needs it.
+#[derive(Clone, Copy)]
+pub enum Seg<'a> {
+    Root,
+    Key(&'a str, &'a Seg<'a>),
+    Index(usize, &'a Seg<'a>),
+}
+
+impl Seg<'_> {
+    pub fn render(&self) -> String {
+        let mut parts = Vec::new();
+        let mut cur = self;
+        loop {
+            match cur {
+                Seg::Root => break,
+                Seg::Key(k, p) => {
+                    parts.push(Part::Key(k));
+                    cur = p;
+                }
+                Seg::Index(i, p) => {
+                    parts.push(Part::Index(*i));
+                    cur = p;
+                }
+            }
+        }
+        let mut out = String::new();
+        for p in parts.iter().rev() {
+            match p {
+                Part::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Part::Index(i) => {
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+}
+
+enum Part<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct State<'f> {
+    file: &'f YamlFile,
+    issues: RefCell<Vec<Issue>>,
+    structs: RefCell<Vec<StructSeen>>,
+    budget: Cell<u64>,
+    failed: Cell<Option<NodeId>>,
+    failed_path: RefCell<String>,
+    skip: HashSet<NodeId>,
+}
+
+/// The result of deserializing one object.
+pub struct Outcome<T> {
+    pub value: Option<T>,
+    pub issues: Vec<Issue>,
+    pub structs: Vec<StructSeen>,
+}
+
+/// How many values one object may expand to (aliases make a small file large).
+const BUDGET: u64 = 1_000_000;
+
+/// Deserializes the mapping at `root` into `T`, skipping its `apiVersion` and `kind` keys
+/// (the caller has already chosen `T` from them). Never fails: what does not fit is an issue.
+pub fn from_node<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId) -> Outcome<T> {
+    let mut skip = HashSet::new();
+    let mut extra = Vec::new();
+    for _ in 0..32 {
+        let st = State {
+            file,
+            issues: RefCell::new(Vec::new()),
+            structs: RefCell::new(Vec::new()),
+            budget: Cell::new(BUDGET),
+            failed: Cell::new(None),
+            failed_path: RefCell::new(String::new()),
+            skip: skip.clone(),
+        };
+        let de = De {
+            st: &st,
+            node: root,
+            path: &Seg::Root,
+            parent: None,
+            root: true,
+        };
+        let result = T::deserialize(de);
+        let mut issues = st.issues.into_inner();
+        match result {
+            Ok(v) => {
+                issues.extend(extra);
+                return Outcome {
+                    value: Some(v),
+                    issues,
+                    structs: st.structs.into_inner(),
+                };
+            }
+            Err(e) => {
+                if st.budget.get() == 0 {
+                    extra.push(Issue {
+                        kind: IssueKind::TooLarge,
+                        node: root,
+                        path: String::new(),
+                    });
+                    return Outcome {
+                        value: None,
+                        issues: extra,
+                        structs: Vec::new(),
+                    };
+                }
+                match st.failed.get() {
+                    Some(n) if n != root && !skip.contains(&n) => {
+                        extra.push(Issue {
+                            kind: IssueKind::BadValue { message: e.0 },
+                            node: n,
+                            path: st.failed_path.into_inner(),
+                        });
+                        skip.insert(n);
+                    }
+                    _ => {
+                        issues.extend(extra);
+                        return Outcome {
+                            value: None,
+                            issues,
+                            structs: st.structs.into_inner(),
+                        };
+                    }
+                }
+            }
+        }
+    }
+    Outcome {
+        value: None,
+        issues: extra,
+        structs: Vec::new(),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct De<'a, 'f> {
+    st: &'a State<'f>,
+    node: NodeId,
+    path: &'a Seg<'a>,
+    /// The struct mapping this value sits in, for "wrong indentation" hints.
+    parent: Option<NodeId>,
+    root: bool,
+}
+
+enum Shape<'f> {
+    Null,
+    Scalar(&'f str, Resolved),
+    Map(&'f [(NodeId, NodeId)]),
+    Seq(&'f [NodeId]),
+}
+
+impl<'a, 'f> De<'a, 'f> {
+    fn shape(&self) -> Shape<'f> {
+        if self.st.skip.contains(&self.node) {
+            return Shape::Null;
+        }
+        let file: &'f YamlFile = self.st.file;
+        match &file.node(self.node).kind {
+            NodeKind::Scalar {
+                resolved: Resolved::Null,
+                ..
+            } => Shape::Null,
+            NodeKind::Scalar { text, resolved, .. } => Shape::Scalar(text, *resolved),
+            NodeKind::Map(e) => Shape::Map(e),
+            NodeKind::Seq(s) => Shape::Seq(s),
+        }
+    }
+
+    fn tick(&self) -> Result<(), DeError> {
+        let b = self.st.budget.get();
+        if b == 0 {
+            return Err(DeError("too large after expanding aliases".into()));
+        }
+        self.st.budget.set(b - 1);
+        Ok(())
+    }
+
+    fn record(&self, kind: IssueKind) {
+        self.st.issues.borrow_mut().push(Issue {
+            kind,
+            node: self.node,
+            path: self.path.render(),
+        });
+    }
+
+    fn mismatch(&self, expected: &'static str) {
+        self.record(IssueKind::WrongType { expected });
+    }
+
+    /// Marks this node as the origin of a visitor error (first one wins: the innermost).
+    fn fail(&self, e: DeError) -> DeError {
+        if self.st.failed.get().is_none() {
+            self.st.failed.set(Some(self.node));
+            *self.st.failed_path.borrow_mut() = self.path.render();
+        }
+        e
+    }
+
+    fn empty_map<'de, V: Visitor<'de>>(&self, visitor: V) -> Result<V::Value, DeError> {
+        visitor
+            .visit_map(MapAcc {
+                de: *self,
+                entries: &[],
+                i: 0,
+                fields: None,
+                ty: "",
+                value: None,
+            })
+            .map_err(|e| self.fail(e))
+    }
+
+    fn int<'de, V: Visitor<'de>>(
+        self,
+        visitor: V,
+        min: i128,
+        max: i128,
+        ty: &'static str,
+    ) -> Result<V::Value, DeError> {
+        self.tick()?;
+        let r = match self.shape() {
+            Shape::Null => visitor.visit_i64(0),
+            Shape::Scalar(_, Resolved::Int(v)) if v >= min && v <= max => {
+                if v > i64::MAX as i128 {
+                    visitor.visit_u64(v as u64)
+                } else {
+                    visitor.visit_i64(v as i64)
+                }
+            }
+            Shape::Scalar(t, Resolved::Int(_)) => {
+                self.record(IssueKind::BadValue {
+                    message: format!("`{t}` is out of range for {ty}"),
+                });
+                visitor.visit_i64(0)
+            }
+            _ => {
+                self.mismatch(match ty {
+                    "int32" => "an integer (int32)",
+                    "int64" => "an integer (int64)",
+                    _ => "an integer",
+                });
+                visitor.visit_i64(0)
+            }
+        };
+        r.map_err(|e| self.fail(e))
+    }
+}
+
+macro_rules! ints {
+    ($($m:ident => $min:expr, $max:expr, $ty:expr;)*) => {$(
+        fn $m<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+            self.int(visitor, $min as i128, $max as i128, $ty)
+        }
+    )*};
+}
+
+// Strings are always copied out (`visit_str`), so any input lifetime works.
+impl<'de> de::Deserializer<'de> for De<'_, '_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.tick()?;
+        let r = match self.shape() {
+            Shape::Null => visitor.visit_unit(),
+            Shape::Scalar(_, Resolved::Bool(b)) => visitor.visit_bool(b),
+            Shape::Scalar(_, Resolved::Int(v)) if v > i64::MAX as i128 => {
+                visitor.visit_u64(v as u64)
+            }
+            Shape::Scalar(_, Resolved::Int(v)) => visitor.visit_i64(v as i64),
+            Shape::Scalar(_, Resolved::Float(f)) => visitor.visit_f64(f),
+            Shape::Scalar(t, _) => visitor.visit_str(t),
+            Shape::Map(entries) => visitor.visit_map(MapAcc {
+                de: self,
+                entries,
+                i: 0,
+                fields: None,
+                ty: "",
+                value: None,
+            }),
+            Shape::Seq(items) => visitor.visit_seq(SeqAcc {
+                de: self,
+                items,
+                i: 0,
+            }),
+        };
+        r.map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.tick()?;
+        let r = match self.shape() {
+            Shape::Null => visitor.visit_bool(false),
+            Shape::Scalar(_, Resolved::Bool(b)) => visitor.visit_bool(b),
+            _ => {
+                self.mismatch("a boolean (true or false)");
+                visitor.visit_bool(false)
+            }
+        };
+        r.map_err(|e| self.fail(e))
+    }
+
+    ints! {
+        deserialize_i8 => i8::MIN, i8::MAX, "int8";
+        deserialize_i16 => i16::MIN, i16::MAX, "int16";
+        deserialize_i32 => i32::MIN, i32::MAX, "int32";
+        deserialize_i64 => i64::MIN, i64::MAX, "int64";
+        deserialize_u8 => 0, u8::MAX, "uint8";
+        deserialize_u16 => 0, u16::MAX, "uint16";
+        deserialize_u32 => 0, u32::MAX, "uint32";
+        deserialize_u64 => 0, u64::MAX, "uint64";
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_f64(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.tick()?;
+        let r = match self.shape() {
+            Shape::Null => visitor.visit_f64(0.0),
+            Shape::Scalar(_, Resolved::Int(v)) => visitor.visit_f64(v as f64),
+            Shape::Scalar(_, Resolved::Float(f)) => visitor.visit_f64(f),
+            _ => {
+                self.mismatch("a number");
+                visitor.visit_f64(0.0)
+            }
+        };
+        r.map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.tick()?;
+        let r = match self.shape() {
+            Shape::Null => visitor.visit_str(""),
+            Shape::Scalar(t, Resolved::Str) => visitor.visit_str(t),
+            Shape::Scalar(t, _) => {
+                // kubectl sends `4`, `true`, `1.5` unquoted as JSON numbers/booleans, and the
+                // API server rejects them for a string field.
+                self.mismatch("a string");
+                visitor.visit_str(t)
+            }
+            _ => {
+                self.mismatch("a string");
+                visitor.visit_str("")
+            }
+        };
+        r.map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.shape() {
+            Shape::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit().map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.tick()?;
+        let r = match self.shape() {
+            Shape::Seq(items) => visitor.visit_seq(SeqAcc {
+                de: self,
+                items,
+                i: 0,
+            }),
+            Shape::Null => visitor.visit_seq(SeqAcc {
+                de: self,
+                items: &[],
+                i: 0,
+            }),
+            _ => {
+                self.mismatch("a list");
+                visitor.visit_seq(SeqAcc {
+                    de: self,
+                    items: &[],
+                    i: 0,
+                })
+            }
+        };
+        r.map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.tick()?;
+        let r = match self.shape() {
+            Shape::Map(entries) => visitor.visit_map(MapAcc {
+                de: self,
+                entries,
+                i: 0,
+                fields: None,
+                ty: "",
+                value: None,
+            }),
+            Shape::Null => return self.empty_map(visitor),
+            _ => {
+                self.mismatch("a mapping");
+                return self.empty_map(visitor);
+            }
+        };
+        r.map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.tick()?;
+        let r = match self.shape() {
+            Shape::Map(entries) => {
+                self.st.structs.borrow_mut().push(StructSeen {
+                    node: self.node,
+                    parent: self.parent,
+                    name,
+                    fields,
+                });
+                visitor.visit_map(MapAcc {
+                    de: self,
+                    entries,
+                    i: 0,
+                    fields: Some(fields),
+                    ty: name,
+                    value: None,
+                })
+            }
+            Shape::Null => return self.empty_map(visitor),
+            _ => {
+                self.mismatch("a mapping");
+                return self.empty_map(visitor);
+            }
+        };
+        r.map_err(|e| self.fail(e))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match self.shape() {
+            Shape::Scalar(t, _) => {
+                let d: de::value::StrDeserializer<'_, DeError> = t.into_deserializer();
+                visitor.visit_enum(d).map_err(|e| self.fail(e))
+            }
+            _ => Err(self.fail(DeError("expected a string".into()))),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit()
+    }
+}
+
+struct MapAcc<'a, 'f> {
+    de: De<'a, 'f>,
+    entries: &'f [(NodeId, NodeId)],
+    i: usize,
+    fields: Option<&'static [&'static str]>,
+    ty: &'static str,
+    value: Option<(&'f str, NodeId)>,
+}
+
+impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        let file: &'f YamlFile = self.de.st.file;
+        while let Some(&(k, v)) = self.entries.get(self.i) {
+            self.i += 1;
+            let key: &'f str = match &file.node(k).kind {
+                NodeKind::Scalar { text, .. } => text,
+                _ => {
+                    let d = De { node: k, ..self.de };
+                    d.record(IssueKind::WrongType {
+                        expected: "a string key",
+                    });
+                    continue;
+                }
+            };
+            if self.de.root && (key == "apiVersion" || key == "kind") {
+                continue;
+            }
+            if let Some(fields) = self.fields {
+                if !fields.contains(&key) {
+                    let seg = Seg::Key(key, self.de.path);
+                    self.de.st.issues.borrow_mut().push(Issue {
+                        kind: IssueKind::UnknownField {
+                            ty: self.ty,
+                            fields,
+                        },
+                        node: k,
+                        path: seg.render(),
+                    });
+                    continue;
+                }
+            }
+            self.value = Some((key, v));
+            let d: de::value::StrDeserializer<'_, DeError> = key.into_deserializer();
+            return seed.deserialize(d).map(Some);
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, DeError> {
+        let (key, v) = self
+            .value
+            .take()
+            .ok_or_else(|| DeError("value without a key".into()))?;
+        let seg = Seg::Key(key, self.de.path);
+        let parent = if self.fields.is_some() {
+            Some(self.de.node)
+        } else {
+            self.de.parent
+        };
+        seed.deserialize(De {
+            st: self.de.st,
+            node: v,
+            path: &seg,
+            parent,
+            root: false,
+        })
+    }
+}
+
+struct SeqAcc<'a, 'f> {
+    de: De<'a, 'f>,
+    items: &'f [NodeId],
+    i: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for SeqAcc<'_, '_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        let Some(&node) = self.items.get(self.i) else {
+            return Ok(None);
+        };
+        let seg = Seg::Index(self.i, self.de.path);
+        self.i += 1;
+        seed.deserialize(De {
+            st: self.de.st,
+            node,
+            path: &seg,
+            parent: self.de.parent,
+            root: false,
+        })
+        .map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len() - self.i)
+    }
+}

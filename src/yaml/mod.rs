@@ -1,0 +1,596 @@
+//! Spanned YAML: granit-parser events -> a small arena of nodes that know their byte span.
+//!
+//! Every node keeps the byte range it came from; lines and columns are computed from a
+//! [`LineIndex`] only when a finding is reported. Aliases resolve to the anchored node
+//! (a finding inside an anchored block points at the anchor's definition), and `<<` merge
+//! keys are applied the way go-yaml v2 (and so kubectl) applies them.
+
+pub mod de;
+pub mod scalar;
+
+use granit_parser::{Event, Parser, ScalarStyle, ScanError};
+use scalar::Resolved;
+use std::collections::HashMap;
+
+pub type NodeId = u32;
+
+/// A byte range in the source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+    pub fn at(offset: usize) -> Span {
+        Span::new(offset, offset)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Scalar {
+        text: String,
+        quoted: bool,
+        resolved: Resolved,
+    },
+    /// Entries in source order, merge-key entries appended after explicit ones.
+    Map(Vec<(NodeId, NodeId)>),
+    Seq(Vec<NodeId>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// None for an empty document.
+    pub root: Option<NodeId>,
+    /// Byte offset where the document's content starts.
+    pub start: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub offset: u32,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DuplicateKey {
+    pub first: NodeId,
+    pub second: NodeId,
+    pub key: String,
+}
+
+/// One parsed file: all its documents share one node arena.
+#[derive(Debug, Default)]
+pub struct YamlFile {
+    pub nodes: Vec<Node>,
+    pub docs: Vec<Document>,
+    pub errors: Vec<SyntaxError>,
+    pub duplicate_keys: Vec<DuplicateKey>,
+}
+
+enum Open {
+    Map {
+        id: NodeId,
+        entries: Vec<(NodeId, NodeId)>,
+        key: Option<NodeId>,
+    },
+    Seq {
+        id: NodeId,
+        items: Vec<NodeId>,
+    },
+}
+
+/// Most nodes a single file may hold before parsing stops with an error.
+const MAX_NODES: usize = 5_000_000;
+
+impl YamlFile {
+    pub fn node(&self, id: NodeId) -> &Node {
+        // Ids are only ever created by this arena; an out-of-range id is a bug, not input.
+        &self.nodes[id as usize]
+    }
+
+    /// The text of a scalar node, None for collections.
+    pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        match &self.node(id).kind {
+            NodeKind::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A string-typed scalar: quoted, or plain that does not resolve to null/bool/number.
+    pub fn str_value(&self, id: NodeId) -> Option<&str> {
+        match &self.node(id).kind {
+            NodeKind::Scalar {
+                text,
+                resolved: Resolved::Str,
+                ..
+            } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self, id: NodeId) -> bool {
+        matches!(
+            self.node(id).kind,
+            NodeKind::Scalar {
+                resolved: Resolved::Null,
+                ..
+            }
+        )
+    }
+
+    pub fn map_entries(&self, id: NodeId) -> Option<&[(NodeId, NodeId)]> {
+        match &self.node(id).kind {
+            NodeKind::Map(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn seq_items(&self, id: NodeId) -> Option<&[NodeId]> {
+        match &self.node(id).kind {
+            NodeKind::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The (key, value) entry for `key` in a mapping; the last one when a key repeats.
+    pub fn get_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        self.map_entries(map)?
+            .iter()
+            .rev()
+            .find(|(k, _)| self.scalar(*k) == Some(key))
+            .copied()
+    }
+
+    pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        self.get_entry(map, key).map(|(_, v)| v)
+    }
+
+    /// A string value at `key`; None when missing, null or not a string.
+    pub fn get_str(&self, map: NodeId, key: &str) -> Option<&str> {
+        self.get(map, key)
+            .and_then(|v| self.scalar(v).filter(|_| !self.is_null(v)))
+    }
+
+    pub fn span(&self, id: NodeId) -> Span {
+        self.node(id).span
+    }
+}
+
+/// Parses a whole file. Never fails: syntax errors are recorded and the next document is tried.
+pub fn parse(text: &str) -> YamlFile {
+    let (body, base) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, 3usize),
+        None => (text, 0usize),
+    };
+    let mut b = Builder {
+        file: YamlFile::default(),
+        base,
+        text: body,
+        anchors: HashMap::new(),
+        stack: Vec::new(),
+        doc_start: 0,
+        doc_root: None,
+        in_doc: false,
+    };
+    let options = granit_parser::options! { emit_comments: false };
+    let mut parser = Parser::new_from_str_with_options(body, options);
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Ok((event, span))) => {
+                if let Err(message) = b.event(event, span) {
+                    let offset = b.offset(&span.start);
+                    b.error(offset, message);
+                    b.abandon();
+                    match parser.proceed_next_document() {
+                        Ok(true) => continue,
+                        _ => break,
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                b.scan_error(&e);
+                match parser.proceed_next_document() {
+                    Ok(true) => continue,
+                    _ => break,
+                }
+            }
+        }
+    }
+    b.file
+}
+
+struct Builder<'t> {
+    file: YamlFile,
+    base: usize,
+    text: &'t str,
+    anchors: HashMap<usize, NodeId>,
+    stack: Vec<Open>,
+    doc_start: usize,
+    doc_root: Option<NodeId>,
+    in_doc: bool,
+}
+
+impl Builder<'_> {
+    fn offset(&self, m: &granit_parser::Marker) -> usize {
+        let local = match m.byte_offset() {
+            Some(b) => b,
+            // Fall back to converting the character index.
+            None => self
+                .text
+                .char_indices()
+                .nth(m.index())
+                .map(|(b, _)| b)
+                .unwrap_or(self.text.len()),
+        };
+        local.min(self.text.len()) + self.base
+    }
+
+    fn error(&mut self, offset: usize, message: String) {
+        self.file.errors.push(SyntaxError {
+            offset: offset as u32,
+            message,
+        });
+    }
+
+    fn scan_error(&mut self, e: &ScanError) {
+        let offset = self.offset(e.marker());
+        let mut message = e.info();
+        if message.is_empty() {
+            message = "invalid YAML".to_string();
+        }
+        self.error(offset, message);
+        self.abandon();
+    }
+
+    /// Drops the partial document after an error.
+    fn abandon(&mut self) {
+        self.stack.clear();
+        self.doc_root = None;
+        self.in_doc = false;
+        self.anchors.clear();
+    }
+
+    fn alloc(&mut self, kind: NodeKind, span: Span) -> Result<NodeId, String> {
+        if self.file.nodes.len() >= MAX_NODES {
+            return Err(format!(
+                "document too large: more than {MAX_NODES} YAML nodes"
+            ));
+        }
+        self.file.nodes.push(Node { kind, span });
+        Ok((self.file.nodes.len() - 1) as NodeId)
+    }
+
+    fn event(&mut self, event: Event<'_>, span: granit_parser::Span) -> Result<(), String> {
+        let start = self.offset(&span.start);
+        let end = self.offset(&span.end);
+        match event {
+            Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(..) => {
+                self.in_doc = true;
+                self.doc_start = start;
+                self.doc_root = None;
+                self.stack.clear();
+            }
+            Event::DocumentEnd => {
+                if self.in_doc {
+                    let start = self
+                        .doc_root
+                        .map(|r| self.file.span(r).start)
+                        .unwrap_or(self.doc_start as u32);
+                    self.file.docs.push(Document {
+                        root: self.doc_root,
+                        start,
+                    });
+                }
+                self.in_doc = false;
+                self.doc_root = None;
+                self.anchors.clear();
+            }
+            Event::Alias(id) => {
+                let target = *self
+                    .anchors
+                    .get(&id)
+                    .ok_or_else(|| "unknown anchor".to_string())?;
+                self.add(target)?;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let quoted = !matches!(style, ScalarStyle::Plain);
+                let resolved = match tag.as_deref() {
+                    Some(t) if t.is_yaml_core_schema() => match t.suffix() {
+                        "str" | "binary" => Resolved::Str,
+                        "null" => Resolved::Null,
+                        "bool" | "int" | "float" => {
+                            let r = scalar::resolve_plain(&value);
+                            if matches!(r, Resolved::Str | Resolved::Null) {
+                                return Err(format!("cannot decode `{value}` as !!{}", t.suffix()));
+                            }
+                            r
+                        }
+                        _ => Resolved::Str,
+                    },
+                    Some(_) => Resolved::Str,
+                    None if quoted => Resolved::Str,
+                    None => scalar::resolve_plain(&value),
+                };
+                let id = self.alloc(
+                    NodeKind::Scalar {
+                        text: value.into_owned(),
+                        quoted,
+                        resolved,
+                    },
+                    Span::new(start, end),
+                )?;
+                if anchor != 0 {
+                    self.anchors.insert(anchor, id);
+                }
+                self.add(id)?;
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                let id = self.alloc(NodeKind::Seq(Vec::new()), Span::new(start, end))?;
+                if anchor != 0 {
+                    self.anchors.insert(anchor, id);
+                }
+                self.stack.push(Open::Seq {
+                    id,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                let id = self.alloc(NodeKind::Map(Vec::new()), Span::new(start, end))?;
+                if anchor != 0 {
+                    self.anchors.insert(anchor, id);
+                }
+                self.stack.push(Open::Map {
+                    id,
+                    entries: Vec::new(),
+                    key: None,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Open::Seq { id, items }) = self.stack.pop() {
+                    let node = &mut self.file.nodes[id as usize];
+                    node.span.end = end as u32;
+                    node.kind = NodeKind::Seq(items);
+                    self.add(id)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Open::Map { id, entries, .. }) = self.stack.pop() {
+                    let entries = self.finish_map(entries)?;
+                    let node = &mut self.file.nodes[id as usize];
+                    node.span.end = end as u32;
+                    node.kind = NodeKind::Map(entries);
+                    self.add(id)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Attaches a finished node to its parent (or makes it the document root).
+    fn add(&mut self, id: NodeId) -> Result<(), String> {
+        match self.stack.last_mut() {
+            None => self.doc_root = Some(id),
+            Some(Open::Seq { items, .. }) => items.push(id),
+            Some(Open::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(id),
+                Some(k) => entries.push((k, id)),
+            },
+        }
+        Ok(())
+    }
+
+    /// Records duplicate keys and applies `<<` merge keys (explicit keys win; earlier merged maps win).
+    fn finish_map(
+        &mut self,
+        entries: Vec<(NodeId, NodeId)>,
+    ) -> Result<Vec<(NodeId, NodeId)>, String> {
+        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
+        let mut merges = Vec::new();
+        let mut out = Vec::with_capacity(entries.len());
+        let mut dups = Vec::new();
+        for &(k, v) in &entries {
+            let key_node = &self.file.nodes[k as usize];
+            if let NodeKind::Scalar { text, quoted, .. } = &key_node.kind {
+                if text == "<<" && !quoted {
+                    merges.push(v);
+                    continue;
+                }
+                if let Some(&first) = seen.get(text.as_str()) {
+                    dups.push(DuplicateKey {
+                        first,
+                        second: k,
+                        key: text.clone(),
+                    });
+                } else {
+                    seen.insert(text.as_str(), k);
+                }
+            }
+            out.push((k, v));
+        }
+        let mut known: std::collections::HashSet<String> =
+            seen.keys().map(|s| s.to_string()).collect();
+        drop(seen);
+        self.file.duplicate_keys.extend(dups);
+        for m in merges {
+            let sources: Vec<NodeId> = match &self.file.nodes[m as usize].kind {
+                NodeKind::Map(_) => vec![m],
+                NodeKind::Seq(items) => items.clone(),
+                NodeKind::Scalar { .. } => {
+                    return Err("merge key `<<` needs a mapping or a list of mappings".into())
+                }
+            };
+            for src in sources {
+                let src_entries = match &self.file.nodes[src as usize].kind {
+                    NodeKind::Map(e) => e.clone(),
+                    _ => return Err("merge key `<<` needs a mapping or a list of mappings".into()),
+                };
+                for (k, v) in src_entries {
+                    if let Some(t) = self.file.scalar(k) {
+                        if known.insert(t.to_string()) {
+                            out.push((k, v));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Byte offset -> 1-based line and column (columns counted in characters).
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                starts.push(i as u32 + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    /// (line, column), both 1-based. A BOM at the start of the file is not counted as a column.
+    pub fn line_col(&self, text: &str, offset: u32) -> (u32, u32) {
+        let offset = (offset as usize).min(text.len());
+        let line = match self.starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.starts.get(line).copied().unwrap_or(0) as usize;
+        let mut from = start.min(offset);
+        if from == 0 && text.starts_with('\u{feff}') && offset >= 3 {
+            from = 3;
+        }
+        let col = text
+            .get(from..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - from);
+        (line as u32 + 1, col as u32 + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_and_merge() {
+        let text = "\u{feff}a: &x\n  b: 1\nc:\n  <<: *x\n  d: 2\n---\n# empty\n---\n[1, 2]\r\n";
+        let f = parse(text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.docs.len(), 3);
+        let root = f.docs[0].root.unwrap();
+        let c = f.get(root, "c").unwrap();
+        assert!(f.get(c, "b").is_some());
+        let (k, _) = f.get_entry(root, "c").unwrap();
+        let li = LineIndex::new(text);
+        assert_eq!(li.line_col(text, f.span(k).start), (3, 1));
+        assert_eq!(li.line_col(text, f.span(root).start), (1, 1));
+        assert!(f.docs[1].root.is_none() || f.is_null(f.docs[1].root.unwrap()));
+    }
+
+    #[test]
+    fn duplicate_keys_and_errors() {
+        let f = parse("a: 1\na: 2\n---\nb: [\n---\nc: 3\n");
+        assert_eq!(f.duplicate_keys.len(), 1);
+        assert_eq!(f.errors.len(), 1);
+        assert!(f
+            .docs
+            .iter()
+            .any(|d| d.root.map(|r| f.get(r, "c").is_some()).unwrap_or(false)));
+    }
+}
+
+/// A step of a field path: a mapping key or a list index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum P<'a> {
+    K(&'a str),
+    I(usize),
+}
+
+/// `spec.template.spec.containers[0].image`
+pub fn render_path(path: &[P]) -> String {
+    let mut out = String::new();
+    for p in path {
+        match p {
+            P::K(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            P::I(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+impl YamlFile {
+    /// The node at `path` below `root`.
+    pub fn lookup(&self, root: NodeId, path: &[P]) -> Option<NodeId> {
+        let mut cur = root;
+        for p in path {
+            cur = match p {
+                P::K(k) => self.get(cur, k)?,
+                P::I(i) => *self.seq_items(cur)?.get(*i)?,
+            };
+        }
+        Some(cur)
+    }
+
+    /// The key node of the last step of `path` (the value's node for a list index).
+    pub fn lookup_key(&self, root: NodeId, path: &[P]) -> Option<NodeId> {
+        let (last, parent) = path.split_last()?;
+        let parent = self.lookup(root, parent)?;
+        match last {
+            P::K(k) => self.get_entry(parent, k).map(|(k, _)| k),
+            P::I(i) => self.seq_items(parent)?.get(*i).copied(),
+        }
+    }
+
+    /// Where to point for something missing at `path`: the key of the deepest mapping on the
+    /// path that exists (the one that should hold it), or the start of `root`.
+    pub fn missing_span(&self, root: NodeId, path: &[P]) -> Span {
+        let mut n = path.len().saturating_sub(1);
+        loop {
+            if n == 0 {
+                return Span::at(self.span(root).start as usize);
+            }
+            if let Some(k) = self.lookup_key(root, &path[..n]) {
+                if self
+                    .lookup(root, &path[..n])
+                    .map(|v| self.map_entries(v).is_some() || self.is_null(v))
+                    .unwrap_or(false)
+                {
+                    return self.span(k);
+                }
+            }
+            n -= 1;
+        }
+    }
+}
