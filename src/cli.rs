@@ -98,11 +98,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Ok(c) => c,
         Err(e) => {
             let code = e.exit_code();
-            let _ = if code == 0 {
-                write!(out, "{}", e.render())
-            } else {
-                write!(err, "{}", e.render())
-            };
+            let _ = if code == 0 { write!(out, "{}", e.render()) } else { write!(err, "{}", e.render()) };
             return if code == 0 { 0 } else { 2 };
         }
     };
@@ -119,16 +115,11 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
                 0
             }
             None => {
-                let _ = writeln!(
-                    err,
-                    "error: unknown rule `{rule}`; `kshape rules` lists them"
-                );
+                let _ = writeln!(err, "error: unknown rule `{rule}`; `kshape rules` lists them");
                 2
             }
         },
-        Some(Command::GenerateDocs { dir, check }) => {
-            crate::rules::docs::generate(&dir, check, out, err)
-        }
+        Some(Command::GenerateDocs { dir, check }) => crate::rules::docs::generate(&dir, check, out, err),
     }
 }
 
@@ -137,29 +128,15 @@ fn rules_table() -> String {
     let w = metas.iter().map(|m| m.id.len()).max().unwrap_or(0);
     let mut s = String::new();
     for m in metas {
-        s.push_str(&format!(
-            "{:w$}  {:7}  {:10}  {}\n",
-            m.id,
-            m.severity,
-            m.category,
-            m.summary,
-            w = w
-        ));
+        s.push_str(&format!("{:w$}  {:7}  {:10}  {}\n", m.id, m.severity, m.category, m.summary, w = w));
     }
     s
 }
 
 fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut sources = Sources::default();
-    let paths = if a.paths.is_empty() {
-        vec![".".to_string()]
-    } else {
-        a.paths.clone()
-    };
-    let opts = source::Options {
-        excludes: &a.exclude,
-        stdin_name: &a.stdin_filename,
-    };
+    let paths = if a.paths.is_empty() { vec![".".to_string()] } else { a.paths.clone() };
+    let opts = source::Options { excludes: &a.exclude, stdin_name: &a.stdin_filename };
     if let Err(e) = source::collect(&paths, &opts, false, &mut sources) {
         let _ = writeln!(err, "error: {e}");
         return 2;
@@ -171,11 +148,8 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             return 2;
         }
         // A file given both as input and as context is input.
-        let names: std::collections::HashSet<String> =
-            sources.files.iter().map(|f| f.name.clone()).collect();
-        sources
-            .files
-            .extend(ctx.files.into_iter().filter(|f| !names.contains(&f.name)));
+        let names: std::collections::HashSet<String> = sources.files.iter().map(|f| f.name.clone()).collect();
+        sources.files.extend(ctx.files.into_iter().filter(|f| !names.contains(&f.name)));
         sources.errors.extend(ctx.errors);
     }
     for n in &sources.notes {
@@ -188,25 +162,12 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let ix = Index::build(sources.files, &a.namespace);
     let diags = rules::run(&ix);
 
-    let mut summary = Summary {
-        files: ix.files.iter().filter(|f| !f.source.context).count(),
-        ..Summary::default()
-    };
-    for o in ix.objects.iter().filter(|o| !o.context) {
-        let _ = o;
-        summary.objects += 1;
-    }
+    let mut summary = Summary { files: ix.files.iter().filter(|f| !f.source.context).count(), ..Summary::default() };
+    summary.objects = ix.stats.objects;
     summary.documents = ix.stats.documents;
     summary.count(&diags);
-    let views: Vec<SourceView> = ix
-        .files
-        .iter()
-        .map(|f| SourceView {
-            name: &f.source.name,
-            text: &f.source.text,
-            lines: &f.lines,
-        })
-        .collect();
+    let views: Vec<SourceView> =
+        ix.files.iter().map(|f| SourceView { name: &f.source.name, text: &f.source.text, lines: &f.lines }).collect();
     let rendered = match a.format {
         Format::Json => report::json::render(&views, &diags, &summary),
         Format::Compact => report::compact::render(&views, &diags),
@@ -214,10 +175,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let color = match a.color {
                 Color::Always => true,
                 Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
+                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             };
             report::human::render(&views, &diags, &summary, color)
         }

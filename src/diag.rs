@@ -64,12 +64,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A finding of `rule` at `span` in `file`; severity is filled in from the rule's metadata.
-    pub fn new(
-        rule: &'static str,
-        file: usize,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn new(rule: &'static str, file: usize, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             rule,
             severity: Severity::Error,
@@ -105,11 +100,7 @@ impl Diagnostic {
     }
 
     pub fn related(mut self, file: usize, span: Span, message: impl Into<String>) -> Self {
-        self.related.push(Related {
-            file,
-            span,
-            message: message.into(),
-        });
+        self.related.push(Related { file, span, message: message.into() });
         self
     }
 }

@@ -49,55 +49,53 @@ impl Index {
         let lines = LineIndex::new(&source.text);
         if let Some(at) = source.invalid_utf8_at {
             let mut y = YamlFile::default();
-            y.errors.push(yaml::SyntaxError {
-                offset: at as u32,
-                message: "the file is not valid UTF-8".into(),
-            });
+            y.errors.push(yaml::SyntaxError { offset: at as u32, message: "the file is not valid UTF-8".into() });
             let report = !source.is_json;
-            self.stats.syntax_errors += usize::from(report);
-            self.files.push(ParsedFile {
-                source,
-                yaml: y,
-                lines,
-                report_syntax: report,
-            });
+            if !source.context {
+                self.stats.syntax_errors += usize::from(report);
+            }
+            self.files.push(ParsedFile { source, yaml: y, lines, report_syntax: report });
             return;
         }
         let y = yaml::parse(&source.text);
+        // Context files resolve references; they are not part of what the run reports on.
+        let mut stats = Stats::default();
         // A JSON file is a manifest only when it has an object with `kind`.
         let report_syntax = !source.is_json || source.text.contains("\"kind\"");
         if report_syntax {
-            self.stats.syntax_errors += y.errors.len();
+            stats.syntax_errors += y.errors.len();
         }
         let mut objects = Vec::new();
         let context = source.context;
         for doc in &y.docs {
-            self.stats.documents += 1;
+            stats.documents += 1;
             let Some(root) = doc.root else {
-                self.stats.empty += 1;
+                stats.empty += 1;
                 continue;
             };
             if y.is_null(root) {
-                self.stats.empty += 1;
+                stats.empty += 1;
                 continue;
             }
             let before = objects.len();
             collect_objects(&y, root, file_idx, context, &mut objects);
             if objects.len() == before {
-                self.stats.not_objects += 1;
+                stats.not_objects += 1;
             }
         }
         if source.file_is_kustomization() {
             objects.clear();
         }
-        self.stats.objects += objects.len();
+        stats.objects = objects.len();
+        if !context {
+            self.stats.documents += stats.documents;
+            self.stats.empty += stats.empty;
+            self.stats.not_objects += stats.not_objects;
+            self.stats.objects += stats.objects;
+            self.stats.syntax_errors += stats.syntax_errors;
+        }
         self.objects.extend(objects);
-        self.files.push(ParsedFile {
-            source,
-            yaml: y,
-            lines,
-            report_syntax,
-        });
+        self.files.push(ParsedFile { source, yaml: y, lines, report_syntax });
     }
 
     pub fn file(&self, o: &Object) -> &YamlFile {
@@ -113,10 +111,7 @@ impl Index {
 impl SourceFile {
     fn file_is_kustomization(&self) -> bool {
         let base = self.name.rsplit(['/', '\\']).next().unwrap_or(&self.name);
-        matches!(
-            base,
-            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-        )
+        matches!(base, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
     }
 }
 
@@ -145,28 +140,11 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: 
     let api_version = y.get_str(root, "apiVersion").map(str::to_string);
     let meta = y.get(root, "metadata");
     let name = meta.and_then(|m| y.get_str(m, "name")).map(str::to_string);
-    let namespace = meta
-        .and_then(|m| y.get_str(m, "namespace"))
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let namespace = meta.and_then(|m| y.get_str(m, "namespace")).filter(|s| !s.is_empty()).map(str::to_string);
     let (typed, issues, structs) = match api_version.as_deref() {
         Some(av) => model::type_object(y, root, av, &kind),
         None => (None, Vec::new(), Vec::new()),
     };
-    let removed = api_version
-        .as_deref()
-        .and_then(|av| model::removed_api(av, &kind));
-    out.push(Object {
-        file,
-        root,
-        api_version,
-        kind,
-        name,
-        namespace,
-        typed,
-        removed,
-        issues,
-        structs,
-        context,
-    });
+    let removed = api_version.as_deref().and_then(|av| model::removed_api(av, &kind));
+    out.push(Object { file, root, api_version, kind, name, namespace, typed, removed, issues, structs, context });
 }

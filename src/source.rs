@@ -43,10 +43,7 @@ pub fn build_excludes(globs: &[String]) -> Result<GlobSet, String> {
     for g in globs {
         let g = g.trim_end_matches('/');
         let pats = if g.contains('/') {
-            vec![
-                g.trim_start_matches("./").to_string(),
-                format!("**/{}", g.trim_start_matches("./")),
-            ]
+            vec![g.trim_start_matches("./").to_string(), format!("**/{}", g.trim_start_matches("./"))]
         } else {
             vec![g.to_string(), format!("**/{g}")]
         };
@@ -55,8 +52,7 @@ pub fn build_excludes(globs: &[String]) -> Result<GlobSet, String> {
             b.add(glob);
         }
     }
-    b.build()
-        .map_err(|e| format!("invalid --exclude globs: {e}"))
+    b.build().map_err(|e| format!("invalid --exclude globs: {e}"))
 }
 
 fn excluded(set: &GlobSet, path: &Path) -> bool {
@@ -78,19 +74,11 @@ fn is_manifest_name(path: &Path) -> Option<bool> {
 }
 
 fn is_kustomization(name: &str) -> bool {
-    matches!(
-        name,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    )
+    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
 }
 
 /// Reads the named paths (`-` = stdin). `context` marks files loaded only for reference.
-pub fn collect(
-    paths: &[String],
-    opts: &Options,
-    context: bool,
-    out: &mut Sources,
-) -> Result<(), String> {
+pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Sources) -> Result<(), String> {
     let excludes = build_excludes(opts.excludes)?;
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut patch_cache = PatchCache::default();
@@ -99,9 +87,7 @@ pub fn collect(
         if p == "-" {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
-                Ok(_) => out
-                    .files
-                    .push(decode(opts.stdin_name.to_string(), buf, false, context)),
+                Ok(_) => out.files.push(decode(opts.stdin_name.to_string(), buf, false, context)),
                 Err(e) => out.errors.push(format!("cannot read standard input: {e}")),
             }
             continue;
@@ -110,37 +96,20 @@ pub fn collect(
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
             Err(e) => {
-                out.errors
-                    .push(format!("cannot read {p}: {}", os_reason(&e)));
+                out.errors.push(format!("cannot read {p}: {}", os_reason(&e)));
                 continue;
             }
         };
         if meta.is_dir() {
-            walk(
-                &path,
-                &excludes,
-                &mut seen,
-                &mut patch_cache,
-                &mut charts_noted,
-                context,
-                out,
-            );
+            walk(&path, &excludes, &mut seen, &mut patch_cache, &mut charts_noted, context, out);
         } else {
             // A file named explicitly is linted whatever its extension, unless it is a patch.
             if patch_cache.is_patch(&path) {
-                out.notes.push(format!(
-                    "{p}: listed as a patch in a kustomization; not linted as a whole object"
-                ));
+                out.notes.push(format!("{p}: listed as a patch in a kustomization; not linted as a whole object"));
                 continue;
             }
             if seen.insert(path.clone()) {
-                read_file(
-                    &path,
-                    p.clone(),
-                    is_manifest_name(&path).unwrap_or(false),
-                    context,
-                    out,
-                );
+                read_file(&path, p.clone(), is_manifest_name(&path).unwrap_or(false), context, out);
             }
         }
     }
@@ -156,19 +125,13 @@ fn walk(
     context: bool,
     out: &mut Sources,
 ) {
-    let mut it = walkdir::WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter();
+    let mut it = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
     loop {
         let entry = match it.next() {
             None => break,
             Some(Ok(e)) => e,
             Some(Err(e)) => {
-                let path = e
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| root.display().to_string());
+                let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
                 let reason = e.io_error().map(os_reason).unwrap_or_else(|| e.to_string());
                 out.errors.push(format!("cannot read {path}: {reason}"));
                 continue;
@@ -223,41 +186,24 @@ fn walk(
 fn read_file(path: &Path, name: String, is_json: bool, context: bool, out: &mut Sources) {
     match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
-            out.errors.push(format!(
-                "cannot read {name}: file is larger than {} MiB",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ));
+            out.errors.push(format!("cannot read {name}: file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)));
             return;
         }
         _ => {}
     }
     match std::fs::read(path) {
         Ok(bytes) => out.files.push(decode(name, bytes, is_json, context)),
-        Err(e) => out
-            .errors
-            .push(format!("cannot read {name}: {}", os_reason(&e))),
+        Err(e) => out.errors.push(format!("cannot read {name}: {}", os_reason(&e))),
     }
 }
 
 fn decode(name: String, bytes: Vec<u8>, is_json: bool, context: bool) -> SourceFile {
     match String::from_utf8(bytes) {
-        Ok(text) => SourceFile {
-            name,
-            text,
-            is_json,
-            context,
-            invalid_utf8_at: None,
-        },
+        Ok(text) => SourceFile { name, text, is_json, context, invalid_utf8_at: None },
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            SourceFile {
-                name,
-                text,
-                is_json,
-                context,
-                invalid_utf8_at: Some(at),
-            }
+            SourceFile { name, text, is_json, context, invalid_utf8_at: Some(at) }
         }
     }
 }
@@ -280,15 +226,8 @@ struct PatchCache {
 impl PatchCache {
     fn is_patch(&mut self, file: &Path) -> bool {
         let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let dir_key = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
-        let set = self
-            .dirs
-            .entry(dir_key.clone())
-            .or_insert_with(|| kustomize_patches(&dir_key));
+        let dir_key = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let set = self.dirs.entry(dir_key.clone()).or_insert_with(|| kustomize_patches(&dir_key));
         match file.file_name() {
             Some(n) => set.contains(&normalize(&dir_key.join(n))),
             None => false,

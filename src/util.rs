@@ -32,10 +32,7 @@ pub fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
 }
 
 /// The closest candidate within edit distance 2, if exactly one is closest.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &'a str)> = None;
     let mut tie = false;
     for c in candidates {
@@ -65,10 +62,7 @@ mod tests {
         assert_eq!(edit_distance("replica", "replicas", 2), Some(1));
         assert_eq!(edit_distance("contianers", "containers", 2), Some(2));
         assert_eq!(edit_distance("foo", "barbaz", 2), None);
-        assert_eq!(
-            did_you_mean("replica", ["replicas", "selector"]),
-            Some("replicas")
-        );
+        assert_eq!(did_you_mean("replica", ["replicas", "selector"]), Some("replicas"));
         assert_eq!(did_you_mean("xyz", ["replicas"]), None);
     }
 }

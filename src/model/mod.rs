@@ -60,138 +60,41 @@ pub struct Removed {
 }
 
 pub const REMOVED_APIS: &[Removed] = &[
-    Removed {
-        api_version: "extensions/v1beta1",
-        kind: "Deployment",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "extensions/v1beta1",
-        kind: "DaemonSet",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "extensions/v1beta1",
-        kind: "ReplicaSet",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "extensions/v1beta1",
-        kind: "NetworkPolicy",
-        replacement: "networking.k8s.io/v1",
-        removed_in: "1.16",
-    },
+    Removed { api_version: "extensions/v1beta1", kind: "Deployment", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "extensions/v1beta1", kind: "DaemonSet", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "extensions/v1beta1", kind: "ReplicaSet", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "extensions/v1beta1", kind: "NetworkPolicy", replacement: "networking.k8s.io/v1", removed_in: "1.16" },
     Removed {
         api_version: "extensions/v1beta1",
         kind: "PodSecurityPolicy",
         replacement: "nothing: PodSecurityPolicy was removed in 1.25; use Pod Security Admission",
         removed_in: "1.16",
     },
-    Removed {
-        api_version: "extensions/v1beta1",
-        kind: "Ingress",
-        replacement: "networking.k8s.io/v1",
-        removed_in: "1.22",
-    },
-    Removed {
-        api_version: "apps/v1beta1",
-        kind: "Deployment",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "apps/v1beta1",
-        kind: "StatefulSet",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "apps/v1beta1",
-        kind: "DaemonSet",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "apps/v1beta1",
-        kind: "ReplicaSet",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "apps/v1beta2",
-        kind: "Deployment",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "apps/v1beta2",
-        kind: "StatefulSet",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "apps/v1beta2",
-        kind: "DaemonSet",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "apps/v1beta2",
-        kind: "ReplicaSet",
-        replacement: "apps/v1",
-        removed_in: "1.16",
-    },
-    Removed {
-        api_version: "batch/v1beta1",
-        kind: "CronJob",
-        replacement: "batch/v1",
-        removed_in: "1.25",
-    },
-    Removed {
-        api_version: "batch/v2alpha1",
-        kind: "CronJob",
-        replacement: "batch/v1",
-        removed_in: "1.21",
-    },
-    Removed {
-        api_version: "policy/v1beta1",
-        kind: "PodDisruptionBudget",
-        replacement: "policy/v1",
-        removed_in: "1.25",
-    },
+    Removed { api_version: "extensions/v1beta1", kind: "Ingress", replacement: "networking.k8s.io/v1", removed_in: "1.22" },
+    Removed { api_version: "apps/v1beta1", kind: "Deployment", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "apps/v1beta1", kind: "StatefulSet", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "apps/v1beta1", kind: "DaemonSet", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "apps/v1beta1", kind: "ReplicaSet", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "apps/v1beta2", kind: "Deployment", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "apps/v1beta2", kind: "StatefulSet", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "apps/v1beta2", kind: "DaemonSet", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "apps/v1beta2", kind: "ReplicaSet", replacement: "apps/v1", removed_in: "1.16" },
+    Removed { api_version: "batch/v1beta1", kind: "CronJob", replacement: "batch/v1", removed_in: "1.25" },
+    Removed { api_version: "batch/v2alpha1", kind: "CronJob", replacement: "batch/v1", removed_in: "1.21" },
+    Removed { api_version: "policy/v1beta1", kind: "PodDisruptionBudget", replacement: "policy/v1", removed_in: "1.25" },
     Removed {
         api_version: "policy/v1beta1",
         kind: "PodSecurityPolicy",
         replacement: "nothing: PodSecurityPolicy was removed in 1.25; use Pod Security Admission",
         removed_in: "1.25",
     },
-    Removed {
-        api_version: "autoscaling/v2beta1",
-        kind: "HorizontalPodAutoscaler",
-        replacement: "autoscaling/v2",
-        removed_in: "1.25",
-    },
-    Removed {
-        api_version: "autoscaling/v2beta2",
-        kind: "HorizontalPodAutoscaler",
-        replacement: "autoscaling/v2",
-        removed_in: "1.26",
-    },
-    Removed {
-        api_version: "networking.k8s.io/v1beta1",
-        kind: "Ingress",
-        replacement: "networking.k8s.io/v1",
-        removed_in: "1.22",
-    },
+    Removed { api_version: "autoscaling/v2beta1", kind: "HorizontalPodAutoscaler", replacement: "autoscaling/v2", removed_in: "1.25" },
+    Removed { api_version: "autoscaling/v2beta2", kind: "HorizontalPodAutoscaler", replacement: "autoscaling/v2", removed_in: "1.26" },
+    Removed { api_version: "networking.k8s.io/v1beta1", kind: "Ingress", replacement: "networking.k8s.io/v1", removed_in: "1.22" },
 ];
 
 pub fn removed_api(api_version: &str, kind: &str) -> Option<&'static Removed> {
-    REMOVED_APIS
-        .iter()
-        .find(|r| r.api_version == api_version && r.kind == kind)
+    REMOVED_APIS.iter().find(|r| r.api_version == api_version && r.kind == kind)
 }
 
 /// One Kubernetes object: a document, or an item of a `kind: List`.
@@ -231,21 +134,12 @@ impl Object {
 }
 
 /// Builds the typed form of a document's object when its kind is one kshape knows.
-pub fn type_object(
-    file: &YamlFile,
-    root: NodeId,
-    api_version: &str,
-    kind: &str,
-) -> (Option<Typed>, Vec<Issue>, Vec<StructSeen>) {
+pub fn type_object(file: &YamlFile, root: NodeId, api_version: &str, kind: &str) -> (Option<Typed>, Vec<Issue>, Vec<StructSeen>) {
     let removed = removed_api(api_version, kind).is_some();
     macro_rules! go {
         ($t:ty, $v:ident) => {{
             let out = de::from_node::<$t>(file, root);
-            (
-                out.value.map(|v| Typed::$v(Box::new(v))),
-                out.issues,
-                out.structs,
-            )
+            (out.value.map(|v| Typed::$v(Box::new(v))), out.issues, out.structs)
         }};
     }
     let (typed, mut issues, structs) = match (api_version, kind) {
@@ -267,10 +161,7 @@ pub fn type_object(
         }
         ("batch/v1", "Job") => go!(Job, Job),
         ("batch/v1" | "batch/v1beta1" | "batch/v2alpha1", "CronJob") => go!(CronJob, CronJob),
-        (
-            "autoscaling/v2" | "autoscaling/v2beta1" | "autoscaling/v2beta2",
-            "HorizontalPodAutoscaler",
-        ) => {
+        ("autoscaling/v2" | "autoscaling/v2beta1" | "autoscaling/v2beta2", "HorizontalPodAutoscaler") => {
             go!(HorizontalPodAutoscaler, HorizontalPodAutoscaler)
         }
         ("policy/v1" | "policy/v1beta1", "PodDisruptionBudget") => {

@@ -28,19 +28,12 @@ pub fn is_valid(s: &str) -> bool {
     }
     let suffix = &s[i..];
     match suffix {
-        "" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti"
-        | "Pi" | "Ei" => true,
+        "" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => true,
         _ => {
-            let Some(exp) = suffix
-                .strip_prefix('e')
-                .or_else(|| suffix.strip_prefix('E'))
-            else {
+            let Some(exp) = suffix.strip_prefix('e').or_else(|| suffix.strip_prefix('E')) else {
                 return false;
             };
-            let exp = exp
-                .strip_prefix('+')
-                .or_else(|| exp.strip_prefix('-'))
-                .unwrap_or(exp);
+            let exp = exp.strip_prefix('+').or_else(|| exp.strip_prefix('-')).unwrap_or(exp);
             !exp.is_empty() && exp.bytes().all(|c| c.is_ascii_digit())
         }
     }
@@ -85,25 +78,10 @@ mod tests {
 
     #[test]
     fn grammar() {
-        for ok in [
-            "1",
-            "500m",
-            "1.5Gi",
-            "2e3",
-            "0.5",
-            ".5",
-            "1E-2",
-            "+1",
-            "128974848",
-            "129e6",
-            "123Mi",
-            "1k",
-        ] {
+        for ok in ["1", "500m", "1.5Gi", "2e3", "0.5", ".5", "1E-2", "+1", "128974848", "129e6", "123Mi", "1k"] {
             assert!(is_valid(ok), "{ok}");
         }
-        for bad in [
-            "512MB", "1.5 Gi", "two", "", "Gi", "1K", "1e", "1.2.3", "-", "1mi",
-        ] {
+        for bad in ["512MB", "1.5 Gi", "two", "", "Gi", "1K", "1e", "1.2.3", "-", "1mi"] {
             assert!(!is_valid(bad), "{bad}");
         }
         assert_eq!(suggestion("512MB").as_deref(), Some("512M"));

@@ -18,13 +18,7 @@ pub enum WorkloadKind {
 impl WorkloadKind {
     /// Controllers whose pods must restart forever (restartPolicy Always).
     pub fn long_running(self) -> bool {
-        matches!(
-            self,
-            WorkloadKind::Deployment
-                | WorkloadKind::StatefulSet
-                | WorkloadKind::DaemonSet
-                | WorkloadKind::ReplicaSet
-        )
+        matches!(self, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet)
     }
 }
 
@@ -79,48 +73,19 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
             template_path: &[],
             pod_spec_path: &["spec"],
         },
-        Typed::Deployment(d) => w(
-            o,
-            WorkloadKind::Deployment,
-            &d.metadata,
-            d.spec.replicas,
-            Some(&d.spec.selector),
-            Some(&d.spec.template),
-        ),
-        Typed::StatefulSet(d) => w(
-            o,
-            WorkloadKind::StatefulSet,
-            &d.metadata,
-            d.spec.replicas,
-            Some(&d.spec.selector),
-            Some(&d.spec.template),
-        ),
-        Typed::DaemonSet(d) => w(
-            o,
-            WorkloadKind::DaemonSet,
-            &d.metadata,
-            None,
-            Some(&d.spec.selector),
-            Some(&d.spec.template),
-        ),
-        Typed::ReplicaSet(d) => w(
-            o,
-            WorkloadKind::ReplicaSet,
-            &d.metadata,
-            d.spec.replicas,
-            Some(&d.spec.selector),
-            d.spec.template.as_ref(),
-        ),
+        Typed::Deployment(d) => {
+            w(o, WorkloadKind::Deployment, &d.metadata, d.spec.replicas, Some(&d.spec.selector), Some(&d.spec.template))
+        }
+        Typed::StatefulSet(d) => {
+            w(o, WorkloadKind::StatefulSet, &d.metadata, d.spec.replicas, Some(&d.spec.selector), Some(&d.spec.template))
+        }
+        Typed::DaemonSet(d) => w(o, WorkloadKind::DaemonSet, &d.metadata, None, Some(&d.spec.selector), Some(&d.spec.template)),
+        Typed::ReplicaSet(d) => {
+            w(o, WorkloadKind::ReplicaSet, &d.metadata, d.spec.replicas, Some(&d.spec.selector), d.spec.template.as_ref())
+        }
         Typed::Job(j) => {
             let spec = j.spec.as_ref();
-            let mut wl = w(
-                o,
-                WorkloadKind::Job,
-                &j.metadata,
-                None,
-                spec.and_then(|s| s.selector.as_ref()),
-                spec.map(|s| &s.template),
-            );
+            let mut wl = w(o, WorkloadKind::Job, &j.metadata, None, spec.and_then(|s| s.selector.as_ref()), spec.map(|s| &s.template));
             wl.replicas = spec.and_then(|s| s.parallelism);
             wl
         }

@@ -9,16 +9,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
     for d in diags {
         let Some(f) = files.get(d.file) else { continue };
         let p = pos(f, d.span.start);
-        let _ = writeln!(
-            out,
-            "{}:{}:{}: {} [{}] {}",
-            f.name,
-            p.line,
-            p.column,
-            d.severity.as_str(),
-            d.rule,
-            d.message
-        );
+        let _ = writeln!(out, "{}:{}:{}: {} [{}] {}", f.name, p.line, p.column, d.severity.as_str(), d.rule, d.message);
     }
     out
 }

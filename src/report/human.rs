@@ -51,63 +51,32 @@ impl miette::Diagnostic for Report<'_> {
 }
 
 fn span(s: crate::yaml::Span) -> SourceSpan {
-    SourceSpan::new(
-        (s.start as usize).into(),
-        (s.end.saturating_sub(s.start)) as usize,
-    )
+    SourceSpan::new((s.start as usize).into(), (s.end.saturating_sub(s.start)) as usize)
 }
 
-pub fn render(
-    files: &[SourceView],
-    diags: &[Diagnostic],
-    summary: &Summary,
-    color: bool,
-) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false)
-        .with_urls(false);
+pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false).with_urls(false);
     let mut sources: Vec<Option<Arc<str>>> = vec![None; files.len()];
     let mut out = String::new();
     for d in diags {
         let Some(f) = files.get(d.file) else { continue };
-        let text = sources[d.file]
-            .get_or_insert_with(|| Arc::from(f.text))
-            .clone();
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            Some(label_for(d)),
-            span(d.span),
-        )];
+        let text = sources[d.file].get_or_insert_with(|| Arc::from(f.text)).clone();
+        let mut labels = vec![LabeledSpan::new_primary_with_span(Some(label_for(d)), span(d.span))];
         let mut help = d.help.clone();
         for r in &d.related {
             if r.file == d.file {
-                labels.push(LabeledSpan::new_with_span(
-                    Some(r.message.clone()),
-                    span(r.span),
-                ));
+                labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span(r.span)));
             } else if let Some(rf) = files.get(r.file) {
                 let p = pos(rf, r.span.start);
-                help.push_str(&format!(
-                    "\n{}: {}:{}:{}",
-                    r.message, rf.name, p.line, p.column
-                ));
+                help.push_str(&format!("\n{}: {}:{}:{}", r.message, rf.name, p.line, p.column));
             }
         }
         if !help.is_empty() {
             help.push('\n');
         }
         help.push_str(&format!("docs: {}", crate::rules::docs_path(d.rule)));
-        let report = Report {
-            d,
-            src: NamedSource::new(f.name, text),
-            labels,
-            help,
-        };
+        let report = Report { d, src: NamedSource::new(f.name, text), labels, help };
         let _ = handler.render_report(&mut out, &report);
         out.push('\n');
     }

@@ -69,18 +69,7 @@ impl serde::Serialize for Summary {
 
 fn to_range(f: &SourceView, span: crate::yaml::Span) -> Range {
     let (a, b) = range(f, span);
-    Range {
-        start: Pos {
-            line: a.line,
-            column: a.column,
-            offset: a.offset,
-        },
-        end: Pos {
-            line: b.line,
-            column: b.column,
-            offset: b.offset,
-        },
-    }
+    Range { start: Pos { line: a.line, column: a.column, offset: a.offset }, end: Pos { line: b.line, column: b.column, offset: b.offset } }
 }
 
 pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary) -> String {
@@ -102,28 +91,16 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary) -> 
                     .iter()
                     .filter_map(|r| {
                         let rf = files.get(r.file)?;
-                        Some(RelatedItem {
-                            file: rf.name,
-                            range: to_range(rf, r.span),
-                            message: &r.message,
-                        })
+                        Some(RelatedItem { file: rf.name, range: to_range(rf, r.span), message: &r.message })
                     })
                     .collect(),
                 docs: crate::rules::docs_path(d.rule),
             })
         })
         .collect();
-    let out = Output {
-        version: 1,
-        tool: Tool {
-            name: "kshape",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        summary: *summary,
-        diagnostics: items,
-    };
-    let mut s =
-        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let out =
+        Output { version: 1, tool: Tool { name: "kshape", version: env!("CARGO_PKG_VERSION") }, summary: *summary, diagnostics: items };
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -37,8 +37,7 @@ impl Summary {
 
     /// "3 errors, 1 warning in 12 files, 48 objects"
     pub fn line(&self) -> String {
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut parts = Vec::new();
         if self.errors > 0 {
             parts.push(plural(self.errors, "error", "errors"));
@@ -49,16 +48,8 @@ impl Summary {
         if self.infos > 0 {
             parts.push(plural(self.infos, "info", "infos"));
         }
-        let found = if parts.is_empty() {
-            "no problems".to_string()
-        } else {
-            parts.join(", ")
-        };
-        format!(
-            "{found} in {}, {}",
-            plural(self.files, "file", "files"),
-            plural(self.objects, "object", "objects")
-        )
+        let found = if parts.is_empty() { "no problems".to_string() } else { parts.join(", ") };
+        format!("{found} in {}, {}", plural(self.files, "file", "files"), plural(self.objects, "object", "objects"))
     }
 }
 
@@ -71,11 +62,7 @@ pub struct Pos {
 
 pub fn pos(f: &SourceView, offset: u32) -> Pos {
     let (line, column) = f.lines.line_col(f.text, offset);
-    Pos {
-        line,
-        column,
-        offset,
-    }
+    Pos { line, column, offset }
 }
 
 pub fn range(f: &SourceView, span: Span) -> (Pos, Pos) {

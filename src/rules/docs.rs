@@ -7,21 +7,12 @@ use std::path::Path;
 pub fn markdown(m: &Meta) -> String {
     let mut s = String::new();
     s.push_str(&format!("# {}\n\n", m.id));
-    s.push_str(&format!(
-        "Severity: **{}** · Category: **{}**\n\n",
-        m.severity, m.category
-    ));
+    s.push_str(&format!("Severity: **{}** · Category: **{}**\n\n", m.severity, m.category));
     s.push_str(&format!("{}\n\n", m.summary.trim()));
     s.push_str(&format!("## Why is this bad?\n\n{}\n\n", m.why.trim()));
     s.push_str(&format!("## How to fix it\n\n{}\n\n", m.fix.trim()));
-    s.push_str(&format!(
-        "## Example\n\n```yaml\n{}\n```\n\n",
-        m.bad.trim_end()
-    ));
-    s.push_str(&format!(
-        "## Use instead\n\n```yaml\n{}\n```\n",
-        m.good.trim_end()
-    ));
+    s.push_str(&format!("## Example\n\n```yaml\n{}\n```\n\n", m.bad.trim_end()));
+    s.push_str(&format!("## Use instead\n\n```yaml\n{}\n```\n", m.good.trim_end()));
     if !m.references.is_empty() {
         s.push_str("\n## References\n\n");
         for r in &m.references {
@@ -35,24 +26,14 @@ pub fn markdown(m: &Meta) -> String {
 pub fn index() -> String {
     let mut s = String::from("# Rules\n\nGenerated from `rules/*.yaml` by `cargo run -- generate-docs`; do not edit by hand.\n\n| Rule | Severity | Category | Summary |\n|---|---|---|---|\n");
     for m in super::metas() {
-        s.push_str(&format!(
-            "| [{}]({}.md) | {} | {} | {} |\n",
-            m.id,
-            m.id,
-            m.severity,
-            m.category,
-            m.summary.trim()
-        ));
+        s.push_str(&format!("| [{}]({}.md) | {} | {} | {} |\n", m.id, m.id, m.severity, m.category, m.summary.trim()));
     }
     s
 }
 
 /// Every file docs/rules/ should hold: (file name, content).
 pub fn expected() -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = super::metas()
-        .iter()
-        .map(|m| (format!("{}.md", m.id), markdown(m)))
-        .collect();
+    let mut v: Vec<(String, String)> = super::metas().iter().map(|m| (format!("{}.md", m.id), markdown(m))).collect();
     v.push(("README.md".into(), index()));
     v
 }
@@ -79,11 +60,7 @@ pub fn generate(dir: &str, check: bool, out: &mut dyn Write, err: &mut dyn Write
     if stale.is_empty() {
         0
     } else {
-        let _ = writeln!(
-            err,
-            "docs are stale: {}; run `cargo run -- generate-docs`",
-            stale.join(", ")
-        );
+        let _ = writeln!(err, "docs are stale: {}; run `cargo run -- generate-docs`", stale.join(", "));
         1
     }
 }

@@ -35,11 +35,7 @@ pub struct Meta {
 
 macro_rules! rule {
     ($id:literal, $check:path) => {
-        Rule {
-            id: $id,
-            metadata: include_str!(concat!("../../rules/", $id, ".yaml")),
-            check: $check,
-        }
+        Rule { id: $id, metadata: include_str!(concat!("../../rules/", $id, ".yaml")), check: $check }
     };
 }
 
@@ -49,10 +45,7 @@ pub static RULES: &[Rule] = &[
     rule!("unknown-field", schema::unknown_field::check),
     rule!("invalid-field-type", schema::invalid_field_type::check),
     rule!("invalid-field-value", schema::invalid_field_value::check),
-    rule!(
-        "missing-required-field",
-        schema::missing_required_field::check
-    ),
+    rule!("missing-required-field", schema::missing_required_field::check),
     rule!("removed-api-version", schema::removed_api_version::check),
     rule!("duplicate-object", schema::duplicate_object::check),
     rule!("daemonset-replicas", schema::daemonset_replicas::check),
@@ -87,9 +80,7 @@ pub fn meta(id: &str) -> Option<&'static Meta> {
 }
 
 pub fn default_severity(id: &str) -> Severity {
-    meta(id)
-        .and_then(|m| Severity::parse(&m.severity))
-        .unwrap_or(Severity::Error)
+    meta(id).and_then(|m| Severity::parse(&m.severity)).unwrap_or(Severity::Error)
 }
 
 /// Where a rule's documentation lives, relative to the repository root.
@@ -109,12 +100,7 @@ pub fn run(ix: &Index) -> Vec<Diagnostic> {
             all.push(d);
         }
     }
-    all.retain(|d| {
-        ix.files
-            .get(d.file)
-            .map(|f| !f.source.context)
-            .unwrap_or(false)
-    });
+    all.retain(|d| ix.files.get(d.file).map(|f| !f.source.context).unwrap_or(false));
     sort(ix, &mut all);
     all.dedup();
     all
@@ -123,16 +109,8 @@ pub fn run(ix: &Index) -> Vec<Diagnostic> {
 /// By file (as named), then position, then rule, then message.
 pub fn sort(ix: &Index, diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        let fa = ix
-            .files
-            .get(a.file)
-            .map(|f| f.source.name.as_str())
-            .unwrap_or("");
-        let fb = ix
-            .files
-            .get(b.file)
-            .map(|f| f.source.name.as_str())
-            .unwrap_or("");
+        let fa = ix.files.get(a.file).map(|f| f.source.name.as_str()).unwrap_or("");
+        let fb = ix.files.get(b.file).map(|f| f.source.name.as_str()).unwrap_or("");
         fa.cmp(fb)
             .then(a.file.cmp(&b.file))
             .then(a.span.start.cmp(&b.span.start))

@@ -20,10 +20,7 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum IssueKind {
     /// A key the schema does not have; `node` is the key.
-    UnknownField {
-        ty: &'static str,
-        fields: &'static [&'static str],
-    },
+    UnknownField { ty: &'static str, fields: &'static [&'static str] },
     /// A value of the wrong type; `expected` names the type.
     WrongType { expected: &'static str },
     /// A value of the right type that cannot be accepted (out of range, bad format).
@@ -93,12 +90,7 @@ impl Seg<'_> {
         let mut out = String::new();
         for p in parts.iter().rev() {
             match p {
-                Part::Key(k) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(k);
-                }
+                Part::Key(k) => super::push_key(&mut out, k),
                 Part::Index(i) => {
                     out.push('[');
                     out.push_str(&i.to_string());
@@ -150,63 +142,33 @@ pub fn from_node<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId) -> Outc
             failed_path: RefCell::new(String::new()),
             skip: skip.clone(),
         };
-        let de = De {
-            st: &st,
-            node: root,
-            path: &Seg::Root,
-            parent: None,
-            root: true,
-        };
+        let de = De { st: &st, node: root, path: &Seg::Root, parent: None, root: true };
         let result = T::deserialize(de);
         let mut issues = st.issues.into_inner();
         match result {
             Ok(v) => {
                 issues.extend(extra);
-                return Outcome {
-                    value: Some(v),
-                    issues,
-                    structs: st.structs.into_inner(),
-                };
+                return Outcome { value: Some(v), issues, structs: st.structs.into_inner() };
             }
             Err(e) => {
                 if st.budget.get() == 0 {
-                    extra.push(Issue {
-                        kind: IssueKind::TooLarge,
-                        node: root,
-                        path: String::new(),
-                    });
-                    return Outcome {
-                        value: None,
-                        issues: extra,
-                        structs: Vec::new(),
-                    };
+                    extra.push(Issue { kind: IssueKind::TooLarge, node: root, path: String::new() });
+                    return Outcome { value: None, issues: extra, structs: Vec::new() };
                 }
                 match st.failed.get() {
                     Some(n) if n != root && !skip.contains(&n) => {
-                        extra.push(Issue {
-                            kind: IssueKind::BadValue { message: e.0 },
-                            node: n,
-                            path: st.failed_path.into_inner(),
-                        });
+                        extra.push(Issue { kind: IssueKind::BadValue { message: e.0 }, node: n, path: st.failed_path.into_inner() });
                         skip.insert(n);
                     }
                     _ => {
                         issues.extend(extra);
-                        return Outcome {
-                            value: None,
-                            issues,
-                            structs: st.structs.into_inner(),
-                        };
+                        return Outcome { value: None, issues, structs: st.structs.into_inner() };
                     }
                 }
             }
         }
     }
-    Outcome {
-        value: None,
-        issues: extra,
-        structs: Vec::new(),
-    }
+    Outcome { value: None, issues: extra, structs: Vec::new() }
 }
 
 #[derive(Clone, Copy)]
@@ -233,10 +195,7 @@ impl<'a, 'f> De<'a, 'f> {
         }
         let file: &'f YamlFile = self.st.file;
         match &file.node(self.node).kind {
-            NodeKind::Scalar {
-                resolved: Resolved::Null,
-                ..
-            } => Shape::Null,
+            NodeKind::Scalar { resolved: Resolved::Null, .. } => Shape::Null,
             NodeKind::Scalar { text, resolved, .. } => Shape::Scalar(text, *resolved),
             NodeKind::Map(e) => Shape::Map(e),
             NodeKind::Seq(s) => Shape::Seq(s),
@@ -253,11 +212,7 @@ impl<'a, 'f> De<'a, 'f> {
     }
 
     fn record(&self, kind: IssueKind) {
-        self.st.issues.borrow_mut().push(Issue {
-            kind,
-            node: self.node,
-            path: self.path.render(),
-        });
+        self.st.issues.borrow_mut().push(Issue { kind, node: self.node, path: self.path.render() });
     }
 
     fn mismatch(&self, expected: &'static str) {
@@ -274,25 +229,10 @@ impl<'a, 'f> De<'a, 'f> {
     }
 
     fn empty_map<'de, V: Visitor<'de>>(&self, visitor: V) -> Result<V::Value, DeError> {
-        visitor
-            .visit_map(MapAcc {
-                de: *self,
-                entries: &[],
-                i: 0,
-                fields: None,
-                ty: "",
-                value: None,
-            })
-            .map_err(|e| self.fail(e))
+        visitor.visit_map(MapAcc { de: *self, entries: &[], i: 0, fields: None, ty: "", value: None }).map_err(|e| self.fail(e))
     }
 
-    fn int<'de, V: Visitor<'de>>(
-        self,
-        visitor: V,
-        min: i128,
-        max: i128,
-        ty: &'static str,
-    ) -> Result<V::Value, DeError> {
+    fn int<'de, V: Visitor<'de>>(self, visitor: V, min: i128, max: i128, ty: &'static str) -> Result<V::Value, DeError> {
         self.tick()?;
         let r = match self.shape() {
             Shape::Null => visitor.visit_i64(0),
@@ -304,9 +244,7 @@ impl<'a, 'f> De<'a, 'f> {
                 }
             }
             Shape::Scalar(t, Resolved::Int(_)) => {
-                self.record(IssueKind::BadValue {
-                    message: format!("`{t}` is out of range for {ty}"),
-                });
+                self.record(IssueKind::BadValue { message: format!("`{t}` is out of range for {ty}") });
                 visitor.visit_i64(0)
             }
             _ => {
@@ -339,25 +277,12 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
         let r = match self.shape() {
             Shape::Null => visitor.visit_unit(),
             Shape::Scalar(_, Resolved::Bool(b)) => visitor.visit_bool(b),
-            Shape::Scalar(_, Resolved::Int(v)) if v > i64::MAX as i128 => {
-                visitor.visit_u64(v as u64)
-            }
+            Shape::Scalar(_, Resolved::Int(v)) if v > i64::MAX as i128 => visitor.visit_u64(v as u64),
             Shape::Scalar(_, Resolved::Int(v)) => visitor.visit_i64(v as i64),
             Shape::Scalar(_, Resolved::Float(f)) => visitor.visit_f64(f),
             Shape::Scalar(t, _) => visitor.visit_str(t),
-            Shape::Map(entries) => visitor.visit_map(MapAcc {
-                de: self,
-                entries,
-                i: 0,
-                fields: None,
-                ty: "",
-                value: None,
-            }),
-            Shape::Seq(items) => visitor.visit_seq(SeqAcc {
-                de: self,
-                items,
-                i: 0,
-            }),
+            Shape::Map(entries) => visitor.visit_map(MapAcc { de: self, entries, i: 0, fields: None, ty: "", value: None }),
+            Shape::Seq(items) => visitor.visit_seq(SeqAcc { de: self, items, i: 0 }),
         };
         r.map_err(|e| self.fail(e))
     }
@@ -450,75 +375,39 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
         visitor.visit_unit().map_err(|e| self.fail(e))
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         self.tick()?;
         let r = match self.shape() {
-            Shape::Seq(items) => visitor.visit_seq(SeqAcc {
-                de: self,
-                items,
-                i: 0,
-            }),
-            Shape::Null => visitor.visit_seq(SeqAcc {
-                de: self,
-                items: &[],
-                i: 0,
-            }),
+            Shape::Seq(items) => visitor.visit_seq(SeqAcc { de: self, items, i: 0 }),
+            Shape::Null => visitor.visit_seq(SeqAcc { de: self, items: &[], i: 0 }),
             _ => {
                 self.mismatch("a list");
-                visitor.visit_seq(SeqAcc {
-                    de: self,
-                    items: &[],
-                    i: 0,
-                })
+                visitor.visit_seq(SeqAcc { de: self, items: &[], i: 0 })
             }
         };
         r.map_err(|e| self.fail(e))
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         self.tick()?;
         let r = match self.shape() {
-            Shape::Map(entries) => visitor.visit_map(MapAcc {
-                de: self,
-                entries,
-                i: 0,
-                fields: None,
-                ty: "",
-                value: None,
-            }),
+            Shape::Map(entries) => visitor.visit_map(MapAcc { de: self, entries, i: 0, fields: None, ty: "", value: None }),
             Shape::Null => return self.empty_map(visitor),
             _ => {
                 self.mismatch("a mapping");
@@ -537,20 +426,8 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
         self.tick()?;
         let r = match self.shape() {
             Shape::Map(entries) => {
-                self.st.structs.borrow_mut().push(StructSeen {
-                    node: self.node,
-                    parent: self.parent,
-                    name,
-                    fields,
-                });
-                visitor.visit_map(MapAcc {
-                    de: self,
-                    entries,
-                    i: 0,
-                    fields: Some(fields),
-                    ty: name,
-                    value: None,
-                })
+                self.st.structs.borrow_mut().push(StructSeen { node: self.node, parent: self.parent, name, fields });
+                visitor.visit_map(MapAcc { de: self, entries, i: 0, fields: Some(fields), ty: name, value: None })
             }
             Shape::Null => return self.empty_map(visitor),
             _ => {
@@ -597,10 +474,7 @@ struct MapAcc<'a, 'f> {
 impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
         let file: &'f YamlFile = self.de.st.file;
         while let Some(&(k, v)) = self.entries.get(self.i) {
             self.i += 1;
@@ -608,9 +482,7 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
                 NodeKind::Scalar { text, .. } => text,
                 _ => {
                     let d = De { node: k, ..self.de };
-                    d.record(IssueKind::WrongType {
-                        expected: "a string key",
-                    });
+                    d.record(IssueKind::WrongType { expected: "a string key" });
                     continue;
                 }
             };
@@ -621,10 +493,7 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
                 if !fields.contains(&key) {
                     let seg = Seg::Key(key, self.de.path);
                     self.de.st.issues.borrow_mut().push(Issue {
-                        kind: IssueKind::UnknownField {
-                            ty: self.ty,
-                            fields,
-                        },
+                        kind: IssueKind::UnknownField { ty: self.ty, fields },
                         node: k,
                         path: seg.render(),
                     });
@@ -639,23 +508,10 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, DeError> {
-        let (key, v) = self
-            .value
-            .take()
-            .ok_or_else(|| DeError("value without a key".into()))?;
+        let (key, v) = self.value.take().ok_or_else(|| DeError("value without a key".into()))?;
         let seg = Seg::Key(key, self.de.path);
-        let parent = if self.fields.is_some() {
-            Some(self.de.node)
-        } else {
-            self.de.parent
-        };
-        seed.deserialize(De {
-            st: self.de.st,
-            node: v,
-            path: &seg,
-            parent,
-            root: false,
-        })
+        let parent = if self.fields.is_some() { Some(self.de.node) } else { self.de.parent };
+        seed.deserialize(De { st: self.de.st, node: v, path: &seg, parent, root: false })
     }
 }
 
@@ -668,23 +524,13 @@ struct SeqAcc<'a, 'f> {
 impl<'de> de::SeqAccess<'de> for SeqAcc<'_, '_> {
     type Error = DeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
         let Some(&node) = self.items.get(self.i) else {
             return Ok(None);
         };
         let seg = Seg::Index(self.i, self.de.path);
         self.i += 1;
-        seed.deserialize(De {
-            st: self.de.st,
-            node,
-            path: &seg,
-            parent: self.de.parent,
-            root: false,
-        })
-        .map(Some)
+        seed.deserialize(De { st: self.de.st, node, path: &seg, parent: self.de.parent, root: false }).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {

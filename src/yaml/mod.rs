@@ -23,10 +23,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span {
-            start: start as u32,
-            end: end.max(start) as u32,
-        }
+        Span { start: start as u32, end: end.max(start) as u32 }
     }
     pub fn at(offset: usize) -> Span {
         Span::new(offset, offset)
@@ -82,15 +79,8 @@ pub struct YamlFile {
 }
 
 enum Open {
-    Map {
-        id: NodeId,
-        entries: Vec<(NodeId, NodeId)>,
-        key: Option<NodeId>,
-    },
-    Seq {
-        id: NodeId,
-        items: Vec<NodeId>,
-    },
+    Map { id: NodeId, entries: Vec<(NodeId, NodeId)>, key: Option<NodeId> },
+    Seq { id: NodeId, items: Vec<NodeId> },
 }
 
 /// Most nodes a single file may hold before parsing stops with an error.
@@ -113,23 +103,13 @@ impl YamlFile {
     /// A string-typed scalar: quoted, or plain that does not resolve to null/bool/number.
     pub fn str_value(&self, id: NodeId) -> Option<&str> {
         match &self.node(id).kind {
-            NodeKind::Scalar {
-                text,
-                resolved: Resolved::Str,
-                ..
-            } => Some(text),
+            NodeKind::Scalar { text, resolved: Resolved::Str, .. } => Some(text),
             _ => None,
         }
     }
 
     pub fn is_null(&self, id: NodeId) -> bool {
-        matches!(
-            self.node(id).kind,
-            NodeKind::Scalar {
-                resolved: Resolved::Null,
-                ..
-            }
-        )
+        matches!(self.node(id).kind, NodeKind::Scalar { resolved: Resolved::Null, .. })
     }
 
     pub fn map_entries(&self, id: NodeId) -> Option<&[(NodeId, NodeId)]> {
@@ -148,11 +128,7 @@ impl YamlFile {
 
     /// The (key, value) entry for `key` in a mapping; the last one when a key repeats.
     pub fn get_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        self.map_entries(map)?
-            .iter()
-            .rev()
-            .find(|(k, _)| self.scalar(*k) == Some(key))
-            .copied()
+        self.map_entries(map)?.iter().rev().find(|(k, _)| self.scalar(*k) == Some(key)).copied()
     }
 
     pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
@@ -161,8 +137,7 @@ impl YamlFile {
 
     /// A string value at `key`; None when missing, null or not a string.
     pub fn get_str(&self, map: NodeId, key: &str) -> Option<&str> {
-        self.get(map, key)
-            .and_then(|v| self.scalar(v).filter(|_| !self.is_null(v)))
+        self.get(map, key).and_then(|v| self.scalar(v).filter(|_| !self.is_null(v)))
     }
 
     pub fn span(&self, id: NodeId) -> Span {
@@ -230,21 +205,13 @@ impl Builder<'_> {
         let local = match m.byte_offset() {
             Some(b) => b,
             // Fall back to converting the character index.
-            None => self
-                .text
-                .char_indices()
-                .nth(m.index())
-                .map(|(b, _)| b)
-                .unwrap_or(self.text.len()),
+            None => self.text.char_indices().nth(m.index()).map(|(b, _)| b).unwrap_or(self.text.len()),
         };
         local.min(self.text.len()) + self.base
     }
 
     fn error(&mut self, offset: usize, message: String) {
-        self.file.errors.push(SyntaxError {
-            offset: offset as u32,
-            message,
-        });
+        self.file.errors.push(SyntaxError { offset: offset as u32, message });
     }
 
     fn scan_error(&mut self, e: &ScanError) {
@@ -267,9 +234,7 @@ impl Builder<'_> {
 
     fn alloc(&mut self, kind: NodeKind, span: Span) -> Result<NodeId, String> {
         if self.file.nodes.len() >= MAX_NODES {
-            return Err(format!(
-                "document too large: more than {MAX_NODES} YAML nodes"
-            ));
+            return Err(format!("document too large: more than {MAX_NODES} YAML nodes"));
         }
         self.file.nodes.push(Node { kind, span });
         Ok((self.file.nodes.len() - 1) as NodeId)
@@ -288,24 +253,15 @@ impl Builder<'_> {
             }
             Event::DocumentEnd => {
                 if self.in_doc {
-                    let start = self
-                        .doc_root
-                        .map(|r| self.file.span(r).start)
-                        .unwrap_or(self.doc_start as u32);
-                    self.file.docs.push(Document {
-                        root: self.doc_root,
-                        start,
-                    });
+                    let start = self.doc_root.map(|r| self.file.span(r).start).unwrap_or(self.doc_start as u32);
+                    self.file.docs.push(Document { root: self.doc_root, start });
                 }
                 self.in_doc = false;
                 self.doc_root = None;
                 self.anchors.clear();
             }
             Event::Alias(id) => {
-                let target = *self
-                    .anchors
-                    .get(&id)
-                    .ok_or_else(|| "unknown anchor".to_string())?;
+                let target = *self.anchors.get(&id).ok_or_else(|| "unknown anchor".to_string())?;
                 self.add(target)?;
             }
             Event::Scalar(value, style, anchor, tag) => {
@@ -327,14 +283,7 @@ impl Builder<'_> {
                     None if quoted => Resolved::Str,
                     None => scalar::resolve_plain(&value),
                 };
-                let id = self.alloc(
-                    NodeKind::Scalar {
-                        text: value.into_owned(),
-                        quoted,
-                        resolved,
-                    },
-                    Span::new(start, end),
-                )?;
+                let id = self.alloc(NodeKind::Scalar { text: value.into_owned(), quoted, resolved }, Span::new(start, end))?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
@@ -345,21 +294,14 @@ impl Builder<'_> {
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
-                self.stack.push(Open::Seq {
-                    id,
-                    items: Vec::new(),
-                });
+                self.stack.push(Open::Seq { id, items: Vec::new() });
             }
             Event::MappingStart(_, anchor, _) => {
                 let id = self.alloc(NodeKind::Map(Vec::new()), Span::new(start, end))?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
-                self.stack.push(Open::Map {
-                    id,
-                    entries: Vec::new(),
-                    key: None,
-                });
+                self.stack.push(Open::Map { id, entries: Vec::new(), key: None });
             }
             Event::SequenceEnd => {
                 if let Some(Open::Seq { id, items }) = self.stack.pop() {
@@ -397,10 +339,7 @@ impl Builder<'_> {
     }
 
     /// Records duplicate keys and applies `<<` merge keys (explicit keys win; earlier merged maps win).
-    fn finish_map(
-        &mut self,
-        entries: Vec<(NodeId, NodeId)>,
-    ) -> Result<Vec<(NodeId, NodeId)>, String> {
+    fn finish_map(&mut self, entries: Vec<(NodeId, NodeId)>) -> Result<Vec<(NodeId, NodeId)>, String> {
         let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
         let mut merges = Vec::new();
         let mut out = Vec::with_capacity(entries.len());
@@ -413,28 +352,21 @@ impl Builder<'_> {
                     continue;
                 }
                 if let Some(&first) = seen.get(text.as_str()) {
-                    dups.push(DuplicateKey {
-                        first,
-                        second: k,
-                        key: text.clone(),
-                    });
+                    dups.push(DuplicateKey { first, second: k, key: text.clone() });
                 } else {
                     seen.insert(text.as_str(), k);
                 }
             }
             out.push((k, v));
         }
-        let mut known: std::collections::HashSet<String> =
-            seen.keys().map(|s| s.to_string()).collect();
+        let mut known: std::collections::HashSet<String> = seen.keys().map(|s| s.to_string()).collect();
         drop(seen);
         self.file.duplicate_keys.extend(dups);
         for m in merges {
             let sources: Vec<NodeId> = match &self.file.nodes[m as usize].kind {
                 NodeKind::Map(_) => vec![m],
                 NodeKind::Seq(items) => items.clone(),
-                NodeKind::Scalar { .. } => {
-                    return Err("merge key `<<` needs a mapping or a list of mappings".into())
-                }
+                NodeKind::Scalar { .. } => return Err("merge key `<<` needs a mapping or a list of mappings".into()),
             };
             for src in sources {
                 let src_entries = match &self.file.nodes[src as usize].kind {
@@ -482,10 +414,7 @@ impl LineIndex {
         if from == 0 && text.starts_with('\u{feff}') && offset >= 3 {
             from = 3;
         }
-        let col = text
-            .get(from..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - from);
+        let col = text.get(from..offset).map(|s| s.chars().count()).unwrap_or(offset - from);
         (line as u32 + 1, col as u32 + 1)
     }
 }
@@ -515,10 +444,7 @@ mod tests {
         let f = parse("a: 1\na: 2\n---\nb: [\n---\nc: 3\n");
         assert_eq!(f.duplicate_keys.len(), 1);
         assert_eq!(f.errors.len(), 1);
-        assert!(f
-            .docs
-            .iter()
-            .any(|d| d.root.map(|r| f.get(r, "c").is_some()).unwrap_or(false)));
+        assert!(f.docs.iter().any(|d| d.root.map(|r| f.get(r, "c").is_some()).unwrap_or(false)));
     }
 }
 
@@ -534,12 +460,7 @@ pub fn render_path(path: &[P]) -> String {
     let mut out = String::new();
     for p in path {
         match p {
-            P::K(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
+            P::K(k) => push_key(&mut out, k),
             P::I(i) => {
                 out.push('[');
                 out.push_str(&i.to_string());
@@ -548,6 +469,27 @@ pub fn render_path(path: &[P]) -> String {
         }
     }
     out
+}
+
+/// Appends a key to a field path: `.name`, or `["app.kubernetes.io/name"]` when the key
+/// itself holds characters that would make the path ambiguous.
+pub fn push_key(out: &mut String, k: &str) {
+    if k.is_empty() || k.contains(['.', '[', ']', '"', ' ']) {
+        out.push_str("[\"");
+        out.push_str(&k.replace('"', "\\\""));
+        out.push_str("\"]");
+    } else {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(k);
+    }
+}
+
+/// Whether a scalar is a template placeholder (`${VAR}`, `{{ .Values.x }}`) that a tool
+/// substitutes before kubectl sees it: its type and value are not known yet.
+pub fn is_placeholder(text: &str) -> bool {
+    text.contains("${") || text.contains("{{")
 }
 
 impl YamlFile {
@@ -582,11 +524,7 @@ impl YamlFile {
                 return Span::at(self.span(root).start as usize);
             }
             if let Some(k) = self.lookup_key(root, &path[..n]) {
-                if self
-                    .lookup(root, &path[..n])
-                    .map(|v| self.map_entries(v).is_some() || self.is_null(v))
-                    .unwrap_or(false)
-                {
+                if self.lookup(root, &path[..n]).map(|v| self.map_entries(v).is_some() || self.is_null(v)).unwrap_or(false) {
                     return self.span(k);
                 }
             }

@@ -14,10 +14,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let Some(key) = y.lookup_key(o.root, &[P::K("spec"), P::K("replicas")]) else {
             continue;
         };
-        let value = y
-            .lookup(o.root, &[P::K("spec"), P::K("replicas")])
-            .and_then(|v| y.scalar(v))
-            .unwrap_or("");
+        let value = y.lookup(o.root, &[P::K("spec"), P::K("replicas")]).and_then(|v| y.scalar(v)).unwrap_or("");
         out.push(
             Diagnostic::new(
                 "daemonset-replicas",

@@ -21,10 +21,17 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let first = f.yaml.span(d.first);
             let (line, _) = f.lines.line_col(&f.source.text, first.start);
             out.push(
-                Diagnostic::new("duplicate-key", fi, second, format!("key `{}` appears twice in the same mapping (first on line {line})", d.key))
-                    .help("keep one of them: kubectl rejects a mapping with a repeated key, and other tools silently keep only one of the values")
-                    .object(o)
-                    .related(fi, first, "first occurrence"),
+                Diagnostic::new(
+                    "duplicate-key",
+                    fi,
+                    second,
+                    format!("key `{}` appears twice in the same mapping (first on line {line})", d.key),
+                )
+                .help(
+                    "keep one of them: kubectl rejects a mapping with a repeated key, and other tools silently keep only one of the values",
+                )
+                .object(o)
+                .related(fi, first, "first occurrence"),
             );
         }
     }

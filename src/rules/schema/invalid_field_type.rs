@@ -5,7 +5,7 @@ use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::yaml::de::IssueKind;
 use crate::yaml::scalar::Resolved;
-use crate::yaml::NodeKind;
+use crate::yaml::{is_placeholder, NodeKind};
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
     for o in &ix.objects {
@@ -15,14 +15,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let node = y.node(issue.node);
+            if matches!(&node.kind, NodeKind::Scalar { text, .. } if is_placeholder(text)) {
+                continue;
+            }
             let found = match &node.kind {
                 NodeKind::Map(_) => "a mapping".to_string(),
                 NodeKind::Seq(_) => "a list".to_string(),
-                NodeKind::Scalar {
-                    text,
-                    resolved,
-                    quoted,
-                } => {
+                NodeKind::Scalar { text, resolved, quoted } => {
                     let d = resolved.describe(text);
                     if *quoted {
                         format!("the quoted string `{}`", crate::util::ellipsize(text, 40))
@@ -32,44 +31,25 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 }
             };
             let field = issue.path.rsplit('.').next().unwrap_or(&issue.path);
-            let field = if field.is_empty() {
-                "this value"
-            } else {
-                field
-            };
+            let field = if field.is_empty() { "this value" } else { field };
             let help = match (&node.kind, expected) {
                 (
-                    NodeKind::Scalar {
-                        text,
-                        resolved: Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_),
-                        quoted: false,
-                    },
+                    NodeKind::Scalar { text, resolved: Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_), quoted: false },
                     "a string",
                 ) => {
                     format!("quote it: `\"{text}\"`. kubectl reads an unquoted `{text}` as a {}, and the API server rejects it for a string field", if matches!(node.kind, NodeKind::Scalar { resolved: Resolved::Bool(_), .. }) { "boolean" } else { "number" })
                 }
-                (NodeKind::Scalar { .. }, e) if e.starts_with("an integer") => {
-                    "write a whole number without quotes".to_string()
-                }
-                (NodeKind::Scalar { .. }, "a boolean (true or false)") => {
-                    "write `true` or `false` without quotes".to_string()
-                }
-                (_, "a list") => format!(
-                    "write `{field}` as a list: each item on its own line starting with `- `"
-                ),
+                (NodeKind::Scalar { .. }, e) if e.starts_with("an integer") => "write a whole number without quotes".to_string(),
+                (NodeKind::Scalar { .. }, "a boolean (true or false)") => "write `true` or `false` without quotes".to_string(),
+                (_, "a list") => format!("write `{field}` as a list: each item on its own line starting with `- `"),
                 (_, "a mapping") => format!("write `{field}` as a mapping of `key: value` lines"),
                 _ => format!("write {expected} here"),
             };
             out.push(
-                Diagnostic::new(
-                    "invalid-field-type",
-                    o.file,
-                    y.span(issue.node),
-                    format!("`{field}` must be {expected}, found {found}"),
-                )
-                .help(help)
-                .path(issue.path.clone())
-                .object(o),
+                Diagnostic::new("invalid-field-type", o.file, y.span(issue.node), format!("`{field}` must be {expected}, found {found}"))
+                    .help(help)
+                    .path(issue.path.clone())
+                    .object(o),
             );
         }
     }

@@ -5,7 +5,7 @@ use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::{quantity, Object, Typed, WorkloadKind};
 use crate::yaml::de::IssueKind;
-use crate::yaml::{render_path, YamlFile, P};
+use crate::yaml::{is_placeholder, render_path, YamlFile, P};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 
 struct Cx<'a> {
@@ -20,15 +20,10 @@ impl Cx<'_> {
             return;
         };
         self.out.push(
-            Diagnostic::new(
-                "invalid-field-value",
-                self.o.file,
-                self.y.span(node),
-                message,
-            )
-            .help(help)
-            .path(render_path(path))
-            .object(self.o),
+            Diagnostic::new("invalid-field-value", self.o.file, self.y.span(node), message)
+                .help(help)
+                .path(render_path(path))
+                .object(self.o),
         );
     }
 
@@ -38,45 +33,26 @@ impl Cx<'_> {
         if v.is_empty() || allowed.contains(&v) {
             return;
         }
-        let list = allowed
-            .iter()
-            .map(|a| format!("`{a}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let close = allowed
-            .iter()
-            .find(|a| a.eq_ignore_ascii_case(v))
-            .map(|a| format!("`{a}` (values are case-sensitive)"));
+        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        let close = allowed.iter().find(|a| a.eq_ignore_ascii_case(v)).map(|a| format!("`{a}` (values are case-sensitive)"));
         let help = match close {
             Some(c) => format!("write {c}"),
             None => format!("use one of {list}"),
         };
-        self.emit(
-            path,
-            format!("`{v}` is not a valid {what}; allowed: {list}"),
-            help,
-        );
+        self.emit(path, format!("`{v}` is not a valid {what}; allowed: {list}"), help);
     }
 
     fn port(&mut self, path: &[P], value: i64, what: &str, zero_ok: bool) {
         if (zero_ok && value == 0) || (1..=65535).contains(&value) {
             return;
         }
-        self.emit(
-            path,
-            format!("{what} `{value}` is outside 1-65535"),
-            "use a port number from 1 to 65535".into(),
-        );
+        self.emit(path, format!("{what} `{value}` is outside 1-65535"), "use a port number from 1 to 65535".into());
     }
 
     fn non_negative(&mut self, path: &[P], value: Option<i32>, what: &str) {
         if let Some(v) = value {
             if v < 0 {
-                self.emit(
-                    path,
-                    format!("{what} is negative (`{v}`)"),
-                    format!("{what} must be 0 or more"),
-                );
+                self.emit(path, format!("{what} is negative (`{v}`)"), format!("{what} must be 0 or more"));
             }
         }
     }
@@ -102,11 +78,7 @@ impl Cx<'_> {
                 Some(s) => format!("write `{s}`: quantities are a number with an optional suffix (binary `Ki Mi Gi Ti`, decimal `k M G T`, or `m` for milli-units), without spaces"),
                 None => "write a number with an optional suffix: binary `Ki Mi Gi Ti`, decimal `k M G T`, or `m` for milli-units (e.g. `500m`, `2Gi`)".into(),
             };
-            self.emit(
-                &full,
-                format!("`{text}` is not a valid Kubernetes quantity for `{name}`"),
-                help,
-            );
+            self.emit(&full, format!("`{text}` is not a valid Kubernetes quantity for `{name}`"), help);
         }
     }
 }
@@ -116,16 +88,14 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let y = ix.file(o);
         for issue in &o.issues {
             if let IssueKind::BadValue { message } = &issue.kind {
+                if y.scalar(issue.node).is_some_and(is_placeholder) {
+                    continue;
+                }
                 out.push(
-                    Diagnostic::new(
-                        "invalid-field-value",
-                        o.file,
-                        y.span(issue.node),
-                        format!("invalid value: {message}"),
-                    )
-                    .help("fix the value to the form the API expects")
-                    .path(issue.path.clone())
-                    .object(o),
+                    Diagnostic::new("invalid-field-value", o.file, y.span(issue.node), format!("invalid value: {message}"))
+                        .help("fix the value to the form the API expects")
+                        .path(issue.path.clone())
+                        .object(o),
                 );
             }
         }
@@ -145,23 +115,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                         let mut p = ps.clone();
                         p.push(P::K("restartPolicy"));
                         let kind = &o.kind;
-                        let list = allowed
-                            .iter()
-                            .map(|a| format!("`{a}`"))
-                            .collect::<Vec<_>>()
-                            .join(" or ");
+                        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(" or ");
                         let why = match w.kind {
                             k if k.long_running() => format!("a {kind} keeps its pods running, so its pod template only accepts `Always`"),
                             WorkloadKind::Job | WorkloadKind::CronJob => format!("a {kind}'s pods run to completion, so `Always` is rejected: use `OnFailure` to retry in place or `Never` to let the Job create a new pod"),
                             _ => "allowed values are `Always`, `OnFailure` and `Never`".to_string(),
                         };
-                        cx.emit(
-                            &p,
-                            format!(
-                                "restartPolicy `{rp}` is not allowed in a {kind}; allowed: {list}"
-                            ),
-                            why,
-                        );
+                        cx.emit(&p, format!("restartPolicy `{rp}` is not allowed in a {kind}; allowed: {list}"), why);
                     }
                 }
                 pod_spec(&mut cx, &ps, spec);
@@ -169,11 +129,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let sp = [P::K("spec")];
             match typed {
                 Typed::Deployment(d) => {
-                    cx.non_negative(
-                        &[P::K("spec"), P::K("replicas")],
-                        d.spec.replicas,
-                        "replicas",
-                    );
+                    cx.non_negative(&[P::K("spec"), P::K("replicas")], d.spec.replicas, "replicas");
                     let t = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref());
                     cx.one_of(
                         &[P::K("spec"), P::K("strategy"), P::K("type")],
@@ -183,22 +139,14 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                     );
                 }
                 Typed::StatefulSet(s) => {
-                    cx.non_negative(
-                        &[P::K("spec"), P::K("replicas")],
-                        s.spec.replicas,
-                        "replicas",
-                    );
+                    cx.non_negative(&[P::K("spec"), P::K("replicas")], s.spec.replicas, "replicas");
                     cx.one_of(
                         &[P::K("spec"), P::K("podManagementPolicy")],
                         s.spec.pod_management_policy.as_deref(),
                         &["OrderedReady", "Parallel"],
                         "podManagementPolicy",
                     );
-                    let t = s
-                        .spec
-                        .update_strategy
-                        .as_ref()
-                        .and_then(|s| s.type_.as_deref());
+                    let t = s.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
                     cx.one_of(
                         &[P::K("spec"), P::K("updateStrategy"), P::K("type")],
                         t,
@@ -207,23 +155,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                     );
                     for (i, _) in s.spec.volume_claim_templates.iter().flatten().enumerate() {
                         for part in ["requests", "limits"] {
-                            cx.quantities(&[
-                                sp[0],
-                                P::K("volumeClaimTemplates"),
-                                P::I(i),
-                                P::K("spec"),
-                                P::K("resources"),
-                                P::K(part),
-                            ]);
+                            cx.quantities(&[sp[0], P::K("volumeClaimTemplates"), P::I(i), P::K("spec"), P::K("resources"), P::K(part)]);
                         }
                     }
                 }
                 Typed::DaemonSet(d) => {
-                    let t = d
-                        .spec
-                        .update_strategy
-                        .as_ref()
-                        .and_then(|s| s.type_.as_deref());
+                    let t = d.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
                     cx.one_of(
                         &[P::K("spec"), P::K("updateStrategy"), P::K("type")],
                         t,
@@ -231,28 +168,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                         "DaemonSet updateStrategy type",
                     );
                 }
-                Typed::ReplicaSet(r) => cx.non_negative(
-                    &[P::K("spec"), P::K("replicas")],
-                    r.spec.replicas,
-                    "replicas",
-                ),
+                Typed::ReplicaSet(r) => cx.non_negative(&[P::K("spec"), P::K("replicas")], r.spec.replicas, "replicas"),
                 Typed::Job(j) => {
                     if let Some(s) = &j.spec {
-                        cx.non_negative(
-                            &[P::K("spec"), P::K("parallelism")],
-                            s.parallelism,
-                            "parallelism",
-                        );
-                        cx.non_negative(
-                            &[P::K("spec"), P::K("completions")],
-                            s.completions,
-                            "completions",
-                        );
-                        cx.non_negative(
-                            &[P::K("spec"), P::K("backoffLimit")],
-                            s.backoff_limit,
-                            "backoffLimit",
-                        );
+                        cx.non_negative(&[P::K("spec"), P::K("parallelism")], s.parallelism, "parallelism");
+                        cx.non_negative(&[P::K("spec"), P::K("completions")], s.completions, "completions");
+                        cx.non_negative(&[P::K("spec"), P::K("backoffLimit")], s.backoff_limit, "backoffLimit");
                     }
                 }
                 Typed::CronJob(c) => {
@@ -277,36 +198,18 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                     );
                     for (i, port) in spec.ports.iter().flatten().enumerate() {
                         let base = [P::K("spec"), P::K("ports"), P::I(i)];
-                        cx.port(
-                            &[base[0], base[1], base[2], P::K("port")],
-                            i64::from(port.port),
-                            "port",
-                            false,
-                        );
+                        cx.port(&[base[0], base[1], base[2], P::K("port")], i64::from(port.port), "port", false);
                         cx.one_of(
                             &[base[0], base[1], base[2], P::K("protocol")],
                             port.protocol.as_deref(),
                             &["TCP", "UDP", "SCTP"],
                             "protocol",
                         );
-                        if let Some(
-                            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(t),
-                        ) = port.target_port
-                        {
-                            cx.port(
-                                &[base[0], base[1], base[2], P::K("targetPort")],
-                                i64::from(t),
-                                "targetPort",
-                                false,
-                            );
+                        if let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(t)) = port.target_port {
+                            cx.port(&[base[0], base[1], base[2], P::K("targetPort")], i64::from(t), "targetPort", false);
                         }
                         if let Some(np) = port.node_port {
-                            cx.port(
-                                &[base[0], base[1], base[2], P::K("nodePort")],
-                                i64::from(np),
-                                "nodePort",
-                                true,
-                            );
+                            cx.port(&[base[0], base[1], base[2], P::K("nodePort")], i64::from(np), "nodePort", true);
                         }
                     }
                 }
@@ -322,10 +225,8 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
 }
 
 fn pod_spec(cx: &mut Cx, ps: &[P], spec: &PodSpec) {
-    let lists: [(&str, Option<&Vec<Container>>); 2] = [
-        ("containers", Some(&spec.containers)),
-        ("initContainers", spec.init_containers.as_ref()),
-    ];
+    let lists: [(&str, Option<&Vec<Container>>); 2] =
+        [("containers", Some(&spec.containers)), ("initContainers", spec.init_containers.as_ref())];
     for (field, list) in lists {
         for (i, c) in list.into_iter().flatten().enumerate() {
             let mut base = ps.to_vec();
@@ -336,12 +237,7 @@ fn pod_spec(cx: &mut Cx, ps: &[P], spec: &PodSpec) {
                 p.push(P::K(k));
                 p
             };
-            cx.one_of(
-                &at("imagePullPolicy"),
-                c.image_pull_policy.as_deref(),
-                &["Always", "IfNotPresent", "Never"],
-                "imagePullPolicy",
-            );
+            cx.one_of(&at("imagePullPolicy"), c.image_pull_policy.as_deref(), &["Always", "IfNotPresent", "Never"], "imagePullPolicy");
             for part in ["limits", "requests"] {
                 let mut p = at("resources");
                 p.push(P::K(part));
@@ -355,21 +251,11 @@ fn pod_spec(cx: &mut Cx, ps: &[P], spec: &PodSpec) {
                     q.push(P::K(k));
                     q
                 };
-                cx.port(
-                    &pp("containerPort"),
-                    i64::from(port.container_port),
-                    "containerPort",
-                    false,
-                );
+                cx.port(&pp("containerPort"), i64::from(port.container_port), "containerPort", false);
                 if let Some(h) = port.host_port {
                     cx.port(&pp("hostPort"), i64::from(h), "hostPort", true);
                 }
-                cx.one_of(
-                    &pp("protocol"),
-                    port.protocol.as_deref(),
-                    &["TCP", "UDP", "SCTP"],
-                    "protocol",
-                );
+                cx.one_of(&pp("protocol"), port.protocol.as_deref(), &["TCP", "UDP", "SCTP"], "protocol");
             }
         }
     }
@@ -382,26 +268,13 @@ fn pod_spec(cx: &mut Cx, ps: &[P], spec: &PodSpec) {
             p.push(P::K(k));
             p
         };
-        cx.one_of(
-            &at("operator"),
-            t.operator.as_deref(),
-            &["Equal", "Exists"],
-            "toleration operator",
-        );
-        cx.one_of(
-            &at("effect"),
-            t.effect.as_deref(),
-            &["NoSchedule", "PreferNoSchedule", "NoExecute"],
-            "toleration effect",
-        );
-        if t.operator.as_deref() == Some("Exists")
-            && t.value.as_deref().is_some_and(|v| !v.is_empty())
-        {
+        cx.one_of(&at("operator"), t.operator.as_deref(), &["Equal", "Exists"], "toleration operator");
+        cx.one_of(&at("effect"), t.effect.as_deref(), &["NoSchedule", "PreferNoSchedule", "NoExecute"], "toleration effect");
+        if t.operator.as_deref() == Some("Exists") && t.value.as_deref().is_some_and(|v| !v.is_empty()) {
             cx.emit(
                 &at("value"),
                 "a toleration with `operator: Exists` must not have a `value`".into(),
-                "remove `value` (Exists matches any value of the key), or use `operator: Equal`"
-                    .into(),
+                "remove `value` (Exists matches any value of the key), or use `operator: Equal`".into(),
             );
         }
     }
@@ -462,14 +335,17 @@ fn check_name(cx: &mut Cx) {
                 None
             }
         }
-        "CronJob" if name.len() > 52 => Some(format!(
-            "is {} characters long; a CronJob name must be at most 52 (its Jobs add 11)",
-            name.len()
-        )),
+        "CronJob" if name.len() > 52 => {
+            Some(format!("is {} characters long; a CronJob name must be at most 52 (its Jobs add 11)", name.len()))
+        }
         _ => dns1123_subdomain(name),
     };
     if let Some(p) = problem {
-        cx.emit(&[P::K("metadata"), P::K("name")], format!("`{name}` is not a valid {} name: it {p}", o.kind), "use lowercase letters, digits and `-` (and `.` where allowed), starting and ending with a letter or digit".into());
+        cx.emit(
+            &[P::K("metadata"), P::K("name")],
+            format!("`{name}` is not a valid {} name: it {p}", o.kind),
+            "use lowercase letters, digits and `-` (and `.` where allowed), starting and ending with a letter or digit".into(),
+        );
     }
 }
 
@@ -477,9 +353,7 @@ fn dns1123_label(s: &str) -> Option<String> {
     if s.len() > 63 {
         return Some(format!("is {} characters long (at most 63)", s.len()));
     }
-    let ok = s
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    let ok = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && s.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
     (!ok).then(|| "must consist of lowercase letters, digits and `-`, and start and end with a letter or digit".to_string())
@@ -489,8 +363,7 @@ fn dns1035_label(s: &str) -> Option<String> {
     if let Some(p) = dns1123_label(s) {
         return Some(p);
     }
-    (!s.bytes().next().is_some_and(|b| b.is_ascii_lowercase()))
-        .then(|| "must start with a lowercase letter".to_string())
+    (!s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())).then(|| "must start with a lowercase letter".to_string())
 }
 
 fn dns1123_subdomain(s: &str) -> Option<String> {
@@ -502,11 +375,7 @@ fn dns1123_subdomain(s: &str) -> Option<String> {
             return Some("has an empty part between dots".to_string());
         }
         if let Some(p) = dns1123_label(label) {
-            return Some(if s.contains('.') {
-                format!("has a part `{label}` that {p}")
-            } else {
-                p
-            });
+            return Some(if s.contains('.') { format!("has a part `{label}` that {p}") } else { p });
         }
     }
     None

@@ -10,40 +10,35 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
     for o in &ix.objects {
         let y = ix.file(o);
         let mut emit = |span: Span, path: &[P], message: String, help: &str| {
-            out.push(
-                Diagnostic::new("missing-required-field", o.file, span, message)
-                    .help(help)
-                    .path(render_path(path))
-                    .object(o),
-            );
+            out.push(Diagnostic::new("missing-required-field", o.file, span, message).help(help).path(render_path(path)).object(o));
         };
         let doc_start = Span::at(y.span(o.root).start as usize);
         if y.get_str(o.root, "apiVersion").is_none_or(str::is_empty) {
-            emit(doc_start, &[P::K("apiVersion")], format!("{} has no `apiVersion`", o.kind), "add `apiVersion` (e.g. `apps/v1` for a Deployment, `v1` for a Service): the API server cannot read the object without it");
+            emit(
+                doc_start,
+                &[P::K("apiVersion")],
+                format!("{} has no `apiVersion`", o.kind),
+                "add `apiVersion` (e.g. `apps/v1` for a Deployment, `v1` for a Service): the API server cannot read the object without it",
+            );
         }
         let meta = y.get(o.root, "metadata");
         if meta.is_some() || is_builtin_kind(&o.kind) {
-            let has = |k: &str| {
-                meta.and_then(|m| y.get_str(m, k))
-                    .is_some_and(|s| !s.is_empty())
-            };
+            let has = |k: &str| meta.and_then(|m| y.get_str(m, k)).is_some_and(|s| !s.is_empty());
             if !has("name") && !has("generateName") {
                 let span = y.missing_span(o.root, &[P::K("metadata"), P::K("name")]);
-                emit(span, &[P::K("metadata"), P::K("name")], format!("{} has no `metadata.name`", o.kind), "add `metadata.name` (or `metadata.generateName` for objects created with `kubectl create`)");
+                emit(
+                    span,
+                    &[P::K("metadata"), P::K("name")],
+                    format!("{} has no `metadata.name`", o.kind),
+                    "add `metadata.name` (or `metadata.generateName` for objects created with `kubectl create`)",
+                );
             }
         }
         let Some(w) = o.workload() else { continue };
-        let needs_selector = matches!(
-            w.kind,
-            WorkloadKind::Deployment
-                | WorkloadKind::StatefulSet
-                | WorkloadKind::DaemonSet
-                | WorkloadKind::ReplicaSet
-        );
+        let needs_selector =
+            matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet);
         if needs_selector {
-            let spec = y
-                .get(o.root, "spec")
-                .filter(|s| y.map_entries(*s).is_some());
+            let spec = y.get(o.root, "spec").filter(|s| y.map_entries(*s).is_some());
             if spec.is_none() {
                 emit(
                     y.missing_span(o.root, &[P::K("spec")]),
@@ -68,9 +63,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 continue;
             }
         }
-        if matches!(w.kind, WorkloadKind::CronJob)
-            && !present(y, o.root, &[P::K("spec"), P::K("jobTemplate")])
-        {
+        if matches!(w.kind, WorkloadKind::CronJob) && !present(y, o.root, &[P::K("spec"), P::K("jobTemplate")]) {
             let p = [P::K("spec"), P::K("jobTemplate")];
             emit(
                 y.missing_span(o.root, &p),
@@ -82,27 +75,18 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         }
         let ps: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
         // A template that exists without a pod spec, or a pod spec without containers.
-        let template_exists = w.template_path.is_empty()
-            || present(
-                y,
-                o.root,
-                &w.template_path.iter().map(|k| P::K(k)).collect::<Vec<_>>(),
-            );
+        let template_exists =
+            w.template_path.is_empty() || present(y, o.root, &w.template_path.iter().map(|k| P::K(k)).collect::<Vec<_>>());
         if !template_exists {
             continue;
         }
         let mut cp = ps.clone();
         cp.push(P::K("containers"));
         let containers = y.lookup(o.root, &cp);
-        let empty = containers
-            .map(|c| y.seq_items(c).is_some_and(|s| s.is_empty()) || y.is_null(c))
-            .unwrap_or(true);
+        let empty = containers.map(|c| y.seq_items(c).is_some_and(|s| s.is_empty()) || y.is_null(c)).unwrap_or(true);
         if empty {
             let span = match containers {
-                Some(_) => y
-                    .lookup_key(o.root, &cp)
-                    .map(|k| y.span(k))
-                    .unwrap_or(doc_start),
+                Some(_) => y.lookup_key(o.root, &cp).map(|k| y.span(k)).unwrap_or(doc_start),
                 None => y.missing_span(o.root, &cp),
             };
             emit(
@@ -139,12 +123,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                     } else {
                         "add the `image` to run, pinned to a tag or digest"
                     };
-                    emit(
-                        item_span(y, item),
-                        &p,
-                        format!("{which} has no `{field}`"),
-                        help,
-                    );
+                    emit(item_span(y, item), &p, format!("{which} has no `{field}`"), help);
                 }
             }
         }
@@ -157,8 +136,5 @@ fn present(y: &YamlFile, root: NodeId, path: &[P]) -> bool {
 
 /// A list item has no key of its own: point at its first key.
 fn item_span(y: &YamlFile, item: NodeId) -> Span {
-    y.map_entries(item)
-        .and_then(|e| e.first())
-        .map(|(k, _)| y.span(*k))
-        .unwrap_or_else(|| y.span(item))
+    y.map_entries(item).and_then(|e| e.first()).map(|(k, _)| y.span(*k)).unwrap_or_else(|| y.span(item))
 }

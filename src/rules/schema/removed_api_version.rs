@@ -12,21 +12,25 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let help = if r.replacement.starts_with("nothing") {
-            format!(
-                "there is no replacement for {} {}: {}",
-                r.api_version,
-                r.kind,
-                r.replacement.trim_start_matches("nothing: ")
-            )
+            format!("there is no replacement for {} {}: {}", r.api_version, r.kind, r.replacement.trim_start_matches("nothing: "))
         } else {
-            format!("use `apiVersion: {}`; check the object against the {} schema (for workloads, apps/v1 requires spec.selector)", r.replacement, r.replacement)
+            format!(
+                "use `apiVersion: {}`; check the object against the {} schema (for workloads, apps/v1 requires spec.selector)",
+                r.replacement, r.replacement
+            )
         };
         out.push(
             Diagnostic::new(
                 "removed-api-version",
                 o.file,
                 y.span(node),
-                format!("{} {} is no longer served by the API server (removed in Kubernetes {}); use {}", r.api_version, r.kind, r.removed_in, r.replacement.split(':').next().unwrap_or(r.replacement)),
+                format!(
+                    "{} {} is no longer served by the API server (removed in Kubernetes {}); use {}",
+                    r.api_version,
+                    r.kind,
+                    r.removed_in,
+                    r.replacement.split(':').next().unwrap_or(r.replacement)
+                ),
             )
             .help(help)
             .path("apiVersion")

@@ -20,33 +20,32 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 continue; // daemonset-replicas says it better
             }
             let key = y.scalar(issue.node).unwrap_or("");
-            let parent_path = issue.path.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
-            let place = if parent_path.is_empty() {
-                "at the top level".to_string()
-            } else {
-                format!("under `{parent_path}`")
-            };
+            // Strategic-merge-patch directives (`$patch: delete`, `$setElementOrder/...`).
+            if key.starts_with('$') {
+                continue;
+            }
+            let parent_path = parent_of(&issue.path, key);
+            let place = if parent_path.is_empty() { "at the top level".to_string() } else { format!("under `{parent_path}`") };
             let mut message = format!("unknown field `{key}` in {ty} ({place})");
             let help;
             if let Some(s) = did_you_mean(key, fields.iter().copied()) {
                 message.push_str(&format!("; did you mean `{s}`?"));
                 help = format!("rename `{key}` to `{s}`");
-            } else if let Some(hint) = misplaced(y, o, issue.node, key) {
+            } else if let Some((hint, fix)) = misplaced(y, o, issue.node, key) {
                 message.push_str(&format!("; {hint}"));
-                help = format!(
-                    "move `{key}` to where {ty}'s neighbour expects it (check the indentation)"
-                );
+                help = fix;
             } else {
                 help = format!("remove `{key}` or fix its name; {ty} has: {}", list(fields));
             }
-            out.push(
-                Diagnostic::new("unknown-field", o.file, y.span(issue.node), message)
-                    .help(help)
-                    .path(issue.path.clone())
-                    .object(o),
-            );
+            out.push(Diagnostic::new("unknown-field", o.file, y.span(issue.node), message).help(help).path(issue.path.clone()).object(o));
         }
     }
+}
+
+/// The path of the mapping that holds `key` (the issue's path without its last step).
+fn parent_of<'a>(path: &'a str, key: &str) -> &'a str {
+    let quoted = format!("[\"{}\"]", key.replace('"', "\\\""));
+    path.strip_suffix(quoted.as_str()).or_else(|| path.strip_suffix(key).map(|p| p.strip_suffix('.').unwrap_or(p))).unwrap_or("")
 }
 
 fn list(fields: &[&str]) -> String {
@@ -61,44 +60,32 @@ fn list(fields: &[&str]) -> String {
 }
 
 /// "wrong indentation level?": a struct one level down (or up) has this field.
-fn misplaced(y: &YamlFile, o: &Object, key_node: NodeId, key: &str) -> Option<String> {
-    let owner = o.structs.iter().find(|s| {
-        y.map_entries(s.node)
-            .map(|e| e.iter().any(|(k, _)| *k == key_node))
-            .unwrap_or(false)
-    })?;
+fn misplaced(y: &YamlFile, o: &Object, key_node: NodeId, key: &str) -> Option<(String, String)> {
+    let owner = o.structs.iter().find(|s| y.map_entries(s.node).map(|e| e.iter().any(|(k, _)| *k == key_node)).unwrap_or(false))?;
     let child_key = |parent: &StructSeen, child: NodeId| -> Option<String> {
-        y.map_entries(parent.node)?
-            .iter()
-            .find(|(_, v)| *v == child)
-            .and_then(|(k, _)| y.scalar(*k))
-            .map(str::to_string)
+        y.map_entries(parent.node)?.iter().find(|(_, v)| *v == child).and_then(|(k, _)| y.scalar(*k)).map(str::to_string)
     };
     for child in o.structs.iter().filter(|s| s.parent == Some(owner.node)) {
         if child.fields.contains(&key) {
             let under = child_key(owner, child.node).unwrap_or_else(|| child.name.to_string());
-            return Some(format!(
-                "wrong indentation level? `{key}` belongs one level deeper, under `{under}`"
+            return Some((
+                format!("wrong indentation level? `{key}` belongs one level deeper, under `{under}`"),
+                format!("move `{key}` under `{under}` (indent it one more level there)"),
             ));
         }
         for grand in o.structs.iter().filter(|s| s.parent == Some(child.node)) {
             if grand.fields.contains(&key) {
                 let a = child_key(owner, child.node).unwrap_or_default();
                 let b = child_key(child, grand.node).unwrap_or_default();
-                return Some(format!(
-                    "wrong indentation level? `{key}` belongs under `{a}.{b}`"
-                ));
+                return Some((format!("wrong indentation level? `{key}` belongs under `{a}.{b}`"), format!("move `{key}` under `{a}.{b}`")));
             }
         }
     }
-    if let Some(parent) = owner
-        .parent
-        .and_then(|p| o.structs.iter().find(|s| s.node == p))
-    {
+    if let Some(parent) = owner.parent.and_then(|p| o.structs.iter().find(|s| s.node == p)) {
         if parent.fields.contains(&key) {
-            return Some(format!(
-                "wrong indentation level? `{key}` belongs one level up, in {}",
-                parent.name
+            return Some((
+                format!("wrong indentation level? `{key}` belongs one level up, in {}", parent.name),
+                format!("move `{key}` one level up (indent it less)"),
             ));
         }
     }

@@ -23,9 +23,14 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             if issue.kind == IssueKind::TooLarge {
                 let span = ix.file(o).span(o.root);
                 out.push(
-                    Diagnostic::new("yaml-syntax", o.file, Span::new(span.start as usize, span.start as usize), "the object is too large once its aliases are expanded (more than 1,000,000 values)")
-                        .help("write the object out without nested aliases")
-                        .object(o),
+                    Diagnostic::new(
+                        "yaml-syntax",
+                        o.file,
+                        Span::new(span.start as usize, span.start as usize),
+                        "the object is too large once its aliases are expanded (more than 1,000,000 values)",
+                    )
+                    .help("write the object out without nested aliases")
+                    .object(o),
                 );
             }
         }
