@@ -1,8 +1,6 @@
 //! Command-line interface: clap definitions and the driver that wires the stages together.
 
 use crate::diag::Severity;
-use crate::index::Index;
-use crate::report::{self, SourceView, Summary};
 use crate::rules;
 use crate::source::{self, Sources};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -159,27 +157,14 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let _ = writeln!(err, "error: {e}");
     }
     let read_errors = !sources.errors.is_empty();
-    let ix = Index::build(sources.files, &a.namespace);
-    let diags = rules::run(&ix);
-
-    let mut summary = Summary { files: ix.files.iter().filter(|f| !f.source.context).count(), ..Summary::default() };
-    summary.objects = ix.stats.objects;
-    summary.documents = ix.stats.documents;
-    summary.count(&diags);
-    let views: Vec<SourceView> =
-        ix.files.iter().map(|f| SourceView { name: &f.source.name, text: &f.source.text, lines: &f.lines }).collect();
-    let rendered = match a.format {
-        Format::Json => report::json::render(&views, &diags, &summary),
-        Format::Compact => report::compact::render(&views, &diags),
-        Format::Human => {
-            let color = match a.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            };
-            report::human::render(&views, &diags, &summary, color)
-        }
+    let result = crate::lint(sources.files, &a.namespace);
+    let color = match a.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    let rendered = result.render(a.format, color);
+    let diags = &result.diagnostics;
     let _ = out.write_all(rendered.as_bytes());
     let _ = out.flush();
     if read_errors {

@@ -10,3 +10,59 @@ pub mod rules;
 pub mod source;
 pub mod util;
 pub mod yaml;
+
+use diag::Diagnostic;
+use index::Index;
+use report::{SourceView, Summary};
+use source::SourceFile;
+
+/// The result of linting a set of sources.
+pub struct Lint {
+    pub index: Index,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lints already-read sources (the library entry point; the CLI and tests use it).
+pub fn lint(files: Vec<SourceFile>, default_namespace: &str) -> Lint {
+    let index = Index::build(files, default_namespace);
+    let diagnostics = rules::run(&index);
+    Lint { index, diagnostics }
+}
+
+/// Lints one in-memory file.
+pub fn lint_str(name: &str, text: &str) -> Lint {
+    let file = SourceFile {
+        name: name.to_string(),
+        text: text.to_string(),
+        is_json: name.ends_with(".json"),
+        context: false,
+        invalid_utf8_at: None,
+    };
+    lint(vec![file], "default")
+}
+
+impl Lint {
+    pub fn views(&self) -> Vec<SourceView<'_>> {
+        self.index.files.iter().map(|f| SourceView { name: &f.source.name, text: &f.source.text, lines: &f.lines }).collect()
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            files: self.index.files.iter().filter(|f| !f.source.context).count(),
+            documents: self.index.stats.documents,
+            objects: self.index.stats.objects,
+            ..Summary::default()
+        };
+        s.count(&self.diagnostics);
+        s
+    }
+
+    pub fn render(&self, format: cli::Format, color: bool) -> String {
+        let views = self.views();
+        match format {
+            cli::Format::Json => report::json::render(&views, &self.diagnostics, &self.summary()),
+            cli::Format::Compact => report::compact::render(&views, &self.diagnostics),
+            cli::Format::Human => report::human::render(&views, &self.diagnostics, &self.summary(), color),
+        }
+    }
+}

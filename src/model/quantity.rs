@@ -39,7 +39,7 @@ pub fn is_valid(s: &str) -> bool {
     }
 }
 
-/// A hint for a common mistake (`512MB` -> `512M` or `512Mi`).
+/// A hint for a common mistake (`512MB` -> `512M`, `1.5 Gi` -> `1.5Gi`).
 pub fn suggestion(s: &str) -> Option<String> {
     let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if t != s && is_valid(&t) {

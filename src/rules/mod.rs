@@ -102,7 +102,8 @@ pub fn run(ix: &Index) -> Vec<Diagnostic> {
     }
     all.retain(|d| ix.files.get(d.file).map(|f| !f.source.context).unwrap_or(false));
     sort(ix, &mut all);
-    all.dedup();
+    // A finding inside an anchored block is reached once per alias: report it once.
+    all.dedup_by(|b, a| a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message);
     all
 }
 

@@ -107,14 +107,30 @@ enum Part<'a> {
     Index(usize),
 }
 
+/// At most this many issues are kept per object: past that, more add nothing.
+const MAX_ISSUES: usize = 1000;
+
 struct State<'f> {
     file: &'f YamlFile,
+    /// Nodes already reported: a node reached through several aliases is reported once.
+    reported: RefCell<HashSet<NodeId>>,
     issues: RefCell<Vec<Issue>>,
     structs: RefCell<Vec<StructSeen>>,
     budget: Cell<u64>,
     failed: Cell<Option<NodeId>>,
     failed_path: RefCell<String>,
     skip: HashSet<NodeId>,
+}
+
+impl State<'_> {
+    fn push(&self, mut issue: Issue, path: &Seg) {
+        let mut issues = self.issues.borrow_mut();
+        if issues.len() >= MAX_ISSUES || !self.reported.borrow_mut().insert(issue.node) {
+            return;
+        }
+        issue.path = path.render();
+        issues.push(issue);
+    }
 }
 
 /// The result of deserializing one object.
@@ -136,6 +152,7 @@ pub fn from_node<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId) -> Outc
         let st = State {
             file,
             issues: RefCell::new(Vec::new()),
+            reported: RefCell::new(HashSet::new()),
             structs: RefCell::new(Vec::new()),
             budget: Cell::new(BUDGET),
             failed: Cell::new(None),
@@ -212,7 +229,7 @@ impl<'a, 'f> De<'a, 'f> {
     }
 
     fn record(&self, kind: IssueKind) {
-        self.st.issues.borrow_mut().push(Issue { kind, node: self.node, path: self.path.render() });
+        self.st.push(Issue { kind, node: self.node, path: String::new() }, self.path);
     }
 
     fn mismatch(&self, expected: &'static str) {
@@ -244,6 +261,11 @@ impl<'a, 'f> De<'a, 'f> {
                 }
             }
             Shape::Scalar(t, Resolved::Int(_)) => {
+                self.record(IssueKind::BadValue { message: format!("`{t}` is out of range for {ty}") });
+                visitor.visit_i64(0)
+            }
+            // Too many digits for 64 bits: go-yaml reads it as a float, but it is meant as an integer.
+            Shape::Scalar(t, Resolved::Float(_)) if t.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit() || b == b'_') => {
                 self.record(IssueKind::BadValue { message: format!("`{t}` is out of range for {ty}") });
                 visitor.visit_i64(0)
             }
@@ -492,11 +514,7 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
             if let Some(fields) = self.fields {
                 if !fields.contains(&key) {
                     let seg = Seg::Key(key, self.de.path);
-                    self.de.st.issues.borrow_mut().push(Issue {
-                        kind: IssueKind::UnknownField { ty: self.ty, fields },
-                        node: k,
-                        path: seg.render(),
-                    });
+                    self.de.st.push(Issue { kind: IssueKind::UnknownField { ty: self.ty, fields }, node: k, path: String::new() }, &seg);
                     continue;
                 }
             }

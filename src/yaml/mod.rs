@@ -486,6 +486,17 @@ pub fn push_key(out: &mut String, k: &str) {
     }
 }
 
+/// The last key of a rendered field path (`name` of `a.b.name`, `x.y` of `a["x.y"]`).
+pub fn last_key(path: &str) -> &str {
+    if let Some(rest) = path.strip_suffix("\"]") {
+        if let Some(i) = rest.rfind("[\"") {
+            return &rest[i + 2..];
+        }
+    }
+    let tail = path.rsplit('.').next().unwrap_or(path);
+    tail.split('[').next().unwrap_or(tail)
+}
+
 /// Whether a scalar is a template placeholder (`${VAR}`, `{{ .Values.x }}`) that a tool
 /// substitutes before kubectl sees it: its type and value are not known yet.
 pub fn is_placeholder(text: &str) -> bool {

@@ -30,7 +30,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                     }
                 }
             };
-            let field = issue.path.rsplit('.').next().unwrap_or(&issue.path);
+            let field = crate::yaml::last_key(&issue.path);
             let field = if field.is_empty() { "this value" } else { field };
             let help = match (&node.kind, expected) {
                 (

@@ -19,6 +19,11 @@ impl Cx<'_> {
         let Some(node) = self.y.lookup(self.o.root, path) else {
             return;
         };
+        // A value that did not type (reported by invalid-field-type) or a template
+        // placeholder has no value to judge yet.
+        if self.o.issues.iter().any(|i| i.node == node) || self.y.scalar(node).is_some_and(is_placeholder) {
+            return;
+        }
         self.out.push(
             Diagnostic::new("invalid-field-value", self.o.file, self.y.span(node), message)
                 .help(help)
@@ -75,7 +80,10 @@ impl Cx<'_> {
             let mut full: Vec<P> = path.to_vec();
             full.push(P::K(name));
             let help = match quantity::suggestion(text) {
-                Some(s) => format!("write `{s}`: quantities are a number with an optional suffix (binary `Ki Mi Gi Ti`, decimal `k M G T`, or `m` for milli-units), without spaces"),
+                Some(s) => {
+                    let binary = s.strip_suffix(['k', 'M', 'G', 'T']).map(|n| format!(" (or `{n}{}i` for powers of two)", if s.ends_with('k') { "K".to_string() } else { s[s.len() - 1..].to_string() })).unwrap_or_default();
+                    format!("write `{s}`{binary}: quantities are a number with an optional suffix (binary `Ki Mi Gi Ti`, decimal `k M G T`, or `m` for milli-units), without spaces")
+                }
                 None => "write a number with an optional suffix: binary `Ki Mi Gi Ti`, decimal `k M G T`, or `m` for milli-units (e.g. `500m`, `2Gi`)".into(),
             };
             self.emit(&full, format!("`{text}` is not a valid Kubernetes quantity for `{name}`"), help);

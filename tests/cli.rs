@@ -1,0 +1,151 @@
+//! End-to-end: the built binary, its exit codes, stdin and the JSON contract.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn kshape(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kshape"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("NO_COLOR");
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("kshape starts");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+const REPLICA_TYPO: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replica: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+";
+
+#[test]
+fn replica_typo_is_reported_at_the_key_with_did_you_mean() {
+    let out = kshape(&["--format", "json", "-"], Some(REPLICA_TYPO));
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["rule"], "unknown-field");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "<stdin>");
+    assert_eq!(d["range"]["start"], serde_json::json!({"line": 6, "column": 3, "offset": 67}));
+    assert_eq!(d["range"]["end"], serde_json::json!({"line": 6, "column": 10, "offset": 74}));
+    assert_eq!(d["path"], "spec.replica");
+    assert_eq!(d["object"], serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "namespace": null, "name": "web"}));
+    assert_eq!(d["docs"], "docs/rules/unknown-field.md");
+    assert!(d["message"].as_str().unwrap().contains("did you mean `replicas`?"));
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1);
+    assert_eq!(v["summary"], serde_json::json!({"files": 1, "documents": 1, "objects": 1, "errors": 1, "warnings": 0, "infos": 0}));
+}
+
+#[test]
+fn clean_manifest_exits_zero_with_empty_diagnostics() {
+    let clean = REPLICA_TYPO.replace("replica:", "replicas:");
+    let out = kshape(&["--format", "json", "-"], Some(&clean));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    assert_eq!(v["version"], 1);
+}
+
+#[test]
+fn stdin_filename_names_the_stream() {
+    let out = kshape(&["--format", "compact", "--stdin-filename", "rendered.yaml", "-"], Some(REPLICA_TYPO));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.starts_with("rendered.yaml:6:3: error [unknown-field]"), "{s}");
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    // An error fails under every threshold.
+    assert_eq!(kshape(&["--fail-on", "error", "-"], Some(REPLICA_TYPO)).status.code(), Some(1));
+    assert_eq!(kshape(&["--fail-on", "info", "-"], Some(REPLICA_TYPO)).status.code(), Some(1));
+}
+
+#[test]
+fn unreadable_path_exits_two_and_still_lints_the_rest() {
+    let out = kshape(&["--format", "compact", "does/not/exist.yaml", "testdata/examples/clean.yaml", "testdata/rules/unknown-field/bad-typo.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot read does/not/exist.yaml: No such file or directory"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[unknown-field]"));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(kshape(&["--format", "xml", "testdata/examples"], None).status.code(), Some(2));
+    assert_eq!(kshape(&["explain", "no-such-rule"], None).status.code(), Some(2));
+    assert_eq!(kshape(&["--exclude", "[", "testdata/examples"], None).status.code(), Some(2));
+}
+
+#[test]
+fn lint_subcommand_and_directory_walk() {
+    let out = kshape(&["lint", "--format", "compact", "testdata/examples"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("testdata/examples/inference.yaml:10:3: error [unknown-field]"), "{s}");
+    let excluded = kshape(&["--format", "compact", "--exclude", "inference.yaml", "--exclude", "gpu-*", "--exclude", "trainer.yaml", "testdata/examples"], None);
+    assert_eq!(excluded.status.code(), Some(0), "{}", String::from_utf8_lossy(&excluded.stdout));
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = kshape(&["rules"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    for id in ["yaml-syntax", "unknown-field", "daemonset-replicas", "removed-api-version"] {
+        assert!(s.contains(id), "{id} missing from `kshape rules`");
+    }
+    let out = kshape(&["explain", "daemonset-replicas"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("## Why is this bad?") && s.contains("replicas: 3"), "{s}");
+}
+
+#[test]
+fn human_output_has_snippet_summary_and_no_colour_when_piped() {
+    let out = kshape(&["-"], Some(REPLICA_TYPO));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("replica: 3") && s.contains("did you mean `replicas`?"), "{s}");
+    assert!(s.contains("docs/rules/unknown-field.md"));
+    assert!(s.trim_end().ends_with("1 error in 1 file, 1 object"), "{s}");
+    assert!(!s.contains('\u{1b}'), "colour codes in piped output");
+}
+
+#[test]
+fn helm_templates_and_kustomize_patches_are_skipped_with_a_note() {
+    let dir = std::env::temp_dir().join(format!("kshape-walk-{}", std::process::id()));
+    let chart = dir.join("chart");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\n").unwrap();
+    std::fs::write(chart.join("values.yaml"), "replicaCount: 2\n").unwrap();
+    std::fs::write(chart.join("templates/deployment.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n").unwrap();
+    let kust = dir.join("overlay");
+    std::fs::create_dir_all(&kust).unwrap();
+    std::fs::write(kust.join("kustomization.yaml"), "resources: [base.yaml]\npatches:\n  - path: patch.yaml\npatchesStrategicMerge:\n  - replicas.yaml\n").unwrap();
+    std::fs::write(kust.join("patch.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n").unwrap();
+    std::fs::write(kust.join("replicas.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 5\n").unwrap();
+    std::fs::write(kust.join("base.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n").unwrap();
+    std::fs::create_dir_all(dir.join(".hidden")).unwrap();
+    std::fs::write(dir.join(".hidden/broken.yaml"), "kind: [\n").unwrap();
+    let out = kshape(&["--format", "json", dir.to_str().unwrap()], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Helm chart templates") && err.contains("helm template"), "{err}");
+    assert_eq!(err.matches("Helm chart templates").count(), 1);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["objects"], 1, "only the Service is an object to lint");
+    std::fs::remove_dir_all(&dir).ok();
+}

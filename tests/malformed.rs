@@ -1,0 +1,36 @@
+//! Inputs that must never crash the tool: every finding names its file and a position
+//! inside that file, and the output is a snapshot.
+
+mod common;
+
+use common::{compact, lint_file, rel};
+
+#[test]
+fn malformed_inputs_never_crash() {
+    insta::glob!("../testdata/malformed", "*.{yaml,json}", |path| {
+        let l = lint_file(path);
+        for d in &l.diagnostics {
+            let f = &l.index.files[d.file];
+            assert!(d.span.start <= d.span.end && d.span.end as usize <= f.source.text.len(), "{}: span out of the file", rel(path));
+        }
+        insta::assert_snapshot!(compact(&l));
+    });
+}
+
+#[test]
+fn binary_runs_on_the_whole_folder() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kshape"))
+        .args(["--format", "compact", "testdata/malformed"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("kshape runs");
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in stdout.lines() {
+        let mut parts = line.splitn(4, ':');
+        let file = parts.next().unwrap_or("");
+        let line_no: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let col: u32 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+        assert!(file.starts_with("testdata/malformed/") && line_no >= 1 && col >= 1, "no file and position: {line}");
+    }
+}
