@@ -19,6 +19,8 @@ pub struct Stats {
     pub empty: usize,
     /// Documents without `kind`: not Kubernetes objects (values.yaml, CI configs...).
     pub not_objects: usize,
+    /// Documents that held at least one object (a `kind: List` holds several).
+    pub object_documents: usize,
     pub objects: usize,
     pub syntax_errors: usize,
 }
@@ -81,16 +83,22 @@ impl Index {
             collect_objects(&y, root, file_idx, context, &mut objects);
             if objects.len() == before {
                 stats.not_objects += 1;
+            } else {
+                stats.object_documents += 1;
             }
         }
         if source.file_is_kustomization() {
+            // kustomize's own configuration, not an object for the cluster.
             objects.clear();
+            stats.not_objects += stats.object_documents;
+            stats.object_documents = 0;
         }
         stats.objects = objects.len();
         if !context {
             self.stats.documents += stats.documents;
             self.stats.empty += stats.empty;
             self.stats.not_objects += stats.not_objects;
+            self.stats.object_documents += stats.object_documents;
             self.stats.objects += stats.objects;
             self.stats.syntax_errors += stats.syntax_errors;
         }

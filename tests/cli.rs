@@ -76,7 +76,10 @@ fn fail_on_sets_the_threshold() {
 
 #[test]
 fn unreadable_path_exits_two_and_still_lints_the_rest() {
-    let out = kshape(&["--format", "compact", "does/not/exist.yaml", "testdata/examples/clean.yaml", "testdata/rules/unknown-field/bad-typo.yaml"], None);
+    let out = kshape(
+        &["--format", "compact", "does/not/exist.yaml", "testdata/examples/clean.yaml", "testdata/rules/unknown-field/bad-typo.yaml"],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot read does/not/exist.yaml: No such file or directory"), "{err}");
@@ -96,7 +99,10 @@ fn lint_subcommand_and_directory_walk() {
     assert_eq!(out.status.code(), Some(1));
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("testdata/examples/inference.yaml:10:3: error [unknown-field]"), "{s}");
-    let excluded = kshape(&["--format", "compact", "--exclude", "inference.yaml", "--exclude", "gpu-*", "--exclude", "trainer.yaml", "testdata/examples"], None);
+    let excluded = kshape(
+        &["--format", "compact", "--exclude", "inference.yaml", "--exclude", "gpu-*", "--exclude", "trainer.yaml", "testdata/examples"],
+        None,
+    );
     assert_eq!(excluded.status.code(), Some(0), "{}", String::from_utf8_lossy(&excluded.stdout));
 }
 
@@ -131,13 +137,24 @@ fn helm_templates_and_kustomize_patches_are_skipped_with_a_note() {
     std::fs::create_dir_all(chart.join("templates")).unwrap();
     std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\n").unwrap();
     std::fs::write(chart.join("values.yaml"), "replicaCount: 2\n").unwrap();
-    std::fs::write(chart.join("templates/deployment.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n").unwrap();
+    std::fs::write(
+        chart.join("templates/deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    )
+    .unwrap();
     let kust = dir.join("overlay");
     std::fs::create_dir_all(&kust).unwrap();
-    std::fs::write(kust.join("kustomization.yaml"), "resources: [base.yaml]\npatches:\n  - path: patch.yaml\npatchesStrategicMerge:\n  - replicas.yaml\n").unwrap();
-    std::fs::write(kust.join("patch.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n").unwrap();
-    std::fs::write(kust.join("replicas.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 5\n").unwrap();
-    std::fs::write(kust.join("base.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n").unwrap();
+    std::fs::write(
+        kust.join("kustomization.yaml"),
+        "resources: [base.yaml]\npatches:\n  - path: patch.yaml\npatchesStrategicMerge:\n  - replicas.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(kust.join("patch.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n")
+        .unwrap();
+    std::fs::write(kust.join("replicas.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 5\n")
+        .unwrap();
+    std::fs::write(kust.join("base.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n")
+        .unwrap();
     std::fs::create_dir_all(dir.join(".hidden")).unwrap();
     std::fs::write(dir.join(".hidden/broken.yaml"), "kind: [\n").unwrap();
     let out = kshape(&["--format", "json", dir.to_str().unwrap()], None);

@@ -77,7 +77,10 @@ fn misplaced(y: &YamlFile, o: &Object, key_node: NodeId, key: &str) -> Option<(S
             if grand.fields.contains(&key) {
                 let a = child_key(owner, child.node).unwrap_or_default();
                 let b = child_key(child, grand.node).unwrap_or_default();
-                return Some((format!("wrong indentation level? `{key}` belongs under `{a}.{b}`"), format!("move `{key}` under `{a}.{b}`")));
+                return Some((
+                    format!("wrong indentation level? `{key}` belongs under `{a}.{b}`"),
+                    format!("move `{key}` under `{a}.{b}`"),
+                ));
             }
         }
     }
