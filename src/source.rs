@@ -126,6 +126,7 @@ fn walk(
     out: &mut Sources,
 ) {
     let mut it = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
+    let mut candidates = Vec::new();
     loop {
         let entry = match it.next() {
             None => break,
@@ -172,13 +173,20 @@ fn walk(
             continue;
         }
         if is_kustomization(&name) {
+            // Its patches may live in other directories (`../patches/replicas.yaml`).
+            if let Some(dir) = path.parent() {
+                patches.load(dir);
+            }
             continue;
         }
-        if patches.is_patch(path) {
+        candidates.push((path.to_path_buf(), is_json));
+    }
+    for (path, is_json) in candidates {
+        if patches.is_patch(&path) {
             continue;
         }
-        if seen.insert(path.to_path_buf()) {
-            read_file(path, path.display().to_string(), is_json, context, out);
+        if seen.insert(path.clone()) {
+            read_file(&path, path.display().to_string(), is_json, context, out);
         }
     }
 }
@@ -217,21 +225,25 @@ fn os_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Which files the kustomizations beside them list as patches.
+/// Files that kustomizations list as patches: those beside the file, and every one met
+/// while walking (a patch may sit in another directory than its kustomization).
 #[derive(Default)]
 struct PatchCache {
-    dirs: std::collections::HashMap<PathBuf, HashSet<PathBuf>>,
+    loaded: HashSet<PathBuf>,
+    patches: HashSet<PathBuf>,
 }
 
 impl PatchCache {
-    fn is_patch(&mut self, file: &Path) -> bool {
-        let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let dir_key = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-        let set = self.dirs.entry(dir_key.clone()).or_insert_with(|| kustomize_patches(&dir_key));
-        match file.file_name() {
-            Some(n) => set.contains(&normalize(&dir_key.join(n))),
-            None => false,
+    fn load(&mut self, dir: &Path) {
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.to_path_buf() };
+        if self.loaded.insert(dir.clone()) {
+            self.patches.extend(kustomize_patches(&dir));
         }
+    }
+
+    fn is_patch(&mut self, file: &Path) -> bool {
+        self.load(file.parent().unwrap_or(Path::new(".")));
+        self.patches.contains(&normalize(file))
     }
 }
 
