@@ -186,7 +186,10 @@ fn walk(
             continue;
         }
         if seen.insert(path.clone()) {
-            read_file(&path, path.display().to_string(), is_json, context, out);
+            // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
+            let shown = path.display().to_string();
+            let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
+            read_file(&path, shown, is_json, context, out);
         }
     }
 }

@@ -361,10 +361,14 @@ fn dns1123_label(s: &str) -> Option<String> {
     if s.len() > 63 {
         return Some(format!("is {} characters long (at most 63)", s.len()));
     }
-    let ok = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && s.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
-    (!ok).then(|| "must consist of lowercase letters, digits and `-`, and start and end with a letter or digit".to_string())
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        let what = if c.is_ascii_uppercase() { format!("the uppercase letter `{c}`") } else { format!("`{c}`") };
+        return Some(format!("contains {what}; only lowercase letters, digits and `-` are allowed"));
+    }
+    if !s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric()) || !s.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric()) {
+        return Some("must start and end with a letter or digit".to_string());
+    }
+    None
 }
 
 fn dns1035_label(s: &str) -> Option<String> {
