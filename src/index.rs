@@ -1,5 +1,6 @@
 //! All objects of a run, parsed once, with what the cross-object rules look up.
 
+use crate::classify::{Classification, Classifier};
 use crate::model::{self, Object};
 use crate::source::SourceFile;
 use crate::yaml::{self, LineIndex, NodeId, YamlFile};
@@ -28,6 +29,8 @@ pub struct Stats {
 pub struct Index {
     pub files: Vec<ParsedFile>,
     pub objects: Vec<Object>,
+    /// What each workload is (parallel to `objects`; None for objects that own no pods).
+    pub shapes: Vec<Option<Classification>>,
     pub stats: Stats,
     pub default_namespace: String,
 }
@@ -37,12 +40,15 @@ impl Index {
         let mut ix = Index {
             files: Vec::with_capacity(sources.len()),
             objects: Vec::new(),
+            shapes: Vec::new(),
             stats: Stats::default(),
             default_namespace: default_namespace.to_string(),
         };
         for source in sources {
             ix.add_file(source);
         }
+        let classifier = Classifier::embedded();
+        ix.shapes = ix.objects.iter().map(|o| o.workload().map(|w| classifier.classify(&w))).collect();
         ix
     }
 
@@ -104,6 +110,17 @@ impl Index {
         }
         self.objects.extend(objects);
         self.files.push(ParsedFile { source, yaml: y, lines, report_syntax });
+    }
+
+    /// Workloads with their classification.
+    pub fn workloads(&self) -> impl Iterator<Item = (&Object, crate::model::Workload<'_>, &Classification)> {
+        self.objects.iter().zip(&self.shapes).filter_map(|(o, c)| Some((o, o.workload()?, c.as_ref()?)))
+    }
+
+    /// The span of an object's `kind` value (where wrong-controller findings point).
+    pub fn kind_span(&self, o: &Object) -> yaml::Span {
+        let y = self.file(o);
+        y.get(o.root, "kind").map(|k| y.span(k)).unwrap_or_else(|| y.span(o.root))
     }
 
     pub fn file(&self, o: &Object) -> &YamlFile {

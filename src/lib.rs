@@ -1,6 +1,7 @@
 //! kshape: a linter for Kubernetes manifests that knows which workload controller a
 //! workload needs. Data flows one way: source -> yaml -> model -> index -> rules -> report.
 
+pub mod classify;
 pub mod cli;
 pub mod diag;
 pub mod index;

@@ -166,3 +166,24 @@ fn helm_templates_and_kustomize_patches_are_skipped_with_a_note() {
     assert_eq!(v["summary"]["objects"], 1, "only the Service is an object to lint");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn wrong_controllers_are_flagged_at_the_kind_line() {
+    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: llm\nspec:\n  serviceName: llm\n  selector:\n    matchLabels: {app: llm}\n  template:\n    metadata:\n      labels: {app: llm}\n    spec:\n      containers:\n        - name: server\n          image: vllm/vllm-openai:v0.6.3\n";
+    let out = kshape(&["--format", "json", "-"], Some(sts));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "inference-as-statefulset").expect("flagged");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["range"]["start"]["line"], 2);
+    assert_eq!(d["range"]["start"]["column"], 7);
+    assert_eq!(d["path"], "kind");
+
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: trainer\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {app: t}\n  template:\n    metadata:\n      labels: {app: t}\n    spec:\n      containers:\n        - name: t\n          image: pytorch/pytorch:2.4.0-cuda12.4-cudnn9-runtime\n          command: [torchrun, --nnodes=4, train.py]\n";
+    let out = kshape(&["--format", "json", "-"], Some(deploy));
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "training-as-deployment").expect("flagged");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["range"]["start"]["line"], 2);
+    assert!(d["message"].as_str().unwrap().contains("command `torchrun` matches distributed-training"), "{d}");
+}

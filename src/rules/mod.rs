@@ -3,6 +3,7 @@
 
 pub mod docs;
 pub mod schema;
+pub mod shape;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::index::Index;
@@ -49,6 +50,18 @@ pub static RULES: &[Rule] = &[
     rule!("removed-api-version", schema::removed_api_version::check),
     rule!("duplicate-object", schema::duplicate_object::check),
     rule!("daemonset-replicas", schema::daemonset_replicas::check),
+    rule!("inference-as-statefulset", shape::inference_as_statefulset::check),
+    rule!("training-as-deployment", shape::training_as_deployment::check),
+    rule!("node-agent-as-deployment", shape::node_agent_as_deployment::check),
+    rule!("database-as-deployment", shape::database_as_deployment::check),
+    rule!("bare-pod", shape::bare_pod::check),
+    rule!("bare-replicaset", shape::bare_replicaset::check),
+    rule!("master-addr-mismatch", shape::master_addr_mismatch::check),
+    rule!("world-size-mismatch", shape::world_size_mismatch::check),
+    rule!("multinode-inference-as-deployment", shape::multinode_inference_as_deployment::check),
+    rule!("missing-dshm", shape::missing_dshm::check),
+    rule!("inference-missing-readiness-probe", shape::inference_missing_readiness_probe::check),
+    rule!("liveness-kills-model-load", shape::liveness_kills_model_load::check),
 ];
 
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse

@@ -1,0 +1,365 @@
+//! What a workload *is*: inference server, distributed trainer, node agent, database, GPU
+//! consumer. Inferred from the pod template by the signatures in `rules/signatures.yaml`
+//! (embedded; extendable by configuration), with evidence the messages quote.
+
+use crate::model::Workload;
+use k8s_openapi::api::core::v1::{Container, PodSpec};
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Shape {
+    InferenceServer,
+    DistributedTraining,
+    MultiNodeInference,
+    NodeAgent,
+    Database,
+    GpuConsumer,
+}
+
+impl Shape {
+    pub const ALL: [Shape; 6] = [
+        Shape::InferenceServer,
+        Shape::DistributedTraining,
+        Shape::MultiNodeInference,
+        Shape::NodeAgent,
+        Shape::Database,
+        Shape::GpuConsumer,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Shape::InferenceServer => "inference-server",
+            Shape::DistributedTraining => "distributed-training",
+            Shape::MultiNodeInference => "multi-node-inference",
+            Shape::NodeAgent => "node-agent",
+            Shape::Database => "database",
+            Shape::GpuConsumer => "gpu-consumer",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Shape> {
+        Shape::ALL.into_iter().find(|s| s.id() == id)
+    }
+}
+
+/// Why a shape was inferred: where, what, and the pattern that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub shape: Shape,
+    /// Index of the container (`None` for pod-level evidence: volumes, owners).
+    pub container: Option<usize>,
+    /// Field path relative to the pod spec, e.g. `containers[0].image`.
+    pub field: String,
+    /// What was seen, e.g. `vllm/vllm-openai:v0.6.3`.
+    pub seen: String,
+}
+
+impl Evidence {
+    /// `image `vllm/vllm-openai:v0.6.3` matches inference-server`
+    pub fn describe(&self) -> String {
+        let what = crate::yaml::last_key(&self.field);
+        format!("{what} `{}` matches {}", crate::util::ellipsize(&self.seen, 60), self.shape.id())
+    }
+}
+
+/// Signatures as written in rules/signatures.yaml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureFile {
+    pub shapes: BTreeMap<String, SignatureSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureSpec {
+    #[serde(default)]
+    pub images: Vec<String>,
+    #[serde(default)]
+    pub repositories: Vec<String>,
+    #[serde(default)]
+    pub commands: Vec<String>,
+    #[serde(default)]
+    pub env: Option<EnvSpec>,
+    #[serde(default)]
+    pub env_names: Vec<String>,
+    #[serde(default)]
+    pub host_paths: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub owners: Vec<String>,
+    /// A container whose full image reference matches one of these is not evidence.
+    #[serde(default)]
+    pub not_images: Vec<String>,
+    /// A container whose command line matches one of these is not evidence.
+    #[serde(default)]
+    pub not_commands: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvSpec {
+    pub all: Vec<String>,
+    #[serde(default)]
+    pub any: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct Compiled {
+    images: Vec<Regex>,
+    repositories: Vec<Regex>,
+    commands: Vec<Regex>,
+    env: Option<EnvSpec>,
+    env_names: Vec<Regex>,
+    host_paths: Vec<Regex>,
+    resources: Vec<Regex>,
+    owners: Vec<Regex>,
+    not_images: Vec<Regex>,
+    not_commands: Vec<Regex>,
+}
+
+/// Compiled signatures, one set per shape.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    shapes: Vec<(Shape, Compiled)>,
+}
+
+pub const EMBEDDED: &str = include_str!("../rules/signatures.yaml");
+
+impl Classifier {
+    /// Compiles signature files (the embedded one first, then any from configuration).
+    pub fn new(files: &[SignatureFile]) -> Result<Classifier, String> {
+        let mut c = Classifier::default();
+        for f in files {
+            for (name, spec) in &f.shapes {
+                let shape = Shape::from_id(name)
+                    .ok_or_else(|| format!("unknown shape `{name}`; known: {}", Shape::ALL.map(|s| s.id()).join(", ")))?;
+                let idx = match c.shapes.iter().position(|(s, _)| *s == shape) {
+                    Some(i) => i,
+                    None => {
+                        c.shapes.push((shape, Compiled::default()));
+                        c.shapes.len() - 1
+                    }
+                };
+                let t = &mut c.shapes[idx].1;
+                let comp = |v: &[String], out: &mut Vec<Regex>| -> Result<(), String> {
+                    for p in v {
+                        let re =
+                            RegexBuilder::new(p).case_insensitive(true).build().map_err(|e| format!("{name}: bad pattern `{p}`: {e}"))?;
+                        out.push(re);
+                    }
+                    Ok(())
+                };
+                comp(&spec.images, &mut t.images)?;
+                comp(&spec.repositories, &mut t.repositories)?;
+                comp(&spec.commands, &mut t.commands)?;
+                comp(&spec.env_names, &mut t.env_names)?;
+                comp(&spec.host_paths, &mut t.host_paths)?;
+                comp(&spec.resources, &mut t.resources)?;
+                comp(&spec.owners, &mut t.owners)?;
+                comp(&spec.not_images, &mut t.not_images)?;
+                comp(&spec.not_commands, &mut t.not_commands)?;
+                if spec.env.is_some() {
+                    t.env = spec.env.clone();
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// The classifier built from the embedded signatures, compiled once.
+    pub fn embedded() -> &'static Classifier {
+        static C: OnceLock<Classifier> = OnceLock::new();
+        C.get_or_init(|| {
+            serde_yaml::from_str::<SignatureFile>(EMBEDDED)
+                .map_err(|e| e.to_string())
+                .and_then(|f| Classifier::new(&[f]))
+                // Embedded and tested: an error here is a build defect, never input.
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn classify(&self, w: &Workload) -> Classification {
+        let mut ev = Vec::new();
+        if let Some(spec) = w.pod_spec {
+            for (shape, sig) in &self.shapes {
+                sig.collect(*shape, spec, &mut ev);
+            }
+        }
+        for (shape, sig) in &self.shapes {
+            for (i, o) in w.meta.owner_references.iter().flatten().enumerate() {
+                if sig.owners.iter().any(|r| r.is_match(&o.kind)) {
+                    ev.push(Evidence {
+                        shape: *shape,
+                        container: None,
+                        field: format!("metadata.ownerReferences[{i}].kind"),
+                        seen: o.kind.clone(),
+                    });
+                }
+            }
+        }
+        Classification { evidence: ev }
+    }
+}
+
+/// All containers of a pod spec with their field prefix (`containers[0]`, `initContainers[1]`).
+pub fn containers(spec: &PodSpec) -> impl Iterator<Item = (String, usize, &Container)> {
+    let n = spec.containers.len();
+    spec.containers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("containers[{i}]"), i, c))
+        .chain(spec.init_containers.iter().flatten().enumerate().map(move |(i, c)| (format!("initContainers[{i}]"), n + i, c)))
+}
+
+/// A container's command and args joined with spaces.
+pub fn command_line(c: &Container) -> String {
+    c.command.iter().flatten().chain(c.args.iter().flatten()).map(String::as_str).collect::<Vec<_>>().join(" ")
+}
+
+/// (`vllm-openai`, `registry:5000/org/vllm-openai`) from `registry:5000/org/vllm-openai:v1@sha256:..`
+pub fn image_repository(image: &str) -> (&str, &str) {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last_slash = no_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let repo = match no_digest[last_slash..].find(':') {
+        Some(c) => &no_digest[..last_slash + c],
+        None => no_digest,
+    };
+    let name = &repo[last_slash.min(repo.len())..];
+    (name, repo)
+}
+
+/// Whether a resource quantity is a non-zero amount (`0`, `0.0`, `0m` are no request).
+pub fn nonzero_quantity(q: &str) -> bool {
+    let digits: String = q.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    match digits.parse::<f64>() {
+        Ok(v) => v > 0.0,
+        Err(_) => !q.trim().is_empty(),
+    }
+}
+
+impl Compiled {
+    fn collect(&self, shape: Shape, spec: &PodSpec, ev: &mut Vec<Evidence>) {
+        let mut push = |container: Option<usize>, field: String, seen: &str| {
+            ev.push(Evidence { shape, container, field, seen: seen.to_string() });
+        };
+        for (prefix, idx, c) in containers(spec) {
+            let line = command_line(c);
+            let image_excluded = c.image.as_deref().is_some_and(|i| self.not_images.iter().any(|r| r.is_match(i)));
+            if image_excluded || self.not_commands.iter().any(|r| r.is_match(&line)) {
+                continue;
+            }
+            if let Some(image) = c.image.as_deref() {
+                let (name, repo) = image_repository(image);
+                if self.images.iter().any(|r| r.is_match(name)) || self.repositories.iter().any(|r| r.is_match(repo)) {
+                    push(Some(idx), format!("{prefix}.image"), image);
+                }
+            }
+            if !self.commands.is_empty() {
+                if let Some(m) = self.commands.iter().find_map(|r| r.find(&line)) {
+                    let field =
+                        if c.args.as_ref().is_some_and(|a| a.iter().any(|x| x.contains(m.as_str().trim()))) { "args" } else { "command" };
+                    push(
+                        Some(idx),
+                        format!("{prefix}.{field}"),
+                        m.as_str().trim_start_matches([';', '&', '|', '(', ' ', '\t', '\n']).trim(),
+                    );
+                }
+            }
+            let names: Vec<&str> = c.env.iter().flatten().map(|e| e.name.as_str()).collect();
+            if let Some(env) = &self.env {
+                let all = env.all.iter().all(|n| names.contains(&n.as_str()));
+                let any = env.any.is_empty() || env.any.iter().any(|n| names.contains(&n.as_str()));
+                if all && any {
+                    let shown: Vec<&str> = names.iter().copied().filter(|n| env.all.iter().chain(&env.any).any(|x| x == n)).collect();
+                    push(Some(idx), format!("{prefix}.env"), &shown.join(", "));
+                }
+            }
+            if let Some(n) = names.iter().find(|n| self.env_names.iter().any(|r| r.is_match(n))) {
+                push(Some(idx), format!("{prefix}.env"), n);
+            }
+            if !self.resources.is_empty() {
+                if let Some(res) = &c.resources {
+                    for (part, map) in [("limits", &res.limits), ("requests", &res.requests)] {
+                        let found =
+                            map.iter().flatten().find(|(k, q)| self.resources.iter().any(|r| r.is_match(k)) && nonzero_quantity(&q.0));
+                        if let Some((k, q)) = found {
+                            push(Some(idx), format!("{prefix}.resources.{part}"), &format!("{k}: {}", q.0));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for (i, v) in spec.volumes.iter().flatten().enumerate() {
+            if let Some(hp) = &v.host_path {
+                if self.host_paths.iter().any(|r| r.is_match(&hp.path)) {
+                    push(None, format!("volumes[{i}].hostPath"), &hp.path);
+                }
+            }
+        }
+    }
+}
+
+/// The shapes of one workload, with their evidence.
+#[derive(Debug, Clone, Default)]
+pub struct Classification {
+    pub evidence: Vec<Evidence>,
+}
+
+impl Classification {
+    pub fn has(&self, s: Shape) -> bool {
+        self.evidence.iter().any(|e| e.shape == s)
+    }
+
+    pub fn first(&self, s: Shape) -> Option<&Evidence> {
+        self.evidence.iter().find(|e| e.shape == s)
+    }
+
+    /// Whether the container at `idx` (numbering as in [`containers`]) has this shape.
+    pub fn container_has(&self, s: Shape, idx: usize) -> bool {
+        self.evidence.iter().any(|e| e.shape == s && e.container == Some(idx))
+    }
+
+    /// An inference server that is one engine over several pods.
+    pub fn is_multi_node_inference(&self) -> bool {
+        self.has(Shape::InferenceServer) && (self.has(Shape::MultiNodeInference) || self.has(Shape::DistributedTraining))
+    }
+
+    /// Distributed training that is not really a multi-node inference engine.
+    pub fn is_training(&self) -> bool {
+        self.has(Shape::DistributedTraining) && !self.has(Shape::InferenceServer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repositories() {
+        assert_eq!(image_repository("registry:5000/org/vllm-openai:v0.6.3@sha256:abc"), ("vllm-openai", "registry:5000/org/vllm-openai"));
+        assert_eq!(image_repository("vllm/vllm-openai"), ("vllm-openai", "vllm/vllm-openai"));
+        assert_eq!(image_repository("postgres:16"), ("postgres", "postgres"));
+        assert_eq!(image_repository("localhost:5000/postgres"), ("postgres", "localhost:5000/postgres"));
+        assert_eq!(image_repository("nvcr.io/nim/meta/llama3-8b-instruct:1.0.0").1, "nvcr.io/nim/meta/llama3-8b-instruct");
+    }
+
+    #[test]
+    fn embedded_signatures_compile() {
+        let f: SignatureFile = serde_yaml::from_str(EMBEDDED).expect("signatures parse");
+        let c = Classifier::new(&[f]).expect("signatures compile");
+        assert_eq!(c.shapes.len(), Shape::ALL.len());
+    }
+
+    #[test]
+    fn quantities() {
+        assert!(nonzero_quantity("1"));
+        assert!(!nonzero_quantity("0"));
+        assert!(!nonzero_quantity("0.0"));
+        assert!(nonzero_quantity("500m"));
+    }
+}

@@ -1,0 +1,32 @@
+//! `bare-pod`: a Pod that no controller owns.
+
+use super::{at_kind, suggested_controller};
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::WorkloadKind;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for (o, w, c) in ix.workloads() {
+        if w.kind != WorkloadKind::Pod || w.meta.owner_references.as_ref().is_some_and(|r| !r.is_empty()) {
+            continue;
+        }
+        // A static pod (a kubelet manifest: kube-system, host network) is owned by the kubelet.
+        let static_pod = ix.namespace_of(o) == "kube-system" && w.pod_spec.and_then(|s| s.host_network).unwrap_or(false);
+        if static_pod {
+            continue;
+        }
+        let completes = w.pod_spec.and_then(|s| s.restart_policy.as_deref()).is_some_and(|p| p == "Never" || p == "OnFailure");
+        let suggestion = suggested_controller(c, completes);
+        let shape = c.evidence.first().map(|e| format!(" ({})", e.describe())).unwrap_or_default();
+        out.push(at_kind(
+            ix,
+            "bare-pod",
+            o,
+            format!(
+                "Pod `{}` has no controller: nothing recreates it when its node fails, is drained or upgraded",
+                o.name.as_deref().unwrap_or("")
+            ),
+            format!("run it under {suggestion}{shape}, which recreates its pods"),
+        ));
+    }
+}

@@ -1,0 +1,47 @@
+//! `liveness-kills-model-load`: a liveness probe that gives up before the model has loaded.
+
+use crate::classify::Shape;
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::yaml::P;
+
+/// Seconds a model server gets before the first liveness failure can kill it.
+pub const MIN_GRACE_SECONDS: i64 = 300;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for (o, w, c) in ix.workloads() {
+        let Some(spec) = w.pod_spec else { continue };
+        for (i, ctr) in spec.containers.iter().enumerate() {
+            if !(c.container_has(Shape::InferenceServer, i) || c.container_has(Shape::GpuConsumer, i)) || ctr.startup_probe.is_some() {
+                continue;
+            }
+            let Some(probe) = &ctr.liveness_probe else { continue };
+            let delay = i64::from(probe.initial_delay_seconds.unwrap_or(0));
+            let failures = i64::from(probe.failure_threshold.unwrap_or(3));
+            let period = i64::from(probe.period_seconds.unwrap_or(10));
+            let grace = delay + failures * period;
+            if grace >= MIN_GRACE_SECONDS {
+                continue;
+            }
+            let y = ix.file(o);
+            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+            path.extend([P::K("containers"), P::I(i), P::K("livenessProbe")]);
+            let Some(key) = y.lookup_key(o.root, &path) else { continue };
+            let what = if c.container_has(Shape::InferenceServer, i) { "inference server" } else { "GPU container" };
+            out.push(
+                Diagnostic::new(
+                    "liveness-kills-model-load",
+                    o.file,
+                    y.span(key),
+                    format!(
+                        "the livenessProbe of {what} `{}` kills it after {grace}s ({delay}s initial delay + {failures} failures x {period}s) and there is no startupProbe: loading large model weights takes longer, and the kubelet restarts the pod in a loop",
+                        ctr.name
+                    ),
+                )
+                .help("add a startupProbe that allows the whole load time (e.g. `failureThreshold: 60, periodSeconds: 10` for 10 minutes); the livenessProbe only starts after it succeeds")
+                .path(crate::yaml::render_path(&path))
+                .object(o),
+            );
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! `master-addr-mismatch`: a distributed trainer whose MASTER_ADDR cannot reach rank 0.
+
+use super::{container_path, pod_count, span_within};
+use crate::classify::{containers, Shape};
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::{Object, Typed, Workload, WorkloadKind};
+use crate::yaml::{NodeId, P};
+use regex::Regex;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+fn master_arg() -> Option<&'static Regex> {
+    static R: OnceLock<Option<Regex>> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"--master[_-]addr(?:=|\s+)([^\s;&|'`]+)").ok()).as_ref()
+}
+
+/// A literal address: not `$(VAR)`, `${VAR}`, `$VAR` or a template.
+fn literal(v: &str) -> bool {
+    !v.is_empty() && !v.contains('$') && !v.contains("{{")
+}
+
+fn is_ip(v: &str) -> bool {
+    v.parse::<std::net::IpAddr>().is_ok()
+}
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    // Services and resolvable pod hostnames per namespace, for bare names.
+    let mut services: HashSet<(&str, &str)> = HashSet::new();
+    let mut namespaces_with_services: HashSet<&str> = HashSet::new();
+    for o in &ix.objects {
+        if let (Some(Typed::Service(_)), Some(name)) = (&o.typed, o.name.as_deref()) {
+            services.insert((ix.namespace_of(o), name));
+            namespaces_with_services.insert(ix.namespace_of(o));
+        }
+    }
+    let mut hostnames: HashSet<(&str, &str)> = HashSet::new();
+    let mut pod_names: HashSet<(&str, String)> = HashSet::new();
+    for (o, w, _) in ix.workloads() {
+        let ns = ix.namespace_of(o);
+        if let Some(spec) = w.pod_spec {
+            if let (Some(h), Some(sub)) = (spec.hostname.as_deref(), spec.subdomain.as_deref()) {
+                if services.contains(&(ns, sub)) {
+                    hostnames.insert((ns, h));
+                }
+            }
+        }
+        if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (w.kind, o.name.as_deref()) {
+            for i in 0..pod_count(&w).unwrap_or(1).clamp(1, 64) {
+                pod_names.insert((ns, format!("{name}-{i}")));
+            }
+        }
+    }
+    for (o, w, c) in ix.workloads() {
+        if !c.has(Shape::DistributedTraining) {
+            continue;
+        }
+        let Some(spec) = w.pod_spec else { continue };
+        let y = ix.file(o);
+        for (_, idx, ctr) in containers(spec) {
+            let base = container_path(&w, idx);
+            // MASTER_ADDR from env values, then --master_addr arguments.
+            let mut found: Vec<(String, NodeId, String)> = Vec::new();
+            for (i, e) in ctr.env.iter().flatten().enumerate() {
+                if e.name == "MASTER_ADDR" {
+                    if let Some(v) = e.value.as_deref().filter(|v| literal(v)) {
+                        let mut p = base.clone();
+                        p.extend([P::K("env"), P::I(i), P::K("value")]);
+                        if let Some(n) = y.lookup(o.root, &p) {
+                            found.push((v.to_string(), n, crate::yaml::render_path(&p)));
+                        }
+                    }
+                }
+            }
+            if let Some(re) = master_arg() {
+                for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
+                    for (i, item) in items.into_iter().flatten().enumerate() {
+                        let value = if let Some(cap) = re.captures(item) {
+                            cap.get(1).map(|m| m.as_str().trim_matches(['"', '\'']).to_string())
+                        } else if item == "--master_addr" || item == "--master-addr" {
+                            items.and_then(|all| all.get(i + 1)).cloned()
+                        } else {
+                            None
+                        };
+                        let Some(v) = value.filter(|v| literal(v)) else { continue };
+                        let at = if item.contains(&v) { i } else { i + 1 };
+                        let mut q = base.clone();
+                        q.extend([P::K(field), P::I(at)]);
+                        if let Some(n) = y.lookup(o.root, &q) {
+                            found.push((v, n, crate::yaml::render_path(&q)));
+                        }
+                    }
+                }
+            }
+            for (addr, node, path) in found {
+                if let Some((message, help)) = judge(ix, o, &w, &addr, &services, &namespaces_with_services, &hostnames, &pod_names) {
+                    out.push(
+                        Diagnostic::new("master-addr-mismatch", o.file, span_within(ix, o, node, &addr), message)
+                            .help(help)
+                            .path(path)
+                            .object(o),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    ix: &Index,
+    o: &Object,
+    w: &Workload,
+    addr: &str,
+    services: &HashSet<(&str, &str)>,
+    namespaces_with_services: &HashSet<&str>,
+    hostnames: &HashSet<(&str, &str)>,
+    pod_names: &HashSet<(&str, String)>,
+) -> Option<(String, String)> {
+    let name = o.name.as_deref().unwrap_or("");
+    let ns = ix.namespace_of(o);
+    let pods = pod_count(w);
+    let sts = match &o.typed {
+        Some(Typed::StatefulSet(s)) => Some(s),
+        _ => None,
+    };
+    let rank0 = match sts {
+        Some(s) => format!("`{name}-0.{}`", s.spec.service_name.as_deref().unwrap_or("<serviceName>")),
+        None => "the DNS name of rank 0's pod (a headless Service and pod hostname/subdomain, or a StatefulSet's `<name>-0.<service>`)"
+            .to_string(),
+    };
+    if matches!(addr, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0") {
+        if pods.is_some_and(|p| p <= 1) {
+            return None;
+        }
+        let count = pods.map(|p| format!("{p} pods")).unwrap_or_else(|| "one pod per node".into());
+        return Some((
+            format!(
+                "MASTER_ADDR is `{addr}` but {} `{name}` runs {count}: each pod rendezvouses with itself and the ranks never meet",
+                o.kind
+            ),
+            format!("point MASTER_ADDR at rank 0: {rank0}"),
+        ));
+    }
+    if is_ip(addr) {
+        return None; // a pinned IP is fragile, but it may be right
+    }
+    let labels: Vec<&str> = addr.trim_end_matches('.').split('.').collect();
+    if let (Some(s), true) = (sts, labels.len() >= 2) {
+        let svc = s.spec.service_name.as_deref().unwrap_or("");
+        let replicas = i64::from(s.spec.replicas.unwrap_or(1));
+        let (pod, service) = (labels[0], labels[1]);
+        // Only names of the form <pod>.<service>[.<ns>[.svc[.cluster.local]]] are pod DNS names.
+        let tail_ok = labels.len() <= 3 || labels[3] == "svc";
+        if !tail_ok {
+            return None;
+        }
+        if let Some(ordinal) = pod.strip_prefix(&format!("{name}-")).and_then(|n| n.parse::<i64>().ok()) {
+            if ordinal >= replicas {
+                return Some((
+                    format!("MASTER_ADDR `{addr}` names pod ordinal {ordinal}, but StatefulSet `{name}` has {replicas} replicas (ordinals 0 to {})", replicas - 1),
+                    format!("use rank 0: `{name}-0.{svc}`"),
+                ));
+            }
+        } else {
+            return Some((
+                format!("MASTER_ADDR `{addr}` does not name a pod of StatefulSet `{name}`: its pods are `{name}-0`, `{name}-1`, ..."),
+                format!("use rank 0: `{name}-0.{svc}`"),
+            ));
+        }
+        if service != svc {
+            return Some((
+                format!("MASTER_ADDR `{addr}` uses Service `{service}`, but StatefulSet `{name}` is governed by `{svc}` (spec.serviceName): pod DNS names exist only under the governing Service"),
+                format!("use `{name}-0.{svc}`"),
+            ));
+        }
+        if let (Some(addr_ns), Some(obj_ns)) = (labels.get(2), o.namespace.as_deref()) {
+            if *addr_ns != obj_ns {
+                return Some((
+                    format!("MASTER_ADDR `{addr}` is in namespace `{addr_ns}`, but StatefulSet `{name}` is in `{obj_ns}`"),
+                    format!("use `{name}-0.{svc}.{obj_ns}`"),
+                ));
+            }
+        }
+        return None;
+    }
+    if labels.len() == 1 {
+        if services.contains(&(ns, addr)) || hostnames.contains(&(ns, addr)) {
+            return None;
+        }
+        let is_pod_name = pod_names.contains(&(ns, addr.to_string()));
+        if !is_pod_name && !namespaces_with_services.contains(ns) {
+            return None; // the Services are not among the inputs: nothing to judge against
+        }
+        let why = if is_pod_name {
+            "it is a pod name, and pod names alone are not DNS names"
+        } else {
+            "no Service or pod hostname of that name is among the inputs"
+        };
+        return Some((format!("MASTER_ADDR `{addr}` does not resolve: {why}; peers wait forever for rank 0"), format!("use {rank0}")));
+    }
+    None
+}

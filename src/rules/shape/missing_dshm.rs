@@ -1,0 +1,55 @@
+//! `missing-dshm`: a GPU training or inference container with the default 64Mi /dev/shm.
+
+use crate::classify::{containers, Shape};
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::yaml::P;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for (o, w, c) in ix.workloads() {
+        let Some(spec) = w.pod_spec else { continue };
+        if spec.host_ipc == Some(true) {
+            continue;
+        }
+        let memory_volumes: Vec<&str> = spec
+            .volumes
+            .iter()
+            .flatten()
+            .filter(|v| v.empty_dir.as_ref().is_some_and(|e| e.medium.as_deref() == Some("Memory")))
+            .map(|v| v.name.as_str())
+            .collect();
+        for (prefix, idx, ctr) in containers(spec) {
+            let ml = c.container_has(Shape::InferenceServer, idx) || c.container_has(Shape::DistributedTraining, idx);
+            if !ml || !c.container_has(Shape::GpuConsumer, idx) {
+                continue;
+            }
+            let has_shm = ctr
+                .volume_mounts
+                .iter()
+                .flatten()
+                .any(|m| m.mount_path.trim_end_matches('/') == "/dev/shm" && memory_volumes.contains(&m.name.as_str()));
+            if has_shm {
+                continue;
+            }
+            let y = ix.file(o);
+            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+            let (list, i) = prefix.trim_end_matches(']').split_once('[').unwrap_or(("containers", "0"));
+            path.push(P::K(list));
+            path.push(P::I(i.parse().unwrap_or(0)));
+            path.push(P::K("name"));
+            let Some(node) = y.lookup(o.root, &path) else { continue };
+            let what = if c.container_has(Shape::InferenceServer, idx) { "inference" } else { "training" };
+            out.push(
+                Diagnostic::new(
+                    "missing-dshm",
+                    o.file,
+                    y.span(node),
+                    format!("GPU {what} container `{}` has the default 64Mi /dev/shm: PyTorch DataLoader workers and NCCL use shared memory and fail with bus errors", ctr.name),
+                )
+                .help("add a memory-backed emptyDir and mount it at /dev/shm: `volumes: [{name: dshm, emptyDir: {medium: Memory, sizeLimit: 16Gi}}]` and `volumeMounts: [{name: dshm, mountPath: /dev/shm}]`")
+                .path(crate::yaml::render_path(&path))
+                .object(o),
+            );
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Workload-shape rules: the wrong controller for what the workload is, and the mistakes
+//! each kind of workload invites.
+
+pub mod bare_pod;
+pub mod bare_replicaset;
+pub mod database_as_deployment;
+pub mod inference_as_statefulset;
+pub mod inference_missing_readiness_probe;
+pub mod liveness_kills_model_load;
+pub mod master_addr_mismatch;
+pub mod missing_dshm;
+pub mod multinode_inference_as_deployment;
+pub mod node_agent_as_deployment;
+pub mod training_as_deployment;
+pub mod world_size_mismatch;
+
+use crate::classify::{Classification, Shape};
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::Object;
+
+/// A finding at the object's `kind` value (the span of every wrong-controller rule).
+pub(crate) fn at_kind(ix: &Index, rule: &'static str, o: &Object, message: String, help: String) -> Diagnostic {
+    Diagnostic::new(rule, o.file, ix.kind_span(o), message).help(help).path("kind").object(o)
+}
+
+/// "image `vllm/vllm-openai:v0.6.3` matches inference-server"
+pub(crate) fn because(c: &Classification, s: Shape) -> String {
+    c.first(s).map(|e| e.describe()).unwrap_or_else(|| s.id().to_string())
+}
+
+/// The controller the classifier suggests for a workload of this shape.
+pub(crate) fn suggested_controller(c: &Classification, run_to_completion: bool) -> &'static str {
+    if c.is_multi_node_inference() {
+        "a LeaderWorkerSet (or a StatefulSet with a headless Service)"
+    } else if c.has(Shape::InferenceServer) {
+        "a Deployment"
+    } else if c.is_training() {
+        "an Indexed Job or JobSet (or a StatefulSet with a headless Service for long-running ranks)"
+    } else if c.has(Shape::NodeAgent) {
+        "a DaemonSet"
+    } else if c.has(Shape::Database) {
+        "a StatefulSet with a headless Service and volumeClaimTemplates"
+    } else if run_to_completion {
+        "a Job"
+    } else {
+        "a Deployment"
+    }
+}
+
+/// The field path of container `idx` (numbered as in [`crate::classify::containers`]).
+pub(crate) fn container_path<'a>(w: &crate::model::Workload<'a>, idx: usize) -> Vec<crate::yaml::P<'a>> {
+    use crate::yaml::P;
+    let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+    let n = w.pod_spec.map(|s| s.containers.len()).unwrap_or(0);
+    if idx < n {
+        path.extend([P::K("containers"), P::I(idx)]);
+    } else {
+        path.extend([P::K("initContainers"), P::I(idx - n)]);
+    }
+    path
+}
+
+/// The span of `needle` inside a scalar node when the source holds it verbatim (a word in an
+/// `sh -c` script); the whole node otherwise.
+pub(crate) fn span_within(ix: &Index, o: &Object, node: crate::yaml::NodeId, needle: &str) -> crate::yaml::Span {
+    let y = ix.file(o);
+    let span = y.span(node);
+    let text = &ix.files[o.file].source.text;
+    match text.get(span.start as usize..span.end as usize).and_then(|s| s.find(needle)) {
+        Some(at) if !needle.is_empty() => {
+            let start = span.start as usize + at;
+            crate::yaml::Span::new(start, start + needle.len())
+        }
+        _ => span,
+    }
+}
+
+/// Number of pods a workload runs, when it is a fixed number.
+pub(crate) fn pod_count(w: &crate::model::Workload) -> Option<i64> {
+    use crate::model::{Typed, WorkloadKind};
+    match w.kind {
+        WorkloadKind::Pod => Some(1),
+        WorkloadKind::DaemonSet => None,
+        WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet => Some(i64::from(w.replicas.unwrap_or(1))),
+        WorkloadKind::Job | WorkloadKind::CronJob => {
+            let spec = match &w.object.typed {
+                Some(Typed::Job(j)) => j.spec.as_ref(),
+                Some(Typed::CronJob(c)) => c.spec.job_template.spec.as_ref(),
+                _ => None,
+            }?;
+            let indexed = spec.completion_mode.as_deref() == Some("Indexed");
+            let parallelism = spec.parallelism.map(i64::from);
+            let completions = spec.completions.map(i64::from);
+            Some(if indexed { completions.or(parallelism).unwrap_or(1) } else { parallelism.unwrap_or(1) })
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! `world-size-mismatch`: WORLD_SIZE or `--nnodes` that disagree with the number of pods.
+
+use super::{container_path, pod_count, span_within};
+use crate::classify::{containers, nonzero_quantity, Shape};
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::yaml::P;
+use k8s_openapi::api::core::v1::Container;
+use regex::Regex;
+use std::sync::OnceLock;
+
+struct Patterns {
+    nnodes: Regex,
+    nproc: Regex,
+}
+
+fn patterns() -> Option<&'static Patterns> {
+    static P: OnceLock<Option<Patterns>> = OnceLock::new();
+    P.get_or_init(|| {
+        Some(Patterns {
+            nnodes: Regex::new(r"--nnodes(?:=|\s+)([0-9]+)(?::([0-9]+))?\b").ok()?,
+            nproc: Regex::new(r"--nproc[_-]per[_-]node(?:=|\s+)([0-9]+)\b").ok()?,
+        })
+    })
+    .as_ref()
+}
+
+/// Processes per pod: torchrun's literal `--nproc_per_node`, else the GPU limit, else 1.
+fn procs_per_pod(c: &Container, p: &Patterns) -> i64 {
+    let line = crate::classify::command_line(c);
+    if let Some(n) = p.nproc.captures(&line).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
+        return n;
+    }
+    let gpus = c.resources.as_ref().and_then(|r| r.limits.as_ref()).and_then(|l| {
+        l.iter()
+            .find(|(k, q)| (k.as_str() == "nvidia.com/gpu" || k.as_str() == "amd.com/gpu") && nonzero_quantity(&q.0))
+            .and_then(|(_, q)| q.0.parse::<i64>().ok())
+    });
+    gpus.unwrap_or(1)
+}
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    let Some(p) = patterns() else { return };
+    for (o, w, c) in ix.workloads() {
+        if !c.has(Shape::DistributedTraining) {
+            continue;
+        }
+        let (Some(spec), Some(pods)) = (w.pod_spec, pod_count(&w)) else { continue };
+        let y = ix.file(o);
+        let what = match w.kind {
+            crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob => "pods (parallelism/completions)",
+            _ => "replicas",
+        };
+        for (_, idx, ctr) in containers(spec) {
+            let base = container_path(&w, idx);
+            let procs = procs_per_pod(ctr, p);
+            for (i, e) in ctr.env.iter().flatten().enumerate() {
+                if e.name != "WORLD_SIZE" {
+                    continue;
+                }
+                let Some(ws) = e.value.as_deref().and_then(|v| v.trim().parse::<i64>().ok()) else { continue };
+                if ws == pods || ws == pods * procs {
+                    continue;
+                }
+                let mut path = base.clone();
+                path.extend([P::K("env"), P::I(i), P::K("value")]);
+                let Some(node) = y.lookup(o.root, &path) else { continue };
+                let expected = if procs > 1 {
+                    format!("{pods} (pods) or {} (pods x {procs} processes per pod)", pods * procs)
+                } else {
+                    format!("{pods}")
+                };
+                out.push(
+                    Diagnostic::new(
+                        "world-size-mismatch",
+                        o.file,
+                        y.span(node),
+                        format!(
+                            "WORLD_SIZE is {ws}, but {} `{}` runs {pods} {what}: rendezvous waits for ranks that never come",
+                            o.kind,
+                            o.name.as_deref().unwrap_or("")
+                        ),
+                    )
+                    .help(format!("set WORLD_SIZE to {expected}, or derive it from the replica count so the two cannot drift"))
+                    .path(crate::yaml::render_path(&path))
+                    .object(o),
+                );
+            }
+            for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
+                for (i, item) in items.into_iter().flatten().enumerate() {
+                    // `--nnodes 4` may be one item or two.
+                    let (text, at) = if item == "--nnodes" {
+                        match items.and_then(|all| all.get(i + 1)) {
+                            Some(next) => (format!("--nnodes={next}"), i),
+                            None => continue,
+                        }
+                    } else {
+                        (item.clone(), i)
+                    };
+                    let Some(cap) = p.nnodes.captures(&text) else { continue };
+                    let Some(min) = cap.get(1).and_then(|m| m.as_str().parse::<i64>().ok()) else { continue };
+                    let max = cap.get(2).and_then(|m| m.as_str().parse::<i64>().ok()).unwrap_or(min);
+                    if (min..=max).contains(&pods) {
+                        continue;
+                    }
+                    let mut path = base.clone();
+                    path.extend([P::K(field), P::I(at)]);
+                    let Some(node) = y.lookup(o.root, &path) else { continue };
+                    let shown = cap.get(0).map(|m| m.as_str()).unwrap_or("--nnodes");
+                    let span = if item == "--nnodes" { y.span(node) } else { span_within(ix, o, node, shown) };
+                    out.push(
+                        Diagnostic::new(
+                            "world-size-mismatch",
+                            o.file,
+                            span,
+                            format!(
+                                "`{shown}` expects {} node(s), but {} `{}` runs {pods} {what}: rendezvous waits for nodes that never come",
+                                if min == max { min.to_string() } else { format!("{min} to {max}") },
+                                o.kind,
+                                o.name.as_deref().unwrap_or("")
+                            ),
+                        )
+                        .help(format!("make `--nnodes` equal the number of pods ({pods}), or change the pod count to match"))
+                        .path(crate::yaml::render_path(&path))
+                        .object(o),
+                    );
+                }
+            }
+        }
+    }
+}
