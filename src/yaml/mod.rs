@@ -543,3 +543,53 @@ impl YamlFile {
         }
     }
 }
+
+impl YamlFile {
+    /// A canonical text of a subtree (mapping keys sorted, scalars by their typed value), to
+    /// compare two definitions regardless of key order, quoting or flow style. Bounded: past
+    /// `budget` nodes the text ends with `…` (two huge subtrees then compare by their start).
+    pub fn canonical(&self, node: NodeId, budget: &mut usize) -> String {
+        let mut out = String::new();
+        self.canon(node, budget, &mut out);
+        out
+    }
+
+    fn canon(&self, node: NodeId, budget: &mut usize, out: &mut String) {
+        if *budget == 0 {
+            out.push('…');
+            return;
+        }
+        *budget -= 1;
+        match &self.node(node).kind {
+            NodeKind::Scalar { text, resolved, .. } => match resolved {
+                scalar::Resolved::Str => {
+                    out.push('"');
+                    out.push_str(text);
+                    out.push('"');
+                }
+                scalar::Resolved::Null => out.push_str("null"),
+                other => out.push_str(&format!("{other:?}")),
+            },
+            NodeKind::Seq(items) => {
+                out.push('[');
+                for &i in items {
+                    self.canon(i, budget, out);
+                    out.push(',');
+                }
+                out.push(']');
+            }
+            NodeKind::Map(entries) => {
+                let mut sorted: Vec<(&str, NodeId)> = entries.iter().map(|(k, v)| (self.scalar(*k).unwrap_or(""), *v)).collect();
+                sorted.sort_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (k, v) in sorted {
+                    out.push_str(k);
+                    out.push(':');
+                    self.canon(v, budget, out);
+                    out.push(',');
+                }
+                out.push('}');
+            }
+        }
+    }
+}

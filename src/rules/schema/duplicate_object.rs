@@ -4,6 +4,11 @@
 //! The unit that is applied together is a file (a rendered stream on stdin included) or a
 //! directory (`kubectl apply -f dir/`): copies in sibling directories are usually alternative
 //! environments or separate examples (`overlays/staging`, `overlays/prod`), not a conflict.
+//! Within a directory, two files of which one defines only objects the other defines too are
+//! alternatives of each other (`nccl-test-a3.yaml`, `nccl-test-a4.yaml`; `serve.yaml`,
+//! `serve-v5e.yaml`), meant to be applied one at a time: their copies are not reported. A copy
+//! inside one file is always reported; across files only when the two definitions differ (an
+//! identical Namespace or Secret in several files applies the same object twice, harmlessly).
 
 use crate::diag::Diagnostic;
 use crate::index::Index;
@@ -38,7 +43,23 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
     )
 }
 
+type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    // The objects each file defines, to recognise files that are alternatives of each other.
+    let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = HashMap::new();
+    for o in &ix.objects {
+        if let Some(name) = o.name.as_deref() {
+            let ns = if is_cluster_scoped(&o.kind) { "" } else { ix.namespace_of(o) };
+            per_file.entry(o.file).or_default().insert((o.group(), o.kind.as_str(), ns, name));
+        }
+    }
+    let alternatives = |a: usize, b: usize| -> bool {
+        match (per_file.get(&a), per_file.get(&b)) {
+            (Some(x), Some(y)) => a != b && (x.is_subset(y) || y.is_subset(x)),
+            _ => false,
+        }
+    };
     let mut seen: HashMap<(&str, &str, &str, &str, &str), usize> = HashMap::new();
     for (i, o) in ix.objects.iter().enumerate() {
         let Some(name) = o.name.as_deref() else {
@@ -53,7 +74,16 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let first = &ix.objects[first_idx];
+        if alternatives(first.file, o.file) {
+            continue;
+        }
         let y = ix.file(o);
+        if first.file != o.file {
+            let (mut b1, mut b2) = (100_000, 100_000);
+            if ix.file(first).canonical(first.root, &mut b1) == y.canonical(o.root, &mut b2) {
+                continue;
+            }
+        }
         let Some(node) = y.lookup(o.root, &[P::K("metadata"), P::K("name")]) else {
             continue;
         };

@@ -35,6 +35,9 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             }
         }
         let Some(w) = o.workload() else { continue };
+        if looks_like_patch(y, o.root, &w) {
+            continue;
+        }
         let needs_selector =
             matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet);
         if needs_selector {
@@ -137,4 +140,27 @@ fn present(y: &YamlFile, root: NodeId, path: &[P]) -> bool {
 /// A list item has no key of its own: point at its first key.
 fn item_span(y: &YamlFile, item: NodeId) -> Span {
     y.map_entries(item).and_then(|e| e.first()).map(|(k, _)| y.span(*k)).unwrap_or_else(|| y.span(item))
+}
+
+/// A workload with no selector and either no container image or no pod labels is a
+/// strategic-merge patch (kustomize overlays, `kubectl patch` files) that no kustomization
+/// beside it names: partial by design, so its missing fields are not findings. A whole
+/// manifest that forgot its selector still labels its pods.
+fn looks_like_patch(y: &YamlFile, root: NodeId, w: &crate::model::Workload) -> bool {
+    let has_selector = present(y, root, &[P::K("spec"), P::K("selector")]);
+    if has_selector || w.kind == WorkloadKind::Pod {
+        return false;
+    }
+    let mut labels: Vec<P> = w.template_path.iter().map(|k| P::K(k)).collect();
+    labels.extend([P::K("metadata"), P::K("labels")]);
+    if !w.template_path.is_empty() && !present(y, root, &labels) {
+        return true;
+    }
+    let mut p: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+    p.push(P::K("containers"));
+    match y.lookup(root, &p).and_then(|c| y.seq_items(c)) {
+        Some(items) => !items.is_empty() && items.iter().all(|&c| y.get_str(c, "image").is_none_or(str::is_empty)),
+        // No containers at all: a patch of other pod fields (nodeSelector, tolerations, replicas).
+        None => true,
+    }
 }

@@ -22,10 +22,10 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             ix,
             "bare-pod",
             o,
-            format!(
-                "Pod `{}` has no controller: nothing recreates it when its node fails, is drained or upgraded",
-                o.name.as_deref().unwrap_or("")
-            ),
+            match o.name.as_deref().filter(|n| !n.is_empty()) {
+                Some(n) => format!("Pod `{n}` has no controller: nothing recreates it when its node fails, is drained or upgraded"),
+                None => "this Pod has no controller: nothing recreates it when its node fails, is drained or upgraded".to_string(),
+            },
             format!("run it under {suggestion}{shape}, which recreates its pods"),
         ));
     }
