@@ -187,3 +187,29 @@ fn wrong_controllers_are_flagged_at_the_kind_line() {
     assert_eq!(d["range"]["start"]["line"], 2);
     assert!(d["message"].as_str().unwrap().contains("command `torchrun` matches distributed-training"), "{d}");
 }
+
+#[test]
+fn duplicate_objects_across_files_are_real_conflicts_only() {
+    let dir = std::env::temp_dir().join(format!("kshape-dups-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::create_dir_all(dir.join("variants")).unwrap();
+    std::fs::create_dir_all(dir.join("staging")).unwrap();
+    let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ml\n";
+    let cm = |name: &str, v: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: ml\ndata:\n  k: \"{v}\"\n");
+    // The same Namespace twice, identical: harmless.
+    std::fs::write(dir.join("app/a.yaml"), format!("{ns}---\n{}", cm("settings", "1"))).unwrap();
+    std::fs::write(dir.join("app/b.yaml"), format!("{ns}---\n{}", cm("other", "1"))).unwrap();
+    // One object copied, with another value, into an otherwise different file: a conflict.
+    std::fs::write(dir.join("app/c.yaml"), format!("{}---\n{}", cm("settings", "2"), cm("third", "1"))).unwrap();
+    // Two files defining the same objects are alternatives (apply one or the other).
+    std::fs::write(dir.join("variants/a3.yaml"), format!("{}---\n{}", cm("nccl", "a3"), cm("nccl-env", "a3"))).unwrap();
+    std::fs::write(dir.join("variants/a4.yaml"), format!("{}---\n{}", cm("nccl", "a4"), cm("nccl-env", "a4"))).unwrap();
+    // Another directory is another unit.
+    std::fs::write(dir.join("staging/a.yaml"), cm("settings", "9")).unwrap();
+    let out = kshape(&["--format", "compact", dir.to_str().unwrap()], None);
+    let s = String::from_utf8_lossy(&out.stdout);
+    let dups: Vec<&str> = s.lines().filter(|l| l.contains("[duplicate-object]")).collect();
+    assert_eq!(dups.len(), 1, "{s}");
+    assert!(dups[0].contains("app/c.yaml") && dups[0].contains("ConfigMap `settings`"), "{s}");
+    std::fs::remove_dir_all(&dir).ok();
+}
