@@ -38,6 +38,7 @@ pub fn lint_str(name: &str, text: &str) -> Lint {
         is_json: name.ends_with(".json"),
         context: false,
         invalid_utf8_at: None,
+        kustomize: false,
     };
     lint(vec![file], "default")
 }

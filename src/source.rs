@@ -22,6 +22,10 @@ pub struct SourceFile {
     pub context: bool,
     /// Set when the bytes were not UTF-8: the byte offset of the first bad byte.
     pub invalid_utf8_at: Option<usize>,
+    /// In a directory (or below one) that holds a kustomization: an input of `kustomize build`,
+    /// whose names, namespaces and labels may still change. Cross-object references are not
+    /// judged for it.
+    pub kustomize: bool,
 }
 
 #[derive(Debug, Default)]
@@ -203,18 +207,22 @@ fn read_file(path: &Path, name: String, is_json: bool, context: bool, out: &mut 
         _ => {}
     }
     match std::fs::read(path) {
-        Ok(bytes) => out.files.push(decode(name, bytes, is_json, context)),
+        Ok(bytes) => {
+            let mut f = decode(name, bytes, is_json, context);
+            f.kustomize = under_kustomization(path);
+            out.files.push(f);
+        }
         Err(e) => out.errors.push(format!("cannot read {name}: {}", os_reason(&e))),
     }
 }
 
 fn decode(name: String, bytes: Vec<u8>, is_json: bool, context: bool) -> SourceFile {
     match String::from_utf8(bytes) {
-        Ok(text) => SourceFile { name, text, is_json, context, invalid_utf8_at: None },
+        Ok(text) => SourceFile { name, text, is_json, context, invalid_utf8_at: None, kustomize: false },
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            SourceFile { name, text, is_json, context, invalid_utf8_at: Some(at) }
+            SourceFile { name, text, is_json, context, invalid_utf8_at: Some(at), kustomize: false }
         }
     }
 }
@@ -295,4 +303,29 @@ fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether `file` sits in a directory, or below one, that holds a kustomization (looking up to
+/// the repository root or the filesystem root). Answers are cached per directory.
+fn under_kustomization(file: &Path) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<PathBuf, bool>> = RefCell::new(HashMap::new());
+    }
+    let start = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = std::fs::canonicalize(&start).unwrap_or(start);
+    fn look(dir: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
+        if let Some(&v) = cache.get(dir) {
+            return v;
+        }
+        let here = ["kustomization.yaml", "kustomization.yml", "Kustomization"].iter().any(|n| dir.join(n).is_file());
+        let v = here || (!dir.join(".git").exists() && dir.parent().is_some_and(|p| look(p, cache)));
+        cache.insert(dir.to_path_buf(), v);
+        v
+    }
+    CACHE.with(|c| look(&dir, &mut c.borrow_mut()))
 }

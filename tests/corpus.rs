@@ -40,7 +40,7 @@ fn project_files(dir: &Path) -> Vec<kshape::source::SourceFile> {
                 Ok(t) => (t, None),
                 Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(e.utf8_error().valid_up_to())),
             };
-            Some(kshape::source::SourceFile { is_json: ext == "json", name, text, context: false, invalid_utf8_at: bad })
+            Some(kshape::source::SourceFile { is_json: ext == "json", name, text, context: false, invalid_utf8_at: bad, kustomize: false })
         })
         .collect()
 }

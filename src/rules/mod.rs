@@ -2,6 +2,7 @@
 //! and its check function. A check is a pure function of the index.
 
 pub mod docs;
+pub mod refs;
 pub mod schema;
 pub mod shape;
 
@@ -62,6 +63,22 @@ pub static RULES: &[Rule] = &[
     rule!("missing-dshm", shape::missing_dshm::check),
     rule!("inference-missing-readiness-probe", shape::inference_missing_readiness_probe::check),
     rule!("liveness-kills-model-load", shape::liveness_kills_model_load::check),
+    rule!("selector-template-mismatch", refs::selector_template_mismatch::check),
+    rule!("statefulset-service-name-missing", refs::statefulset_service_name_missing::check),
+    rule!("statefulset-service-not-found", refs::statefulset_service_not_found::check),
+    rule!("statefulset-service-not-headless", refs::statefulset_service_not_headless::check),
+    rule!("statefulset-service-selector-mismatch", refs::statefulset_service_selector_mismatch::check),
+    rule!("service-selects-nothing", refs::service_selects_nothing::check),
+    rule!("service-target-port-missing", refs::service_target_port_missing::check),
+    rule!("overlapping-selectors", refs::overlapping_selectors::check),
+    rule!("volume-mount-undefined", refs::volume_mount_undefined::check),
+    rule!("unused-volume-claim-template", refs::unused_volume_claim_template::check),
+    rule!("shared-rwo-claim", refs::shared_rwo_claim::check),
+    rule!("statefulset-partition-stalls-rollout", refs::statefulset_partition_stalls_rollout::check),
+    rule!("statefulset-pvc-deleted", refs::statefulset_pvc_deleted::check),
+    rule!("replicas-missing", refs::replicas_missing::check),
+    rule!("replicas-with-hpa", refs::replicas_with_hpa::check),
+    rule!("hpa-target-not-found", refs::hpa_target_not_found::check),
 ];
 
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse

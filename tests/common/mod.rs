@@ -20,7 +20,8 @@ pub fn lint_file(p: &Path) -> kshape::Lint {
         Ok(t) => (t, None),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(e.utf8_error().valid_up_to())),
     };
-    let file = kshape::source::SourceFile { is_json: name.ends_with(".json"), name, text, context: false, invalid_utf8_at: bad };
+    let file =
+        kshape::source::SourceFile { is_json: name.ends_with(".json"), name, text, context: false, invalid_utf8_at: bad, kustomize: false };
     kshape::lint(vec![file], "default")
 }
 

@@ -146,9 +146,11 @@ fn item_span(y: &YamlFile, item: NodeId) -> Span {
 /// strategic-merge patch (kustomize overlays, `kubectl patch` files) that no kustomization
 /// beside it names: partial by design, so its missing fields are not findings. A whole
 /// manifest that forgot its selector still labels its pods.
-fn looks_like_patch(y: &YamlFile, root: NodeId, w: &crate::model::Workload) -> bool {
+pub(crate) fn looks_like_patch(y: &YamlFile, root: NodeId, w: &crate::model::Workload) -> bool {
     let has_selector = present(y, root, &[P::K("spec"), P::K("selector")]);
-    if has_selector || w.kind == WorkloadKind::Pod {
+    let needs_selector =
+        matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet);
+    if has_selector || !needs_selector {
         return false;
     }
     let mut labels: Vec<P> = w.template_path.iter().map(|k| P::K(k)).collect();

@@ -1,0 +1,107 @@
+//! Label selectors: does a selector select a set of labels, and if not, which requirement fails.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use std::collections::BTreeMap;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// Why a selector does not select a set of labels, in words for a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    pub key: String,
+    pub reason: String,
+}
+
+/// Whether `sel` selects `labels`; the first requirement that fails otherwise.
+/// `satisfied` lets a caller treat some keys as present (labels a controller adds to pods).
+pub fn check(sel: &LabelSelector, labels: &Labels, satisfied: &dyn Fn(&str) -> bool) -> Result<(), Miss> {
+    for (k, v) in sel.match_labels.iter().flatten() {
+        match labels.get(k) {
+            Some(have) if have == v => {}
+            _ if satisfied(k) => {}
+            Some(have) => return Err(Miss { key: k.clone(), reason: format!("selector wants `{k}: {v}`, the pods have `{k}: {have}`") }),
+            None => return Err(Miss { key: k.clone(), reason: format!("selector wants `{k}: {v}`, the pods have no `{k}` label") }),
+        }
+    }
+    for e in sel.match_expressions.iter().flatten() {
+        let have = labels.get(&e.key);
+        let values = e.values.as_deref().unwrap_or(&[]);
+        let ok = match e.operator.as_str() {
+            "In" => have.is_some_and(|h| values.contains(h)),
+            "NotIn" => have.is_none_or(|h| !values.contains(h)),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            _ => true, // an invalid operator is invalid-field-value's business
+        };
+        if ok || (satisfied(&e.key) && e.operator != "DoesNotExist" && e.operator != "NotIn") {
+            continue;
+        }
+        let list = values.join(", ");
+        let reason = match (e.operator.as_str(), have) {
+            ("In", Some(h)) => format!("selector wants `{}` in ({list}), the pods have `{}: {h}`", e.key, e.key),
+            ("In", None) | ("Exists", None) => format!("selector wants a `{}` label, the pods have none", e.key),
+            ("NotIn", Some(h)) => format!("selector excludes `{}: {h}`, which the pods have", e.key),
+            ("DoesNotExist", Some(h)) => format!("selector wants no `{}` label, the pods have `{}: {h}`", e.key, e.key),
+            _ => format!("the `{}` requirement does not match", e.key),
+        };
+        return Err(Miss { key: e.key.clone(), reason });
+    }
+    Ok(())
+}
+
+/// A Service-style selector (a plain map): every pair must be in the labels.
+pub fn check_map(sel: &Labels, labels: &Labels, satisfied: &dyn Fn(&str) -> bool) -> Result<(), Miss> {
+    for (k, v) in sel {
+        match labels.get(k) {
+            Some(have) if have == v => {}
+            _ if satisfied(k) => {}
+            Some(have) => return Err(Miss { key: k.clone(), reason: format!("selector wants `{k}: {v}`, the pods have `{k}: {have}`") }),
+            None => return Err(Miss { key: k.clone(), reason: format!("selector wants `{k}: {v}`, the pods have no `{k}` label") }),
+        }
+    }
+    Ok(())
+}
+
+/// A selector that selects everything (no requirements at all).
+pub fn is_empty(sel: &LabelSelector) -> bool {
+    sel.match_labels.as_ref().is_none_or(|m| m.is_empty()) && sel.match_expressions.as_ref().is_none_or(|m| m.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn match_labels_and_expressions() {
+        let none = |_: &str| false;
+        let sel = LabelSelector { match_labels: Some(labels(&[("app", "web")])), match_expressions: None };
+        assert!(check(&sel, &labels(&[("app", "web"), ("tier", "x")]), &none).is_ok());
+        let miss = check(&sel, &labels(&[("app", "api")]), &none).unwrap_err();
+        assert_eq!(miss.key, "app");
+        assert!(miss.reason.contains("`app: api`"));
+        let req = |k: &str, op: &str, v: &[&str]| LabelSelectorRequirement {
+            key: k.into(),
+            operator: op.into(),
+            values: Some(v.iter().map(|s| s.to_string()).collect()),
+        };
+        let sel = LabelSelector {
+            match_labels: None,
+            match_expressions: Some(vec![
+                req("tier", "In", &["a", "b"]),
+                req("canary", "DoesNotExist", &[]),
+                req("env", "NotIn", &["dev"]),
+                req("app", "Exists", &[]),
+            ]),
+        };
+        assert!(check(&sel, &labels(&[("tier", "b"), ("app", "x")]), &none).is_ok());
+        assert!(check(&sel, &labels(&[("tier", "c"), ("app", "x")]), &none).is_err());
+        assert!(check(&sel, &labels(&[("tier", "a"), ("app", "x"), ("canary", "1")]), &none).is_err());
+        assert!(check(&sel, &labels(&[("tier", "a"), ("app", "x"), ("env", "dev")]), &none).is_err());
+        assert!(check(&sel, &labels(&[("tier", "a")]), &none).is_err());
+    }
+}

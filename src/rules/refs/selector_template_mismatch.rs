@@ -1,0 +1,43 @@
+//! `selector-template-mismatch`: a controller's selector does not select its own pod template.
+
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::selector;
+use crate::model::{Typed, WorkloadKind};
+use crate::yaml::P;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for (o, w, _) in ix.workloads() {
+        let applies = match w.kind {
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet => true,
+            WorkloadKind::Job => matches!(&o.typed, Some(Typed::Job(j)) if j.spec.as_ref().and_then(|s| s.manual_selector) == Some(true)),
+            _ => false,
+        };
+        let Some(sel) = w.selector.filter(|s| applies && !selector::is_empty(s)) else { continue };
+        let y = ix.file(o);
+        let tp: Vec<P> = w.template_path.iter().map(|k| P::K(k)).collect();
+        // No template at all is missing-required-field's finding.
+        if y.lookup(o.root, &tp).is_none_or(|n| y.is_null(n)) {
+            continue;
+        }
+        let labels = w.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
+        let Err(miss) = selector::check(sel, &labels, &|_| false) else { continue };
+        let Some(key) = y.lookup_key(o.root, &[P::K("spec"), P::K("selector")]) else { continue };
+        let mut related_path = tp.clone();
+        related_path.extend([P::K("metadata"), P::K("labels")]);
+        let related = y.lookup_key(o.root, &related_path).or_else(|| y.lookup_key(o.root, &tp));
+        let mut d = Diagnostic::new(
+            "selector-template-mismatch",
+            o.file,
+            y.span(key),
+            format!("the selector of {} `{}` does not select its own pod template: {}", o.kind, o.name.as_deref().unwrap_or(""), miss.reason),
+        )
+        .help(format!("make `spec.template.metadata.labels` carry every label of `spec.selector` (here `{}`); the API server rejects the object otherwise, and the selector cannot be changed after creation", miss.key))
+        .path("spec.selector")
+        .object(o);
+        if let Some(r) = related {
+            d = d.related(o.file, y.span(r), "the pod template's labels");
+        }
+        out.push(d);
+    }
+}

@@ -1,0 +1,128 @@
+//! `service-selects-nothing`: a Service whose selector matches no pods in its namespace.
+
+use super::{known_custom, pod_labels, resolvable};
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::selector::{check_map, Labels};
+use crate::model::{Object, Typed, Workload};
+use crate::yaml::P;
+use std::collections::HashMap;
+
+/// Pods some object of the run will create.
+pub(crate) struct Candidate<'a> {
+    pub object: &'a Object,
+    pub workload: Option<Workload<'a>>,
+    pub labels: Labels,
+    pub prefixes: &'static [&'static str],
+}
+
+impl Candidate<'_> {
+    pub fn labels_for(&self, wanted: &Labels) -> Labels {
+        match &self.workload {
+            Some(w) => pod_labels(w, wanted),
+            None => self.labels.clone(),
+        }
+    }
+
+    pub fn satisfied(&self, key: &str) -> bool {
+        self.prefixes.iter().any(|p| key.starts_with(p))
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Namespace<'a> {
+    pub pods: Vec<Candidate<'a>>,
+    /// A custom resource kshape does not know may own pods here.
+    pub unknown_owner: bool,
+    /// Some object here is a kustomize input whose labels may still change.
+    pub kustomize: bool,
+}
+
+/// Every namespace's pod templates: workloads, and known custom workloads.
+pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
+    let mut m: HashMap<&str, Namespace> = HashMap::new();
+    for o in &ix.objects {
+        let ns = m.entry(ix.namespace_of(o)).or_default();
+        if !resolvable(ix, o) {
+            ns.kustomize = true;
+        }
+        if let Some(w) = o.workload() {
+            let labels = w.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
+            ns.pods.push(Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
+        } else if o.typed.is_none() {
+            match known_custom(ix, o) {
+                Some(templates) => ns.pods.extend(templates.into_iter().map(|t| Candidate {
+                    object: t.object,
+                    workload: None,
+                    labels: t.labels,
+                    prefixes: t.controller_prefixes,
+                })),
+                None => ns.unknown_owner = true,
+            }
+        }
+    }
+    m
+}
+
+/// How many of the selector's pairs a candidate misses.
+fn misses(sel: &Labels, c: &Candidate) -> usize {
+    let labels = c.labels_for(sel);
+    sel.iter().filter(|(k, v)| labels.get(*k) != Some(*v) && !c.satisfied(k)).count()
+}
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    let spaces = namespaces(ix);
+    for o in &ix.objects {
+        let Some(Typed::Service(svc)) = &o.typed else { continue };
+        let Some(spec) = &svc.spec else { continue };
+        let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
+        if spec.type_.as_deref() == Some("ExternalName") || !resolvable(ix, o) {
+            continue;
+        }
+        // kube-system's Services usually select add-ons the cluster runs (CoreDNS, metrics-server).
+        if ix.namespace_of(o) == "kube-system" {
+            continue;
+        }
+        let Some(ns) = spaces.get(ix.namespace_of(o)) else { continue };
+        if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize {
+            continue;
+        }
+        if ns.pods.iter().any(|c| check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()) {
+            continue;
+        }
+        let closest = ns.pods.iter().min_by_key(|c| (misses(sel, c), c.object.name.clone()));
+        let hint = closest
+            .and_then(|c| {
+                let miss = check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).err()?;
+                Some(format!("; closest: {} `{}` ({})", c.object.kind, c.object.name.as_deref().unwrap_or(""), miss.reason))
+            })
+            .unwrap_or_default();
+        let y = ix.file(o);
+        let Some(key) = y.lookup_key(o.root, &[P::K("spec"), P::K("selector")]) else { continue };
+        let shown: Vec<String> = sel.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let mut d = Diagnostic::new(
+            "service-selects-nothing",
+            o.file,
+            y.span(key),
+            format!(
+                "Service{} selects `{}`, which no pod template in namespace `{}` carries{hint}",
+                o.name.as_deref().filter(|n| !n.is_empty()).map(|n| format!(" `{n}`")).unwrap_or_default(),
+                shown.join(", "),
+                ix.namespace_of(o)
+            ),
+        )
+        .help("make the selector match the labels of the pods it should route to (spec.template.metadata.labels of their workload); a Service without endpoints refuses every connection")
+        .path("spec.selector")
+        .object(o);
+        if let Some(c) = closest {
+            let cy = ix.file(c.object);
+            let labels_path: Vec<P> = match &c.workload {
+                Some(w) => w.template_path.iter().map(|k| P::K(k)).chain([P::K("metadata"), P::K("labels")]).collect(),
+                None => Vec::new(),
+            };
+            let span = cy.lookup_key(c.object.root, &labels_path).map(|n| cy.span(n)).unwrap_or_else(|| ix.kind_span(c.object));
+            d = d.related(c.object.file, span, format!("closest: {} `{}`", c.object.kind, c.object.name.as_deref().unwrap_or("")));
+        }
+        out.push(d);
+    }
+}

@@ -1,0 +1,91 @@
+//! `service-target-port-missing`: a Service port that no selected container listens on.
+
+use super::resolvable;
+use super::service_selects_nothing::namespaces;
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::selector::check_map;
+use crate::model::Typed;
+use crate::yaml::P;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    let spaces = namespaces(ix);
+    for o in &ix.objects {
+        let Some(Typed::Service(svc)) = &o.typed else { continue };
+        let Some(spec) = &svc.spec else { continue };
+        let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
+        if !resolvable(ix, o) {
+            continue;
+        }
+        let Some(ns) = spaces.get(ix.namespace_of(o)) else { continue };
+        if ns.kustomize {
+            continue;
+        }
+        // Containers of the selected pods; a selected custom workload's containers are unknown.
+        let mut names: Vec<&str> = Vec::new();
+        let mut numbers: Vec<i32> = Vec::new();
+        let mut any_ports = false;
+        let mut unknown = false;
+        let mut selected = 0;
+        for c in &ns.pods {
+            if check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_err() {
+                continue;
+            }
+            selected += 1;
+            let Some(spec) = c.workload.as_ref().and_then(|w| w.pod_spec) else {
+                unknown = true;
+                continue;
+            };
+            for ctr in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+                // Port 0 stands for a value that did not type (a placeholder): not a real port.
+                for p in ctr.ports.iter().flatten().filter(|p| p.container_port != 0) {
+                    any_ports = true;
+                    numbers.push(p.container_port);
+                    if let Some(n) = &p.name {
+                        names.push(n);
+                    }
+                }
+            }
+        }
+        if selected == 0 || unknown || !any_ports {
+            continue;
+        }
+        let y = ix.file(o);
+        for (i, port) in spec.ports.iter().flatten().enumerate() {
+            let (missing, field, shown) = match &port.target_port {
+                Some(IntOrString::String(name)) if name.parse::<i32>().is_err() => {
+                    (!names.contains(&name.as_str()), "targetPort", format!("named port `{name}`"))
+                }
+                Some(IntOrString::String(n)) => (!numbers.contains(&n.parse().unwrap_or(0)), "targetPort", format!("port {n}")),
+                Some(IntOrString::Int(n)) => (!numbers.contains(n), "targetPort", format!("port {n}")),
+                None => (!numbers.contains(&port.port), "port", format!("port {}", port.port)),
+            };
+            if !missing {
+                continue;
+            }
+            let path = [P::K("spec"), P::K("ports"), P::I(i), P::K(field)];
+            let Some(node) = y.lookup(o.root, &path) else { continue };
+            // A placeholder, or a name that is not a valid port name, is not ours to resolve.
+            let text = y.scalar(node).unwrap_or("");
+            if crate::yaml::is_placeholder(text) || text.chars().any(|c| c.is_ascii_uppercase()) {
+                continue;
+            }
+            let mut listed: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
+            listed.extend(names.iter().map(|n| format!("`{n}`")));
+            listed.sort();
+            listed.dedup();
+            out.push(
+                Diagnostic::new(
+                    "service-target-port-missing",
+                    o.file,
+                    y.span(node),
+                    format!("Service `{}` sends traffic to {shown}, which no container of the selected pods declares (they declare {})", o.name.as_deref().unwrap_or(""), listed.join(", ")),
+                )
+                .help("point targetPort at a containerPort (by number, or by the port's name) of the selected containers; connections to an undeclared port usually fail")
+                .path(crate::yaml::render_path(&path))
+                .object(o),
+            );
+        }
+    }
+}

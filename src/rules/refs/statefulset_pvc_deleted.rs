@@ -1,0 +1,34 @@
+//! `statefulset-pvc-deleted`: claims deleted with the StatefulSet or on scale-down.
+
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::Typed;
+use crate::yaml::P;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for o in &ix.objects {
+        let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
+        let Some(policy) = &s.spec.persistent_volume_claim_retention_policy else { continue };
+        for (field, value, when) in
+            [("whenDeleted", &policy.when_deleted, "the StatefulSet is deleted"), ("whenScaled", &policy.when_scaled, "it is scaled down")]
+        {
+            if value.as_deref() != Some("Delete") {
+                continue;
+            }
+            let y = ix.file(o);
+            let path = [P::K("spec"), P::K("persistentVolumeClaimRetentionPolicy"), P::K(field)];
+            let Some(node) = y.lookup(o.root, &path) else { continue };
+            out.push(
+                Diagnostic::new(
+                    "statefulset-pvc-deleted",
+                    o.file,
+                    y.span(node),
+                    format!("StatefulSet `{}` deletes its pods' claims when {when}: per-ordinal data (checkpoints, database files) is destroyed with them", o.name.as_deref().unwrap_or("")),
+                )
+                .help(format!("keep `{field}: Retain` (the default) unless the data is disposable; retained claims are reattached when the ordinals come back"))
+                .path(crate::yaml::render_path(&path))
+                .object(o),
+            );
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `volume-mount-undefined`: a volumeMount naming no volume of the pod.
+
+use crate::classify::containers;
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::Typed;
+use crate::rules::shape::container_path;
+use crate::yaml::P;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for (o, w, _) in ix.workloads() {
+        let Some(spec) = w.pod_spec else { continue };
+        let mut defined: Vec<&str> = spec.volumes.iter().flatten().map(|v| v.name.as_str()).collect();
+        if let Some(Typed::StatefulSet(s)) = &o.typed {
+            defined.extend(s.spec.volume_claim_templates.iter().flatten().filter_map(|t| t.metadata.name.as_deref()));
+        }
+        let y = ix.file(o);
+        // A strategic-merge patch adds mounts whose volumes the base defines.
+        if crate::rules::schema::missing_required_field::looks_like_patch(y, o.root, &w) {
+            continue;
+        }
+        for (_, idx, ctr) in containers(spec) {
+            for (i, m) in ctr.volume_mounts.iter().flatten().enumerate() {
+                if m.name.is_empty() || defined.contains(&m.name.as_str()) {
+                    continue;
+                }
+                let mut path = container_path(&w, idx);
+                path.extend([P::K("volumeMounts"), P::I(i), P::K("name")]);
+                let Some(node) = y.lookup(o.root, &path) else { continue };
+                let known = if defined.is_empty() {
+                    "the pod defines no volumes".to_string()
+                } else {
+                    format!("defined: {}", defined.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", "))
+                };
+                let suggestion = crate::util::did_you_mean(&m.name, defined.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
+                out.push(
+                    Diagnostic::new(
+                        "volume-mount-undefined",
+                        o.file,
+                        y.span(node),
+                        format!("container `{}` mounts volume `{}`, which the pod does not define ({known})", ctr.name, m.name),
+                    )
+                    .help(format!("{suggestion}add a volume named `{}` under the pod's `volumes` (or a volumeClaimTemplate for a StatefulSet); the API server rejects the pod otherwise", m.name))
+                    .path(crate::yaml::render_path(&path))
+                    .object(o),
+                );
+            }
+        }
+    }
+}
