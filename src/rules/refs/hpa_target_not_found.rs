@@ -8,13 +8,18 @@ use std::collections::HashSet;
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
     let mut objects: HashSet<(&str, &str, &str)> = HashSet::new();
-    let mut namespaces_with_workloads: HashSet<&str> = HashSet::new();
+    // (namespace, directory) pairs that hold workloads; namespaces where a custom resource may
+    // create the target (a KServe InferenceService creates `<name>-predictor`).
+    let mut workloads_at: HashSet<(&str, &str)> = HashSet::new();
+    let mut may_create: HashSet<&str> = HashSet::new();
     for o in &ix.objects {
         if let Some(name) = o.name.as_deref() {
             objects.insert((ix.namespace_of(o), o.kind.as_str(), name));
         }
         if o.workload().is_some() {
-            namespaces_with_workloads.insert(ix.namespace_of(o));
+            workloads_at.insert((ix.namespace_of(o), super::dir_of(ix, o)));
+        } else if o.typed.is_none() && super::known_custom(ix, o).is_none_or(|t| !t.is_empty()) {
+            may_create.insert(ix.namespace_of(o));
         }
     }
     for o in &ix.objects {
@@ -24,7 +29,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let ns = ix.namespace_of(o);
-        if !namespaces_with_workloads.contains(ns) {
+        if !workloads_at.contains(&(ns, super::dir_of(ix, o))) || may_create.contains(ns) {
             continue;
         }
         let y = ix.file(o);

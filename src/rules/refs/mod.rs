@@ -239,3 +239,9 @@ pub(crate) fn known_custom<'a>(ix: &'a Index, o: &'a Object) -> Option<Vec<Custo
     }
     Some(found.into_iter().map(|labels| CustomTemplate { object: o, labels, controller_prefixes: prefixes }).collect())
 }
+
+/// The directory of the file an object came from: the unit `kubectl apply -f dir/` applies.
+pub(crate) fn dir_of<'a>(ix: &'a Index, o: &Object) -> &'a str {
+    let name = &ix.files[o.file].source.name;
+    name.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")
+}

@@ -10,6 +10,7 @@
 //! selector's matchLabels, and each pod template is checked only against the selectors that
 //! index one of its labels, never against every pair.
 
+use super::dir_of;
 use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::selector::{self, Labels};
@@ -28,11 +29,6 @@ fn controls_pods(o: &Object, w: &Workload) -> bool {
 /// `a` owns `b` (a Deployment and its ReplicaSet, as exported from a cluster).
 fn owns(a: &Object, b: &Workload) -> bool {
     b.meta.owner_references.iter().flatten().any(|r| Some(&r.name) == a.name.as_ref() && r.kind == a.kind)
-}
-
-fn dir_of<'a>(ix: &'a Index, o: &Object) -> &'a str {
-    let name = &ix.files[o.file].source.name;
-    name.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")
 }
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {

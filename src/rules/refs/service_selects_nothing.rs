@@ -87,6 +87,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize {
             continue;
         }
+        // Only when the Service comes with workloads (the same directory: one apply unit); a
+        // Service for pods that another installation runs is not ours to judge.
+        let dir = super::dir_of(ix, o);
+        if !ns.pods.iter().any(|c| super::dir_of(ix, c.object) == dir) {
+            continue;
+        }
         if ns.pods.iter().any(|c| check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()) {
             continue;
         }
