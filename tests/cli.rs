@@ -220,12 +220,12 @@ fn duplicate_objects_across_files_are_real_conflicts_only() {
 #[test]
 fn governing_service_is_found_across_files_and_through_context() {
     let dir = std::env::temp_dir().join(format!("kshape-sts-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("svc")).unwrap();
+    std::fs::create_dir_all(dir.join("app")).unwrap();
     let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: trainer\nspec:\n  serviceName: trainer\n  replicas: 2\n  selector:\n    matchLabels: {app: trainer}\n  template:\n    metadata:\n      labels: {app: trainer}\n    spec:\n      containers:\n        - name: t\n          image: ghcr.io/example/trainer:1.0\n";
     let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: trainer\nspec:\n  clusterIP: None\n  selector: {app: trainer}\n";
-    std::fs::write(dir.join("sts.yaml"), sts).unwrap();
-    std::fs::write(dir.join("svc/headless.yaml"), svc).unwrap();
-    let sts_path = dir.join("sts.yaml");
+    std::fs::write(dir.join("app/sts.yaml"), sts).unwrap();
+    std::fs::write(dir.join("app/headless.yaml"), svc).unwrap();
+    let sts_path = dir.join("app/sts.yaml");
     let sts_path = sts_path.to_str().unwrap();
 
     // Alone: flagged at the serviceName value (line 6, column 16).
@@ -235,13 +235,13 @@ fn governing_service_is_found_across_files_and_through_context() {
     assert_eq!(d["range"]["start"], serde_json::json!({"line": 6, "column": 16, "offset": 85}));
     assert!(d["help"].as_str().unwrap().contains("clusterIP: None"));
 
-    // With the Service in another file of the same run: clear.
-    let out = kshape(&["--format", "compact", sts_path, dir.join("svc/headless.yaml").to_str().unwrap()], None);
+    // With the Service in another file of the same directory, linted as one run: clear.
+    let out = kshape(&["--format", "compact", dir.join("app").to_str().unwrap()], None);
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(!s.contains("statefulset-service-"), "{s}");
 
     // With the Service only as context: clear, and nothing is reported on the context file.
-    let out = kshape(&["--format", "json", "--context", dir.join("svc").to_str().unwrap(), sts_path], None);
+    let out = kshape(&["--format", "json", "--context", dir.join("app/headless.yaml").to_str().unwrap(), sts_path], None);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["diagnostics"].as_array().unwrap().iter().all(|d| !d["rule"].as_str().unwrap().starts_with("statefulset-service")), "{v}");
     assert!(v["diagnostics"].as_array().unwrap().iter().all(|d| !d["file"].as_str().unwrap().contains("headless")));
