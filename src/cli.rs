@@ -31,6 +31,19 @@ pub enum Command {
         /// The rule id, e.g. `unknown-field`.
         rule: String,
     },
+    /// Show, per workload, which nodes of an inventory its pods could run on.
+    Nodes {
+        /// The inventory: what `kubectl get nodes -o yaml` (or `-o json`) prints.
+        inventory: String,
+        /// Files and directories with the workloads; `-` reads standard input.
+        paths: Vec<String>,
+        /// Output format (human or json).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Namespace of objects that do not name one.
+        #[arg(long, value_name = "NS", default_value = "default")]
+        namespace: String,
+    },
     /// Write docs/rules/ from the rule metadata in rules/ (or check it is up to date).
     #[command(hide = true)]
     GenerateDocs {
@@ -85,6 +98,9 @@ pub struct LintArgs {
     /// Files or directories loaded only to resolve references, never reported on (repeatable).
     #[arg(long, value_name = "PATH")]
     pub context: Vec<String>,
+    /// A node inventory (`kubectl get nodes -o yaml`): check where each workload can run.
+    #[arg(long, value_name = "FILE")]
+    pub nodes: Option<String>,
     /// Colour in human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -118,7 +134,93 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
             }
         },
         Some(Command::GenerateDocs { dir, check }) => crate::rules::docs::generate(&dir, check, out, err),
+        Some(Command::Nodes { inventory, paths, format, namespace }) => nodes_command(&inventory, &paths, format, &namespace, out, err),
     }
+}
+
+fn nodes_command(inventory: &str, paths: &[String], format: Format, namespace: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let opts = source::Options { excludes: &[], stdin_name: "<stdin>" };
+    let nodes = match load_nodes(inventory, &opts) {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+    };
+    let mut sources = Sources::default();
+    let paths = if paths.is_empty() { vec![".".to_string()] } else { paths.to_vec() };
+    if let Err(e) = source::collect(&paths, &opts, false, &mut sources) {
+        let _ = writeln!(err, "error: {e}");
+        return 2;
+    }
+    for e in &sources.errors {
+        let _ = writeln!(err, "error: {e}");
+    }
+    let ix = crate::index::Index::build(sources.files, namespace);
+    let mut table = Vec::new();
+    for (o, w, _) in ix.workloads() {
+        let Some(spec) = w.pod_spec else { continue };
+        let ds = w.kind == crate::model::WorkloadKind::DaemonSet;
+        let (eligible, selected, rows) = crate::model::scheduling::coverage(spec, ds, &nodes);
+        table.push(crate::model::scheduling::Coverage {
+            kind: o.kind.clone(),
+            name: o.name.clone().unwrap_or_default(),
+            namespace: ix.namespace_of(o).to_string(),
+            file: ix.files[o.file].source.name.clone(),
+            eligible,
+            selected,
+            nodes: rows,
+        });
+    }
+    let text = match format {
+        Format::Json => {
+            let v =
+                serde_json::json!({"version": 1, "nodes": nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>(), "workloads": table});
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+        }
+        _ => {
+            let mut s = String::new();
+            let width = nodes.iter().map(|n| n.name.len()).max().unwrap_or(4);
+            for c in &table {
+                s.push_str(&format!(
+                    "{} {} ({}, {}): runs on {} of {} nodes; {} selected\n",
+                    c.kind,
+                    c.name,
+                    c.namespace,
+                    c.file,
+                    c.eligible,
+                    nodes.len(),
+                    c.selected
+                ));
+                for n in &c.nodes {
+                    s.push_str(&format!("  {:width$}  {}\n", n.name, n.status(), width = width));
+                }
+            }
+            s
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+    if sources.errors.is_empty() {
+        0
+    } else {
+        2
+    }
+}
+
+fn load_nodes(path: &str, opts: &source::Options) -> Result<Vec<crate::model::scheduling::NodeInfo>, String> {
+    let mut s = Sources::default();
+    source::collect(&[path.to_string()], opts, true, &mut s)?;
+    if let Some(e) = s.errors.first() {
+        return Err(e.clone());
+    }
+    let mut all = Vec::new();
+    for f in s.files {
+        all.extend(crate::read_nodes(f)?);
+    }
+    if all.is_empty() {
+        return Err(format!("{path}: no Node objects (expected the output of `kubectl get nodes -o yaml`)"));
+    }
+    Ok(all)
 }
 
 fn rules_table() -> String {
@@ -157,7 +259,17 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let _ = writeln!(err, "error: {e}");
     }
     let read_errors = !sources.errors.is_empty();
-    let result = crate::lint(sources.files, &a.namespace);
+    let nodes = match &a.nodes {
+        None => None,
+        Some(path) => match load_nodes(path, &opts) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+        },
+    };
+    let result = crate::lint_with(sources.files, &a.namespace, nodes);
     let color = match a.color {
         Color::Always => true,
         Color::Never => false,

@@ -33,6 +33,8 @@ pub struct Index {
     pub shapes: Vec<Option<Classification>>,
     pub stats: Stats,
     pub default_namespace: String,
+    /// The node inventory given with `--nodes`, if any.
+    pub nodes: Option<Vec<crate::model::scheduling::NodeInfo>>,
 }
 
 impl Index {
@@ -43,6 +45,7 @@ impl Index {
             shapes: Vec::new(),
             stats: Stats::default(),
             default_namespace: default_namespace.to_string(),
+            nodes: None,
         };
         for source in sources {
             ix.add_file(source);

@@ -25,9 +25,38 @@ pub struct Lint {
 
 /// Lints already-read sources (the library entry point; the CLI and tests use it).
 pub fn lint(files: Vec<SourceFile>, default_namespace: &str) -> Lint {
-    let index = Index::build(files, default_namespace);
+    lint_with(files, default_namespace, None)
+}
+
+/// Lints with a node inventory (`--nodes`): the scheduling rules then run too.
+pub fn lint_with(files: Vec<SourceFile>, default_namespace: &str, nodes: Option<Vec<model::scheduling::NodeInfo>>) -> Lint {
+    let mut index = Index::build(files, default_namespace);
+    index.nodes = nodes;
     let diagnostics = rules::run(&index);
     Lint { index, diagnostics }
+}
+
+/// Reads a node inventory (`kubectl get nodes -o yaml|json`, or any stream of Node objects).
+pub fn read_nodes(file: SourceFile) -> Result<Vec<model::scheduling::NodeInfo>, String> {
+    let name = file.name.clone();
+    let ix = Index::build(vec![file], "default");
+    if let Some(e) = ix.files.first().and_then(|f| f.yaml.errors.first()) {
+        let f = &ix.files[0];
+        let (line, col) = f.lines.line_col(&f.source.text, e.offset);
+        return Err(format!("{name}:{line}:{col}: invalid YAML in the node inventory: {}", e.message));
+    }
+    let nodes: Vec<_> = ix
+        .objects
+        .iter()
+        .filter_map(|o| match &o.typed {
+            Some(model::Typed::Node(n)) => Some(model::scheduling::NodeInfo::from_node(n)),
+            _ => None,
+        })
+        .collect();
+    if nodes.is_empty() {
+        return Err(format!("{name}: no Node objects (expected the output of `kubectl get nodes -o yaml`)"));
+    }
+    Ok(nodes)
 }
 
 /// Lints one in-memory file.

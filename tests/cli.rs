@@ -271,3 +271,53 @@ fn kustomize_inputs_get_no_cross_object_findings() {
     assert!(!s.contains("statefulset-service-not-found"), "{s}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+const DCGM: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm-exporter\nspec:\n  selector:\n    matchLabels: {app: dcgm-exporter}\n  template:\n    metadata:\n      labels: {app: dcgm-exporter}\n    spec:\n      nodeSelector:\n        nvidia.com/gpu.present: \"true\"\n      containers:\n        - name: exporter\n          image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n";
+
+fn rules_of(out: &Output) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["diagnostics"].as_array().unwrap().clone()
+}
+
+#[test]
+fn gpu_daemonset_without_toleration_with_and_without_inventory() {
+    let alone = rules_of(&kshape(&["--format", "json", "-"], Some(DCGM)));
+    assert!(alone.iter().any(|d| d["rule"] == "gpu-daemonset-missing-toleration"), "{alone:?}");
+    assert!(!alone.iter().any(|d| d["rule"] == "taint-not-tolerated"));
+    let with = rules_of(&kshape(&["--format", "json", "--nodes", "testdata/nodes/inventory.yaml", "-"], Some(DCGM)));
+    let d = with.iter().find(|d| d["rule"] == "taint-not-tolerated").expect("taint-not-tolerated");
+    let m = d["message"].as_str().unwrap();
+    assert!(m.contains("gpu-a100-1") && m.contains("gpu-a100-2") && m.contains("gpu-l4-1") && !m.contains("cpu-1"), "{m}");
+}
+
+#[test]
+fn selector_for_a100_against_k80_inventory_names_what_nodes_carry() {
+    let ds = DCGM.replace("nvidia.com/gpu.present: \"true\"", "nvidia.com/gpu.product: NVIDIA-A100");
+    let out = rules_of(&kshape(&["--format", "json", "--nodes", "testdata/nodes/k80-pool.json", "-"], Some(&ds)));
+    let d = out.iter().find(|d| d["rule"] == "no-eligible-nodes").expect("no-eligible-nodes");
+    assert!(d["message"].as_str().unwrap().contains("nvidia.com/gpu.product=Tesla-K80"), "{d}");
+    assert_eq!(d["range"]["start"]["line"], 12);
+}
+
+#[test]
+fn bad_inventory_is_a_usage_error() {
+    let out = kshape(&["--nodes", "testdata/examples/clean.yaml", "-"], Some(DCGM));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Node objects"));
+    let out = kshape(&["--nodes", "does/not/exist.yaml", "-"], Some(DCGM));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn nodes_command_prints_coverage() {
+    let out = kshape(&["nodes", "testdata/nodes/inventory.yaml", "-"], Some(DCGM));
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("DaemonSet dcgm-exporter") && s.contains("runs on 0 of 7 nodes; 3 selected"), "{s}");
+    assert!(s.contains("gpu-l4-1    taint nvidia.com/gpu:NoSchedule not tolerated"), "{s}");
+    let out = kshape(&["nodes", "--format", "json", "testdata/nodes/inventory.yaml", "-"], Some(DCGM));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["workloads"][0]["selected"], 3);
+    assert_eq!(v["workloads"][0]["eligible"], 0);
+    assert_eq!(v["nodes"].as_array().unwrap().len(), 7);
+}

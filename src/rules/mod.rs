@@ -2,6 +2,7 @@
 //! and its check function. A check is a pure function of the index.
 
 pub mod docs;
+pub mod gpu;
 pub mod refs;
 pub mod schema;
 pub mod shape;
@@ -79,6 +80,15 @@ pub static RULES: &[Rule] = &[
     rule!("replicas-missing", refs::replicas_missing::check),
     rule!("replicas-with-hpa", refs::replicas_with_hpa::check),
     rule!("hpa-target-not-found", refs::hpa_target_not_found::check),
+    rule!("gpu-daemonset-missing-toleration", gpu::gpu_daemonset_missing_toleration::check),
+    rule!("gpu-toleration-pins-value", gpu::gpu_toleration_pins_value::check),
+    rule!("universal-toleration", gpu::universal_toleration::check),
+    rule!("gpu-agent-requests-gpu", gpu::gpu_agent_requests_gpu::check),
+    rule!("gpu-limit-missing", gpu::gpu_limit_missing::check),
+    rule!("gpu-fractional", gpu::gpu_fractional::check),
+    rule!("no-eligible-nodes", gpu::no_eligible_nodes::check),
+    rule!("taint-not-tolerated", gpu::taint_not_tolerated::check),
+    rule!("requests-exceed-allocatable", gpu::requests_exceed_allocatable::check),
 ];
 
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse

@@ -25,6 +25,41 @@ pub fn lint_file(p: &Path) -> kshape::Lint {
     kshape::lint(vec![file], "default")
 }
 
+/// Rules that need a node inventory; their fixtures and examples are linted with
+/// testdata/nodes/inventory.yaml.
+pub const INVENTORY_RULES: &[&str] = &["no-eligible-nodes", "taint-not-tolerated", "requests-exceed-allocatable"];
+
+pub fn inventory() -> Vec<kshape::model::scheduling::NodeInfo> {
+    let p = root().join("testdata/nodes/inventory.yaml");
+    let text = std::fs::read_to_string(&p).expect("inventory is readable");
+    let file = kshape::source::SourceFile { name: rel(&p), text, is_json: false, context: true, invalid_utf8_at: None, kustomize: false };
+    kshape::read_nodes(file).expect("inventory has nodes")
+}
+
+/// Lints one file with the node inventory.
+pub fn lint_file_with_nodes(p: &Path) -> kshape::Lint {
+    let l = lint_file(p);
+    let files = l.index.files.into_iter().map(|f| f.source).collect();
+    kshape::lint_with(files, "default", Some(inventory()))
+}
+
+/// Lints a text, with the inventory when the rule needs one.
+pub fn lint_example(rule: &str, name: &str, text: &str) -> kshape::Lint {
+    if INVENTORY_RULES.contains(&rule) {
+        let file = kshape::source::SourceFile {
+            name: name.into(),
+            text: text.into(),
+            is_json: false,
+            context: false,
+            invalid_utf8_at: None,
+            kustomize: false,
+        };
+        kshape::lint_with(vec![file], "default", Some(inventory()))
+    } else {
+        kshape::lint_str(name, text)
+    }
+}
+
 pub fn compact(l: &kshape::Lint) -> String {
     l.render(kshape::cli::Format::Compact, false)
 }

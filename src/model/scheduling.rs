@@ -1,0 +1,262 @@
+//! What the scheduler's filters would decide, from a node inventory (`kubectl get nodes -o yaml`):
+//! node selectors, required node affinity, taints and tolerations, cordoned nodes, and whether
+//! the pod's requests fit a node's allocatable resources.
+
+use super::quantity::parse_nanos;
+use k8s_openapi::api::core::v1::{Node, NodeSelectorRequirement, PodSpec, Taint, Toleration};
+use std::collections::BTreeMap;
+
+/// One node of the inventory.
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+    pub unschedulable: bool,
+    /// Allocatable resources in nano-units.
+    pub allocatable: BTreeMap<String, i128>,
+}
+
+impl NodeInfo {
+    pub fn from_node(n: &Node) -> NodeInfo {
+        let spec = n.spec.as_ref();
+        NodeInfo {
+            name: n.metadata.name.clone().unwrap_or_default(),
+            labels: n.metadata.labels.clone().unwrap_or_default(),
+            taints: spec.and_then(|s| s.taints.clone()).unwrap_or_default(),
+            unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
+            allocatable: n
+                .status
+                .as_ref()
+                .and_then(|s| s.allocatable.as_ref().or(s.capacity.as_ref()))
+                .map(|m| m.iter().filter_map(|(k, q)| Some((k.clone(), parse_nanos(&q.0)?))).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Taints the DaemonSet controller tolerates by itself.
+pub const DAEMONSET_TOLERATED: &[&str] = &[
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+    "node.kubernetes.io/disk-pressure",
+    "node.kubernetes.io/memory-pressure",
+    "node.kubernetes.io/pid-pressure",
+    "node.kubernetes.io/unschedulable",
+    "node.kubernetes.io/network-unavailable",
+];
+
+/// Whether a node satisfies the pod's nodeSelector and required node affinity.
+pub fn selects(spec: &PodSpec, node: &NodeInfo) -> bool {
+    for (k, v) in spec.node_selector.iter().flatten() {
+        if node.labels.get(k) != Some(v) {
+            return false;
+        }
+    }
+    let Some(required) = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|na| na.required_during_scheduling_ignored_during_execution.as_ref())
+    else {
+        return true;
+    };
+    // Terms are ORed; an empty list of terms selects nothing.
+    required.node_selector_terms.iter().any(|t| {
+        let exprs = t.match_expressions.iter().flatten().all(|e| requirement(e, node.labels.get(&e.key).map(String::as_str)));
+        let fields = t.match_fields.iter().flatten().all(|e| e.key != "metadata.name" || requirement(e, Some(&node.name)));
+        let empty = t.match_expressions.as_ref().is_none_or(|v| v.is_empty()) && t.match_fields.as_ref().is_none_or(|v| v.is_empty());
+        !empty && exprs && fields
+    })
+}
+
+fn requirement(e: &NodeSelectorRequirement, have: Option<&str>) -> bool {
+    let values = e.values.as_deref().unwrap_or(&[]);
+    let num = |s: &str| s.parse::<i64>().ok();
+    match e.operator.as_str() {
+        "In" => have.is_some_and(|h| values.iter().any(|v| v == h)),
+        "NotIn" => have.is_none_or(|h| !values.iter().any(|v| v == h)),
+        "Exists" => have.is_some(),
+        "DoesNotExist" => have.is_none(),
+        "Gt" => matches!((have.and_then(num), values.first().and_then(|v| num(v))), (Some(h), Some(v)) if h > v),
+        "Lt" => matches!((have.and_then(num), values.first().and_then(|v| num(v))), (Some(h), Some(v)) if h < v),
+        _ => false,
+    }
+}
+
+/// Whether a toleration tolerates a taint.
+pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
+    if let Some(effect) = t.effect.as_deref().filter(|e| !e.is_empty()) {
+        if effect != taint.effect {
+            return false;
+        }
+    }
+    let key = t.key.as_deref().unwrap_or("");
+    let exists = t.operator.as_deref() == Some("Exists");
+    if key.is_empty() {
+        return exists;
+    }
+    key == taint.key && (exists || t.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or(""))
+}
+
+/// The NoSchedule/NoExecute taints of a node that the pod does not tolerate.
+pub fn untolerated<'a>(spec: &PodSpec, node: &'a NodeInfo, daemonset: bool) -> Vec<&'a Taint> {
+    node.taints
+        .iter()
+        .filter(|taint| taint.effect == "NoSchedule" || taint.effect == "NoExecute")
+        .filter(|taint| !(daemonset && DAEMONSET_TOLERATED.contains(&taint.key.as_str())))
+        .filter(|taint| !spec.tolerations.iter().flatten().any(|t| tolerates(t, taint)))
+        .collect()
+}
+
+/// `key=value:Effect`
+pub fn show_taint(t: &Taint) -> String {
+    match t.value.as_deref().filter(|v| !v.is_empty()) {
+        Some(v) => format!("{}={v}:{}", t.key, t.effect),
+        None => format!("{}:{}", t.key, t.effect),
+    }
+}
+
+/// The pod's effective requests: the sum over containers, or the largest init container's
+/// request if bigger, plus overhead (nano-units per resource). A container's limit stands in
+/// for a missing request, as the API server defaults it.
+pub fn pod_requests(spec: &PodSpec) -> BTreeMap<String, i128> {
+    let of = |c: &k8s_openapi::api::core::v1::Container| -> BTreeMap<String, i128> {
+        let mut m = BTreeMap::new();
+        if let Some(r) = &c.resources {
+            for (k, q) in r.limits.iter().flatten() {
+                if let Some(v) = parse_nanos(&q.0) {
+                    m.insert(k.clone(), v);
+                }
+            }
+            for (k, q) in r.requests.iter().flatten() {
+                if let Some(v) = parse_nanos(&q.0) {
+                    m.insert(k.clone(), v);
+                }
+            }
+        }
+        m
+    };
+    let mut total: BTreeMap<String, i128> = BTreeMap::new();
+    for c in &spec.containers {
+        for (k, v) in of(c) {
+            *total.entry(k).or_default() += v;
+        }
+    }
+    for c in spec.init_containers.iter().flatten() {
+        // Sidecars (restartPolicy Always) run beside the containers.
+        let sidecar = c.restart_policy.as_deref() == Some("Always");
+        for (k, v) in of(c) {
+            let e = total.entry(k).or_default();
+            if sidecar {
+                *e += v;
+            } else if v > *e {
+                *e = v;
+            }
+        }
+    }
+    for (k, q) in spec.overhead.iter().flatten() {
+        if let Some(v) = parse_nanos(&q.0) {
+            *total.entry(k.clone()).or_default() += v;
+        }
+    }
+    total
+}
+
+/// The first resource the node cannot hold: (resource, requested, allocatable).
+pub fn misfit(requests: &BTreeMap<String, i128>, node: &NodeInfo) -> Option<(String, i128, i128)> {
+    // An inventory without allocatable figures says nothing about fit.
+    if node.allocatable.is_empty() {
+        return None;
+    }
+    for (k, need) in requests {
+        if *need <= 0 {
+            continue;
+        }
+        let extended = k.contains('/') || k.starts_with("hugepages-");
+        let have = match node.allocatable.get(k) {
+            Some(h) => *h,
+            // A node without the extended resource has none of it.
+            None if extended => 0,
+            None => continue,
+        };
+        let tracked = matches!(k.as_str(), "cpu" | "memory" | "ephemeral-storage") || extended;
+        if tracked && *need > have {
+            return Some((k.clone(), *need, have));
+        }
+    }
+    None
+}
+
+/// Where one workload's pods could run, node by node.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Coverage {
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub file: String,
+    /// Nodes its pods can run on (selected, tolerated, schedulable, and they fit).
+    pub eligible: usize,
+    /// Nodes its nodeSelector and required affinity select.
+    pub selected: usize,
+    pub nodes: Vec<NodeCoverage>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NodeCoverage {
+    pub name: String,
+    pub selected: bool,
+    pub tolerated: bool,
+    pub untolerated_taints: Vec<String>,
+    pub schedulable: bool,
+    pub fits: bool,
+    /// `memory: requests 8Gi, allocatable 7Gi` when it does not fit.
+    pub misfit: Option<String>,
+}
+
+impl NodeCoverage {
+    pub fn runs(&self) -> bool {
+        self.selected && self.tolerated && self.schedulable && self.fits
+    }
+
+    /// One phrase for the human table.
+    pub fn status(&self) -> String {
+        if !self.selected {
+            "not selected".into()
+        } else if !self.tolerated {
+            format!("taint {} not tolerated", self.untolerated_taints.join(", "))
+        } else if !self.schedulable {
+            "cordoned".into()
+        } else if let Some(m) = &self.misfit {
+            format!("does not fit: {m}")
+        } else {
+            "runs".into()
+        }
+    }
+}
+
+/// The coverage of one pod spec over an inventory.
+pub fn coverage(spec: &PodSpec, daemonset: bool, nodes: &[NodeInfo]) -> (usize, usize, Vec<NodeCoverage>) {
+    let requests = pod_requests(spec);
+    let rows: Vec<NodeCoverage> = nodes
+        .iter()
+        .map(|n| {
+            let untol: Vec<String> = untolerated(spec, n, daemonset).iter().map(|t| show_taint(t)).collect();
+            let mis = misfit(&requests, n);
+            NodeCoverage {
+                name: n.name.clone(),
+                selected: selects(spec, n),
+                tolerated: untol.is_empty(),
+                untolerated_taints: untol,
+                schedulable: daemonset || !n.unschedulable,
+                fits: mis.is_none(),
+                misfit: mis.map(|(r, need, have)| {
+                    format!("{r}: requests {}, allocatable {}", super::quantity::display(need, &r), super::quantity::display(have, &r))
+                }),
+            }
+        })
+        .collect();
+    let eligible = rows.iter().filter(|r| r.runs()).count();
+    let selected = rows.iter().filter(|r| r.selected).count();
+    (eligible, selected, rows)
+}

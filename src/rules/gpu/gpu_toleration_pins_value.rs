@@ -1,0 +1,35 @@
+//! `gpu-toleration-pins-value`: a GPU-taint toleration that matches one taint value only.
+
+use super::GPU_TAINT_KEYS;
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::yaml::P;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for (o, w, _) in ix.workloads() {
+        let Some(spec) = w.pod_spec else { continue };
+        let y = ix.file(o);
+        for (i, t) in spec.tolerations.iter().flatten().enumerate() {
+            let key = t.key.as_deref().unwrap_or("");
+            let equal = t.operator.as_deref().is_none_or(|op| op.is_empty() || op == "Equal");
+            let Some(value) = t.value.as_deref().filter(|v| !v.is_empty()) else { continue };
+            if !GPU_TAINT_KEYS.contains(&key) || !equal {
+                continue;
+            }
+            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+            path.extend([P::K("tolerations"), P::I(i), P::K("value")]);
+            let Some(node) = y.lookup(o.root, &path) else { continue };
+            out.push(
+                Diagnostic::new(
+                    "gpu-toleration-pins-value",
+                    o.file,
+                    y.span(node),
+                    format!("the toleration for `{key}` only matches the value `{value}`: installers taint GPU pools with `present`, `true` or no value, so pools tainted another way still repel the pod"),
+                )
+                .help(format!("use `operator: Exists` and drop the value: `{{key: {key}, operator: Exists, effect: NoSchedule}}`"))
+                .path(crate::yaml::render_path(&path))
+                .object(o),
+            );
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! GPU scheduling rules, and with a node inventory (`--nodes`), where each workload can run.
+
+pub mod gpu_agent_requests_gpu;
+pub mod gpu_daemonset_missing_toleration;
+pub mod gpu_fractional;
+pub mod gpu_limit_missing;
+pub mod gpu_toleration_pins_value;
+pub mod no_eligible_nodes;
+pub mod requests_exceed_allocatable;
+pub mod taint_not_tolerated;
+pub mod universal_toleration;
+
+use crate::classify::{containers, image_repository};
+use crate::model::Workload;
+use crate::yaml::{Span, YamlFile, P};
+use k8s_openapi::api::core::v1::{PodSpec, Toleration};
+
+/// Taint keys GPU node pools carry (NVIDIA's and AMD's device plugins, AKS's `sku=gpu`).
+pub const GPU_TAINT_KEYS: &[&str] = &["nvidia.com/gpu", "amd.com/gpu", "sku"];
+
+/// Node label prefixes that select GPU nodes.
+pub const GPU_LABEL_PREFIXES: &[&str] = &[
+    "nvidia.com/gpu",
+    "feature.node.kubernetes.io/pci-10de",
+    "cloud.google.com/gke-accelerator",
+    "k8s.amazonaws.com/accelerator",
+    "amd.com/gpu",
+];
+
+/// Images of agents that run on GPU nodes.
+const GPU_AGENT_IMAGES: &[&str] = &[
+    "dcgm-exporter",
+    "k8s-device-plugin",
+    "nvidia-device-plugin",
+    "gpu-feature-discovery",
+    "dcgm",
+    "k8s-mig-manager",
+    "amdgpu-device-plugin",
+    "device-metrics-exporter",
+];
+
+/// Whether a resource name is a GPU (or another accelerator counted like one).
+pub fn is_gpu_resource(name: &str) -> bool {
+    name == "nvidia.com/gpu"
+        || name.starts_with("nvidia.com/mig-")
+        || name == "amd.com/gpu"
+        || name.starts_with("gpu.intel.com/")
+        || name == "habana.ai/gaudi"
+        || name.starts_with("aws.amazon.com/neuron")
+}
+
+/// The GPU agent image a pod runs, if any.
+pub fn gpu_agent_image(spec: &PodSpec) -> Option<&str> {
+    containers(spec).find_map(|(_, _, c)| {
+        let image = c.image.as_deref()?;
+        let (name, _) = image_repository(image);
+        GPU_AGENT_IMAGES.iter().any(|a| a.eq_ignore_ascii_case(name)).then_some(image)
+    })
+}
+
+/// A GPU node label the pod requires (`nvidia.com/gpu.present` in its nodeSelector or required affinity).
+pub fn gpu_node_label(spec: &PodSpec) -> Option<String> {
+    let is_gpu = |k: &str| GPU_LABEL_PREFIXES.iter().any(|p| k.starts_with(p));
+    if let Some((k, v)) = spec.node_selector.iter().flatten().find(|(k, _)| is_gpu(k)) {
+        return Some(format!("{k}={v}"));
+    }
+    let terms = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .map(|r| r.node_selector_terms.as_slice())
+        .unwrap_or(&[]);
+    terms
+        .iter()
+        .flat_map(|t| t.match_expressions.iter().flatten())
+        .find(|e| is_gpu(&e.key) && e.operator != "DoesNotExist" && e.operator != "NotIn")
+        .map(|e| format!("{} {}", e.key, e.operator))
+}
+
+/// A toleration that lets a pod onto GPU-tainted nodes.
+pub fn tolerates_gpu_taint(t: &Toleration) -> bool {
+    let effect_ok = t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoSchedule");
+    let key = t.key.as_deref().unwrap_or("");
+    if key.is_empty() {
+        return t.operator.as_deref() == Some("Exists") && effect_ok;
+    }
+    GPU_TAINT_KEYS.contains(&key) && effect_ok
+}
+
+/// The span of the pod template's `tolerations` key, or of its `spec` key.
+pub fn tolerations_or_spec(y: &YamlFile, root: crate::yaml::NodeId, w: &Workload) -> Option<(Span, String)> {
+    let ps: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+    let mut tp = ps.clone();
+    tp.push(P::K("tolerations"));
+    if let Some(k) = y.lookup_key(root, &tp) {
+        return Some((y.span(k), crate::yaml::render_path(&tp)));
+    }
+    let k = y.lookup_key(root, &ps)?;
+    Some((y.span(k), crate::yaml::render_path(&ps)))
+}

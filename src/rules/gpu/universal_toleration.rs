@@ -1,0 +1,41 @@
+//! `universal-toleration`: a toleration that tolerates every taint, outside node agents.
+
+use crate::classify::Shape;
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::model::WorkloadKind;
+use crate::yaml::P;
+
+pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    for (o, w, c) in ix.workloads() {
+        if c.has(Shape::NodeAgent) || (w.kind == WorkloadKind::DaemonSet && w.pod_spec.and_then(super::gpu_agent_image).is_some()) {
+            continue;
+        }
+        let Some(spec) = w.pod_spec else { continue };
+        let y = ix.file(o);
+        for (i, t) in spec.tolerations.iter().flatten().enumerate() {
+            if t.key.as_deref().is_some_and(|k| !k.is_empty()) || t.operator.as_deref() != Some("Exists") {
+                continue;
+            }
+            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+            path.extend([P::K("tolerations"), P::I(i), P::K("operator")]);
+            let Some(node) = y.lookup(o.root, &path) else { continue };
+            let effect = t.effect.as_deref().filter(|e| !e.is_empty()).map(|e| format!(" {e}")).unwrap_or_default();
+            out.push(
+                Diagnostic::new(
+                    "universal-toleration",
+                    o.file,
+                    y.span(node),
+                    format!(
+                        "{} `{}` tolerates every{effect} taint (a toleration with no key and `operator: Exists`): its pods may land on control-plane nodes, dedicated pools and nodes being drained",
+                        o.kind,
+                        o.name.as_deref().unwrap_or("")
+                    ),
+                )
+                .help("tolerate only the taints you mean, by key (e.g. `{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}`); a universal toleration is for node agents that must run everywhere")
+                .path(crate::yaml::render_path(&path))
+                .object(o),
+            );
+        }
+    }
+}
