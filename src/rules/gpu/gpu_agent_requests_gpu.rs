@@ -10,7 +10,10 @@ use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
     for (o, w, c) in ix.workloads() {
-        if w.kind != WorkloadKind::DaemonSet || !(c.has(Shape::NodeAgent) || w.pod_spec.and_then(super::gpu_agent_image).is_some()) {
+        // An agent by its image: a burn-in or test DaemonSet that mounts host paths may claim
+        // the devices on purpose.
+        let agent_image = c.evidence.iter().any(|e| e.shape == Shape::NodeAgent && e.field.ends_with(".image"));
+        if w.kind != WorkloadKind::DaemonSet || !(agent_image || w.pod_spec.and_then(super::gpu_agent_image).is_some()) {
             continue;
         }
         let Some(spec) = w.pod_spec else { continue };

@@ -13,7 +13,8 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let key = t.key.as_deref().unwrap_or("");
             let equal = t.operator.as_deref().is_none_or(|op| op.is_empty() || op == "Equal");
             let Some(value) = t.value.as_deref().filter(|v| !v.is_empty()) else { continue };
-            if !GPU_TAINT_KEYS.contains(&key) || !equal {
+            // AKS always taints `sku=gpu`: pinning that value is the documented toleration.
+            if !GPU_TAINT_KEYS.contains(&key) || key == "sku" || !equal {
                 continue;
             }
             let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();

@@ -8,10 +8,15 @@ use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
     for (o, w, c) in ix.workloads() {
-        if c.has(Shape::NodeAgent) || (w.kind == WorkloadKind::DaemonSet && w.pod_spec.and_then(super::gpu_agent_image).is_some()) {
+        // A DaemonSet runs one pod per node by design (installers, agents): tolerating every
+        // taint is how such pods are written. So is a static pod (kube-system, host network).
+        if c.has(Shape::NodeAgent) || w.kind == WorkloadKind::DaemonSet {
             continue;
         }
         let Some(spec) = w.pod_spec else { continue };
+        if w.kind == WorkloadKind::Pod && ix.namespace_of(o) == "kube-system" && spec.host_network == Some(true) {
+            continue;
+        }
         let y = ix.file(o);
         for (i, t) in spec.tolerations.iter().flatten().enumerate() {
             if t.key.as_deref().is_some_and(|k| !k.is_empty()) || t.operator.as_deref() != Some("Exists") {
