@@ -31,6 +31,12 @@ pub enum Command {
         /// The rule id, e.g. `unknown-field`.
         rule: String,
     },
+    /// Write a commented .kshape.yaml with every rule and its default severity.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = ".kshape.yaml")]
+        path: String,
+    },
     /// Show, per workload, which nodes of an inventory its pods could run on.
     Nodes {
         /// The inventory: what `kubectl get nodes -o yaml` (or `-o json`) prints.
@@ -60,6 +66,8 @@ pub enum Format {
     Human,
     Compact,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -83,24 +91,45 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Exit with 1 when a finding has at least this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding has at least this severity [default: warning].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Skip files and directories matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// The file name to show for standard input.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     pub stdin_filename: String,
-    /// Namespace of objects that do not name one.
-    #[arg(long, value_name = "NS", default_value = "default")]
-    pub namespace: String,
+    /// Namespace of objects that do not name one [default: default].
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
     /// Files or directories loaded only to resolve references, never reported on (repeatable).
     #[arg(long, value_name = "PATH")]
     pub context: Vec<String>,
+    /// Only these rules or categories (comma-separated, repeatable); replaces the config's select.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules or categories (comma-separated, repeatable).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Change a rule's severity: RULE=error|warning|info|off (repeatable).
+    #[arg(long, value_name = "RULE=LEVEL")]
+    pub severity: Vec<String>,
+    /// Use this configuration file instead of looking for .kshape.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<String>,
+    /// Ignore any .kshape.yaml.
+    #[arg(long)]
+    pub no_config: bool,
     /// A node inventory (`kubectl get nodes -o yaml`): check where each workload can run.
     #[arg(long, value_name = "FILE")]
     pub nodes: Option<String>,
+    /// Also list the findings that annotations and comments suppressed, and by what.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Print the number of findings per rule, most frequent first.
+    #[arg(long)]
+    pub statistics: bool,
     /// Colour in human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -134,7 +163,100 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
             }
         },
         Some(Command::GenerateDocs { dir, check }) => crate::rules::docs::generate(&dir, check, out, err),
+        Some(Command::Init { path }) => init(&path, out, err),
         Some(Command::Nodes { inventory, paths, format, namespace }) => nodes_command(&inventory, &paths, format, &namespace, out, err),
+    }
+}
+
+fn load_config(a: &LintArgs) -> Result<crate::config::Loaded, String> {
+    if a.no_config {
+        return Ok(Default::default());
+    }
+    let path = match &a.config {
+        Some(p) => Some(std::path::PathBuf::from(p)),
+        None => crate::config::discover(std::path::Path::new(".")),
+    };
+    match path {
+        Some(p) => crate::config::load(&p),
+        None => Ok(Default::default()),
+    }
+}
+
+fn settings(a: &LintArgs, loaded: &crate::config::Loaded) -> Result<crate::index::Settings, String> {
+    use crate::config::{known_rule_or_category, parse_level, parse_version};
+    let cfg = &loaded.config;
+    let mut sel = crate::config::Selection { select: cfg.rules.select.clone(), ignore: cfg.rules.ignore.clone(), ..Default::default() };
+    for (id, level) in &cfg.rules.severity {
+        sel.severity.insert(id.clone(), parse_level(level).flatten());
+    }
+    if !a.select.is_empty() {
+        sel.select = a.select.clone();
+    }
+    sel.ignore.extend(a.ignore.iter().cloned());
+    for id in a.select.iter().chain(&a.ignore) {
+        if !known_rule_or_category(id) {
+            return Err(format!("unknown rule or category `{id}` (`kshape rules` lists them)"));
+        }
+    }
+    for s in &a.severity {
+        let Some((id, level)) = s.split_once('=') else {
+            return Err(format!("--severity takes RULE=LEVEL, not `{s}`"));
+        };
+        if crate::rules::meta(id).is_none() {
+            return Err(format!("unknown rule `{id}` in --severity"));
+        }
+        let Some(l) = parse_level(level) else {
+            return Err(format!("`{level}` is not a severity; use error, warning, info or off"));
+        };
+        sel.severity.insert(id.to_string(), l);
+    }
+    let classifier = match &cfg.signatures {
+        Some(extra) => {
+            let embedded: crate::classify::SignatureFile = serde_yaml::from_str(crate::classify::EMBEDDED).map_err(|e| e.to_string())?;
+            Some(crate::classify::Classifier::new(&[embedded, extra.clone()])?)
+        }
+        None => None,
+    };
+    Ok(crate::index::Settings {
+        selection: sel,
+        kubernetes_version: cfg.kubernetes_version.as_deref().and_then(parse_version),
+        gpu_taints: cfg.gpu_taints.clone().unwrap_or_default(),
+        classifier,
+    })
+}
+
+fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let p = std::path::Path::new(path);
+    if p.exists() {
+        let _ = writeln!(err, "error: {path} already exists; not overwriting it");
+        return 2;
+    }
+    let mut s = String::from(
+        "# kshape configuration. Every key is optional; the values shown are the defaults.\n\
+         # Docs for each rule: `kshape explain RULE` or docs/rules/.\n\n\
+         rules:\n  # Only these rules or categories (empty: all).\n  select: []\n  # Never these rules or categories.\n  ignore: []\n\
+         \x20 # Per-rule severity: error, warning, info or off.\n  severity:\n",
+    );
+    for m in rules::metas() {
+        s.push_str(&format!("    # {}: {}  # {}\n", m.id, m.severity, crate::util::ellipsize(m.summary.trim(), 90)));
+    }
+    s.push_str(
+        "\n# Globs (gitignore-style, relative to this file) of files and directories to skip.\nexclude: []\n\n\
+         # Exit with 1 when a finding has at least this severity: error, warning or info.\nfail-on: warning\n\n\
+         # Namespace of objects that do not name one.\nnamespace: default\n\n\
+         # Target Kubernetes version for removed-api-version (default: the latest).\n# kubernetes-version: \"1.33\"\n\n\
+         # Taint keys of GPU node pools.\n# gpu-taints: [nvidia.com/gpu, amd.com/gpu, sku]\n\n\
+         # Extra classifier patterns, in the form of rules/signatures.yaml:\n# signatures:\n#   shapes:\n#     inference-server:\n#       images: ['^my-llm-server$']\n",
+    );
+    match std::fs::write(p, s) {
+        Ok(()) => {
+            let _ = writeln!(out, "wrote {path}");
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot write {path}: {e}");
+            2
+        }
     }
 }
 
@@ -234,9 +356,49 @@ fn rules_table() -> String {
 }
 
 fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let loaded = match load_config(a) {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+    };
+    let cfg = &loaded.config;
+    let settings = match settings(a, &loaded) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+    };
+    let namespace = a.namespace.clone().or_else(|| cfg.namespace.clone()).unwrap_or_else(|| "default".into());
+    let fail_on = match (a.fail_on, cfg.fail_on.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some("error")) => FailOn::Error,
+        (None, Some("info")) => FailOn::Info,
+        _ => FailOn::Warning,
+    };
+    // Config excludes are relative to the config file's directory.
+    let mut excludes = a.exclude.clone();
+    if let Some(dir) = &loaded.dir {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        for g in &cfg.exclude {
+            let rel = dir.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or_else(|_| dir.clone());
+            let base = rel.to_string_lossy().replace('\\', "/");
+            let g = g.trim_start_matches('/');
+            if base.is_empty() {
+                excludes.push(g.to_string());
+            } else {
+                excludes.push(format!("{base}/{g}"));
+                if !g.contains('/') {
+                    excludes.push(format!("{base}/**/{g}"));
+                }
+            }
+        }
+    }
     let mut sources = Sources::default();
     let paths = if a.paths.is_empty() { vec![".".to_string()] } else { a.paths.clone() };
-    let opts = source::Options { excludes: &a.exclude, stdin_name: &a.stdin_filename };
+    let opts = source::Options { excludes: &excludes, stdin_name: &a.stdin_filename };
     if let Err(e) = source::collect(&paths, &opts, false, &mut sources) {
         let _ = writeln!(err, "error: {e}");
         return 2;
@@ -269,20 +431,32 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         },
     };
-    let result = crate::lint_with(sources.files, &a.namespace, nodes);
+    let result = crate::lint_full(sources.files, &namespace, nodes, settings);
     let color = match a.color {
         Color::Always => true,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let rendered = result.render(a.format, color);
+    let rendered = result.render_with(a.format, color, a.show_suppressed);
     let diags = &result.diagnostics;
-    let _ = out.write_all(rendered.as_bytes());
+    if a.statistics {
+        let stats = crate::report::statistics(diags);
+        // Machine formats stay parseable: the table goes to stderr for them.
+        if matches!(a.format, Format::Human | Format::Compact) {
+            let _ = out.write_all(rendered.as_bytes());
+            let _ = out.write_all(stats.as_bytes());
+        } else {
+            let _ = out.write_all(rendered.as_bytes());
+            let _ = err.write_all(stats.as_bytes());
+        }
+    } else {
+        let _ = out.write_all(rendered.as_bytes());
+    }
     let _ = out.flush();
     if read_errors {
         return 2;
     }
-    let threshold = match a.fail_on {
+    let threshold = match fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,

@@ -60,6 +60,10 @@ pub struct Diagnostic {
     /// Field path, e.g. `spec.template.spec.containers[0].image`.
     pub path: Option<String>,
     pub related: Vec<Related>,
+    /// The root node of the object the finding is about (for per-object suppressions).
+    pub object_root: Option<crate::yaml::NodeId>,
+    /// The template the object was rendered from (`# Source:` comments of `helm template`).
+    pub source: Option<String>,
 }
 
 impl Diagnostic {
@@ -75,6 +79,8 @@ impl Diagnostic {
             object: None,
             path: None,
             related: Vec::new(),
+            object_root: None,
+            source: None,
         }
     }
 
@@ -96,6 +102,8 @@ impl Diagnostic {
             namespace: o.namespace.clone(),
             name: o.name.clone(),
         });
+        self.object_root = Some(o.root);
+        self.source = o.source.clone();
         self
     }
 

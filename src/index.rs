@@ -35,10 +35,37 @@ pub struct Index {
     pub default_namespace: String,
     /// The node inventory given with `--nodes`, if any.
     pub nodes: Option<Vec<crate::model::scheduling::NodeInfo>>,
+    pub settings: Settings,
+}
+
+/// What configuration changes about a run.
+#[derive(Debug, Default)]
+pub struct Settings {
+    pub selection: crate::config::Selection,
+    /// Target Kubernetes version for removed-api-version (None: the latest).
+    pub kubernetes_version: Option<(u32, u32)>,
+    /// Taint keys of GPU pools; empty means the defaults.
+    pub gpu_taints: Vec<String>,
+    /// Signatures beyond the embedded ones.
+    pub classifier: Option<Classifier>,
+}
+
+impl Settings {
+    pub fn gpu_taint_keys(&self) -> Vec<&str> {
+        if self.gpu_taints.is_empty() {
+            crate::rules::gpu::GPU_TAINT_KEYS.to_vec()
+        } else {
+            self.gpu_taints.iter().map(String::as_str).collect()
+        }
+    }
 }
 
 impl Index {
     pub fn build(sources: Vec<SourceFile>, default_namespace: &str) -> Index {
+        Index::build_with(sources, default_namespace, Settings::default())
+    }
+
+    pub fn build_with(sources: Vec<SourceFile>, default_namespace: &str, settings: Settings) -> Index {
         let mut ix = Index {
             files: Vec::with_capacity(sources.len()),
             objects: Vec::new(),
@@ -46,11 +73,12 @@ impl Index {
             stats: Stats::default(),
             default_namespace: default_namespace.to_string(),
             nodes: None,
+            settings,
         };
         for source in sources {
             ix.add_file(source);
         }
-        let classifier = Classifier::embedded();
+        let classifier = ix.settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
         ix.shapes = ix.objects.iter().map(|o| o.workload().map(|w| classifier.classify(&w))).collect();
         ix
     }
@@ -68,7 +96,11 @@ impl Index {
             self.files.push(ParsedFile { source, yaml: y, lines, report_syntax: report });
             return;
         }
-        let y = yaml::parse(&source.text);
+        let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
+            yaml::parse_with_comments(&source.text)
+        } else {
+            yaml::parse(&source.text)
+        };
         // Context files resolve references; they are not part of what the run reports on.
         let mut stats = Stats::default();
         // A JSON file is a manifest only when it has an object with `kind`.
@@ -90,6 +122,9 @@ impl Index {
             }
             let before = objects.len();
             collect_objects(&y, root, file_idx, context, &mut objects);
+            for o in &mut objects[before..] {
+                o.source = doc.source.clone();
+            }
             if objects.len() == before {
                 stats.not_objects += 1;
             } else {
@@ -174,5 +209,5 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: 
         None => (None, Vec::new(), Vec::new()),
     };
     let removed = api_version.as_deref().and_then(|av| model::removed_api(av, &kind));
-    out.push(Object { file, root, api_version, kind, name, namespace, typed, removed, issues, structs, context });
+    out.push(Object { file, root, api_version, kind, name, namespace, typed, removed, issues, structs, context, source: None });
 }

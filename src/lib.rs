@@ -3,12 +3,14 @@
 
 pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod index;
 pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod util;
 pub mod yaml;
 
@@ -21,6 +23,8 @@ use source::SourceFile;
 pub struct Lint {
     pub index: Index,
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings silenced by annotations or comments.
+    pub suppressed: Vec<suppress::Suppressed>,
 }
 
 /// Lints already-read sources (the library entry point; the CLI and tests use it).
@@ -30,10 +34,20 @@ pub fn lint(files: Vec<SourceFile>, default_namespace: &str) -> Lint {
 
 /// Lints with a node inventory (`--nodes`): the scheduling rules then run too.
 pub fn lint_with(files: Vec<SourceFile>, default_namespace: &str, nodes: Option<Vec<model::scheduling::NodeInfo>>) -> Lint {
-    let mut index = Index::build(files, default_namespace);
+    lint_full(files, default_namespace, nodes, index::Settings::default())
+}
+
+/// Lints with everything configuration can change.
+pub fn lint_full(
+    files: Vec<SourceFile>,
+    default_namespace: &str,
+    nodes: Option<Vec<model::scheduling::NodeInfo>>,
+    settings: index::Settings,
+) -> Lint {
+    let mut index = Index::build_with(files, default_namespace, settings);
     index.nodes = nodes;
-    let diagnostics = rules::run(&index);
-    Lint { index, diagnostics }
+    let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index));
+    Lint { index, diagnostics, suppressed }
 }
 
 /// Reads a node inventory (`kubectl get nodes -o yaml|json`, or any stream of Node objects).
@@ -89,11 +103,27 @@ impl Lint {
     }
 
     pub fn render(&self, format: cli::Format, color: bool) -> String {
+        self.render_with(format, color, false)
+    }
+
+    /// `show_suppressed` adds the suppressed findings (human, compact and JSON).
+    pub fn render_with(&self, format: cli::Format, color: bool, show_suppressed: bool) -> String {
         let views = self.views();
-        match format {
-            cli::Format::Json => report::json::render(&views, &self.diagnostics, &self.summary()),
+        let suppressed = show_suppressed.then_some(self.suppressed.as_slice());
+        let mut out = match format {
+            cli::Format::Json => return report::json::render(&views, &self.diagnostics, &self.summary(), suppressed),
+            cli::Format::Sarif => return report::sarif::render(&views, &self.diagnostics),
+            cli::Format::Github => return report::github::render(&views, &self.diagnostics),
             cli::Format::Compact => report::compact::render(&views, &self.diagnostics),
             cli::Format::Human => report::human::render(&views, &self.diagnostics, &self.summary(), color),
+        };
+        for s in suppressed.into_iter().flatten() {
+            let d = &s.diagnostic;
+            if let Some(f) = views.get(d.file) {
+                let p = report::pos(f, d.span.start);
+                out.push_str(&format!("{}:{}:{}: suppressed [{}] {} (by {})\n", f.name, p.line, p.column, d.rule, d.message, s.by));
+            }
         }
+        out
     }
 }

@@ -65,7 +65,15 @@ fn excluded(set: &GlobSet, path: &Path) -> bool {
     }
     let s = path.to_string_lossy();
     let s = s.trim_start_matches("./");
-    set.is_match(s) || path.file_name().map(|n| set.is_match(n)).unwrap_or(false)
+    if set.is_match(s) || path.file_name().map(|n| set.is_match(n)).unwrap_or(false) {
+        return true;
+    }
+    // Configuration excludes are anchored at the config file's directory (an absolute path).
+    let abs = match std::env::current_dir() {
+        Ok(cwd) => normalize(&cwd.join(path)),
+        Err(_) => return false,
+    };
+    set.is_match(abs)
 }
 
 fn is_manifest_name(path: &Path) -> Option<bool> {

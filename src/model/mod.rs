@@ -116,6 +116,8 @@ pub struct Object {
     pub structs: Vec<StructSeen>,
     /// From a file loaded with `--context`: resolves references, never reported on.
     pub context: bool,
+    /// The template a rendered document came from (`# Source:` of `helm template`).
+    pub source: Option<String>,
 }
 
 impl Object {

@@ -11,6 +11,8 @@ struct Output<'a> {
     tool: Tool,
     summary: Summary,
     diagnostics: Vec<Item<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<Item<'a>>>,
 }
 
 #[derive(Serialize)]
@@ -31,6 +33,9 @@ struct Item<'a> {
     path: Option<&'a str>,
     related: Vec<RelatedItem<'a>>,
     docs: String,
+    source: Option<&'a str>,
+    #[serde(rename = "suppressedBy", skip_serializing_if = "Option::is_none")]
+    suppressed_by: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -72,34 +77,42 @@ fn to_range(f: &SourceView, span: crate::yaml::Span) -> Range {
     Range { start: Pos { line: a.line, column: a.column, offset: a.offset }, end: Pos { line: b.line, column: b.column, offset: b.offset } }
 }
 
-pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary) -> String {
-    let items = diags
-        .iter()
-        .filter_map(|d| {
-            let f = files.get(d.file)?;
-            Some(Item {
-                rule: d.rule,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                help: &d.help,
-                file: f.name,
-                range: to_range(f, d.span),
-                object: d.object.as_ref(),
-                path: d.path.as_deref(),
-                related: d
-                    .related
-                    .iter()
-                    .filter_map(|r| {
-                        let rf = files.get(r.file)?;
-                        Some(RelatedItem { file: rf.name, range: to_range(rf, r.span), message: &r.message })
-                    })
-                    .collect(),
-                docs: crate::rules::docs_path(d.rule),
+fn item<'a>(files: &'a [SourceView], d: &'a Diagnostic, by: Option<&'a str>) -> Option<Item<'a>> {
+    let f = files.get(d.file)?;
+    Some(Item {
+        rule: d.rule,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        help: &d.help,
+        file: f.name,
+        range: to_range(f, d.span),
+        object: d.object.as_ref(),
+        path: d.path.as_deref(),
+        related: d
+            .related
+            .iter()
+            .filter_map(|r| {
+                let rf = files.get(r.file)?;
+                Some(RelatedItem { file: rf.name, range: to_range(rf, r.span), message: &r.message })
             })
-        })
-        .collect();
-    let out =
-        Output { version: 1, tool: Tool { name: "kshape", version: env!("CARGO_PKG_VERSION") }, summary: *summary, diagnostics: items };
+            .collect(),
+        docs: crate::rules::docs_path(d.rule),
+        source: d.source.as_deref(),
+        suppressed_by: by,
+    })
+}
+
+/// `suppressed`: with `--show-suppressed`, the silenced findings and what silenced them.
+pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, suppressed: Option<&[crate::suppress::Suppressed]>) -> String {
+    let items = diags.iter().filter_map(|d| item(files, d, None)).collect();
+    let suppressed = suppressed.map(|s| s.iter().filter_map(|x| item(files, &x.diagnostic, Some(&x.by))).collect());
+    let out = Output {
+        version: 1,
+        tool: Tool { name: "kshape", version: env!("CARGO_PKG_VERSION") },
+        summary: *summary,
+        diagnostics: items,
+        suppressed,
+    };
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s

@@ -1,8 +1,10 @@
 //! Reporters: one file per format. They see diagnostics and source text, never objects.
 
 pub mod compact;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::yaml::{LineIndex, Span};
@@ -67,4 +69,17 @@ pub fn pos(f: &SourceView, offset: u32) -> Pos {
 
 pub fn range(f: &SourceView, span: Span) -> (Pos, Pos) {
     (pos(f, span.start), pos(f, span.end))
+}
+
+/// Counts per rule, most frequent first (`--statistics`).
+pub fn statistics(diags: &[Diagnostic]) -> String {
+    let mut counts: std::collections::BTreeMap<&str, (usize, &str)> = std::collections::BTreeMap::new();
+    for d in diags {
+        let e = counts.entry(d.rule).or_insert((0, d.severity.as_str()));
+        e.0 += 1;
+    }
+    let mut rows: Vec<(&str, usize, &str)> = counts.into_iter().map(|(r, (n, s))| (r, n, s)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    rows.iter().map(|(r, n, s)| format!("{n:6}  {r:width$}  {s}\n")).collect()
 }

@@ -89,7 +89,12 @@ pub static RULES: &[Rule] = &[
     rule!("no-eligible-nodes", gpu::no_eligible_nodes::check),
     rule!("taint-not-tolerated", gpu::taint_not_tolerated::check),
     rule!("requests-exceed-allocatable", gpu::requests_exceed_allocatable::check),
+    rule!("unused-suppression", unused_suppression),
 ];
+
+/// `unused-suppression` findings come from the suppression stage (src/suppress.rs), which runs
+/// after every rule; the registry holds its metadata, selection and severity.
+fn unused_suppression(_: &Index, _: &mut Vec<Diagnostic>) {}
 
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse
 /// failure here is a build defect; it still degrades to a placeholder rather than panicking.
@@ -132,11 +137,15 @@ pub fn docs_path(id: &str) -> String {
 pub fn run(ix: &Index) -> Vec<Diagnostic> {
     let mut all = Vec::new();
     for rule in RULES {
+        let Some(m) = meta(rule.id) else { continue };
+        let Some(sev) = ix.settings.selection.level(rule.id, &m.category, default_severity(rule.id)) else { continue };
         let mut out = Vec::new();
         (rule.check)(ix, &mut out);
-        let sev = default_severity(rule.id);
         for mut d in out {
             d.severity = sev;
+            if let Some(src) = &d.source {
+                d.message = format!("{} (in {src})", d.message);
+            }
             all.push(d);
         }
     }

@@ -54,6 +54,15 @@ pub struct Document {
     pub root: Option<NodeId>,
     /// Byte offset where the document's content starts.
     pub start: u32,
+    /// The template a rendered document came from (`# Source: chart/templates/x.yaml`).
+    pub source: Option<String>,
+}
+
+/// A YAML comment: byte offset of its `#`, and its text after the `#`.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub offset: u32,
+    pub text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +85,8 @@ pub struct YamlFile {
     pub docs: Vec<Document>,
     pub errors: Vec<SyntaxError>,
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Comments, when the file was parsed with them (see [`parse_with_comments`]).
+    pub comments: Vec<Comment>,
 }
 
 enum Open {
@@ -147,6 +158,15 @@ impl YamlFile {
 
 /// Parses a whole file. Never fails: syntax errors are recorded and the next document is tried.
 pub fn parse(text: &str) -> YamlFile {
+    parse_opts(text, false)
+}
+
+/// Parses and keeps comments (for suppressions and `# Source:` provenance).
+pub fn parse_with_comments(text: &str) -> YamlFile {
+    parse_opts(text, true)
+}
+
+fn parse_opts(text: &str, comments: bool) -> YamlFile {
     let (body, base) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3usize),
         None => (text, 0usize),
@@ -160,8 +180,9 @@ pub fn parse(text: &str) -> YamlFile {
         doc_start: 0,
         doc_root: None,
         in_doc: false,
+        source: None,
     };
-    let options = granit_parser::options! { emit_comments: false };
+    let options = granit_parser::options! { emit_comments: comments };
     let mut parser = Parser::new_from_str_with_options(body, options);
     loop {
         match parser.next_event() {
@@ -198,6 +219,8 @@ struct Builder<'t> {
     doc_start: usize,
     doc_root: Option<NodeId>,
     in_doc: bool,
+    /// The last `# Source:` comment since the previous document ended.
+    source: Option<String>,
 }
 
 impl Builder<'_> {
@@ -254,11 +277,17 @@ impl Builder<'_> {
             Event::DocumentEnd => {
                 if self.in_doc {
                     let start = self.doc_root.map(|r| self.file.span(r).start).unwrap_or(self.doc_start as u32);
-                    self.file.docs.push(Document { root: self.doc_root, start });
+                    self.file.docs.push(Document { root: self.doc_root, start, source: self.source.take() });
                 }
                 self.in_doc = false;
                 self.doc_root = None;
                 self.anchors.clear();
+            }
+            Event::Comment(text, _) => {
+                if let Some(src) = text.trim().strip_prefix("Source:") {
+                    self.source = Some(src.trim().to_string());
+                }
+                self.file.comments.push(Comment { offset: start as u32, text: text.into_owned() });
             }
             Event::Alias(id) => {
                 let target = *self.anchors.get(&id).ok_or_else(|| "unknown anchor".to_string())?;

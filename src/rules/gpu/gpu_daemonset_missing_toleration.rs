@@ -16,7 +16,8 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             (None, Some(label)) => format!("selects GPU nodes (`{label}`)"),
             (None, None) => continue,
         };
-        if spec.tolerations.iter().flatten().any(tolerates_gpu_taint) {
+        let keys = ix.settings.gpu_taint_keys();
+        if spec.tolerations.iter().flatten().any(|t| tolerates_gpu_taint(t, &keys)) {
             continue;
         }
         let y = ix.file(o);

@@ -1,11 +1,11 @@
 //! `gpu-toleration-pins-value`: a GPU-taint toleration that matches one taint value only.
 
-use super::GPU_TAINT_KEYS;
 use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+    let keys = ix.settings.gpu_taint_keys();
     for (o, w, _) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
         let y = ix.file(o);
@@ -14,7 +14,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let equal = t.operator.as_deref().is_none_or(|op| op.is_empty() || op == "Equal");
             let Some(value) = t.value.as_deref().filter(|v| !v.is_empty()) else { continue };
             // AKS always taints `sku=gpu`: pinning that value is the documented toleration.
-            if !GPU_TAINT_KEYS.contains(&key) || key == "sku" || !equal {
+            if !keys.contains(&key) || key == "sku" || !equal {
                 continue;
             }
             let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();

@@ -79,13 +79,13 @@ pub fn gpu_node_label(spec: &PodSpec) -> Option<String> {
 }
 
 /// A toleration that lets a pod onto GPU-tainted nodes.
-pub fn tolerates_gpu_taint(t: &Toleration) -> bool {
+pub fn tolerates_gpu_taint(t: &Toleration, keys: &[&str]) -> bool {
     let effect_ok = t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoSchedule");
     let key = t.key.as_deref().unwrap_or("");
     if key.is_empty() {
         return t.operator.as_deref() == Some("Exists") && effect_ok;
     }
-    GPU_TAINT_KEYS.contains(&key) && effect_ok
+    keys.contains(&key) && effect_ok
 }
 
 /// The span of the pod template's `tolerations` key, or of its `spec` key.

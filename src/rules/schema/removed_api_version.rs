@@ -7,6 +7,12 @@ use crate::yaml::P;
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
     for o in &ix.objects {
         let Some(r) = o.removed else { continue };
+        // Still served by the target version of the configuration?
+        if let (Some(target), Some(removed)) = (ix.settings.kubernetes_version, crate::config::parse_version(r.removed_in)) {
+            if target < removed {
+                continue;
+            }
+        }
         let y = ix.file(o);
         let Some(node) = y.lookup(o.root, &[P::K("apiVersion")]) else {
             continue;

@@ -1,0 +1,156 @@
+//! Suppressions: `kshape.io/ignore` annotations on an object (or its pod template), and
+//! `# kshape: ignore[rule, ...]` (this line and the next) / `# kshape: ignore-file[rule, ...]`
+//! comments. A suppression that suppresses nothing is itself reported (`unused-suppression`).
+
+use crate::diag::Diagnostic;
+use crate::index::Index;
+use crate::yaml::{Span, P};
+use regex::Regex;
+use std::sync::OnceLock;
+
+pub const ANNOTATION: &str = "kshape.io/ignore";
+
+/// A finding that was suppressed, and by what.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub diagnostic: Diagnostic,
+    pub by: String,
+}
+
+enum Scope {
+    /// Findings starting on this 1-based line or the next.
+    Line(u32),
+    File,
+    /// Findings about the object with this root node.
+    Object(crate::yaml::NodeId),
+}
+
+struct Directive {
+    file: usize,
+    scope: Scope,
+    rules: Vec<String>,
+    used: Vec<bool>,
+    span: Span,
+    what: String,
+}
+
+impl Directive {
+    fn matches(&mut self, ix: &Index, d: &Diagnostic) -> bool {
+        if d.file != self.file {
+            return false;
+        }
+        let in_scope = match self.scope {
+            Scope::File => true,
+            Scope::Object(root) => d.object_root == Some(root),
+            Scope::Line(line) => {
+                let f = &ix.files[d.file];
+                let (l, _) = f.lines.line_col(&f.source.text, d.span.start);
+                l == line || l == line + 1
+            }
+        };
+        if !in_scope {
+            return false;
+        }
+        for (i, r) in self.rules.iter().enumerate() {
+            if r == "all" || r == d.rule {
+                self.used[i] = true;
+                return true;
+            }
+        }
+        false
+    }
+}
+
+fn directive_re() -> Option<&'static Regex> {
+    static R: OnceLock<Option<Regex>> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"^\s*kshape:\s*(ignore|ignore-file)\s*\[([^\]]*)\]").ok()).as_ref()
+}
+
+fn split_rules(s: &str) -> Vec<String> {
+    s.split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect()
+}
+
+fn directives(ix: &Index) -> Vec<Directive> {
+    let mut out = Vec::new();
+    let re = directive_re();
+    for (fi, f) in ix.files.iter().enumerate() {
+        if f.source.context {
+            continue;
+        }
+        for c in &f.yaml.comments {
+            let Some(cap) = re.and_then(|r| r.captures(&c.text)) else { continue };
+            let rules = split_rules(cap.get(2).map(|m| m.as_str()).unwrap_or(""));
+            let (line, _) = f.lines.line_col(&f.source.text, c.offset);
+            let scope = if cap.get(1).map(|m| m.as_str()) == Some("ignore-file") { Scope::File } else { Scope::Line(line) };
+            let span = Span::new(c.offset as usize, c.offset as usize + 1 + c.text.trim_end().len());
+            out.push(Directive { file: fi, used: vec![false; rules.len()], rules, scope, span, what: format!("comment on line {line}") });
+        }
+    }
+    for o in ix.objects.iter().filter(|o| !o.context) {
+        let y = ix.file(o);
+        let mut paths: Vec<Vec<P>> = vec![vec![P::K("metadata"), P::K("annotations"), P::K(ANNOTATION)]];
+        if let Some(w) = o.workload() {
+            let mut p: Vec<P> = w.template_path.iter().map(|k| P::K(k)).collect();
+            if !p.is_empty() {
+                p.extend([P::K("metadata"), P::K("annotations"), P::K(ANNOTATION)]);
+                paths.push(p);
+            }
+        }
+        for p in paths {
+            let Some(node) = y.lookup(o.root, &p) else { continue };
+            let Some(value) = y.scalar(node) else { continue };
+            let rules = split_rules(value);
+            let what = format!("annotation {ANNOTATION} on {} `{}`", o.kind, o.name.as_deref().unwrap_or(""));
+            out.push(Directive {
+                file: o.file,
+                used: vec![false; rules.len()],
+                rules,
+                scope: Scope::Object(o.root),
+                span: y.span(node),
+                what,
+            });
+        }
+    }
+    out
+}
+
+/// Splits findings into kept and suppressed, and adds `unused-suppression` findings.
+pub fn apply(ix: &Index, diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Suppressed>) {
+    let mut dirs = directives(ix);
+    if dirs.is_empty() {
+        return (diags, Vec::new());
+    }
+    let mut kept = Vec::with_capacity(diags.len());
+    let mut suppressed = Vec::new();
+    for d in diags {
+        match dirs.iter_mut().find_map(|dir| dir.matches(ix, &d).then(|| dir.what.clone())) {
+            Some(by) => suppressed.push(Suppressed { diagnostic: d, by }),
+            None => kept.push(d),
+        }
+    }
+    let level = crate::rules::meta("unused-suppression")
+        .and_then(|m| ix.settings.selection.level("unused-suppression", &m.category, crate::rules::default_severity("unused-suppression")));
+    if let Some(sev) = level {
+        for dir in &dirs {
+            for (rule, used) in dir.rules.iter().zip(&dir.used) {
+                if *used {
+                    continue;
+                }
+                let known = rule == "all" || crate::rules::meta(rule).is_some();
+                let message = if known {
+                    format!("this suppression of `{rule}` ({}) suppresses nothing", dir.what)
+                } else {
+                    let ids: Vec<&str> = crate::rules::metas().iter().map(|m| m.id.as_str()).collect();
+                    let hint = crate::util::did_you_mean(rule, ids).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    format!("`{rule}` in this suppression ({}) names no rule{hint}", dir.what)
+                };
+                let mut d = Diagnostic::new("unused-suppression", dir.file, dir.span, message)
+                    .help("remove it (or fix the rule name): a stale suppression would hide the next real finding there");
+                d.severity = sev;
+                kept.push(d);
+            }
+        }
+        crate::rules::sort(ix, &mut kept);
+    }
+    (kept, suppressed)
+}

@@ -1,0 +1,235 @@
+//! Configuration, suppressions, SARIF, GitHub annotations, Helm provenance.
+
+mod common;
+#[path = "common/schema.rs"]
+mod schema;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run_in(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kshape"));
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("kshape starts");
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("kshape-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::create_dir_all(d.join(".git")).unwrap(); // a repository root: config lookup stops here
+    d
+}
+
+fn compact(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const TWO: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replica: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          imagePullPolicy: always
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replica: 3
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+        - name: api
+          image: nginx:1.27
+";
+
+fn rules(s: &str) -> Vec<String> {
+    s.lines().filter_map(|l| l.split('[').nth(1)?.split(']').next().map(|r| format!("{}:{r}", l.split(':').nth(1).unwrap_or("")))).collect()
+}
+
+#[test]
+fn annotation_silences_exactly_the_named_rule_on_exactly_that_object() {
+    let d = tmp("annot");
+    // On the object's metadata.
+    let text = TWO.replacen(
+        "  name: web\n",
+        "  name: web\n  annotations:\n    kshape.io/ignore: unknown-field\n    kshape.io/ignore-reason: migrating\n",
+        1,
+    );
+    std::fs::write(d.join("m.yaml"), &text).unwrap();
+    let s = compact(&run_in(&d, &["--format", "compact", "m.yaml"], None));
+    let r = rules(&s);
+    assert!(!r.contains(&"9:unknown-field".to_string()), "web's unknown-field is suppressed:\n{s}");
+    assert!(r.contains(&"19:invalid-field-value".to_string()), "web's other rules are not:\n{s}");
+    assert!(r.contains(&"26:unknown-field".to_string()), "api's unknown-field is not:\n{s}");
+    // On the pod template's metadata.
+    let text = TWO.replacen(
+        "      labels: {app: web}\n",
+        "      labels: {app: web}\n      annotations: {kshape.io/ignore: \"replicas-missing,invalid-field-value\"}\n",
+        1,
+    );
+    std::fs::write(d.join("m.yaml"), &text).unwrap();
+    let s = compact(&run_in(&d, &["--format", "compact", "m.yaml"], None));
+    assert!(!s.contains("[invalid-field-value]") && !s.contains("Deployment `web` sets no"), "{s}");
+    assert!(s.contains("Deployment `api` sets no"), "{s}");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn comments_silence_their_line_and_the_next_and_files() {
+    let d = tmp("comments");
+    let text = TWO.replacen("  replica: 3\n", "  # kshape: ignore[unknown-field]\n  replica: 3\n", 1).replacen(
+        "          imagePullPolicy: always\n",
+        "          imagePullPolicy: always # kshape: ignore[invalid-field-value]\n",
+        1,
+    );
+    std::fs::write(d.join("m.yaml"), &text).unwrap();
+    let out = run_in(&d, &["--format", "compact", "--show-suppressed", "m.yaml"], None);
+    let s = compact(&out);
+    assert!(s.contains("m.yaml:7:3: suppressed [unknown-field]") && s.contains("(by comment on line 6)"), "{s}");
+    assert!(s.contains("suppressed [invalid-field-value]"), "{s}");
+    assert!(s.contains("m.yaml:24:3: error [unknown-field]"), "the other object's finding stays:\n{s}");
+    // ignore-file, and a stale suppression.
+    let text = format!("# kshape: ignore-file[unknown-field, replicas-missing]\n{TWO}").replacen(
+        "    spec:\n",
+        "    spec: # kshape: ignore[bare-pod]\n",
+        1,
+    );
+    std::fs::write(d.join("m.yaml"), &text).unwrap();
+    let s = compact(&run_in(&d, &["--format", "compact", "m.yaml"], None));
+    assert!(!s.contains("[unknown-field]") && !s.contains("[replicas-missing]"), "{s}");
+    assert!(s.contains("info [unused-suppression] this suppression of `bare-pod`"), "{s}");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn configuration_selects_rules_and_reports_bad_keys_with_position() {
+    let d = tmp("config");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    std::fs::write(d.join("sub/m.yaml"), TWO).unwrap();
+    std::fs::write(
+        d.join(".kshape.yaml"),
+        "rules:\n  ignore: [replicas-missing]\n  severity:\n    unknown-field: warning\nfail-on: error\nexclude: [skip.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("sub/skip.yaml"), "kind: [\n").unwrap();
+    // Found from a subdirectory; excludes relative to the config file.
+    let out = run_in(&d.join("sub"), &["--format", "compact", "."], None);
+    let s = compact(&out);
+    assert!(!s.contains("replicas-missing") && s.contains("warning [unknown-field]") && !s.contains("skip.yaml"), "{s}");
+    assert_eq!(out.status.code(), Some(1), "invalid-field-value is still an error");
+    // Command line over configuration.
+    let out = run_in(&d.join("sub"), &["--format", "compact", "--select", "unknown-field", "m.yaml"], None);
+    assert_eq!(out.status.code(), Some(0), "only warnings, fail-on error:\n{}", compact(&out));
+    let out = run_in(&d.join("sub"), &["--format", "compact", "--no-config", "--severity", "unknown-field=off", "m.yaml"], None);
+    let s = compact(&out);
+    assert!(!s.contains("unknown-field") && s.contains("replicas-missing"), "{s}");
+    // Bad configuration: exit 2 with the file's line and column.
+    std::fs::write(d.join(".kshape.yaml"), "rules:\n  ignore: [replicas-missing]\n  sevrity: {}\n").unwrap();
+    let out = run_in(&d.join("sub"), &["m.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains(".kshape.yaml:3:3") && e.contains("sevrity"), "{e}");
+    std::fs::write(d.join(".kshape.yaml"), "rules:\n  severity:\n    unknown-field: loud\n").unwrap();
+    let out = run_in(&d.join("sub"), &["m.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".kshape.yaml:3:20"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn init_writes_every_rule_and_refuses_to_overwrite() {
+    let d = tmp("init");
+    let out = run_in(&d, &["init"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(d.join(".kshape.yaml")).unwrap();
+    for m in kshape::rules::metas() {
+        assert!(text.contains(&format!("# {}: {}", m.id, m.severity)), "{} missing", m.id);
+    }
+    assert_eq!(run_in(&d, &["init"], None).status.code(), Some(2));
+    // The written file is a valid configuration.
+    std::fs::write(d.join("m.yaml"), TWO).unwrap();
+    assert_eq!(run_in(&d, &["m.yaml"], None).status.code(), Some(1));
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn sarif_output_passes_the_sarif_2_1_0_schema() {
+    let path = common::root().join("../shared/schemas/sarif-schema-2.1.0.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipping: {} is not present", path.display());
+        return;
+    };
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let out = run_in(&common::root(), &["--format", "sarif", "testdata/examples", "testdata/rules/duplicate-object/bad.yaml"], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = schema::errors_of(&schema, &v);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() > 5);
+    let r = &results[0];
+    assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().starts_with("testdata/"));
+    assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1);
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), kshape::rules::RULES.len());
+    assert!(rules.iter().all(|r| r["helpUri"].as_str().unwrap().ends_with(&format!("docs/rules/{}.md", r["id"].as_str().unwrap()))));
+    // A broken document fails the same validation (the check is not vacuous).
+    let mut broken = v.clone();
+    broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(!schema::errors_of(&schema, &broken).is_empty());
+}
+
+#[test]
+fn github_annotations() {
+    let out = run_in(&common::root(), &["--format", "github", "testdata/examples/inference.yaml"], None);
+    let s = compact(&out);
+    assert!(
+        s.lines().any(|l| l.starts_with(
+            "::error file=testdata/examples/inference.yaml,line=10,col=3,endLine=10,endColumn=10,title=kshape unknown-field::unknown field"
+        )),
+        "{s}"
+    );
+    assert!(s.lines().any(|l| l.starts_with("::warning file=")), "{s}");
+    assert!(s.lines().all(|l| l.starts_with("::")), "one command per line (newlines escaped):\n{s}");
+}
+
+#[test]
+fn helm_template_output_names_the_template() {
+    let rendered = "---\n# Source: llm/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: llm\nspec:\n  selector: {app: llm}\n---\n# Source: llm/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: llm\nspec:\n  replica: 2\n  selector:\n    matchLabels: {app: llm}\n  template:\n    metadata:\n      labels: {app: llm}\n    spec:\n      containers:\n        - name: llm\n          image: ghcr.io/example/api:1.4.2\n";
+    let out = run_in(&common::root(), &["--format", "json", "-"], Some(rendered));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "unknown-field").unwrap();
+    assert_eq!(d["source"], "llm/templates/deployment.yaml");
+    assert!(d["message"].as_str().unwrap().ends_with("(in llm/templates/deployment.yaml)"));
+}
+
+#[test]
+fn statistics_count_per_rule() {
+    let out = run_in(&common::root(), &["--format", "compact", "--statistics", "testdata/examples"], None);
+    let s = compact(&out);
+    assert!(s.lines().any(|l| l.trim_start().starts_with("2  missing-dshm")), "{s}");
+}
