@@ -52,4 +52,4 @@ if "$work/venv/bin/pre-commit" run --all-files; then
   echo "FAIL: the hooks accepted a bad manifest" >&2
   exit 1
 fi
-echo "pre-commit hooks: 2 passed, 0 failed"
+echo "pre-commit: 2 passed, 0 failed"
