@@ -50,6 +50,13 @@ pub enum Command {
         #[arg(long, value_name = "NS", default_value = "default")]
         namespace: String,
     },
+    /// The benchmark's parse-only baseline: read and parse the files into the node tree, nothing else.
+    #[command(hide = true)]
+    ParseOnly {
+        paths: Vec<String>,
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Write docs/rules/ from the rule metadata in rules/ (or check it is up to date).
     #[command(hide = true)]
     GenerateDocs {
@@ -130,6 +137,12 @@ pub struct LintArgs {
     /// Print the number of findings per rule, most frequent first.
     #[arg(long)]
     pub statistics: bool,
+    /// Threads for reading and parsing files (default: the available cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Files larger than this many bytes are reported and skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = source::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_size: u64,
     /// Colour in human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -164,6 +177,18 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         },
         Some(Command::GenerateDocs { dir, check }) => crate::rules::docs::generate(&dir, check, out, err),
         Some(Command::Init { path }) => init(&path, out, err),
+        Some(Command::ParseOnly { paths, threads }) => {
+            let opts = source::Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
+            let mut s = Sources::default();
+            if let Err(e) = source::collect(&paths, &opts, false, &mut s) {
+                let _ = writeln!(err, "error: {e}");
+                return 2;
+            }
+            let files = s.files.len();
+            let docs = crate::index::parse_only(s.files, threads.unwrap_or_else(crate::index::default_threads));
+            let _ = writeln!(out, "{files} files, {docs} documents");
+            0
+        }
         Some(Command::Nodes { inventory, paths, format, namespace }) => nodes_command(&inventory, &paths, format, &namespace, out, err),
     }
 }
@@ -222,6 +247,7 @@ fn settings(a: &LintArgs, loaded: &crate::config::Loaded) -> Result<crate::index
         kubernetes_version: cfg.kubernetes_version.as_deref().and_then(parse_version),
         gpu_taints: cfg.gpu_taints.clone().unwrap_or_default(),
         classifier,
+        threads: a.threads.unwrap_or(0),
     })
 }
 
@@ -261,7 +287,7 @@ fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn nodes_command(inventory: &str, paths: &[String], format: Format, namespace: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let opts = source::Options { excludes: &[], stdin_name: "<stdin>" };
+    let opts = source::Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
     let nodes = match load_nodes(inventory, &opts) {
         Ok(n) => n,
         Err(e) => {
@@ -398,7 +424,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
     let mut sources = Sources::default();
     let paths = if a.paths.is_empty() { vec![".".to_string()] } else { a.paths.clone() };
-    let opts = source::Options { excludes: &excludes, stdin_name: &a.stdin_filename };
+    let opts = source::Options { excludes: &excludes, stdin_name: &a.stdin_filename, max_file_bytes: a.max_file_size };
     if let Err(e) = source::collect(&paths, &opts, false, &mut sources) {
         let _ = writeln!(err, "error: {e}");
         return 2;

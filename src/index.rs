@@ -48,6 +48,8 @@ pub struct Settings {
     pub gpu_taints: Vec<String>,
     /// Signatures beyond the embedded ones.
     pub classifier: Option<Classifier>,
+    /// Threads for parsing and typing files (0: the available cores).
+    pub threads: usize,
 }
 
 impl Settings {
@@ -75,70 +77,18 @@ impl Index {
             nodes: None,
             settings,
         };
-        for source in sources {
-            ix.add_file(source);
+        let threads = if ix.settings.threads == 0 { default_threads() } else { ix.settings.threads };
+        for p in par_map(sources, threads, process) {
+            ix.add(p);
         }
         let classifier = ix.settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
         ix.shapes = ix.objects.iter().map(|o| o.workload().map(|w| classifier.classify(&w))).collect();
         ix
     }
 
-    fn add_file(&mut self, source: SourceFile) {
-        let file_idx = self.files.len();
-        let lines = LineIndex::new(&source.text);
-        if let Some(at) = source.invalid_utf8_at {
-            let mut y = YamlFile::default();
-            y.errors.push(yaml::SyntaxError { offset: at as u32, message: "the file is not valid UTF-8".into() });
-            let report = !source.is_json;
-            if !source.context {
-                self.stats.syntax_errors += usize::from(report);
-            }
-            self.files.push(ParsedFile { source, yaml: y, lines, report_syntax: report });
-            return;
-        }
-        let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
-            yaml::parse_with_comments(&source.text)
-        } else {
-            yaml::parse(&source.text)
-        };
-        // Context files resolve references; they are not part of what the run reports on.
-        let mut stats = Stats::default();
-        // A JSON file is a manifest only when it has an object with `kind`.
-        let report_syntax = !source.is_json || source.text.contains("\"kind\"");
-        if report_syntax {
-            stats.syntax_errors += y.errors.len();
-        }
-        let mut objects = Vec::new();
-        let context = source.context;
-        for doc in &y.docs {
-            stats.documents += 1;
-            let Some(root) = doc.root else {
-                stats.empty += 1;
-                continue;
-            };
-            if y.is_null(root) {
-                stats.empty += 1;
-                continue;
-            }
-            let before = objects.len();
-            collect_objects(&y, root, file_idx, context, &mut objects);
-            for o in &mut objects[before..] {
-                o.source = doc.source.clone();
-            }
-            if objects.len() == before {
-                stats.not_objects += 1;
-            } else {
-                stats.object_documents += 1;
-            }
-        }
-        if source.file_is_kustomization() {
-            // kustomize's own configuration, not an object for the cluster.
-            objects.clear();
-            stats.not_objects += stats.object_documents;
-            stats.object_documents = 0;
-        }
-        stats.objects = objects.len();
-        if !context {
+    /// Adds one file's results, in input order.
+    fn add(&mut self, (file, objects, stats): Processed) {
+        if !file.source.context {
             self.stats.documents += stats.documents;
             self.stats.empty += stats.empty;
             self.stats.not_objects += stats.not_objects;
@@ -147,7 +97,7 @@ impl Index {
             self.stats.syntax_errors += stats.syntax_errors;
         }
         self.objects.extend(objects);
-        self.files.push(ParsedFile { source, yaml: y, lines, report_syntax });
+        self.files.push(file);
     }
 
     /// Workloads with their classification.
@@ -176,6 +126,104 @@ impl SourceFile {
         let base = self.name.rsplit(['/', '\\']).next().unwrap_or(&self.name);
         matches!(base, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
     }
+}
+
+type Processed = (ParsedFile, Vec<Object>, Stats);
+
+/// Parses and types one file: independent of every other file, so files are processed in
+/// parallel and merged in input order.
+fn process(file_idx: usize, source: SourceFile) -> Processed {
+    let lines = LineIndex::new(&source.text);
+    if let Some(at) = source.invalid_utf8_at {
+        let mut y = YamlFile::default();
+        y.errors.push(yaml::SyntaxError { offset: at as u32, message: "the file is not valid UTF-8".into() });
+        let report = !source.is_json;
+        let stats = Stats { syntax_errors: usize::from(report), ..Stats::default() };
+        return (ParsedFile { source, yaml: y, lines, report_syntax: report }, Vec::new(), stats);
+    }
+    let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
+        yaml::parse_with_comments(&source.text)
+    } else {
+        yaml::parse(&source.text)
+    };
+    let mut stats = Stats::default();
+    // A JSON file is a manifest only when it has an object with `kind`.
+    let report_syntax = !source.is_json || source.text.contains("\"kind\"");
+    if report_syntax {
+        stats.syntax_errors += y.errors.len();
+    }
+    let mut objects = Vec::new();
+    let context = source.context;
+    for doc in &y.docs {
+        stats.documents += 1;
+        let Some(root) = doc.root else {
+            stats.empty += 1;
+            continue;
+        };
+        if y.is_null(root) {
+            stats.empty += 1;
+            continue;
+        }
+        let before = objects.len();
+        collect_objects(&y, root, file_idx, context, &mut objects);
+        for o in &mut objects[before..] {
+            o.source = doc.source.clone();
+        }
+        if objects.len() == before {
+            stats.not_objects += 1;
+        } else {
+            stats.object_documents += 1;
+        }
+    }
+    if source.file_is_kustomization() {
+        // kustomize's own configuration, not an object for the cluster.
+        objects.clear();
+        stats.not_objects += stats.object_documents;
+        stats.object_documents = 0;
+    }
+    stats.objects = objects.len();
+    (ParsedFile { source, yaml: y, lines, report_syntax }, objects, stats)
+}
+
+/// Maps `f` over `items` on `threads` threads; results keep the input order, so the output is
+/// the same whatever the thread count.
+pub fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(usize, T) -> R + Sync) -> Vec<R> {
+    let n = items.len();
+    if threads <= 1 || n < 2 {
+        return items.into_iter().enumerate().map(|(i, t)| f(i, t)).collect();
+    }
+    let slots: Vec<std::sync::Mutex<Option<T>>> = items.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
+    let results: Vec<std::sync::Mutex<Option<R>>> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(n) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let item = slots[i].lock().ok().and_then(|mut s| s.take());
+                if let Some(item) = item {
+                    let r = f(i, item);
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
+}
+
+/// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing
+/// else. Returns the number of documents.
+pub fn parse_only(sources: Vec<SourceFile>, threads: usize) -> usize {
+    par_map(sources, threads, |_, s| yaml::parse(&s.text).docs.len()).into_iter().sum()
+}
+
+/// Threads to use: `KSHAPE_THREADS`/`--threads`, else the available cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 /// A document with `kind` is an object; `kind: List` (or `*List` with `items`) holds objects.

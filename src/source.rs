@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Files larger than this are reported and not parsed.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are reported and not parsed (`--max-file-size`).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -40,6 +40,7 @@ pub struct Sources {
 pub struct Options<'a> {
     pub excludes: &'a [String],
     pub stdin_name: &'a str,
+    pub max_file_bytes: u64,
 }
 
 pub fn build_excludes(globs: &[String]) -> Result<GlobSet, String> {
@@ -98,7 +99,10 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
     for p in paths {
         if p == "-" {
             let mut buf = Vec::new();
-            match std::io::stdin().lock().read_to_end(&mut buf) {
+            match std::io::stdin().lock().take(opts.max_file_bytes + 1).read_to_end(&mut buf) {
+                Ok(n) if n as u64 > opts.max_file_bytes => {
+                    out.errors.push(format!("cannot read standard input: more than --max-file-size {} bytes", opts.max_file_bytes))
+                }
                 Ok(_) => out.files.push(decode(opts.stdin_name.to_string(), buf, false, context)),
                 Err(e) => out.errors.push(format!("cannot read standard input: {e}")),
             }
@@ -113,7 +117,7 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
             }
         };
         if meta.is_dir() {
-            walk(&path, &excludes, &mut seen, &mut patch_cache, &mut charts_noted, context, out);
+            walk(&path, &excludes, &mut seen, &mut patch_cache, &mut charts_noted, context, opts.max_file_bytes, out);
         } else {
             // A file named explicitly is linted whatever its extension, unless it is a patch.
             if patch_cache.is_patch(&path) {
@@ -121,7 +125,7 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
                 continue;
             }
             if seen.insert(path.clone()) {
-                read_file(&path, p.clone(), is_manifest_name(&path).unwrap_or(false), context, out);
+                read_file(&path, p.clone(), is_manifest_name(&path).unwrap_or(false), context, opts.max_file_bytes, out);
             }
         }
     }
@@ -135,6 +139,7 @@ fn walk(
     patches: &mut PatchCache,
     charts: &mut BTreeSet<PathBuf>,
     context: bool,
+    max: u64,
     out: &mut Sources,
 ) {
     let mut it = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
@@ -143,6 +148,11 @@ fn walk(
         let entry = match it.next() {
             None => break,
             Some(Ok(e)) => e,
+            Some(Err(e)) if e.loop_ancestor().is_some() => {
+                let path = e.path().map(|p| p.display().to_string()).unwrap_or_default();
+                out.notes.push(format!("{path}: a symbolic link loop; not followed"));
+                continue;
+            }
             Some(Err(e)) => {
                 let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
                 let reason = e.io_error().map(os_reason).unwrap_or_else(|| e.to_string());
@@ -201,15 +211,20 @@ fn walk(
             // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
             let shown = path.display().to_string();
             let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
-            read_file(&path, shown, is_json, context, out);
+            read_file(&path, shown, is_json, context, max, out);
         }
     }
 }
 
-fn read_file(path: &Path, name: String, is_json: bool, context: bool, out: &mut Sources) {
+fn read_file(path: &Path, name: String, is_json: bool, context: bool, max: u64, out: &mut Sources) {
     match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            out.errors.push(format!("cannot read {name}: file is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)));
+        Ok(m) if !m.is_file() => {
+            // FIFOs, sockets and devices are never manifests, and reading a FIFO blocks.
+            out.notes.push(format!("{name}: not a regular file; skipped"));
+            return;
+        }
+        Ok(m) if m.len() > max => {
+            out.errors.push(format!("cannot read {name}: the file is {} bytes, more than --max-file-size {max}", m.len()));
             return;
         }
         _ => {}

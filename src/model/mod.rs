@@ -177,6 +177,9 @@ pub fn type_object(file: &YamlFile, root: NodeId, api_version: &str, kind: &str)
         // The old schema differs from the current one; its fields are not unknown to it.
         issues.retain(|i| !matches!(i.kind, de::IssueKind::UnknownField { .. }));
     }
+    // The struct map only serves "wrong indentation?" hints for unknown fields: keep it only
+    // for the objects that have one (memory grows with the run otherwise).
+    let structs = if issues.iter().any(|i| matches!(i.kind, de::IssueKind::UnknownField { .. })) { structs } else { Vec::new() };
     (typed, issues, structs)
 }
 

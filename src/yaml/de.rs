@@ -213,7 +213,7 @@ impl<'a, 'f> De<'a, 'f> {
         let file: &'f YamlFile = self.st.file;
         match &file.node(self.node).kind {
             NodeKind::Scalar { resolved: Resolved::Null, .. } => Shape::Null,
-            NodeKind::Scalar { text, resolved, .. } => Shape::Scalar(text, *resolved),
+            NodeKind::Scalar { text, resolved, .. } => Shape::Scalar(file.text(*text), *resolved),
             NodeKind::Map(e) => Shape::Map(e),
             NodeKind::Seq(s) => Shape::Seq(s),
         }
@@ -253,8 +253,8 @@ impl<'a, 'f> De<'a, 'f> {
         self.tick()?;
         let r = match self.shape() {
             Shape::Null => visitor.visit_i64(0),
-            Shape::Scalar(_, Resolved::Int(v)) if v >= min && v <= max => {
-                if v > i64::MAX as i128 {
+            Shape::Scalar(_, Resolved::Int(v)) if (v as i128) >= min && (v as i128) <= max => {
+                if (v as i128) > i64::MAX as i128 {
                     visitor.visit_u64(v as u64)
                 } else {
                     visitor.visit_i64(v as i64)
@@ -299,8 +299,7 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
         let r = match self.shape() {
             Shape::Null => visitor.visit_unit(),
             Shape::Scalar(_, Resolved::Bool(b)) => visitor.visit_bool(b),
-            Shape::Scalar(_, Resolved::Int(v)) if v > i64::MAX as i128 => visitor.visit_u64(v as u64),
-            Shape::Scalar(_, Resolved::Int(v)) => visitor.visit_i64(v as i64),
+            Shape::Scalar(_, Resolved::Int(v)) => visitor.visit_i64(v),
             Shape::Scalar(_, Resolved::Float(f)) => visitor.visit_f64(f),
             Shape::Scalar(t, _) => visitor.visit_str(t),
             Shape::Map(entries) => visitor.visit_map(MapAcc { de: self, entries, i: 0, fields: None, ty: "", value: None }),
@@ -501,7 +500,7 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
         while let Some(&(k, v)) = self.entries.get(self.i) {
             self.i += 1;
             let key: &'f str = match &file.node(k).kind {
-                NodeKind::Scalar { text, .. } => text,
+                NodeKind::Scalar { text, .. } => file.text(*text),
                 _ => {
                     let d = De { node: k, ..self.de };
                     d.record(IssueKind::WrongType { expected: "a string key" });

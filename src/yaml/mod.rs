@@ -30,13 +30,16 @@ impl Span {
     }
 }
 
+/// A scalar's text: a range of the file's string buffer (one allocation per file, not per scalar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Str {
+    start: u32,
+    len: u32,
+}
+
 #[derive(Debug, Clone)]
 pub enum NodeKind {
-    Scalar {
-        text: String,
-        quoted: bool,
-        resolved: Resolved,
-    },
+    Scalar { text: Str, quoted: bool, resolved: Resolved },
     /// Entries in source order, merge-key entries appended after explicit ones.
     Map(Vec<(NodeId, NodeId)>),
     Seq(Vec<NodeId>),
@@ -87,6 +90,8 @@ pub struct YamlFile {
     pub duplicate_keys: Vec<DuplicateKey>,
     /// Comments, when the file was parsed with them (see [`parse_with_comments`]).
     pub comments: Vec<Comment>,
+    /// The text of every scalar, one after the other.
+    strings: String,
 }
 
 enum Open {
@@ -103,10 +108,21 @@ impl YamlFile {
         &self.nodes[id as usize]
     }
 
+    /// The text of a scalar.
+    pub fn text(&self, s: Str) -> &str {
+        self.strings.get(s.start as usize..(s.start + s.len) as usize).unwrap_or("")
+    }
+
+    fn intern(&mut self, value: &str) -> Str {
+        let start = self.strings.len() as u32;
+        self.strings.push_str(value);
+        Str { start, len: value.len() as u32 }
+    }
+
     /// The text of a scalar node, None for collections.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
         match &self.node(id).kind {
-            NodeKind::Scalar { text, .. } => Some(text),
+            NodeKind::Scalar { text, .. } => Some(self.text(*text)),
             _ => None,
         }
     }
@@ -114,7 +130,7 @@ impl YamlFile {
     /// A string-typed scalar: quoted, or plain that does not resolve to null/bool/number.
     pub fn str_value(&self, id: NodeId) -> Option<&str> {
         match &self.node(id).kind {
-            NodeKind::Scalar { text, resolved: Resolved::Str, .. } => Some(text),
+            NodeKind::Scalar { text, resolved: Resolved::Str, .. } => Some(self.text(*text)),
             _ => None,
         }
     }
@@ -312,7 +328,8 @@ impl Builder<'_> {
                     None if quoted => Resolved::Str,
                     None => scalar::resolve_plain(&value),
                 };
-                let id = self.alloc(NodeKind::Scalar { text: value.into_owned(), quoted, resolved }, Span::new(start, end))?;
+                let text = self.file.intern(&value);
+                let id = self.alloc(NodeKind::Scalar { text, quoted, resolved }, Span::new(start, end))?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
@@ -376,14 +393,15 @@ impl Builder<'_> {
         for &(k, v) in &entries {
             let key_node = &self.file.nodes[k as usize];
             if let NodeKind::Scalar { text, quoted, .. } = &key_node.kind {
+                let text = self.file.text(*text);
                 if text == "<<" && !quoted {
                     merges.push(v);
                     continue;
                 }
-                if let Some(&first) = seen.get(text.as_str()) {
-                    dups.push(DuplicateKey { first, second: k, key: text.clone() });
+                if let Some(&first) = seen.get(text) {
+                    dups.push(DuplicateKey { first, second: k, key: text.to_string() });
                 } else {
-                    seen.insert(text.as_str(), k);
+                    seen.insert(text, k);
                 }
             }
             out.push((k, v));
@@ -593,7 +611,7 @@ impl YamlFile {
             NodeKind::Scalar { text, resolved, .. } => match resolved {
                 scalar::Resolved::Str => {
                     out.push('"');
-                    out.push_str(text);
+                    out.push_str(self.text(*text));
                     out.push('"');
                 }
                 scalar::Resolved::Null => out.push_str("null"),

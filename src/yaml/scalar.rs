@@ -9,8 +9,9 @@
 pub enum Resolved {
     Null,
     Bool(bool),
-    /// An integer that fits in i64 (or u64, kept as i128 so both fit).
-    Int(i128),
+    /// An integer that fits in i64 (larger ones resolve as floats, as no Kubernetes field is
+    /// an unsigned 64-bit integer).
+    Int(i64),
     Float(f64),
     Str,
 }
@@ -58,7 +59,7 @@ pub fn resolve_plain(s: &str) -> Resolved {
 }
 
 /// go-yaml v2: strconv.ParseInt(s, 0, 64) after removing `_`, then ParseUint.
-fn parse_int(s: &str) -> Option<i128> {
+fn parse_int(s: &str) -> Option<i64> {
     let cleaned: String = s.chars().filter(|c| *c != '_').collect();
     let (neg, body) = match cleaned.as_bytes().first() {
         Some(b'-') => (true, &cleaned[1..]),
@@ -84,10 +85,7 @@ fn parse_int(s: &str) -> Option<i128> {
     }
     let v = u64::from_str_radix(digits, radix).ok()? as i128;
     let v = if neg { -v } else { v };
-    if v < i64::MIN as i128 {
-        return None;
-    }
-    Some(v)
+    i64::try_from(v).ok()
 }
 
 /// The YAML 1.1 float pattern go-yaml v2 uses: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`

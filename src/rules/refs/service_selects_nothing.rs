@@ -32,6 +32,10 @@ impl Candidate<'_> {
 #[derive(Default)]
 pub(crate) struct Namespace<'a> {
     pub pods: Vec<Candidate<'a>>,
+    /// Candidates by one `key=value` pod label they carry (template or controller-added).
+    by_label: HashMap<(String, String), Vec<usize>>,
+    /// Candidates whose controller adds labels that vary per pod (checked against every selector).
+    always: Vec<usize>,
     /// A custom resource kshape does not know may own pods here.
     pub unknown_owner: bool,
     /// Some object here is a kustomize input whose labels may still change.
@@ -47,21 +51,53 @@ pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
             ns.kustomize = true;
         }
         if let Some(w) = o.workload() {
-            let labels = w.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
-            ns.pods.push(Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
+            let labels = pod_labels(&w, &Labels::new());
+            ns.push(Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
         } else if o.typed.is_none() {
             match known_custom(ix, o) {
-                Some(templates) => ns.pods.extend(templates.into_iter().map(|t| Candidate {
-                    object: t.object,
-                    workload: None,
-                    labels: t.labels,
-                    prefixes: t.controller_prefixes,
-                })),
+                Some(templates) => {
+                    for t in templates {
+                        ns.push(Candidate { object: t.object, workload: None, labels: t.labels, prefixes: t.controller_prefixes });
+                    }
+                }
                 None => ns.unknown_owner = true,
             }
         }
     }
     m
+}
+
+impl<'a> Namespace<'a> {
+    fn push(&mut self, c: Candidate<'a>) {
+        let i = self.pods.len();
+        for (k, v) in &c.labels {
+            self.by_label.entry((k.clone(), v.clone())).or_default().push(i);
+        }
+        if !c.prefixes.is_empty() {
+            // A custom workload's controller adds labels by prefix: checked against every selector.
+            self.always.push(i);
+        }
+        self.pods.push(c);
+    }
+
+    /// The candidates a selector selects, found through the label index by one of the
+    /// selector's labels that no controller varies per pod.
+    pub fn selected(&self, sel: &Labels) -> Vec<&Candidate<'a>> {
+        let per_pod = |k: &str| {
+            matches!(k, "pod-template-hash" | "controller-revision-hash" | "pod-template-generation" | "controller-uid")
+                || k.starts_with("statefulset.kubernetes.io/")
+                || k.starts_with("apps.kubernetes.io/")
+                || k.starts_with("batch.kubernetes.io/")
+        };
+        let mut idx: Vec<usize> = match sel.iter().find(|(k, _)| !per_pod(k)) {
+            Some((k, v)) => self.by_label.get(&(k.clone(), v.clone())).cloned().unwrap_or_default(),
+            None => (0..self.pods.len()).collect(),
+        };
+        idx.extend(self.always.iter().copied());
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| &self.pods[i]).filter(|c| check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()).collect()
+    }
 }
 
 /// How many of the selector's pairs a candidate misses.
@@ -93,7 +129,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         if !ns.pods.iter().any(|c| super::dir_of(ix, c.object) == dir) {
             continue;
         }
-        if ns.pods.iter().any(|c| check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()) {
+        if !ns.selected(sel).is_empty() {
             continue;
         }
         let closest = ns.pods.iter().min_by_key(|c| (misses(sel, c), c.object.name.clone()));

@@ -4,7 +4,6 @@ use super::resolvable;
 use super::service_selects_nothing::namespaces;
 use crate::diag::Diagnostic;
 use crate::index::Index;
-use crate::model::selector::check_map;
 use crate::model::Typed;
 use crate::yaml::P;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -28,10 +27,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let mut any_ports = false;
         let mut unknown = false;
         let mut selected = 0;
-        for c in &ns.pods {
-            if check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_err() {
-                continue;
-            }
+        for c in ns.selected(sel) {
             selected += 1;
             let Some(spec) = c.workload.as_ref().and_then(|w| w.pod_spec) else {
                 unknown = true;

@@ -15,13 +15,14 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let node = y.node(issue.node);
-            if matches!(&node.kind, NodeKind::Scalar { text, .. } if is_placeholder(text)) {
+            if y.scalar(issue.node).is_some_and(is_placeholder) {
                 continue;
             }
             let found = match &node.kind {
                 NodeKind::Map(_) => "a mapping".to_string(),
                 NodeKind::Seq(_) => "a list".to_string(),
                 NodeKind::Scalar { text, resolved, quoted } => {
+                    let text = y.text(*text);
                     let d = resolved.describe(text);
                     if *quoted {
                         format!("the quoted string `{}`", crate::util::ellipsize(text, 40))
@@ -37,6 +38,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                     NodeKind::Scalar { text, resolved: Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_), quoted: false },
                     "a string",
                 ) => {
+                    let text = y.text(*text);
                     format!("quote it: `\"{text}\"`. kubectl reads an unquoted `{text}` as a {}, and the API server rejects it for a string field", if matches!(node.kind, NodeKind::Scalar { resolved: Resolved::Bool(_), .. }) { "boolean" } else { "number" })
                 }
                 (NodeKind::Scalar { .. }, e) if e.starts_with("an integer") => "write a whole number without quotes".to_string(),

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The benchmark of docs/performance.md: kshape with all rules against the parse-only baseline
+# (the same files read and parsed into the same node tree, nothing else), side by side, on
+# synthetic corpora of 100, 1,000 and 10,000 files and on ../shared/corpus/files.
+# usage: scripts/bench.sh [RUNS]   (best of RUNS, default 3; release build)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+runs="${1:-3}"
+cd "$repo"
+cargo build --release --quiet
+bin="$repo/target/release/kshape"
+work="${BENCH_DIR:-$(mktemp -d)}"
+for n in 100 1000 10000; do
+  [ -d "$work/$n" ] || python3 scripts/gen-corpus.py "$work/$n" "$n"
+done
+
+# best wall time and its peak RSS over $runs runs: prints "seconds kib"
+measure() {
+  local best="" mem=""
+  for _ in $(seq "$runs"); do
+    local out
+    /usr/bin/time -f "%e %M" -o "$work/.time" "$@" > /dev/null 2>&1 || true
+    out=$(tail -1 "$work/.time")
+    local t="${out% *}" m="${out#* }"
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best="$t"; mem="$m"; fi
+  done
+  echo "$best $mem"
+}
+
+printf '%-22s %7s %9s | %8s %10s %8s | %8s %10s %8s | %6s\n' corpus files documents "parse s" "parse d/s" "MiB" "lint s" "lint d/s" "MiB" ratio
+row() {
+  local name="$1" dir="$2"
+  local info files docs
+  info=$("$bin" parse-only "$dir")
+  files=$(echo "$info" | awk '{print $1}')
+  docs=$(echo "$info" | awk '{print $3}')
+  read -r pt pm < <(measure "$bin" parse-only "$dir")
+  read -r lt lm < <(measure "$bin" --format compact --no-config "$dir")
+  awk -v n="$name" -v f="$files" -v d="$docs" -v pt="$pt" -v pm="$pm" -v lt="$lt" -v lm="$lm" 'BEGIN{
+    pt = (pt < 0.01 ? 0.01 : pt); lt = (lt < 0.01 ? 0.01 : lt);
+    printf "%-22s %7d %9d | %8.2f %10.0f %8.1f | %8.2f %10.0f %8.1f | %6.2f\n", n, f, d, pt, d/pt, pm/1024, lt, d/lt, lm/1024, (d/lt)/(d/pt) }'
+  echo "$lt" > "$work/.time-${name//\//-}"
+}
+for n in 100 1000 10000; do row "synthetic-$n" "$work/$n"; done
+if [ -d "$repo/../shared/corpus/files" ]; then row "shared/corpus" "$repo/../shared/corpus/files"; fi
+awk -v a="$(cat "$work/.time-synthetic-1000")" -v b="$(cat "$work/.time-synthetic-10000")" 'BEGIN{printf "lint time 10,000 files / 1,000 files: %.1f\n", b/(a<0.01?0.01:a)}'
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
