@@ -487,5 +487,9 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         FailOn::Warning => Severity::Warning,
         FailOn::Info => Severity::Info,
     };
-    i32::from(diags.iter().any(|d| d.severity >= threshold))
+    let code = i32::from(diags.iter().any(|d| d.severity >= threshold));
+    // The process ends right after: freeing every node and object of a large run one by one
+    // would only cost time (tens of milliseconds for 10,000 files).
+    std::mem::forget(result);
+    code
 }

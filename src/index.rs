@@ -8,7 +8,8 @@ use crate::yaml::{self, LineIndex, NodeId, YamlFile};
 pub struct ParsedFile {
     pub source: SourceFile,
     pub yaml: YamlFile,
-    pub lines: LineIndex,
+    /// Computed on first use: only files with findings need lines and columns.
+    pub(crate) lines: std::sync::OnceLock<LineIndex>,
     /// Syntax errors are reported for this file (not for JSON that is not a manifest).
     pub report_syntax: bool,
 }
@@ -62,6 +63,22 @@ impl Settings {
     }
 }
 
+impl ParsedFile {
+    pub fn new(source: SourceFile, yaml: YamlFile, report_syntax: bool) -> ParsedFile {
+        ParsedFile { source, yaml, lines: std::sync::OnceLock::new(), report_syntax }
+    }
+
+    /// Byte offsets to lines and columns.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.source.text))
+    }
+
+    /// (line, column) of a byte offset, both 1-based.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        self.lines().line_col(&self.source.text, offset)
+    }
+}
+
 impl Index {
     pub fn build(sources: Vec<SourceFile>, default_namespace: &str) -> Index {
         Index::build_with(sources, default_namespace, Settings::default())
@@ -78,16 +95,18 @@ impl Index {
             settings,
         };
         let threads = if ix.settings.threads == 0 { default_threads() } else { ix.settings.threads };
-        for p in par_map(sources, threads, process) {
+        let processed = {
+            let classifier = ix.settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
+            par_map(sources, threads, |i, s| process(i, s, classifier))
+        };
+        for p in processed {
             ix.add(p);
         }
-        let classifier = ix.settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
-        ix.shapes = ix.objects.iter().map(|o| o.workload().map(|w| classifier.classify(&w))).collect();
         ix
     }
 
     /// Adds one file's results, in input order.
-    fn add(&mut self, (file, objects, stats): Processed) {
+    fn add(&mut self, (file, objects, stats, shapes): Processed) {
         if !file.source.context {
             self.stats.documents += stats.documents;
             self.stats.empty += stats.empty;
@@ -97,6 +116,7 @@ impl Index {
             self.stats.syntax_errors += stats.syntax_errors;
         }
         self.objects.extend(objects);
+        self.shapes.extend(shapes);
         self.files.push(file);
     }
 
@@ -128,18 +148,18 @@ impl SourceFile {
     }
 }
 
-type Processed = (ParsedFile, Vec<Object>, Stats);
+type Processed = (ParsedFile, Vec<Object>, Stats, Vec<Option<Classification>>);
 
 /// Parses and types one file: independent of every other file, so files are processed in
 /// parallel and merged in input order.
-fn process(file_idx: usize, source: SourceFile) -> Processed {
-    let lines = LineIndex::new(&source.text);
+fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Processed {
+    let lines = std::sync::OnceLock::new();
     if let Some(at) = source.invalid_utf8_at {
         let mut y = YamlFile::default();
         y.errors.push(yaml::SyntaxError { offset: at as u32, message: "the file is not valid UTF-8".into() });
         let report = !source.is_json;
         let stats = Stats { syntax_errors: usize::from(report), ..Stats::default() };
-        return (ParsedFile { source, yaml: y, lines, report_syntax: report }, Vec::new(), stats);
+        return (ParsedFile { source, yaml: y, lines, report_syntax: report }, Vec::new(), stats, Vec::new());
     }
     let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
         yaml::parse_with_comments(&source.text)
@@ -182,7 +202,8 @@ fn process(file_idx: usize, source: SourceFile) -> Processed {
         stats.object_documents = 0;
     }
     stats.objects = objects.len();
-    (ParsedFile { source, yaml: y, lines, report_syntax }, objects, stats)
+    let shapes = objects.iter().map(|o| o.workload().map(|w| classifier.classify(&w))).collect();
+    (ParsedFile { source, yaml: y, lines, report_syntax }, objects, stats, shapes)
 }
 
 /// Maps `f` over `items` on `threads` threads; results keep the input order, so the output is

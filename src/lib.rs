@@ -56,7 +56,7 @@ pub fn read_nodes(file: SourceFile) -> Result<Vec<model::scheduling::NodeInfo>, 
     let ix = Index::build(vec![file], "default");
     if let Some(e) = ix.files.first().and_then(|f| f.yaml.errors.first()) {
         let f = &ix.files[0];
-        let (line, col) = f.lines.line_col(&f.source.text, e.offset);
+        let (line, col) = f.line_col(e.offset);
         return Err(format!("{name}:{line}:{col}: invalid YAML in the node inventory: {}", e.message));
     }
     let nodes: Vec<_> = ix

@@ -44,7 +44,7 @@ impl Directive {
             Scope::Object(root) => d.object_root == Some(root),
             Scope::Line(line) => {
                 let f = &ix.files[d.file];
-                let (l, _) = f.lines.line_col(&f.source.text, d.span.start);
+                let (l, _) = f.line_col(d.span.start);
                 l == line || l == line + 1
             }
         };
@@ -80,7 +80,7 @@ fn directives(ix: &Index) -> Vec<Directive> {
         for c in &f.yaml.comments {
             let Some(cap) = re.and_then(|r| r.captures(&c.text)) else { continue };
             let rules = split_rules(cap.get(2).map(|m| m.as_str()).unwrap_or(""));
-            let (line, _) = f.lines.line_col(&f.source.text, c.offset);
+            let (line, _) = f.line_col(c.offset);
             let scope = if cap.get(1).map(|m| m.as_str()) == Some("ignore-file") { Scope::File } else { Scope::Line(line) };
             let span = Span::new(c.offset as usize, c.offset as usize + 1 + c.text.trim_end().len());
             out.push(Directive { file: fi, used: vec![false; rules.len()], rules, scope, span, what: format!("comment on line {line}") });

@@ -13,7 +13,14 @@ use crate::yaml::{LineIndex, Span};
 pub struct SourceView<'a> {
     pub name: &'a str,
     pub text: &'a str,
-    pub lines: &'a LineIndex,
+    /// Filled on first use: most files of a run have no finding.
+    pub lines: &'a std::sync::OnceLock<LineIndex>,
+}
+
+impl SourceView<'_> {
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        self.lines.get_or_init(|| LineIndex::new(self.text)).line_col(self.text, offset)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,7 +70,7 @@ pub struct Pos {
 }
 
 pub fn pos(f: &SourceView, offset: u32) -> Pos {
-    let (line, column) = f.lines.line_col(f.text, offset);
+    let (line, column) = f.line_col(offset);
     Pos { line, column, offset }
 }
 

@@ -135,12 +135,23 @@ pub fn docs_path(id: &str) -> String {
 
 /// Runs every rule; findings on `--context` files are dropped; the result is sorted.
 pub fn run(ix: &Index) -> Vec<Diagnostic> {
-    let mut all = Vec::new();
-    for rule in RULES {
-        let Some(m) = meta(rule.id) else { continue };
-        let Some(sev) = ix.settings.selection.level(rule.id, &m.category, default_severity(rule.id)) else { continue };
+    let threads = if ix.settings.threads == 0 { crate::index::default_threads() } else { ix.settings.threads };
+    // Rules are independent pure functions of the index: run them in parallel; the findings
+    // are sorted afterwards, so the order they finish in does not matter.
+    let enabled: Vec<(&Rule, Severity)> = RULES
+        .iter()
+        .filter_map(|r| {
+            let m = meta(r.id)?;
+            Some((r, ix.settings.selection.level(r.id, &m.category, default_severity(r.id))?))
+        })
+        .collect();
+    let results = crate::index::par_map(enabled, threads, |_, (rule, sev)| {
         let mut out = Vec::new();
         (rule.check)(ix, &mut out);
+        (sev, out)
+    });
+    let mut all = Vec::new();
+    for (sev, out) in results {
         for mut d in out {
             d.severity = sev;
             if let Some(src) = &d.source {

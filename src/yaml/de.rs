@@ -214,8 +214,8 @@ impl<'a, 'f> De<'a, 'f> {
         match &file.node(self.node).kind {
             NodeKind::Scalar { resolved: Resolved::Null, .. } => Shape::Null,
             NodeKind::Scalar { text, resolved, .. } => Shape::Scalar(file.text(*text), *resolved),
-            NodeKind::Map(e) => Shape::Map(e),
-            NodeKind::Seq(s) => Shape::Seq(s),
+            NodeKind::Map(_) => Shape::Map(file.map_entries(self.node).unwrap_or(&[])),
+            NodeKind::Seq(_) => Shape::Seq(file.seq_items(self.node).unwrap_or(&[])),
         }
     }
 

@@ -30,19 +30,43 @@ impl Span {
     }
 }
 
-/// A scalar's text: a range of the file's string buffer (one allocation per file, not per scalar).
+/// A scalar's text: a range of the file's string buffer (one allocation per file, not per
+/// scalar), and whether it was quoted (or a block scalar) in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Str {
+    start: u32,
+    /// Length in bytes; the top bit says "quoted".
+    len_quoted: u32,
+}
+
+impl Str {
+    const QUOTED: u32 = 1 << 31;
+
+    fn len(self) -> u32 {
+        self.len_quoted & !Str::QUOTED
+    }
+
+    /// Quoted (`"..."`, `'...'`) or a block scalar (`|`, `>`): always a string.
+    pub fn quoted(self) -> bool {
+        self.len_quoted & Str::QUOTED != 0
+    }
+}
+
+/// A range of one of the file's pools (mapping pairs or list items).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Range {
     start: u32,
     len: u32,
 }
 
+/// 24 bytes: nodes are the bulk of a run's memory.
 #[derive(Debug, Clone)]
 pub enum NodeKind {
-    Scalar { text: Str, quoted: bool, resolved: Resolved },
-    /// Entries in source order, merge-key entries appended after explicit ones.
-    Map(Vec<(NodeId, NodeId)>),
-    Seq(Vec<NodeId>),
+    Scalar { text: Str, resolved: Resolved },
+    /// Entries (in the file's pair pool) in source order, merge-key entries after explicit ones.
+    Map(Range),
+    /// Items (in the file's item pool).
+    Seq(Range),
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +116,10 @@ pub struct YamlFile {
     pub comments: Vec<Comment>,
     /// The text of every scalar, one after the other.
     strings: String,
+    /// Every mapping's (key, value) pairs, one mapping after the other.
+    pairs: Vec<(NodeId, NodeId)>,
+    /// Every list's items, one list after the other.
+    items: Vec<NodeId>,
 }
 
 enum Open {
@@ -110,13 +138,26 @@ impl YamlFile {
 
     /// The text of a scalar.
     pub fn text(&self, s: Str) -> &str {
-        self.strings.get(s.start as usize..(s.start + s.len) as usize).unwrap_or("")
+        self.strings.get(s.start as usize..(s.start + s.len()) as usize).unwrap_or("")
     }
 
-    fn intern(&mut self, value: &str) -> Str {
+    fn intern(&mut self, value: &str, quoted: bool) -> Str {
         let start = self.strings.len() as u32;
         self.strings.push_str(value);
-        Str { start, len: value.len() as u32 }
+        let len = (value.len() as u32).min(!Str::QUOTED);
+        Str { start, len_quoted: if quoted { len | Str::QUOTED } else { len } }
+    }
+
+    fn add_pairs(&mut self, pairs: &[(NodeId, NodeId)]) -> Range {
+        let start = self.pairs.len() as u32;
+        self.pairs.extend_from_slice(pairs);
+        Range { start, len: pairs.len() as u32 }
+    }
+
+    fn add_items(&mut self, items: &[NodeId]) -> Range {
+        let start = self.items.len() as u32;
+        self.items.extend_from_slice(items);
+        Range { start, len: items.len() as u32 }
     }
 
     /// The text of a scalar node, None for collections.
@@ -141,14 +182,14 @@ impl YamlFile {
 
     pub fn map_entries(&self, id: NodeId) -> Option<&[(NodeId, NodeId)]> {
         match &self.node(id).kind {
-            NodeKind::Map(e) => Some(e),
+            NodeKind::Map(r) => self.pairs.get(r.start as usize..(r.start + r.len) as usize),
             _ => None,
         }
     }
 
     pub fn seq_items(&self, id: NodeId) -> Option<&[NodeId]> {
         match &self.node(id).kind {
-            NodeKind::Seq(items) => Some(items),
+            NodeKind::Seq(r) => self.items.get(r.start as usize..(r.start + r.len) as usize),
             _ => None,
         }
     }
@@ -187,8 +228,13 @@ fn parse_opts(text: &str, comments: bool) -> YamlFile {
         Some(rest) => (rest, 3usize),
         None => (text, 0usize),
     };
+    // About one node per 12 bytes of YAML, and most of the text is scalars: reserving that
+    // avoids regrowing the arena while parsing; what is left over is given back at the end.
+    let mut file = YamlFile::default();
+    file.nodes.reserve(body.len() / 12 + 8);
+    file.strings.reserve(body.len() / 2 + 8);
     let mut b = Builder {
-        file: YamlFile::default(),
+        file,
         base,
         text: body,
         anchors: HashMap::new(),
@@ -223,6 +269,10 @@ fn parse_opts(text: &str, comments: bool) -> YamlFile {
             }
         }
     }
+    b.file.nodes.shrink_to_fit();
+    b.file.strings.shrink_to_fit();
+    b.file.pairs.shrink_to_fit();
+    b.file.items.shrink_to_fit();
     b.file
 }
 
@@ -328,22 +378,22 @@ impl Builder<'_> {
                     None if quoted => Resolved::Str,
                     None => scalar::resolve_plain(&value),
                 };
-                let text = self.file.intern(&value);
-                let id = self.alloc(NodeKind::Scalar { text, quoted, resolved }, Span::new(start, end))?;
+                let text = self.file.intern(&value, quoted);
+                let id = self.alloc(NodeKind::Scalar { text, resolved }, Span::new(start, end))?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
                 self.add(id)?;
             }
             Event::SequenceStart(_, anchor, _) => {
-                let id = self.alloc(NodeKind::Seq(Vec::new()), Span::new(start, end))?;
+                let id = self.alloc(NodeKind::Seq(Range::default()), Span::new(start, end))?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
                 self.stack.push(Open::Seq { id, items: Vec::new() });
             }
             Event::MappingStart(_, anchor, _) => {
-                let id = self.alloc(NodeKind::Map(Vec::new()), Span::new(start, end))?;
+                let id = self.alloc(NodeKind::Map(Range::default()), Span::new(start, end))?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
@@ -351,18 +401,20 @@ impl Builder<'_> {
             }
             Event::SequenceEnd => {
                 if let Some(Open::Seq { id, items }) = self.stack.pop() {
+                    let range = self.file.add_items(&items);
                     let node = &mut self.file.nodes[id as usize];
                     node.span.end = end as u32;
-                    node.kind = NodeKind::Seq(items);
+                    node.kind = NodeKind::Seq(range);
                     self.add(id)?;
                 }
             }
             Event::MappingEnd => {
                 if let Some(Open::Map { id, entries, .. }) = self.stack.pop() {
                     let entries = self.finish_map(entries)?;
+                    let range = self.file.add_pairs(&entries);
                     let node = &mut self.file.nodes[id as usize];
                     node.span.end = end as u32;
-                    node.kind = NodeKind::Map(entries);
+                    node.kind = NodeKind::Map(range);
                     self.add(id)?;
                 }
             }
@@ -386,39 +438,32 @@ impl Builder<'_> {
 
     /// Records duplicate keys and applies `<<` merge keys (explicit keys win; earlier merged maps win).
     fn finish_map(&mut self, entries: Vec<(NodeId, NodeId)>) -> Result<Vec<(NodeId, NodeId)>, String> {
-        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
         let mut merges = Vec::new();
         let mut out = Vec::with_capacity(entries.len());
-        let mut dups = Vec::new();
         for &(k, v) in &entries {
-            let key_node = &self.file.nodes[k as usize];
-            if let NodeKind::Scalar { text, quoted, .. } = &key_node.kind {
-                let text = self.file.text(*text);
-                if text == "<<" && !quoted {
+            if let NodeKind::Scalar { text, .. } = &self.file.nodes[k as usize].kind {
+                if !text.quoted() && self.file.text(*text) == "<<" {
                     merges.push(v);
                     continue;
-                }
-                if let Some(&first) = seen.get(text) {
-                    dups.push(DuplicateKey { first, second: k, key: text.to_string() });
-                } else {
-                    seen.insert(text, k);
                 }
             }
             out.push((k, v));
         }
-        let mut known: std::collections::HashSet<String> = seen.keys().map(|s| s.to_string()).collect();
-        drop(seen);
-        self.file.duplicate_keys.extend(dups);
+        self.find_duplicates(&out);
+        if merges.is_empty() {
+            return Ok(out);
+        }
+        let mut known: std::collections::HashSet<String> = out.iter().filter_map(|(k, _)| self.file.scalar(*k)).map(str::to_string).collect();
         for m in merges {
             let sources: Vec<NodeId> = match &self.file.nodes[m as usize].kind {
                 NodeKind::Map(_) => vec![m],
-                NodeKind::Seq(items) => items.clone(),
+                NodeKind::Seq(_) => self.file.seq_items(m).map(<[NodeId]>::to_vec).unwrap_or_default(),
                 NodeKind::Scalar { .. } => return Err("merge key `<<` needs a mapping or a list of mappings".into()),
             };
             for src in sources {
-                let src_entries = match &self.file.nodes[src as usize].kind {
-                    NodeKind::Map(e) => e.clone(),
-                    _ => return Err("merge key `<<` needs a mapping or a list of mappings".into()),
+                let src_entries = match self.file.map_entries(src) {
+                    Some(e) => e.to_vec(),
+                    None => return Err("merge key `<<` needs a mapping or a list of mappings".into()),
                 };
                 for (k, v) in src_entries {
                     if let Some(t) = self.file.scalar(k) {
@@ -430,6 +475,33 @@ impl Builder<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Records repeated keys. Mappings are small: comparing pairs beats hashing below ~24 keys.
+    fn find_duplicates(&mut self, entries: &[(NodeId, NodeId)]) {
+        let f = &self.file;
+        let key = |k: NodeId| f.scalar(k);
+        let mut dups = Vec::new();
+        if entries.len() <= 24 {
+            for (i, &(k, _)) in entries.iter().enumerate() {
+                let Some(t) = key(k) else { continue };
+                if let Some(&(first, _)) = entries[..i].iter().find(|(p, _)| key(*p) == Some(t)) {
+                    dups.push(DuplicateKey { first, second: k, key: t.to_string() });
+                }
+            }
+        } else {
+            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
+            for &(k, _) in entries {
+                let Some(t) = key(k) else { continue };
+                match seen.get(t) {
+                    Some(&first) => dups.push(DuplicateKey { first, second: k, key: t.to_string() }),
+                    None => {
+                        seen.insert(t, k);
+                    }
+                }
+            }
+        }
+        self.file.duplicate_keys.extend(dups);
     }
 }
 
@@ -617,15 +689,16 @@ impl YamlFile {
                 scalar::Resolved::Null => out.push_str("null"),
                 other => out.push_str(&format!("{other:?}")),
             },
-            NodeKind::Seq(items) => {
+            NodeKind::Seq(_) => {
                 out.push('[');
-                for &i in items {
+                for &i in self.seq_items(node).unwrap_or(&[]) {
                     self.canon(i, budget, out);
                     out.push(',');
                 }
                 out.push(']');
             }
-            NodeKind::Map(entries) => {
+            NodeKind::Map(_) => {
+                let entries = self.map_entries(node).unwrap_or(&[]);
                 let mut sorted: Vec<(&str, NodeId)> = entries.iter().map(|(k, v)| (self.scalar(*k).unwrap_or(""), *v)).collect();
                 sorted.sort_by(|a, b| a.0.cmp(b.0));
                 out.push('{');
@@ -638,5 +711,14 @@ impl YamlFile {
                 out.push('}');
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod size {
+    #[test]
+    fn nodes_stay_small() {
+        // Nodes are most of a run's memory; a bigger node shows up in the benchmark at once.
+        assert_eq!(std::mem::size_of::<super::Node>(), 32);
     }
 }

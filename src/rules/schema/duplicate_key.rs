@@ -19,7 +19,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let first = f.yaml.span(d.first);
-            let (line, _) = f.lines.line_col(&f.source.text, first.start);
+            let (line, _) = f.line_col(first.start);
             out.push(
                 Diagnostic::new(
                     "duplicate-key",

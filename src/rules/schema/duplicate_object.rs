@@ -91,7 +91,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let first_span =
             fy.lookup(first.root, &[P::K("metadata"), P::K("name")]).map(|n| fy.span(n)).unwrap_or_else(|| fy.span(first.root));
         let ff = &ix.files[first.file];
-        let (line, _) = ff.lines.line_col(&ff.source.text, first_span.start);
+        let (line, _) = ff.line_col(first_span.start);
         let where_ns = if ns.is_empty() { String::new() } else { format!(" in namespace `{ns}`") };
         out.push(
             Diagnostic::new(

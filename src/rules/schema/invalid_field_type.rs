@@ -21,7 +21,8 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let found = match &node.kind {
                 NodeKind::Map(_) => "a mapping".to_string(),
                 NodeKind::Seq(_) => "a list".to_string(),
-                NodeKind::Scalar { text, resolved, quoted } => {
+                NodeKind::Scalar { text, resolved } => {
+                    let quoted = &text.quoted();
                     let text = y.text(*text);
                     let d = resolved.describe(text);
                     if *quoted {
@@ -35,7 +36,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let field = if field.is_empty() { "this value" } else { field };
             let help = match (&node.kind, expected) {
                 (
-                    NodeKind::Scalar { text, resolved: Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_), quoted: false },
+                    NodeKind::Scalar { text, resolved: Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_) },
                     "a string",
                 ) => {
                     let text = y.text(*text);
