@@ -185,8 +185,15 @@ impl Classifier {
     pub fn classify(&self, w: &Workload) -> Classification {
         let mut ev = Vec::new();
         if let Some(spec) = w.pod_spec {
+            // What every signature looks at, computed once per container.
+            let prepared: Vec<Prepared> = containers(spec)
+                .map(|(prefix, idx, c)| {
+                    let (name, repo) = c.image.as_deref().map(image_repository).unwrap_or(("", ""));
+                    Prepared { prefix, idx, c, line: command_line(c), name, repo }
+                })
+                .collect();
             for (shape, sig) in &self.shapes {
-                sig.collect(*shape, spec, &mut ev);
+                sig.collect(*shape, spec, &prepared, &mut ev);
             }
         }
         for (shape, sig) in &self.shapes {
@@ -241,25 +248,35 @@ pub fn nonzero_quantity(q: &str) -> bool {
     }
 }
 
+/// A container with what the signatures match against.
+struct Prepared<'a> {
+    prefix: String,
+    idx: usize,
+    c: &'a Container,
+    line: String,
+    name: &'a str,
+    repo: &'a str,
+}
+
 impl Compiled {
-    fn collect(&self, shape: Shape, spec: &PodSpec, ev: &mut Vec<Evidence>) {
+    fn collect(&self, shape: Shape, spec: &PodSpec, prepared: &[Prepared], ev: &mut Vec<Evidence>) {
         let mut push = |container: Option<usize>, field: String, seen: &str| {
             ev.push(Evidence { shape, container, field, seen: seen.to_string() });
         };
-        for (prefix, idx, c) in containers(spec) {
-            let line = command_line(c);
+        for p in prepared {
+            let (prefix, idx, c, line) = (&p.prefix, p.idx, p.c, &p.line);
             let image_excluded = c.image.as_deref().is_some_and(|i| self.not_images.iter().any(|r| r.is_match(i)));
             if image_excluded || self.not_commands.iter().any(|r| r.is_match(&line)) {
                 continue;
             }
             if let Some(image) = c.image.as_deref() {
-                let (name, repo) = image_repository(image);
+                let (name, repo) = (p.name, p.repo);
                 if self.images.iter().any(|r| r.is_match(name)) || self.repositories.iter().any(|r| r.is_match(repo)) {
                     push(Some(idx), format!("{prefix}.image"), image);
                 }
             }
             if !self.commands.is_empty() {
-                if let Some(m) = self.commands.iter().find_map(|r| r.find(&line)) {
+                if let Some(m) = self.commands.iter().find_map(|r| r.find(line)) {
                     let field =
                         if c.args.as_ref().is_some_and(|a| a.iter().any(|x| x.contains(m.as_str().trim()))) { "args" } else { "command" };
                     push(

@@ -340,7 +340,12 @@ fn under_kustomization(file: &Path) -> bool {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let dir = std::fs::canonicalize(&start).unwrap_or(start);
+    // Answer from the cache by the directory as named before resolving it (canonicalize costs
+    // a readlink per path component).
+    if let Some(v) = CACHE.with(|c| c.borrow().get(&start).copied()) {
+        return v;
+    }
+    let dir = std::fs::canonicalize(&start).unwrap_or_else(|_| start.clone());
     fn look(dir: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
         if let Some(&v) = cache.get(dir) {
             return v;
@@ -350,5 +355,10 @@ fn under_kustomization(file: &Path) -> bool {
         cache.insert(dir.to_path_buf(), v);
         v
     }
-    CACHE.with(|c| look(&dir, &mut c.borrow_mut()))
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        let v = look(&dir, &mut cache);
+        cache.insert(start, v);
+        v
+    })
 }

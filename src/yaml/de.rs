@@ -207,7 +207,7 @@ enum Shape<'f> {
 
 impl<'a, 'f> De<'a, 'f> {
     fn shape(&self) -> Shape<'f> {
-        if self.st.skip.contains(&self.node) {
+        if !self.st.skip.is_empty() && self.st.skip.contains(&self.node) {
             return Shape::Null;
         }
         let file: &'f YamlFile = self.st.file;
