@@ -62,7 +62,10 @@ pub struct Range {
 /// 24 bytes: nodes are the bulk of a run's memory.
 #[derive(Debug, Clone)]
 pub enum NodeKind {
-    Scalar { text: Str, resolved: Resolved },
+    Scalar {
+        text: Str,
+        resolved: Resolved,
+    },
     /// Entries (in the file's pair pool) in source order, merge-key entries after explicit ones.
     Map(Range),
     /// Items (in the file's item pool).
@@ -453,7 +456,8 @@ impl Builder<'_> {
         if merges.is_empty() {
             return Ok(out);
         }
-        let mut known: std::collections::HashSet<String> = out.iter().filter_map(|(k, _)| self.file.scalar(*k)).map(str::to_string).collect();
+        let mut known: std::collections::HashSet<String> =
+            out.iter().filter_map(|(k, _)| self.file.scalar(*k)).map(str::to_string).collect();
         for m in merges {
             let sources: Vec<NodeId> = match &self.file.nodes[m as usize].kind {
                 NodeKind::Map(_) => vec![m],

@@ -35,10 +35,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let field = crate::yaml::last_key(&issue.path);
             let field = if field.is_empty() { "this value" } else { field };
             let help = match (&node.kind, expected) {
-                (
-                    NodeKind::Scalar { text, resolved: Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_) },
-                    "a string",
-                ) => {
+                (NodeKind::Scalar { text, resolved: Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_) }, "a string") => {
                     let text = y.text(*text);
                     format!("quote it: `\"{text}\"`. kubectl reads an unquoted `{text}` as a {}, and the API server rejects it for a string field", if matches!(node.kind, NodeKind::Scalar { resolved: Resolved::Bool(_), .. }) { "boolean" } else { "number" })
                 }

@@ -1,0 +1,132 @@
+//! Property test: random valid workloads never crash the linter, every finding's span lies in
+//! the file, every finding's field path leads to its span, and output is deterministic.
+
+use proptest::prelude::*;
+
+fn name() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9-]{0,12}[a-z0-9]"
+}
+
+fn image() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("vllm/vllm-openai:v0.6.3".to_string()),
+        Just("pytorch/pytorch:2.4.0".to_string()),
+        Just("nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8".to_string()),
+        Just("postgres:16".to_string()),
+        Just("nginx:1.27".to_string()),
+        "[a-z]{3,8}/[a-z]{3,8}:[0-9]\\.[0-9]",
+    ]
+}
+
+fn command() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("command: [\"torchrun\", \"--nnodes=2\", \"train.py\"]".to_string()),
+        Just("args: [\"--model\", \"m\", \"--pipeline-parallel-size\", \"2\"]".to_string()),
+        Just("command: [\"sh\", \"-c\", \"ray start --address=head:6379 --block\"]".to_string()),
+    ]
+}
+
+fn quantity() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("1".to_string()),
+        Just("500m".to_string()),
+        Just("2Gi".to_string()),
+        Just("0.5".to_string()),
+        Just("512MB".to_string())
+    ]
+}
+
+fn indent(block: &str, by: usize) -> String {
+    let pad = " ".repeat(by);
+    block.lines().map(|l| format!("{pad}{l}\n")).collect()
+}
+
+prop_compose! {
+    fn manifest()(kind in prop_oneof![Just("Deployment"), Just("StatefulSet"), Just("DaemonSet"), Just("Job"), Just("Pod")],
+                  n in name(), label in name(), other in name(), replicas in -1i32..5, img in image(), cmd in command(),
+                  gpu in 0u8..3, mem in quantity(), port in 0u32..70000, env in proptest::option::of(name()),
+                  with_service in any::<bool>(), headless in any::<bool>(), tol in any::<bool>()) -> String {
+        // The pod spec at indentation 0.
+        let mut pod = String::new();
+        if tol {
+            pod.push_str("tolerations:\n  - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}\n");
+        }
+        pod.push_str(&format!("containers:\n  - name: {n}\n    image: {img}\n"));
+        pod.push_str(&indent(cmd.trim_start_matches(' ').trim_end(), 4).replacen("    ", "    ", 1));
+        pod.push_str(&format!("    resources:\n      limits: {{memory: {mem}, nvidia.com/gpu: {gpu}}}\n    ports:\n      - containerPort: {port}\n"));
+        if let Some(e) = env {
+            pod.push_str(&format!("    env:\n      - name: MASTER_ADDR\n        value: {e}\n      - name: WORLD_SIZE\n        value: \"{}\"\n", replicas.max(0) * 2));
+        }
+        let body = match kind {
+            "Pod" => format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {n}\n  labels: {{app: {label}}}\nspec:\n{}", indent(&pod, 2)),
+            "Job" => format!("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {n}\nspec:\n  parallelism: {}\n  template:\n    metadata:\n      labels: {{app: {label}}}\n    spec:\n      restartPolicy: Never\n{}", replicas.max(0), indent(&pod, 6)),
+            k => {
+                let reps = if k == "DaemonSet" { String::new() } else { format!("  replicas: {replicas}\n") };
+                let svc = if k == "StatefulSet" { format!("  serviceName: {other}\n") } else { String::new() };
+                format!("apiVersion: apps/v1\nkind: {k}\nmetadata:\n  name: {n}\nspec:\n{reps}{svc}  selector:\n    matchLabels: {{app: {label}}}\n  template:\n    metadata:\n      labels: {{app: {label}}}\n    spec:\n{}", indent(&pod, 6))
+            }
+        };
+        let mut text = body;
+        if with_service {
+            let ip = if headless { "  clusterIP: None\n" } else { "" };
+            text.push_str(&format!("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {other}\nspec:\n{ip}  selector: {{app: {label}}}\n  ports:\n    - port: 80\n"));
+        }
+        text
+    }
+}
+
+/// Parses `a.b[0]["x.y"].c` into path steps.
+fn steps(path: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("[\"") {
+            let end = r.find("\"]")?;
+            out.push(format!("k:{}", &r[..end]));
+            rest = &r[end + 2..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            out.push(format!("i:{}", &r[..end]));
+            rest = &r[end + 1..];
+        } else {
+            let r = rest.strip_prefix('.').unwrap_or(rest);
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            out.push(format!("k:{}", &r[..end]));
+            rest = &r[end..];
+        }
+    }
+    Some(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants(text in manifest()) {
+        let a = kshape::lint_str("p.yaml", &text);
+        let b = kshape::lint_str("p.yaml", &text);
+        prop_assert_eq!(a.render(kshape::cli::Format::Json, false), b.render(kshape::cli::Format::Json, false));
+        // The generator writes valid YAML: the properties are about objects, not syntax errors.
+        prop_assert!(a.index.stats.objects >= 1 && !a.diagnostics.iter().any(|d| d.rule == "yaml-syntax"), "generated YAML does not parse:\n{}\n{}", text, kshape::lint_str("p.yaml", &text).render(kshape::cli::Format::Compact, false));
+        let f = &a.index.files[0];
+        for d in &a.diagnostics {
+            prop_assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len(), "span outside the file: {:?}", d);
+            let (Some(path), Some(_)) = (d.path.as_deref(), d.object.as_ref()) else { continue };
+            let Some(root) = a.index.objects.iter().find(|o| Some(o.root) == d.object_root).map(|o| o.root) else { continue };
+            let Some(st) = steps(path) else { continue };
+            let p: Vec<kshape::yaml::P> = st.iter().map(|s| match s.split_once(':') {
+                Some(("i", i)) => kshape::yaml::P::I(i.parse().unwrap_or(usize::MAX)),
+                Some((_, k)) => kshape::yaml::P::K(k),
+                None => kshape::yaml::P::K(s),
+            }).collect();
+            let y = &f.yaml;
+            if let Some(node) = y.lookup(root, &p) {
+                let v = y.span(node);
+                let k = y.lookup_key(root, &p).map(|k| y.span(k));
+                let inside = d.span.start >= v.start && d.span.end <= v.end;
+                prop_assert!(inside || Some(d.span) == k, "{} at {:?}: path {} is at {:?} (key {:?})\n{}", d.rule, d.span, path, v, k, text);
+            }
+        }
+    }
+}
