@@ -9,9 +9,28 @@ use std::sync::Arc;
 
 struct Report<'a> {
     d: &'a Diagnostic,
-    src: NamedSource<Arc<str>>,
+    /// None when the lines are too long to show (the position goes into the message instead).
+    src: Option<NamedSource<Arc<str>>>,
     labels: Vec<LabeledSpan>,
     help: String,
+    /// ` (at FILE:LINE:COL)`, shown when there is no snippet.
+    location: String,
+}
+
+/// Lines longer than this are not shown as a snippet: the renderer pads to the column, and a
+/// minified or generated line can be megabytes long.
+const MAX_SNIPPET_LINE: usize = 1000;
+
+/// The length in characters of the longest line that holds a span's start or end.
+fn longest_line(text: &str, start: usize, end: usize) -> usize {
+    let bytes = text.as_bytes();
+    let line_of = |at: usize| {
+        let at = at.min(bytes.len());
+        let from = bytes[..at].iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+        let to = bytes[at..].iter().position(|b| *b == b'\n').map(|i| at + i).unwrap_or(bytes.len());
+        to - from
+    };
+    line_of(start).max(line_of(end))
 }
 
 impl fmt::Debug for Report<'_> {
@@ -22,7 +41,11 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        f.write_str(&self.d.message)?;
+        if self.src.is_none() {
+            f.write_str(&self.location)?;
+        }
+        Ok(())
     }
 }
 
@@ -43,9 +66,10 @@ impl miette::Diagnostic for Report<'_> {
         Some(Box::new(&self.help))
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.src)
+        self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.src.as_ref()?;
         Some(Box::new(self.labels.clone().into_iter()))
     }
 }
@@ -76,7 +100,11 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
             help.push('\n');
         }
         help.push_str(&format!("docs: {}", crate::rules::docs_path(d.rule)));
-        let report = Report { d, src: NamedSource::new(f.name, text), labels, help };
+        let p = pos(f, d.span.start);
+        let location = format!(" (at {}:{}:{})", f.name, p.line, p.column);
+        let src =
+            (longest_line(f.text, d.span.start as usize, d.span.end as usize) <= MAX_SNIPPET_LINE).then(|| NamedSource::new(f.name, text));
+        let report = Report { d, src, labels, help, location };
         let _ = handler.render_report(&mut out, &report);
         out.push('\n');
     }
