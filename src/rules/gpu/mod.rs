@@ -99,3 +99,31 @@ pub fn tolerations_or_spec(y: &YamlFile, root: crate::yaml::NodeId, w: &Workload
     let k = y.lookup_key(root, &ps)?;
     Some((y.span(k), crate::yaml::render_path(&ps)))
 }
+
+/// One resource entry of one container: `resources.<part>.<name>: <quantity>`.
+pub struct ResourceEntry<'a> {
+    pub container: &'a k8s_openapi::api::core::v1::Container,
+    /// `limits` or `requests`.
+    pub part: &'static str,
+    pub name: &'a str,
+    pub quantity: &'a str,
+    /// Field path of the entry.
+    pub path: Vec<P<'a>>,
+}
+
+/// Every resource limit and request of every container (and init container) of a pod spec.
+pub fn resource_entries<'a>(w: &Workload<'a>) -> Vec<ResourceEntry<'a>> {
+    let mut out = Vec::new();
+    let Some(spec) = w.pod_spec else { return out };
+    for (_, idx, ctr) in containers(spec) {
+        let Some(res) = &ctr.resources else { continue };
+        for (part, map) in [("limits", &res.limits), ("requests", &res.requests)] {
+            for (name, q) in map.iter().flatten() {
+                let mut path = crate::rules::shape::container_path(w, idx);
+                path.extend([P::K("resources"), P::K(part), P::K(name.as_str())]);
+                out.push(ResourceEntry { container: ctr, part, name, quantity: &q.0, path });
+            }
+        }
+    }
+    out
+}
