@@ -422,6 +422,11 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         }
     }
+    // Compile the classifier's patterns and read the rule metadata while the files are read.
+    let warm = std::thread::spawn(|| {
+        crate::classify::Classifier::embedded();
+        rules::metas();
+    });
     let mut sources = Sources::default();
     let paths = if a.paths.is_empty() { vec![".".to_string()] } else { a.paths.clone() };
     let opts = source::Options { excludes: &excludes, stdin_name: &a.stdin_filename, max_file_bytes: a.max_file_size };
@@ -457,6 +462,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         },
     };
+    let _ = warm.join();
     let result = crate::lint_full(sources.files, &namespace, nodes, settings);
     let color = match a.color {
         Color::Always => true,
