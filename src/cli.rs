@@ -143,6 +143,13 @@ pub struct LintArgs {
     /// Files larger than this many bytes are reported and skipped.
     #[arg(long, value_name = "BYTES", default_value_t = source::DEFAULT_MAX_FILE_BYTES)]
     pub max_file_size: u64,
+    /// Apply the safe fixes in place (standard input: print the fixed stream), then report
+    /// what is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the fixes as a unified diff instead of writing them; exit 1 when there is one.
+    #[arg(long)]
+    pub diff: bool,
     /// Colour in human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -463,7 +470,33 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         },
     };
     let _ = warm.join();
-    let result = crate::lint_full(sources.files, &namespace, nodes, settings);
+    let stdin = sources.stdin;
+    let mut fixed_stream = None;
+    let result = if a.fix || a.diff {
+        // `settings` was checked above; building it again cannot fail differently.
+        let fixed = crate::fix_full(sources.files, &namespace, nodes, &|| self::settings(a, &loaded).unwrap_or_default());
+        if a.diff {
+            return print_diff(&fixed, read_errors, out);
+        }
+        if let Err(e) = write_fixes(&fixed, stdin) {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+        let changed = fixed.changed().len();
+        if fixed.applied > 0 {
+            let s = |n: usize| if n == 1 { "" } else { "s" };
+            let _ = writeln!(err, "fixed {} finding{} in {changed} file{}", fixed.applied, s(fixed.applied), s(changed));
+        }
+        fixed_stream = stdin.and_then(|i| fixed.lint.index.files.get(i)).map(|f| f.source.text.clone());
+        fixed.lint
+    } else {
+        crate::lint_full(sources.files, &namespace, nodes, settings)
+    };
+    // With `--fix` on standard input, standard output carries the fixed stream; the report goes to stderr.
+    let mut report = Vec::new();
+    if let Some(text) = &fixed_stream {
+        let _ = out.write_all(text.as_bytes());
+    }
     let color = match a.color {
         Color::Always => true,
         Color::Never => false,
@@ -475,14 +508,19 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let stats = crate::report::statistics(diags);
         // Machine formats stay parseable: the table goes to stderr for them.
         if matches!(a.format, Format::Human | Format::Compact) {
-            let _ = out.write_all(rendered.as_bytes());
-            let _ = out.write_all(stats.as_bytes());
+            let _ = report.write_all(rendered.as_bytes());
+            let _ = report.write_all(stats.as_bytes());
         } else {
-            let _ = out.write_all(rendered.as_bytes());
+            let _ = report.write_all(rendered.as_bytes());
             let _ = err.write_all(stats.as_bytes());
         }
     } else {
-        let _ = out.write_all(rendered.as_bytes());
+        let _ = report.write_all(rendered.as_bytes());
+    }
+    if fixed_stream.is_some() {
+        let _ = err.write_all(&report);
+    } else {
+        let _ = out.write_all(&report);
     }
     let _ = out.flush();
     if read_errors {
@@ -498,4 +536,52 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     // would only cost time (tens of milliseconds for 10,000 files).
     std::mem::forget(result);
     code
+}
+
+/// `--diff`: the fixes as a unified diff, nothing written. Exit 1 when there is a change.
+fn print_diff(fixed: &crate::Fixed, read_errors: bool, out: &mut dyn Write) -> i32 {
+    let changed = fixed.changed();
+    for &i in &changed {
+        let f = &fixed.lint.index.files[i];
+        let _ = out.write_all(crate::fix::unified_diff(&f.source.name, &fixed.original[i], &f.source.text).as_bytes());
+    }
+    let _ = out.flush();
+    if read_errors {
+        2
+    } else {
+        i32::from(!changed.is_empty())
+    }
+}
+
+/// `--fix`: rewrites the files that changed (never standard input, which is printed instead).
+fn write_fixes(fixed: &crate::Fixed, stdin: Option<usize>) -> Result<(), String> {
+    for i in fixed.changed() {
+        if Some(i) == stdin {
+            continue;
+        }
+        let f = &fixed.lint.index.files[i].source;
+        write_atomically(std::path::Path::new(&f.name), &f.text).map_err(|e| format!("cannot write {}: {e}", f.name))?;
+    }
+    Ok(())
+}
+
+/// Writes a whole file or nothing: a temporary file beside it (same permissions), then a rename
+/// over it. A symbolic link keeps pointing at the file, which is the one rewritten.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path)?;
+    let dir = target.parent().ok_or_else(|| std::io::Error::other("no parent directory"))?;
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.kshape-{}.tmp", std::process::id()));
+    let permissions = std::fs::metadata(&target)?.permissions();
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::set_permissions(&tmp, permissions)?;
+        std::fs::rename(&tmp, &target)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

@@ -64,6 +64,23 @@ pub struct Diagnostic {
     pub object_root: Option<crate::yaml::NodeId>,
     /// The template the object was rendered from (`# Source:` comments of `helm template`).
     pub source: Option<String>,
+    /// A mechanical, safe correction (`kshape --fix`, JSON `fix`, editor code actions).
+    pub fix: Option<Fix>,
+}
+
+/// Replace the bytes of `span` (in the finding's file) with `text`; an empty span inserts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// A correction: edits on the original text that leave everything else (comments,
+/// indentation, quoting) as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub description: String,
+    pub edits: Vec<Edit>,
 }
 
 impl Diagnostic {
@@ -81,6 +98,7 @@ impl Diagnostic {
             related: Vec::new(),
             object_root: None,
             source: None,
+            fix: None,
         }
     }
 
@@ -104,6 +122,12 @@ impl Diagnostic {
         });
         self.object_root = Some(o.root);
         self.source = o.source.clone();
+        self
+    }
+
+    /// Attaches a fix when there is one.
+    pub fn fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.filter(|f| !f.edits.is_empty());
         self
     }
 

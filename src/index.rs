@@ -135,6 +135,12 @@ impl Index {
         &self.files[o.file].yaml
     }
 
+    /// Builds fixes against the text and tree of an object's file.
+    pub fn editor(&self, o: &Object) -> crate::fix::Editor<'_> {
+        let f = &self.files[o.file];
+        crate::fix::Editor::new(&f.yaml, &f.source.text)
+    }
+
     /// The namespace an object lives in: its own, or the run's default.
     pub fn namespace_of<'a>(&'a self, o: &'a Object) -> &'a str {
         o.namespace.as_deref().unwrap_or(&self.default_namespace)

@@ -5,6 +5,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod fix;
 pub mod index;
 pub mod model;
 pub mod report;
@@ -48,6 +49,93 @@ pub fn lint_full(
     index.nodes = nodes;
     let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index));
     Lint { index, diagnostics, suppressed }
+}
+
+/// The outcome of fixing: the final lint of the fixed texts, and the texts as they were.
+pub struct Fixed {
+    pub lint: Lint,
+    /// Each file's text before fixing, parallel to `lint.index.files`.
+    pub original: Vec<String>,
+    /// Findings whose fix was applied.
+    pub applied: usize,
+}
+
+impl Fixed {
+    /// Indexes of the input files whose text changed.
+    pub fn changed(&self) -> Vec<usize> {
+        (0..self.original.len()).filter(|&i| self.lint.index.files.get(i).is_some_and(|f| f.source.text != self.original[i])).collect()
+    }
+}
+
+/// Most rounds of lint-and-fix: a fix can enable another (or wait for one it overlaps).
+const FIX_PASSES: usize = 8;
+
+/// Lints, applies every fix that does not overlap another, and lints again until nothing is
+/// left to fix. Files loaded as context and files that are not UTF-8 are never changed; a fix
+/// that would add a YAML syntax error is dropped.
+pub fn fix_full(
+    files: Vec<SourceFile>,
+    default_namespace: &str,
+    nodes: Option<Vec<model::scheduling::NodeInfo>>,
+    settings: &dyn Fn() -> index::Settings,
+) -> Fixed {
+    let original: Vec<String> = files.iter().map(|f| f.text.clone()).collect();
+    let mut files = files;
+    let mut applied = 0;
+    for _ in 0..FIX_PASSES {
+        let l = lint_full(files, default_namespace, nodes.clone(), settings());
+        let mut new_texts: Vec<Option<String>> = vec![None; l.index.files.len()];
+        {
+            let mut chosen: Vec<Vec<&diag::Fix>> = vec![Vec::new(); l.index.files.len()];
+            let mut counts = vec![0usize; l.index.files.len()];
+            for d in &l.diagnostics {
+                let (Some(fix), Some(f)) = (&d.fix, l.index.files.get(d.file)) else { continue };
+                if f.source.context || f.source.invalid_utf8_at.is_some() {
+                    continue;
+                }
+                let list = &mut chosen[d.file];
+                // The same fix for two findings (one Service for two StatefulSets) counts once.
+                if !list.contains(&fix) {
+                    if list.iter().any(|c| fix::overlaps(c, fix)) {
+                        continue; // next round, against the fixed text
+                    }
+                    list.push(fix);
+                }
+                counts[d.file] += 1;
+            }
+            for (i, fixes) in chosen.iter().enumerate() {
+                if fixes.is_empty() {
+                    continue;
+                }
+                let edits: Vec<diag::Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+                let f = &l.index.files[i];
+                let Some(text) = fix::apply(&f.source.text, &edits) else { continue };
+                if yaml::parse(&text).errors.len() > f.yaml.errors.len() {
+                    continue;
+                }
+                new_texts[i] = Some(text);
+                applied += counts[i];
+            }
+        }
+        if new_texts.iter().all(Option::is_none) {
+            return Fixed { lint: l, original, applied };
+        }
+        files = l
+            .index
+            .files
+            .into_iter()
+            .zip(new_texts)
+            .map(|(f, t)| {
+                let mut s = f.source;
+                if let Some(t) = t {
+                    s.text = t;
+                }
+                s
+            })
+            .collect();
+    }
+    let lint = lint_full(files, default_namespace, nodes, settings());
+    Fixed { lint, original, applied }
 }
 
 /// Reads a node inventory (`kubectl get nodes -o yaml|json`, or any stream of Node objects).

@@ -31,6 +31,8 @@ pub struct SourceFile {
 #[derive(Debug, Default)]
 pub struct Sources {
     pub files: Vec<SourceFile>,
+    /// Which of `files` is standard input (`-`), if any.
+    pub stdin: Option<usize>,
     /// Paths that could not be read: (path, reason). Exit code 2.
     pub errors: Vec<String>,
     /// Informational notes (skipped Helm templates, kustomize patches).
@@ -103,7 +105,10 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
                 Ok(n) if n as u64 > opts.max_file_bytes => {
                     out.errors.push(format!("cannot read standard input: more than --max-file-size {} bytes", opts.max_file_bytes))
                 }
-                Ok(_) => out.files.push(decode(opts.stdin_name.to_string(), buf, false, context)),
+                Ok(_) => {
+                    out.stdin = Some(out.files.len());
+                    out.files.push(decode(opts.stdin_name.to_string(), buf, false, context));
+                }
                 Err(e) => out.errors.push(format!("cannot read standard input: {e}")),
             }
             continue;

@@ -4,30 +4,8 @@ mod common;
 #[path = "common/schema.rs"]
 mod schema;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn run_in(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kshape"));
-    cmd.args(args)
-        .current_dir(dir)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("kshape starts");
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn tmp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("kshape-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    std::fs::create_dir_all(d.join(".git")).unwrap(); // a repository root: config lookup stops here
-    d
-}
+use common::{run_in, tmp};
+use std::process::Output;
 
 fn compact(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -36,6 +36,20 @@ struct Item<'a> {
     source: Option<&'a str>,
     #[serde(rename = "suppressedBy", skip_serializing_if = "Option::is_none")]
     suppressed_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct FixItem<'a> {
+    description: &'a str,
+    edits: Vec<EditItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct EditItem<'a> {
+    range: Range,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -99,6 +113,10 @@ fn item<'a>(files: &'a [SourceView], d: &'a Diagnostic, by: Option<&'a str>) -> 
         docs: crate::rules::docs_path(d.rule),
         source: d.source.as_deref(),
         suppressed_by: by,
+        fix: d.fix.as_ref().map(|x| FixItem {
+            description: &x.description,
+            edits: x.edits.iter().map(|e| EditItem { range: to_range(f, e.span), text: &e.text }).collect(),
+        }),
     })
 }
 

@@ -1,11 +1,12 @@
 //! `gpu-limit-missing`: an extended resource requested without an equal limit.
 
 use crate::classify::containers;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Fix};
 use crate::index::Index;
 use crate::model::quantity::parse_nanos;
+use crate::model::Object;
 use crate::rules::shape::container_path;
-use crate::yaml::P;
+use crate::yaml::{NodeKind, P};
 
 /// Extended resources: a domain-prefixed name outside kubernetes.io (nvidia.com/gpu, ...).
 pub fn is_extended(name: &str) -> bool {
@@ -37,6 +38,8 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 let mut path = container_path(&w, idx);
                 path.extend([P::K("resources"), P::K("requests"), P::K(name)]);
                 let Some(key) = y.lookup_key(o.root, &path) else { continue };
+                // A missing limit gets the request's value; a different one is the author's to settle.
+                let fix = if lim.is_none() { add_limit(ix, o, &path, name) } else { None };
                 out.push(
                     Diagnostic::new(
                         "gpu-limit-missing",
@@ -46,9 +49,35 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                     )
                     .help(format!("set `limits: {{{name}: {}}}` (or give only the limit: the request defaults to it)", q.0))
                     .path(crate::yaml::render_path(&path))
-                    .object(o),
+                    .object(o)
+                    .fix(fix),
                 );
             }
         }
     }
+}
+
+/// Adds `limits: {NAME: <the request as written>}` beside the requests.
+fn add_limit(ix: &Index, o: &Object, request_path: &[P], name: &str) -> Option<Fix> {
+    let y = ix.file(o);
+    let ed = ix.editor(o);
+    let request = y.lookup(o.root, request_path)?;
+    let span = y.span(request);
+    let value = ix.files[o.file].source.text.get(span.start as usize..span.end as usize)?;
+    if !matches!(y.node(request).kind, NodeKind::Scalar { .. }) || value.contains('\n') || value.starts_with(['|', '>']) {
+        return None;
+    }
+    let resources = y.lookup(o.root, request_path.get(..request_path.len().checked_sub(2)?)?)?;
+    let key = crate::fix::scalar(name);
+    let edit = match y.get(resources, "limits") {
+        Some(l) if ed.is_flow(l) => ed.append_flow_entry(l, &format!("{key}: {value}"))?,
+        Some(l) if matches!(y.node(l).kind, NodeKind::Map(_)) => ed.append_entry(l, &[format!("{key}: {value}")])?,
+        Some(_) => return None,
+        None if ed.is_flow(resources) => ed.append_flow_entry(resources, &format!("limits: {{{key}: {value}}}"))?,
+        None => {
+            let (step, _) = ed.style(resources);
+            ed.append_entry(resources, &["limits:".to_string(), format!("{}{key}: {value}", " ".repeat(step))])?
+        }
+    };
+    Some(Fix { description: format!("set the `{name}` limit to the request, {value}"), edits: vec![edit] })
 }

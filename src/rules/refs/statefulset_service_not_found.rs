@@ -1,10 +1,13 @@
 //! `statefulset-service-not-found`: the governing Service is not among the inputs.
 
 use super::{resolvable, services};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Edit, Fix};
+use crate::fix::scalar;
 use crate::index::Index;
 use crate::model::Typed;
-use crate::yaml::P;
+use crate::yaml::{Span, P};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use std::collections::BTreeMap;
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
     let svcs = services(ix);
@@ -25,33 +28,23 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             .filter(|m| !m.is_empty())
             .or_else(|| s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()))
             .unwrap_or_default();
-        let mut manifest = format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: {svc}\n");
-        if let Some(n) = &o.namespace {
-            manifest.push_str(&format!("  namespace: {n}\n"));
-        }
-        manifest.push_str("spec:\n  clusterIP: None\n  selector:\n");
-        for (k, v) in &labels {
-            manifest.push_str(&format!("    {k}: {v}\n"));
-        }
-        let ports: Vec<(String, i32)> = s
-            .spec
-            .template
-            .spec
-            .iter()
-            .flat_map(|p| p.containers.iter())
-            .flat_map(|c| c.ports.iter().flatten())
-            .map(|p| (p.name.clone().unwrap_or_default(), p.container_port))
-            .collect();
-        if !ports.is_empty() {
-            manifest.push_str("  ports:\n");
-            for (name, port) in ports {
-                if name.is_empty() {
-                    manifest.push_str(&format!("    - port: {port}\n"));
-                } else {
-                    manifest.push_str(&format!("    - name: {name}\n      port: {port}\n"));
-                }
+        let manifest = headless_service(svc, o.namespace.as_deref(), &labels, s);
+        let fix = (!labels.is_empty()).then(|| {
+            let text = &ix.files[o.file].source.text;
+            let ed = ix.editor(o);
+            let eol = ed.eol();
+            let mut add = String::new();
+            if !text.is_empty() && !text.ends_with('\n') {
+                add.push_str(eol);
             }
-        }
+            add.push_str("---");
+            add.push_str(eol);
+            add.push_str(&manifest.replace('\n', eol));
+            Fix {
+                description: format!("add a headless Service `{svc}` selecting the StatefulSet's pods"),
+                edits: vec![Edit { span: Span::at(text.len()), text: add }],
+            }
+        });
         out.push(
             Diagnostic::new(
                 "statefulset-service-not-found",
@@ -61,7 +54,48 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             )
             .help(format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}"))
             .path("spec.serviceName")
-            .object(o),
+            .object(o)
+            .fix(fix),
         );
     }
+}
+
+/// The governing Service a StatefulSet needs: headless, selecting its pods, with its ports.
+fn headless_service(name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>, s: &StatefulSet) -> String {
+    let mut m = format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: {}\n", scalar(name));
+    if let Some(n) = namespace {
+        m.push_str(&format!("  namespace: {}\n", scalar(n)));
+    }
+    m.push_str("spec:\n  clusterIP: None\n  selector:\n");
+    for (k, v) in labels {
+        m.push_str(&format!("    {}: {}\n", scalar(k), scalar(v)));
+    }
+    let ports: Vec<_> = s.spec.template.spec.iter().flat_map(|p| p.containers.iter()).flat_map(|c| c.ports.iter().flatten()).collect();
+    // Several ports must all be named, uniquely; a headless Service may also have none.
+    let mut names: Vec<&str> = ports.iter().filter_map(|p| p.name.as_deref()).collect();
+    let mut numbers: Vec<(i32, &str)> = ports.iter().map(|p| (p.container_port, p.protocol.as_deref().unwrap_or("TCP"))).collect();
+    names.sort_unstable();
+    names.dedup();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let usable = ports.len() == 1 || (names.len() == ports.len() && numbers.len() == ports.len());
+    if usable && !ports.is_empty() {
+        m.push_str("  ports:\n");
+        for p in ports {
+            let mut first = true;
+            let mut field = |k: &str, v: String| {
+                m.push_str(if first { "    - " } else { "      " });
+                m.push_str(&format!("{k}: {v}\n"));
+                first = false;
+            };
+            if let Some(n) = p.name.as_deref().filter(|n| !n.is_empty()) {
+                field("name", scalar(n));
+            }
+            field("port", p.container_port.to_string());
+            if let Some(proto) = p.protocol.as_deref().filter(|x| *x != "TCP" && !x.is_empty()) {
+                field("protocol", scalar(proto));
+            }
+        }
+    }
+    m
 }

@@ -1,6 +1,6 @@
 //! `daemonset-replicas`: `replicas` under a DaemonSet spec.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Fix};
 use crate::index::Index;
 use crate::model::Typed;
 use crate::yaml::P;
@@ -14,7 +14,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let Some(key) = y.lookup_key(o.root, &[P::K("spec"), P::K("replicas")]) else {
             continue;
         };
-        let value = y.lookup(o.root, &[P::K("spec"), P::K("replicas")]).and_then(|v| y.scalar(v)).unwrap_or("");
+        let value_node = y.lookup(o.root, &[P::K("spec"), P::K("replicas")]);
+        let value = value_node.and_then(|v| y.scalar(v)).unwrap_or("");
+        let fix = y.lookup(o.root, &[P::K("spec")]).zip(value_node).and_then(|(spec, v)| {
+            let edit = ix.editor(o).remove_entry(spec, key, v)?;
+            Some(Fix { description: format!("remove `replicas: {value}`"), edits: vec![edit] })
+        });
         out.push(
             Diagnostic::new(
                 "daemonset-replicas",
@@ -24,7 +29,8 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             )
             .help("remove `replicas`; to change where the pods run, use a nodeSelector, node affinity or tolerations. If you need a fixed number of pods, use a Deployment (or a StatefulSet for members with identity)")
             .path("spec.replicas")
-            .object(o),
+            .object(o)
+            .fix(fix),
         );
     }
 }

@@ -1,7 +1,9 @@
 //! `removed-api-version`: an apiVersion/kind pair the API server no longer serves.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Fix};
 use crate::index::Index;
+use crate::model::{Object, Removed};
+use crate::yaml::de::IssueKind;
 use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
@@ -17,7 +19,11 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let Some(node) = y.lookup(o.root, &[P::K("apiVersion")]) else {
             continue;
         };
-        let help = if r.replacement.starts_with("nothing") {
+        let (fix, blocker) = match upgrade(ix, o, r) {
+            Ok(f) => (f, None),
+            Err(b) => (None, Some(b)),
+        };
+        let mut help = if r.replacement.starts_with("nothing") {
             format!("there is no replacement for {} {}: {}", r.api_version, r.kind, r.replacement.trim_start_matches("nothing: "))
         } else {
             format!(
@@ -25,6 +31,9 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 r.replacement, r.replacement
             )
         };
+        if let Some(b) = blocker {
+            help.push_str(&format!("; no automatic fix: {b}"));
+        }
         out.push(
             Diagnostic::new(
                 "removed-api-version",
@@ -40,7 +49,31 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             )
             .help(help)
             .path("apiVersion")
-            .object(o),
+            .object(o)
+            .fix(fix),
         );
     }
+}
+
+/// The fix for a workload: replace apiVersion when the object is valid as it stands under the
+/// new version. Err says what else must change (then there is no fix); Ok(None) for kinds
+/// that are not workloads.
+fn upgrade(ix: &Index, o: &Object, r: &Removed) -> Result<Option<Fix>, String> {
+    let to = r.replacement;
+    let workload = matches!((r.kind, to), ("Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet", "apps/v1") | ("CronJob", "batch/v1"));
+    if !workload {
+        return Ok(None);
+    }
+    let y = ix.file(o);
+    if to == "apps/v1" && y.lookup(o.root, &[P::K("spec"), P::K("selector")]).is_none() {
+        return Err(format!("apps/v1 requires `spec.selector` (matching the pod template's labels), which this {} does not set", r.kind));
+    }
+    // Fields the old version had and the new one does not (`spec.rollbackTo`, `spec.templateGeneration`).
+    let (_, issues, _) = crate::model::type_object(y, o.root, to, r.kind);
+    let gone: Vec<&str> = issues.iter().filter(|i| matches!(i.kind, IssueKind::UnknownField { .. })).map(|i| i.path.as_str()).collect();
+    if !gone.is_empty() {
+        return Err(format!("{to} has no {}", gone.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")));
+    }
+    let Some(node) = y.lookup(o.root, &[P::K("apiVersion")]) else { return Ok(None) };
+    Ok(ix.editor(o).replace_scalar(node, to).map(|e| Fix { description: format!("set apiVersion to {to}"), edits: vec![e] }))
 }

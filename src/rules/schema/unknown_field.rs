@@ -2,7 +2,7 @@
 //! with strict field validation, rejects the object): a typo here is a setting that silently
 //! never takes effect.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Fix};
 use crate::index::Index;
 use crate::model::{Object, Typed};
 use crate::util::did_you_mean;
@@ -28,18 +28,37 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let place = if parent_path.is_empty() { "at the top level".to_string() } else { format!("under `{parent_path}`") };
             let mut message = format!("unknown field `{key}` in {ty} ({place})");
             let help;
+            let mut fix = None;
             if let Some(s) = did_you_mean(key, fields.iter().copied()) {
                 message.push_str(&format!("; did you mean `{s}`?"));
                 help = format!("rename `{key}` to `{s}`");
+                fix = rename(ix, o, issue.node, key, s);
             } else if let Some((hint, fix)) = misplaced(y, o, issue.node, key) {
                 message.push_str(&format!("; {hint}"));
                 help = fix;
             } else {
                 help = format!("remove `{key}` or fix its name; {ty} has: {}", list(fields));
             }
-            out.push(Diagnostic::new("unknown-field", o.file, y.span(issue.node), message).help(help).path(issue.path.clone()).object(o));
+            out.push(
+                Diagnostic::new("unknown-field", o.file, y.span(issue.node), message)
+                    .help(help)
+                    .path(issue.path.clone())
+                    .object(o)
+                    .fix(fix),
+            );
         }
     }
+}
+
+/// Renames a key, unless its mapping already has the new name (that would make a duplicate).
+fn rename(ix: &Index, o: &Object, key_node: NodeId, key: &str, to: &str) -> Option<Fix> {
+    let y = ix.file(o);
+    let owner = o.structs.iter().find(|s| y.map_entries(s.node).is_some_and(|e| e.iter().any(|(k, _)| *k == key_node)))?;
+    if y.get(owner.node, to).is_some() {
+        return None;
+    }
+    let edit = ix.editor(o).replace_scalar(key_node, to)?;
+    Some(Fix { description: format!("rename `{key}` to `{to}`"), edits: vec![edit] })
 }
 
 /// The path of the mapping that holds `key` (the issue's path without its last step).

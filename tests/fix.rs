@@ -1,0 +1,269 @@
+//! `--fix` and `--diff`: on the fixtures of every fixable rule, the fixed files lint clean for
+//! the rule, gain no finding, and differ from the original only in the lines the fixes edit.
+
+mod common;
+
+use common::{root, run_in, tmp};
+use std::collections::BTreeSet;
+
+/// The rules that carry a fix.
+const FIXABLE: &[&str] = &[
+    "daemonset-replicas",
+    "unknown-field",
+    "removed-api-version",
+    "gpu-daemonset-missing-toleration",
+    "statefulset-service-not-found",
+    "gpu-limit-missing",
+];
+
+fn bad_fixtures(rule: &str) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(root().join("testdata/rules").join(rule))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("bad"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// (rule, message) of every finding: positions move when lines are added or removed.
+fn findings(text: &str) -> BTreeSet<(String, String)> {
+    kshape::lint_str("f.yaml", text).diagnostics.iter().map(|d| (d.rule.to_string(), d.message.clone())).collect()
+}
+
+/// 1-based lines an edit touches in the original (an insertion: none; it adds lines).
+fn touched_lines(text: &str, edits: &[kshape::diag::Edit]) -> BTreeSet<usize> {
+    let line_of = |off: u32| text[..off as usize].matches('\n').count() + 1;
+    let mut lines = BTreeSet::new();
+    for e in edits {
+        if e.span.start == e.span.end {
+            continue;
+        }
+        let last = if text[..e.span.end as usize].ends_with('\n') { line_of(e.span.end) - 1 } else { line_of(e.span.end) };
+        lines.extend(line_of(e.span.start)..=last);
+    }
+    lines
+}
+
+#[test]
+fn fix_on_every_fixable_fixture_is_clean_and_minimal() {
+    let dir = tmp("fix-fixtures");
+    let mut fixed_some = BTreeSet::new();
+    for rule in FIXABLE {
+        for path in bad_fixtures(rule) {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let original = std::fs::read_to_string(&path).unwrap();
+            let before = kshape::lint_str(&name, &original);
+            let fixable: Vec<_> = before.diagnostics.iter().filter(|d| d.rule == *rule && d.fix.is_some()).collect();
+            if fixable.is_empty() {
+                continue;
+            }
+            fixed_some.insert(*rule);
+            let edited: BTreeSet<usize> =
+                before.diagnostics.iter().filter_map(|d| d.fix.as_ref()).flat_map(|f| touched_lines(&original, &f.edits)).collect();
+            let copy = dir.join(format!("{rule}-{name}"));
+            std::fs::write(&copy, &original).unwrap();
+            let out = run_in(&dir, &["--no-config", "--fix", "--format", "compact", copy.to_str().unwrap()], None);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("fixed "), "{rule}/{name}: no fix reported: {stderr}");
+            let fixed = std::fs::read_to_string(&copy).unwrap();
+            assert_ne!(fixed, original, "{rule}/{name}: --fix changed nothing");
+
+            // The fixed findings are gone (those without a fix stay) and nothing new appears.
+            let after = kshape::lint_str(&name, &fixed);
+            let left_of_rule = after.diagnostics.iter().filter(|d| d.rule == *rule).count();
+            let unfixable = before.diagnostics.iter().filter(|d| d.rule == *rule && d.fix.is_none()).count();
+            assert_eq!(left_of_rule, unfixable, "{rule}/{name}: fixed findings remain:\n{fixed}");
+            let new: Vec<_> = findings(&fixed).difference(&findings(&original)).cloned().collect();
+            assert!(new.is_empty(), "{rule}/{name}: the fix adds findings {new:?}:\n{fixed}");
+
+            // Only the edited lines differ: every line `--diff` removes is one an edit touches.
+            let diff = kshape::fix::unified_diff(&name, &original, &fixed);
+            let mut old_line = 0usize;
+            for l in diff.lines() {
+                if let Some(h) = l.strip_prefix("@@ -") {
+                    old_line = h.split([',', ' ']).next().unwrap().parse::<usize>().unwrap();
+                } else if l.starts_with("---") || l.starts_with("+++") || l.starts_with('\\') {
+                } else if l.starts_with('-') {
+                    assert!(edited.contains(&old_line), "{rule}/{name}: line {old_line} changed but no edit touches it:\n{diff}");
+                    old_line += 1;
+                } else if l.starts_with(' ') {
+                    old_line += 1;
+                }
+            }
+            // A second run has nothing left to do.
+            let again = run_in(&dir, &["--no-config", "--diff", copy.to_str().unwrap()], None);
+            assert_eq!(again.status.code(), Some(0), "{rule}/{name}: a second --diff is not empty");
+            insta::assert_snapshot!(format!("{rule}-{name}"), diff);
+        }
+    }
+    let missing: Vec<_> = FIXABLE.iter().filter(|r| !fixed_some.contains(*r)).collect();
+    assert!(missing.is_empty(), "no bad fixture of {missing:?} has a fix");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn diff_writes_nothing_and_exits_1() {
+    let dir = tmp("fix-diff");
+    let text = std::fs::read_to_string(root().join("testdata/rules/daemonset-replicas/bad.yaml")).unwrap();
+    std::fs::write(dir.join("ds.yaml"), &text).unwrap();
+    let out = run_in(&dir, &["--no-config", "--diff", "ds.yaml"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("--- a/ds.yaml\n+++ b/ds.yaml\n@@ "), "{stdout}");
+    assert!(stdout.contains("\n-  replicas: 3\n"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(dir.join("ds.yaml")).unwrap(), text, "--diff wrote the file");
+    // Nothing to fix: empty diff, exit 0.
+    let good = std::fs::read_to_string(root().join("testdata/rules/daemonset-replicas/good.yaml")).unwrap();
+    std::fs::write(dir.join("ds.yaml"), &good).unwrap();
+    let out = run_in(&dir, &["--no-config", "--diff", "ds.yaml"], None);
+    assert_eq!((out.status.code(), out.stdout.len()), (Some(0), 0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fix_rewrites_only_changed_files_and_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp("fix-only-changed");
+    let bad = std::fs::read_to_string(root().join("testdata/rules/unknown-field/bad-typo.yaml")).unwrap();
+    let good = std::fs::read_to_string(root().join("testdata/rules/daemonset-replicas/good.yaml")).unwrap();
+    std::fs::write(dir.join("bad.yaml"), &bad).unwrap();
+    std::fs::write(dir.join("good.yaml"), &good).unwrap();
+    std::fs::set_permissions(dir.join("bad.yaml"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let good_mtime = std::fs::metadata(dir.join("good.yaml")).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = run_in(&dir, &["--no-config", "--fix", "--format", "compact", "."], None);
+    // `contianers` and `ImagePullPolcy` stay: renaming them would duplicate a key.
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report.matches("[unknown-field]").count(), 2, "{report}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "fixed 1 finding in 1 file\n");
+    let fixed = std::fs::read_to_string(dir.join("bad.yaml")).unwrap();
+    assert_eq!(fixed, bad.replace("  replica: 3", "  replicas: 3"));
+    assert_eq!(std::fs::metadata(dir.join("bad.yaml")).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(std::fs::metadata(dir.join("good.yaml")).unwrap().modified().unwrap(), good_mtime, "an unchanged file was rewritten");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fix_on_stdin_prints_the_fixed_stream() {
+    let dir = tmp("fix-stdin");
+    let bad = std::fs::read_to_string(root().join("testdata/rules/daemonset-replicas/bad.yaml")).unwrap();
+    let out = run_in(&dir, &["--no-config", "--fix", "--format", "compact", "-"], Some(&bad));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, bad.replace("  replicas: 3\n", ""));
+    assert_eq!(out.status.code(), Some(0));
+    // The report goes to stderr; here only the summary of what was fixed.
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "fixed 1 finding in 1 file\n");
+    // Nothing to fix: the stream comes back unchanged, findings on stderr.
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n";
+    let out = run_in(&dir, &["--no-config", "--fix", "--format", "compact", "-"], Some(text));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), text);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[bare-pod]"));
+    assert_eq!(out.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn context_files_are_never_fixed() {
+    let dir = tmp("fix-context");
+    let bad = std::fs::read_to_string(root().join("testdata/rules/daemonset-replicas/bad.yaml")).unwrap();
+    std::fs::write(dir.join("ctx.yaml"), &bad).unwrap();
+    std::fs::write(dir.join("in.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n").unwrap();
+    let out = run_in(&dir, &["--no-config", "--fix", "--context", "ctx.yaml", "in.yaml"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(dir.join("ctx.yaml")).unwrap(), bad);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The fixes keep the author's style: flow collections stay flow, list indentation is copied,
+/// quotes are kept, CRLF files stay CRLF.
+#[test]
+fn fixes_follow_the_file_style() {
+    let cases: &[(&str, &str, &str)] = &[
+        // Flow-style tolerations get a flow item.
+        (
+            "gpu-daemonset-missing-toleration",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm\nspec:\n  selector:\n    matchLabels: {app: dcgm}\n  template:\n    metadata:\n      labels: {app: dcgm}\n    spec:\n      tolerations: [{key: CriticalAddonsOnly, operator: Exists}]\n      containers:\n      - name: dcgm\n        image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n",
+            "      tolerations: [{key: CriticalAddonsOnly, operator: Exists}, {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]\n",
+        ),
+        // No tolerations: created with the file's unindented list style.
+        (
+            "gpu-daemonset-missing-toleration",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n    name: dcgm\nspec:\n    selector:\n        matchLabels: {app: dcgm}\n    template:\n        metadata:\n            labels: {app: dcgm}\n        spec:\n            containers:\n            - name: dcgm\n              image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n            # trailing comment\n",
+            "              image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n            tolerations:\n            - key: nvidia.com/gpu\n              operator: Exists\n              effect: NoSchedule\n            # trailing comment\n",
+        ),
+        // A quoted apiVersion stays quoted.
+        (
+            "removed-api-version",
+            "apiVersion: \"extensions/v1beta1\"\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+            "apiVersion: \"apps/v1\"\n",
+        ),
+        // Existing limits, flow style.
+        (
+            "gpu-limit-missing",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: t\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: t\n          image: pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime\n          resources:\n            requests: {nvidia.com/gpu: \"4\", memory: 8Gi}\n            limits: {memory: 8Gi}\n",
+            "            limits: {memory: 8Gi, nvidia.com/gpu: \"4\"}\n",
+        ),
+        // CRLF line endings.
+        (
+            "daemonset-replicas",
+            "apiVersion: apps/v1\r\nkind: DaemonSet\r\nmetadata:\r\n  name: x\r\nspec:\r\n  replicas: 2 # two\r\n  selector:\r\n    matchLabels: {app: x}\r\n  template:\r\n    metadata:\r\n      labels: {app: x}\r\n    spec:\r\n      containers:\r\n        - name: x\r\n          image: busybox:1.36\r\n",
+            "spec:\r\n  selector:\r\n",
+        ),
+    ];
+    for (rule, text, expect) in cases {
+        let l = kshape::lint_str("f.yaml", text);
+        let fixes: Vec<_> = l.diagnostics.iter().filter(|d| d.rule == *rule).filter_map(|d| d.fix.clone()).collect();
+        assert_eq!(fixes.len(), 1, "{rule}: {}", common::compact(&l));
+        let fixed = kshape::fix::apply(text, &fixes[0].edits).unwrap();
+        assert!(fixed.contains(expect), "{rule}: expected {expect:?} in:\n{fixed}");
+        assert!(!kshape::lint_str("f.yaml", &fixed).diagnostics.iter().any(|d| d.rule == *rule), "{rule}: still fires:\n{fixed}");
+    }
+}
+
+/// Where a fix would be a guess, there is none.
+#[test]
+fn no_fix_where_it_would_be_a_guess() {
+    let cases: &[(&str, &str)] = &[
+        // apps/v1 needs a selector this Deployment does not have.
+        (
+            "removed-api-version",
+            "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+        ),
+        // rollbackTo does not exist in apps/v1.
+        (
+            "removed-api-version",
+            "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  rollbackTo: {revision: 1}\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+        ),
+        // Not a workload: the Ingress schema changed.
+        ("removed-api-version", "apiVersion: networking.k8s.io/v1beta1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  backend:\n    serviceName: web\n    servicePort: 80\n"),
+        // A limit that differs from the request: which one is meant is the author's call.
+        (
+            "gpu-limit-missing",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: t\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: t\n          image: pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime\n          resources:\n            requests: {nvidia.com/gpu: 4}\n            limits: {nvidia.com/gpu: 2}\n",
+        ),
+        // Renaming would duplicate a key the mapping already has.
+        (
+            "unknown-field",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replica: 3\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+        ),
+        // `replicas` inside a flow mapping: removing its line would break the document.
+        (
+            "daemonset-replicas",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: x}\nspec: {replicas: 2, selector: {matchLabels: {app: x}}, template: {metadata: {labels: {app: x}}, spec: {containers: [{name: x, image: busybox}]}}}\n",
+        ),
+    ];
+    for (rule, text) in cases {
+        let l = kshape::lint_str("f.yaml", text);
+        let d: Vec<_> = l.diagnostics.iter().filter(|d| d.rule == *rule).collect();
+        assert!(!d.is_empty(), "{rule} does not fire:\n{}", common::compact(&l));
+        assert!(d.iter().all(|d| d.fix.is_none()), "{rule} offers a fix for:\n{text}");
+    }
+}
