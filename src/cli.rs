@@ -50,6 +50,8 @@ pub enum Command {
         #[arg(long, value_name = "NS", default_value = "default")]
         namespace: String,
     },
+    /// Run the language server over standard input and output (for editors).
+    Lsp,
     /// The benchmark's parse-only baseline: read and parse the files into the node tree, nothing else.
     #[command(hide = true)]
     ParseOnly {
@@ -168,6 +170,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
     match cli.command {
         None => lint(&cli.lint, out, err),
         Some(Command::Lint(a)) => lint(&a, out, err),
+        Some(Command::Lsp) => crate::lsp::run(),
         Some(Command::Rules) => {
             let _ = write!(out, "{}", rules_table());
             0
@@ -200,6 +203,34 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
     }
 }
 
+/// Settings from a configuration alone (no command-line options): what the language server uses.
+pub(crate) fn config_settings(loaded: &crate::config::Loaded) -> crate::index::Settings {
+    match Cli::try_parse_from(["kshape"]) {
+        Ok(c) => settings(&c.lint, loaded).unwrap_or_default(),
+        Err(_) => crate::index::Settings::default(),
+    }
+}
+
+/// The config's exclude globs, which are relative to its directory, as globs over paths named
+/// the way the walk names them (`dir` as the user would reach it: relative to the working
+/// directory, or absolute).
+pub(crate) fn config_excludes(dir: &std::path::Path, globs: &[String]) -> Vec<String> {
+    let base = dir.to_string_lossy().replace('\\', "/");
+    let mut out = Vec::new();
+    for g in globs {
+        let g = g.trim_start_matches('/');
+        if base.is_empty() {
+            out.push(g.to_string());
+        } else {
+            out.push(format!("{}/{g}", base.trim_end_matches('/')));
+            if !g.contains('/') {
+                out.push(format!("{}/**/{g}", base.trim_end_matches('/')));
+            }
+        }
+    }
+    out
+}
+
 fn load_config(a: &LintArgs) -> Result<crate::config::Loaded, String> {
     if a.no_config {
         return Ok(Default::default());
@@ -214,7 +245,7 @@ fn load_config(a: &LintArgs) -> Result<crate::config::Loaded, String> {
     }
 }
 
-fn settings(a: &LintArgs, loaded: &crate::config::Loaded) -> Result<crate::index::Settings, String> {
+pub(crate) fn settings(a: &LintArgs, loaded: &crate::config::Loaded) -> Result<crate::index::Settings, String> {
     use crate::config::{known_rule_or_category, parse_level, parse_version};
     let cfg = &loaded.config;
     let mut sel = crate::config::Selection { select: cfg.rules.select.clone(), ignore: cfg.rules.ignore.clone(), ..Default::default() };
@@ -411,23 +442,11 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         (None, Some("info")) => FailOn::Info,
         _ => FailOn::Warning,
     };
-    // Config excludes are relative to the config file's directory.
     let mut excludes = a.exclude.clone();
     if let Some(dir) = &loaded.dir {
         let cwd = std::env::current_dir().unwrap_or_default();
-        for g in &cfg.exclude {
-            let rel = dir.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or_else(|_| dir.clone());
-            let base = rel.to_string_lossy().replace('\\', "/");
-            let g = g.trim_start_matches('/');
-            if base.is_empty() {
-                excludes.push(g.to_string());
-            } else {
-                excludes.push(format!("{base}/{g}"));
-                if !g.contains('/') {
-                    excludes.push(format!("{base}/**/{g}"));
-                }
-            }
-        }
+        let rel = dir.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or_else(|_| dir.clone());
+        excludes.extend(config_excludes(&rel, &cfg.exclude));
     }
     // Compile the classifier's patterns and read the rule metadata while the files are read.
     let warm = std::thread::spawn(|| {

@@ -1,0 +1,488 @@
+//! `kshape lsp`: a language server over stdio (rust-analyzer's lsp-server scaffold; the
+//! protocol's JSON is built by hand, which keeps lsp-types and its dependencies out).
+//!
+//! Open documents are linted together, with the other manifests of the workspace folders as
+//! context (the `--context` mechanism), so cross-file references resolve. Diagnostics carry
+//! the rule id as `code` and its documentation as `codeDescription.href`; code actions offer
+//! each finding's fix and a `# kshape: ignore[rule]` comment; hover on a finding shows the
+//! rule's documentation. Positions are LSP's: 0-based lines, UTF-16 columns.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::source::{self, SourceFile, Sources};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long the workspace's files may be reused before they are read again (edits in the
+/// editor arrive as didChange; this covers files changed by other programs).
+const CONTEXT_TTL: Duration = Duration::from_secs(2);
+
+/// Runs the server until the client says `exit`; returns the process exit code.
+pub fn run() -> i32 {
+    let (conn, io) = Connection::stdio();
+    let code = match serve(&conn) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("kshape lsp: {e}");
+            1
+        }
+    };
+    drop(conn);
+    let _ = io.join();
+    code
+}
+
+fn capabilities() -> Value {
+    json!({
+        "positionEncoding": "utf-16",
+        "textDocumentSync": {"openClose": true, "change": 1, "save": {"includeText": false}},
+        "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+        "hoverProvider": true,
+    })
+}
+
+fn serve(conn: &Connection) -> Result<(), String> {
+    let (id, init) = conn.initialize_start().map_err(|e| e.to_string())?;
+    let result = json!({"capabilities": capabilities(), "serverInfo": {"name": "kshape", "version": env!("CARGO_PKG_VERSION")}});
+    conn.initialize_finish(id, result).map_err(|e| e.to_string())?;
+    let mut server = Server::new(&init);
+    if server.watch_files {
+        let watch = json!({"registrations": [{
+            "id": "kshape-watch",
+            "method": "workspace/didChangeWatchedFiles",
+            "registerOptions": {"watchers": [{"globPattern": "**/*.{yaml,yml,json}"}, {"globPattern": "**/.kshape.yaml"}]}
+        }]});
+        let req = Request::new(lsp_server::RequestId::from("kshape-watch".to_string()), "client/registerCapability".into(), watch);
+        conn.sender.send(Message::Request(req)).map_err(|e| e.to_string())?;
+    }
+    for msg in &conn.receiver {
+        match msg {
+            Message::Request(req) => {
+                if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                    return Ok(());
+                }
+                let resp = server.request(req);
+                conn.sender.send(Message::Response(resp)).map_err(|e| e.to_string())?;
+            }
+            Message::Notification(n) => {
+                for out in server.notification(n) {
+                    conn.sender.send(Message::Notification(out)).map_err(|e| e.to_string())?;
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// An open document.
+struct Doc {
+    text: String,
+    version: Option<i64>,
+}
+
+/// What the last lint found in an open document, kept for code actions and hover.
+struct Finding {
+    diagnostic: Value,
+    rule: &'static str,
+    start: usize,
+    end: usize,
+    fix: Option<(String, Vec<Value>)>,
+}
+
+struct Server {
+    folders: Vec<PathBuf>,
+    docs: BTreeMap<String, Doc>,
+    findings: BTreeMap<String, Vec<Finding>>,
+    context: Option<(Instant, Vec<SourceFile>)>,
+    watch_files: bool,
+}
+
+impl Server {
+    fn new(init: &Value) -> Server {
+        let mut folders: Vec<PathBuf> =
+            init["workspaceFolders"].as_array().into_iter().flatten().filter_map(|f| f["uri"].as_str().and_then(uri_to_path)).collect();
+        if folders.is_empty() {
+            if let Some(p) = init["rootUri"].as_str().and_then(uri_to_path).or_else(|| init["rootPath"].as_str().map(PathBuf::from)) {
+                folders.push(p);
+            }
+        }
+        let watch_files = init["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"].as_bool() == Some(true);
+        Server { folders, docs: BTreeMap::new(), findings: BTreeMap::new(), context: None, watch_files }
+    }
+
+    fn request(&mut self, req: Request) -> Response {
+        let result = match req.method.as_str() {
+            "textDocument/codeAction" => Ok(self.code_actions(&req.params)),
+            "textDocument/hover" => Ok(self.hover(&req.params)),
+            _ => Err((ErrorCode::MethodNotFound as i32, format!("kshape does not handle {}", req.method))),
+        };
+        match result {
+            Ok(v) => Response::new_ok(req.id, v),
+            Err((code, msg)) => Response::new_err(req.id, code, msg),
+        }
+    }
+
+    fn notification(&mut self, n: Notification) -> Vec<Notification> {
+        let p = &n.params;
+        let uri = p["textDocument"]["uri"].as_str().unwrap_or("").to_string();
+        match n.method.as_str() {
+            "textDocument/didOpen" => {
+                let text = p["textDocument"]["text"].as_str().unwrap_or("").to_string();
+                self.docs.insert(uri, Doc { text, version: p["textDocument"]["version"].as_i64() });
+            }
+            "textDocument/didChange" => {
+                // Full sync: the last change holds the whole text.
+                let Some(text) = p["contentChanges"].as_array().and_then(|c| c.last()).and_then(|c| c["text"].as_str()) else {
+                    return Vec::new();
+                };
+                let version = p["textDocument"]["version"].as_i64();
+                self.docs.insert(uri, Doc { text: text.to_string(), version });
+            }
+            "textDocument/didSave" | "workspace/didChangeWatchedFiles" | "workspace/didChangeWorkspaceFolders" => {
+                self.context = None;
+                if n.method == "workspace/didChangeWorkspaceFolders" {
+                    let ev = &p["event"];
+                    let removed: Vec<PathBuf> =
+                        ev["removed"].as_array().into_iter().flatten().filter_map(|f| f["uri"].as_str().and_then(uri_to_path)).collect();
+                    self.folders.retain(|f| !removed.contains(f));
+                    self.folders
+                        .extend(ev["added"].as_array().into_iter().flatten().filter_map(|f| f["uri"].as_str().and_then(uri_to_path)));
+                }
+            }
+            "textDocument/didClose" => {
+                self.docs.remove(&uri);
+                self.findings.remove(&uri);
+                self.context = None;
+                let mut out = self.lint();
+                out.push(publish(&uri, None, Vec::new()));
+                return out;
+            }
+            _ => return Vec::new(),
+        }
+        self.lint()
+    }
+
+    /// The workspace's manifests, read at most every CONTEXT_TTL or after a save or a watched change.
+    fn context_files(&mut self) -> Vec<SourceFile> {
+        if let Some((at, files)) = &self.context {
+            if at.elapsed() < CONTEXT_TTL {
+                return files.clone();
+            }
+        }
+        let mut all = Vec::new();
+        for folder in &self.folders {
+            let excludes = match crate::config::discover(folder).map(|p| crate::config::load(&p)) {
+                Some(Ok(l)) => l.dir.as_deref().map(|d| crate::cli::config_excludes(d, &l.config.exclude)).unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let opts = source::Options { excludes: &excludes, stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
+            let mut s = Sources::default();
+            if source::collect(&[folder.to_string_lossy().into_owned()], &opts, true, &mut s).is_ok() {
+                all.extend(s.files);
+            }
+        }
+        self.context = Some((Instant::now(), all.clone()));
+        all
+    }
+
+    /// Lints every open document (with the workspace as context) and publishes the results.
+    fn lint(&mut self) -> Vec<Notification> {
+        let mut inputs: Vec<SourceFile> = Vec::new();
+        let mut uris: Vec<String> = Vec::new();
+        let mut silent: Vec<String> = Vec::new();
+        for (uri, doc) in &self.docs {
+            match input_file(uri, &doc.text) {
+                Some(f) => {
+                    inputs.push(f);
+                    uris.push(uri.clone());
+                }
+                None => silent.push(uri.clone()),
+            }
+        }
+        let open: std::collections::HashSet<String> = inputs.iter().map(|f| f.name.clone()).collect();
+        let context: Vec<SourceFile> = self.context_files().into_iter().filter(|f| !open.contains(&f.name)).collect();
+        let (settings, namespace) = workspace_settings(self.folders.first().map(PathBuf::as_path));
+        let n_inputs = inputs.len();
+        inputs.extend(context);
+        let lint = crate::lint_full(inputs, &namespace, None, settings);
+        let views = lint.views();
+        let mut per_file: Vec<Vec<&Diagnostic>> = vec![Vec::new(); n_inputs];
+        for d in &lint.diagnostics {
+            if let Some(v) = per_file.get_mut(d.file) {
+                v.push(d);
+            }
+        }
+        let mut out = Vec::new();
+        self.findings.clear();
+        for (i, uri) in uris.iter().enumerate() {
+            let text = views[i].text;
+            let lines = Lines::new(text);
+            let mut findings = Vec::new();
+            for d in &per_file[i] {
+                findings.push(finding(d, &lines, &views, &uris));
+            }
+            let diagnostics = findings.iter().map(|f| f.diagnostic.clone()).collect();
+            out.push(publish(uri, self.docs.get(uri).and_then(|d| d.version), diagnostics));
+            self.findings.insert(uri.clone(), findings);
+        }
+        for uri in silent {
+            out.push(publish(&uri, self.docs.get(&uri).and_then(|d| d.version), Vec::new()));
+        }
+        out
+    }
+
+    fn code_actions(&self, p: &Value) -> Value {
+        let uri = p["textDocument"]["uri"].as_str().unwrap_or("");
+        let (Some(doc), Some(findings)) = (self.docs.get(uri), self.findings.get(uri)) else { return json!([]) };
+        let lines = Lines::new(&doc.text);
+        let from = lines.offset(&p["range"]["start"]);
+        let to = lines.offset(&p["range"]["end"]);
+        let mut actions = Vec::new();
+        for f in findings.iter().filter(|f| f.start <= to && from <= f.end) {
+            if let Some((title, edits)) = &f.fix {
+                actions.push(json!({
+                    "title": title,
+                    "kind": "quickfix",
+                    "isPreferred": true,
+                    "diagnostics": [f.diagnostic],
+                    "edit": {"changes": {uri: edits}}
+                }));
+            }
+        }
+        for f in findings.iter().filter(|f| f.start <= to && from <= f.end) {
+            // A comment on the line before silences this line (and the one after it).
+            let line_start = doc.text.get(..f.start).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
+            let indent: String = doc.text.get(line_start..).unwrap_or("").chars().take_while(|c| *c == ' ').collect();
+            let eol = if doc.text.contains("\r\n") { "\r\n" } else { "\n" };
+            let at = lines.position(line_start);
+            actions.push(json!({
+                "title": format!("Suppress {} on this line", f.rule),
+                "kind": "quickfix",
+                "diagnostics": [f.diagnostic],
+                "edit": {"changes": {uri: [{"range": {"start": at, "end": at}, "newText": format!("{indent}# kshape: ignore[{}]{eol}", f.rule)}]}}
+            }));
+        }
+        Value::Array(actions)
+    }
+
+    fn hover(&self, p: &Value) -> Value {
+        let uri = p["textDocument"]["uri"].as_str().unwrap_or("");
+        let (Some(doc), Some(findings)) = (self.docs.get(uri), self.findings.get(uri)) else { return Value::Null };
+        let lines = Lines::new(&doc.text);
+        let at = lines.offset(&p["position"]);
+        let Some(f) = findings.iter().find(|f| f.start <= at && at <= f.end) else { return Value::Null };
+        let Some(meta) = crate::rules::meta(f.rule) else { return Value::Null };
+        json!({
+            "contents": {"kind": "markdown", "value": crate::rules::docs::markdown(meta)},
+            "range": f.diagnostic["range"]
+        })
+    }
+}
+
+/// The document as a lint input; None when it is not a Kubernetes manifest (no `apiVersion`
+/// or `kind` key), is a Helm template, or a kustomization's patch: those get no diagnostics.
+fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
+    let looks_like_manifest = text.lines().any(|l| {
+        let l = l.trim_start().trim_start_matches("- ").trim_start_matches(['"', '\'']);
+        l.starts_with("apiVersion") || l.starts_with("kind")
+    });
+    if !looks_like_manifest {
+        return None;
+    }
+    let path = uri_to_path(uri);
+    if let Some(p) = &path {
+        // A Helm chart's templates are not YAML until rendered.
+        let in_chart_templates = p.ancestors().any(|a| {
+            a.file_name().is_some_and(|n| n == "templates")
+                && a.parent().is_some_and(|c| c.join("Chart.yaml").is_file() || c.join("Chart.yml").is_file())
+        });
+        if in_chart_templates {
+            return None;
+        }
+        if p.is_file() {
+            // Read as the command line reads it (kustomize inputs, patches), with the editor's text.
+            let opts = source::Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
+            let mut s = Sources::default();
+            let name = p.to_string_lossy().into_owned();
+            source::collect(std::slice::from_ref(&name), &opts, false, &mut s).ok()?;
+            let mut f = s.files.into_iter().next()?;
+            f.text = text.to_string();
+            f.invalid_utf8_at = None;
+            return Some(f);
+        }
+    }
+    let name = path.map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| uri.to_string());
+    Some(SourceFile {
+        is_json: name.ends_with(".json"),
+        name,
+        text: text.to_string(),
+        context: false,
+        invalid_utf8_at: None,
+        kustomize: false,
+    })
+}
+
+/// Settings from the workspace's `.kshape.yaml` (the defaults when there is none or it is invalid).
+fn workspace_settings(folder: Option<&Path>) -> (crate::index::Settings, String) {
+    let loaded = folder.and_then(crate::config::discover).and_then(|p| crate::config::load(&p).ok()).unwrap_or_default();
+    let namespace = loaded.config.namespace.clone().unwrap_or_else(|| "default".into());
+    (crate::cli::config_settings(&loaded), namespace)
+}
+
+fn publish(uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Notification {
+    let mut params = json!({"uri": uri, "diagnostics": diagnostics});
+    if let Some(v) = version {
+        params["version"] = json!(v);
+    }
+    Notification::new("textDocument/publishDiagnostics".into(), params)
+}
+
+fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], uris: &[String]) -> Finding {
+    let (start, end) = (d.span.start as usize, d.span.end as usize);
+    let range = lines.range(start, end);
+    let mut message = d.message.clone();
+    if !d.help.is_empty() {
+        message.push_str("\nhelp: ");
+        message.push_str(&d.help);
+    }
+    let related: Vec<Value> = d
+        .related
+        .iter()
+        .filter_map(|r| {
+            let v = views.get(r.file)?;
+            let ruri = uris.get(r.file).cloned().unwrap_or_else(|| path_to_uri(Path::new(v.name)));
+            let rl = Lines::new(v.text);
+            Some(json!({"location": {"uri": ruri, "range": rl.range(r.span.start as usize, r.span.end as usize)}, "message": r.message}))
+        })
+        .collect();
+    let severity = match d.severity {
+        Severity::Error => 1,
+        Severity::Warning => 2,
+        Severity::Info => 3,
+    };
+    let mut diagnostic = json!({
+        "range": range,
+        "severity": severity,
+        "code": d.rule,
+        "codeDescription": {"href": format!("{}{}", crate::report::sarif::DOCS_BASE_URL, crate::rules::docs_path(d.rule))},
+        "source": "kshape",
+        "message": message,
+    });
+    if !related.is_empty() {
+        diagnostic["relatedInformation"] = Value::Array(related);
+    }
+    let fix = d.fix.as_ref().map(|f| {
+        let edits =
+            f.edits.iter().map(|e| json!({"range": lines.range(e.span.start as usize, e.span.end as usize), "newText": e.text})).collect();
+        (format!("kshape: {}", f.description), edits)
+    });
+    Finding { diagnostic, rule: d.rule, start, end, fix }
+}
+
+/// Byte offsets <-> LSP positions (0-based line, UTF-16 code units).
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    fn position(&self, offset: usize) -> Value {
+        let mut off = offset.min(self.text.len());
+        while !self.text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= off).saturating_sub(1);
+        let character: usize = self.text[self.starts[line]..off].encode_utf16().count();
+        json!({"line": line, "character": character})
+    }
+
+    fn range(&self, start: usize, end: usize) -> Value {
+        json!({"start": self.position(start), "end": self.position(end)})
+    }
+
+    /// The byte offset of an LSP position (clamped to its line).
+    fn offset(&self, pos: &Value) -> usize {
+        let line = pos["line"].as_u64().unwrap_or(0) as usize;
+        let character = pos["character"].as_u64().unwrap_or(0) as usize;
+        let Some(&start) = self.starts.get(line) else { return self.text.len() };
+        let end = self.starts.get(line + 1).copied().unwrap_or(self.text.len());
+        let mut units = 0;
+        for (i, c) in self.text[start..end].char_indices() {
+            if units >= character || c == '\n' || c == '\r' {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        end
+    }
+}
+
+/// `file:///a%20b/c.yaml` -> `/a b/c.yaml`; None for other schemes.
+pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
+    let rest = uri.strip_prefix("file://")?;
+    // `file://host/path`: only the local host is a path here.
+    let rest = if rest.starts_with('/') { rest } else { rest.strip_prefix("localhost")? };
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    Some(PathBuf::from(String::from_utf8(out).ok()?))
+}
+
+/// `/a b/c.yaml` -> `file:///a%20b/c.yaml`.
+pub fn path_to_uri(path: &Path) -> String {
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
+    let mut s = String::from("file://");
+    for b in abs.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_round_trip() {
+        assert_eq!(uri_to_path("file:///a%20b/c.yaml"), Some(PathBuf::from("/a b/c.yaml")));
+        assert_eq!(uri_to_path("file://localhost/x.yaml"), Some(PathBuf::from("/x.yaml")));
+        assert_eq!(uri_to_path("untitled:Untitled-1"), None);
+        assert_eq!(path_to_uri(Path::new("/a b/ü.yaml")), "file:///a%20b/%C3%BC.yaml");
+        assert_eq!(uri_to_path(&path_to_uri(Path::new("/a b/ü.yaml"))), Some(PathBuf::from("/a b/ü.yaml")));
+    }
+
+    #[test]
+    fn positions_count_utf16_units() {
+        let text = "a: é😀x\nb: 1\n";
+        let l = Lines::new(text);
+        let x = text.find('x').unwrap();
+        assert_eq!(l.position(x), json!({"line": 0, "character": 6}));
+        assert_eq!(l.offset(&json!({"line": 0, "character": 6})), x);
+        assert_eq!(l.position(text.find('b').unwrap()), json!({"line": 1, "character": 0}));
+        assert_eq!(l.offset(&json!({"line": 9, "character": 0})), text.len());
+    }
+}

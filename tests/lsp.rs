@@ -1,0 +1,244 @@
+//! `kshape lsp`, driven as an editor drives it: spawn the binary, speak JSON-RPC over its
+//! stdin and stdout, assert on what comes back.
+
+mod common;
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start(dir: &std::path::Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kshape"))
+            .arg("lsp")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("kshape lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, incoming) = std::sync::mpsc::channel();
+        std::thread::spawn(move || loop {
+            let mut len = None;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    len = v.parse::<usize>().ok();
+                }
+            }
+            let mut body = vec![0; len.expect("a Content-Length header")];
+            stdout.read_exact(&mut body).unwrap();
+            if tx.send(serde_json::from_slice(&body).expect("JSON body")).is_err() {
+                return;
+            }
+        });
+        Client { child, stdin, incoming, next_id: 1 }
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and waits for its response (answering nothing else meanwhile).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let msg = self.wait(|m| m["id"] == json!(id) && m.get("method").is_none());
+        assert!(msg.get("error").is_none(), "{method} failed: {msg}");
+        msg["result"].clone()
+    }
+
+    fn wait(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(m) if pred(&m) => return m,
+                Ok(m) => {
+                    // The server may ask to watch files; answer so it is not left waiting.
+                    if m["method"] == "client/registerCapability" {
+                        let id = m["id"].clone();
+                        self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!("no matching message from the server within 30 s"),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let m = self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri);
+        m["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // A failed test must not leave a server behind holding the test's output open.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn uri(p: &std::path::Path) -> String {
+    kshape::lsp::path_to_uri(p)
+}
+
+/// Line 5 (0-based) has `serviceName: trainer`; line 10 has an emoji before `lables`.
+const STS: &str = "apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: trainer
+spec:
+  serviceName: trainer
+  replicas: 2
+  selector:
+    matchLabels: {app: trainer}
+  template:
+    metadata: {labels: {app: trainer}, annotations: {note: \"Zoë 😀\"}, lables: {app: x}}
+    spec:
+      containers:
+        - name: trainer
+          image: ghcr.io/example/trainer:1.0
+";
+
+const SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: trainer
+spec:
+  clusterIP: None
+  selector: {app: trainer}
+";
+
+fn by_rule<'a>(diags: &'a [Value], rule: &str) -> Option<&'a Value> {
+    diags.iter().find(|d| d["code"] == rule)
+}
+
+#[test]
+fn a_session_gets_diagnostics_fixes_hover_and_cross_file_references() {
+    let dir = common::tmp("lsp-session");
+    let sts_path = dir.join("trainer.yaml");
+    std::fs::write(&sts_path, STS).unwrap();
+    let sts = uri(&sts_path);
+    let mut c = Client::start(&dir);
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&dir), "workspaceFolders": [{"uri": uri(&dir), "name": "ws"}], "capabilities": {}}),
+    );
+    assert_eq!(init["capabilities"]["hoverProvider"], true);
+    assert_eq!(init["serverInfo"]["name"], "kshape");
+    c.notify("initialized", json!({}));
+
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": sts, "languageId": "yaml", "version": 1, "text": STS}}));
+    let diags = c.diagnostics(&sts);
+    let missing =
+        by_rule(&diags, "statefulset-service-not-found").unwrap_or_else(|| panic!("no statefulset-service-not-found in {diags:#?}"));
+    assert_eq!(missing["range"], json!({"start": {"line": 5, "character": 15}, "end": {"line": 5, "character": 22}}));
+    assert_eq!(missing["severity"], 1);
+    assert_eq!(missing["source"], "kshape");
+    assert!(missing["codeDescription"]["href"].as_str().unwrap().ends_with("docs/rules/statefulset-service-not-found.md"));
+    assert!(missing["message"].as_str().unwrap().contains("no Service `trainer`"), "{missing}");
+    // UTF-16 columns: `ë` is one unit and the emoji two (bytes would say 73, characters 69).
+    let typo = by_rule(&diags, "unknown-field").expect("unknown-field for `lables`");
+    assert_eq!(typo["range"], json!({"start": {"line": 10, "character": 70}, "end": {"line": 10, "character": 76}}), "{typo}");
+
+    // The code action adds the headless Service at the end of the document.
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": sts}, "range": missing["range"], "context": {"diagnostics": [missing]}}),
+    );
+    let add = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap_or("").contains("headless Service"))
+        .unwrap_or_else(|| panic!("no action adding the Service: {actions:#}"));
+    assert_eq!(add["kind"], "quickfix");
+    let edits = add["edit"]["changes"][&sts].as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["range"]["start"], json!({"line": 15, "character": 0}));
+    let new_text = edits[0]["newText"].as_str().unwrap();
+    assert!(new_text.starts_with("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: trainer\n"), "{new_text}");
+    assert!(new_text.contains("  clusterIP: None\n  selector:\n    app: trainer\n"), "{new_text}");
+    // ...and a suppression comment on the line before.
+    let suppress = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Suppress statefulset-service-not-found on this line")
+        .expect("suppress action");
+    let s_edit = &suppress["edit"]["changes"][&sts][0];
+    assert_eq!(s_edit["range"]["start"], json!({"line": 5, "character": 0}));
+    assert_eq!(s_edit["newText"], "  # kshape: ignore[statefulset-service-not-found]\n");
+
+    // Hover on the finding shows the rule's documentation.
+    let hover = c.request("textDocument/hover", json!({"textDocument": {"uri": sts}, "position": {"line": 5, "character": 17}}));
+    assert!(hover["contents"]["value"].as_str().unwrap().starts_with("# statefulset-service-not-found"), "{hover}");
+    let nothing = c.request("textDocument/hover", json!({"textDocument": {"uri": sts}, "position": {"line": 0, "character": 0}}));
+    assert!(nothing.is_null());
+
+    // Applying the fix in the editor (didChange) clears the finding.
+    let fixed = format!("{STS}{new_text}");
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": sts, "version": 2}, "contentChanges": [{"text": fixed}]}));
+    let diags = c.diagnostics(&sts);
+    assert!(by_rule(&diags, "statefulset-service-not-found").is_none(), "{diags:#?}");
+
+    // Back to the original text, then the Service appears in another file of the workspace.
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": sts, "version": 3}, "contentChanges": [{"text": STS}]}));
+    assert!(by_rule(&c.diagnostics(&sts), "statefulset-service-not-found").is_some());
+    std::fs::write(dir.join("service.yaml"), SERVICE).unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri(&dir.join("service.yaml")), "type": 1}]}));
+    let diags = c.diagnostics(&sts);
+    assert!(by_rule(&diags, "statefulset-service-not-found").is_none(), "the workspace's Service is not seen: {diags:#?}");
+    assert!(by_rule(&diags, "unknown-field").is_some());
+
+    // YAML that is not a Kubernetes manifest gets no diagnostics, even when it is broken.
+    let ci = uri(&dir.join("ci.yml"));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": ci, "languageId": "yaml", "version": 1, "text": "name: ci\non: [push\njobs: {}\n"}}),
+    );
+    assert_eq!(c.diagnostics(&ci), Vec::<Value>::new());
+
+    let r = c.request("shutdown", Value::Null);
+    assert!(r.is_null());
+    c.notify("exit", Value::Null);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = c.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
