@@ -267,3 +267,20 @@ fn no_fix_where_it_would_be_a_guess() {
         assert!(d.iter().all(|d| d.fix.is_none()), "{rule} offers a fix for:\n{text}");
     }
 }
+
+/// The rules documented as fixable are the ones whose findings carry fixes, and no other
+/// rule's fixtures produce one.
+#[test]
+fn documented_autofix_matches_the_rules_with_fixes() {
+    let documented: BTreeSet<&str> = kshape::rules::metas().iter().filter(|m| m.autofix.is_some()).map(|m| m.id.as_str()).collect();
+    assert_eq!(documented, FIXABLE.iter().copied().collect::<BTreeSet<_>>());
+    for rule in kshape::rules::RULES {
+        for entry in std::fs::read_dir(root().join("testdata/rules").join(rule.id)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for d in kshape::lint_str("f.yaml", &text).diagnostics {
+                assert!(d.fix.is_none() || FIXABLE.contains(&d.rule), "{} carries a fix but is not documented as fixable", d.rule);
+            }
+        }
+    }
+}

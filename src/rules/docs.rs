@@ -13,6 +13,9 @@ pub fn markdown(m: &Meta) -> String {
     s.push_str(&format!("## How to fix it\n\n{}\n\n", m.fix.trim()));
     s.push_str(&format!("## Example\n\n```yaml\n{}\n```\n\n", m.bad.trim_end()));
     s.push_str(&format!("## Use instead\n\n```yaml\n{}\n```\n", m.good.trim_end()));
+    if let Some(a) = &m.autofix {
+        s.push_str(&format!("\n## Automatic fix\n\n{}\n", a.trim()));
+    }
     if !m.references.is_empty() {
         s.push_str("\n## References\n\n");
         for r in &m.references {

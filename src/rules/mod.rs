@@ -34,6 +34,9 @@ pub struct Meta {
     pub good: String,
     #[serde(default)]
     pub references: Vec<String>,
+    /// What `kshape --fix` (and the editor's quick fix) does, for rules that have a fix.
+    #[serde(default)]
+    pub autofix: Option<String>,
 }
 
 macro_rules! rule {
@@ -114,6 +117,7 @@ pub fn metas() -> &'static [Meta] {
                     bad: String::new(),
                     good: String::new(),
                     references: Vec::new(),
+                    autofix: None,
                 })
             })
             .collect()
