@@ -9,11 +9,13 @@ use crate::yaml::{NodeId, NodeKind, Span, YamlFile};
 pub struct Editor<'a> {
     pub y: &'a YamlFile,
     pub text: &'a str,
+    /// A JSON file: only in-place replacements of scalars, never YAML-styled lines.
+    pub json: bool,
 }
 
 impl<'a> Editor<'a> {
-    pub fn new(y: &'a YamlFile, text: &'a str) -> Editor<'a> {
-        Editor { y, text }
+    pub fn new(y: &'a YamlFile, text: &'a str, json: bool) -> Editor<'a> {
+        Editor { y, text, json }
     }
 
     /// The file's line ending (`\r\n` when its first line ends so).
@@ -111,6 +113,9 @@ impl<'a> Editor<'a> {
 
     /// Removes `key: value` of a block mapping: the whole lines it is written on.
     pub fn remove_entry(&self, map: NodeId, key: NodeId, value: NodeId) -> Option<Edit> {
+        if self.json {
+            return None;
+        }
         if self.is_flow(map) || !matches!(self.y.node(value).kind, NodeKind::Scalar { .. }) {
             return None;
         }
@@ -128,6 +133,9 @@ impl<'a> Editor<'a> {
     /// Appends entries to a block mapping, after its last entry and at its keys' column.
     /// `lines` are relative to that column ("limits:", "  nvidia.com/gpu: 1").
     pub fn append_entry(&self, map: NodeId, lines: &[String]) -> Option<Edit> {
+        if self.json {
+            return None;
+        }
         let col = self.key_column(map)?;
         let at = self.next_line(self.content_end(map)?);
         Some(self.insert_lines(at, col, lines))
@@ -135,6 +143,9 @@ impl<'a> Editor<'a> {
 
     /// Appends an item to a block sequence, at its dashes' column.
     pub fn append_item(&self, seq: NodeId, lines: &[String]) -> Option<Edit> {
+        if self.json {
+            return None;
+        }
         if self.is_flow(seq) {
             return None;
         }
@@ -146,6 +157,9 @@ impl<'a> Editor<'a> {
 
     /// Adds an item to a flow sequence, before its closing bracket.
     pub fn append_flow_item(&self, seq: NodeId, item: &str) -> Option<Edit> {
+        if self.json {
+            return None;
+        }
         if !self.is_flow(seq) {
             return None;
         }
@@ -164,6 +178,9 @@ impl<'a> Editor<'a> {
 
     /// Adds `key: value` to a flow mapping, before its closing brace.
     pub fn append_flow_entry(&self, map: NodeId, entry: &str) -> Option<Edit> {
+        if self.json {
+            return None;
+        }
         if !self.is_flow(map) {
             return None;
         }

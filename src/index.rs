@@ -138,7 +138,7 @@ impl Index {
     /// Builds fixes against the text and tree of an object's file.
     pub fn editor(&self, o: &Object) -> crate::fix::Editor<'_> {
         let f = &self.files[o.file];
-        crate::fix::Editor::new(&f.yaml, &f.source.text)
+        crate::fix::Editor::new(&f.yaml, &f.source.text, f.source.is_json)
     }
 
     /// The namespace an object lives in: its own, or the run's default.

@@ -249,6 +249,11 @@ fn no_fix_where_it_would_be_a_guess() {
             "gpu-limit-missing",
             "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: t\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: t\n          image: pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime\n          resources:\n            requests: {nvidia.com/gpu: 4}\n            limits: {nvidia.com/gpu: 2}\n",
         ),
+        // A GPU node agent should not hold a GPU at all (gpu-agent-requests-gpu): no limit to add.
+        (
+            "gpu-limit-missing",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm\nspec:\n  selector:\n    matchLabels: {app: dcgm}\n  template:\n    metadata:\n      labels: {app: dcgm}\n    spec:\n      tolerations: [{key: nvidia.com/gpu, operator: Exists}]\n      containers:\n        - name: dcgm\n          image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n          resources:\n            requests: {nvidia.com/gpu: 1}\n",
+        ),
         // Renaming would duplicate a key the mapping already has.
         (
             "unknown-field",
@@ -283,4 +288,21 @@ fn documented_autofix_matches_the_rules_with_fixes() {
             }
         }
     }
+}
+
+/// JSON manifests get only in-place renames and replacements, never YAML-styled lines.
+#[test]
+fn json_files_get_no_yaml_insertions() {
+    let text = r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "t"},
+ "spec": {"serviceName": "t", "replicas": 1, "selector": {"matchLabels": {"app": "t"}},
+  "template": {"metadata": {"labels": {"app": "t"}}, "spec": {"containers": [{"name": "t", "image": "x:1", "imagePullPolcy": "Always",
+   "resources": {"requests": {"nvidia.com/gpu": 1}}}]}}}}
+"#;
+    let l = kshape::lint_str("t.json", text);
+    let rules: BTreeSet<&str> = l.diagnostics.iter().map(|d| d.rule).collect();
+    assert!(rules.contains("statefulset-service-not-found") && rules.contains("gpu-limit-missing"), "{rules:?}");
+    let fixes: Vec<_> = l.diagnostics.iter().filter_map(|d| d.fix.as_ref().map(|f| (d.rule, f))).collect();
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    assert_eq!(fixes[0].0, "unknown-field");
+    assert_eq!(fixes[0].1.edits[0].text, "\"imagePullPolicy\"");
 }

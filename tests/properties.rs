@@ -46,7 +46,7 @@ prop_compose! {
     fn manifest()(kind in prop_oneof![Just("Deployment"), Just("StatefulSet"), Just("DaemonSet"), Just("Job"), Just("Pod")],
                   n in name(), label in name(), other in name(), replicas in -1i32..5, img in image(), cmd in command(),
                   gpu in 0u8..3, mem in quantity(), port in 0u32..70000, env in proptest::option::of(name()),
-                  with_service in any::<bool>(), headless in any::<bool>(), tol in any::<bool>()) -> String {
+                  with_service in any::<bool>(), headless in any::<bool>(), tol in any::<bool>(), req in any::<bool>()) -> String {
         // The pod spec at indentation 0.
         let mut pod = String::new();
         if tol {
@@ -54,7 +54,9 @@ prop_compose! {
         }
         pod.push_str(&format!("containers:\n  - name: {n}\n    image: {img}\n"));
         pod.push_str(&indent(cmd.trim_start_matches(' ').trim_end(), 4).replacen("    ", "    ", 1));
-        pod.push_str(&format!("    resources:\n      limits: {{memory: {mem}, nvidia.com/gpu: {gpu}}}\n    ports:\n      - containerPort: {port}\n"));
+        // Requests alone (no limit) or limits alone.
+        let part = if req { "requests" } else { "limits" };
+        pod.push_str(&format!("    resources:\n      {part}: {{memory: {mem}, nvidia.com/gpu: {gpu}}}\n    ports:\n      - containerPort: {port}\n"));
         if let Some(e) = env {
             pod.push_str(&format!("    env:\n      - name: MASTER_ADDR\n        value: {e}\n      - name: WORLD_SIZE\n        value: \"{}\"\n", replicas.max(0) * 2));
         }
@@ -62,7 +64,8 @@ prop_compose! {
             "Pod" => format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {n}\n  labels: {{app: {label}}}\nspec:\n{}", indent(&pod, 2)),
             "Job" => format!("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {n}\nspec:\n  parallelism: {}\n  template:\n    metadata:\n      labels: {{app: {label}}}\n    spec:\n      restartPolicy: Never\n{}", replicas.max(0), indent(&pod, 6)),
             k => {
-                let reps = if k == "DaemonSet" { String::new() } else { format!("  replicas: {replicas}\n") };
+                // A DaemonSet gets `replicas` now and then (daemonset-replicas).
+                let reps = if k == "DaemonSet" && replicas < 2 { String::new() } else { format!("  replicas: {replicas}\n") };
                 let svc = if k == "StatefulSet" { format!("  serviceName: {other}\n") } else { String::new() };
                 format!("apiVersion: apps/v1\nkind: {k}\nmetadata:\n  name: {n}\nspec:\n{reps}{svc}  selector:\n    matchLabels: {{app: {label}}}\n  template:\n    metadata:\n      labels: {{app: {label}}}\n    spec:\n{}", indent(&pod, 6))
             }
@@ -128,5 +131,23 @@ proptest! {
                 prop_assert!(inside || Some(d.span) == k, "{} at {:?}: path {} is at {:?} (key {:?})\n{}", d.rule, d.span, path, v, k, text);
             }
         }
+    }
+
+    /// Fixing terminates, never breaks the YAML, removes every finding it fixed and adds none;
+    /// what is left has no fix.
+    #[test]
+    fn fixes_converge_without_new_findings(text in manifest()) {
+        let file = kshape::source::SourceFile { name: "p.yaml".into(), text: text.clone(), is_json: false, context: false, invalid_utf8_at: None, kustomize: false };
+        let fixed = kshape::fix_full(vec![file], "default", None, &kshape::index::Settings::default);
+        let out = fixed.lint.index.files[0].source.text.clone();
+        let after = kshape::lint_str("p.yaml", &out);
+        prop_assert!(!after.diagnostics.iter().any(|d| d.rule == "yaml-syntax"), "fix broke the YAML:\n{}", out);
+        prop_assert!(after.diagnostics.iter().all(|d| d.fix.is_none()), "fixes left:\n{}", out);
+        let key = |l: &kshape::Lint| l.diagnostics.iter().map(|d| (d.rule, d.message.clone())).collect::<std::collections::BTreeSet<_>>();
+        let before = key(&kshape::lint_str("p.yaml", &text));
+        // master-addr-mismatch judges bare names only once a Service is among the inputs: the
+        // Service a fix adds can reveal a wrong MASTER_ADDR that was there all along.
+        let new: Vec<_> = key(&after).difference(&before).filter(|(r, _)| *r != "master-addr-mismatch").cloned().collect();
+        prop_assert!(new.is_empty(), "new findings {:?} after fixing:\n{}", new, out);
     }
 }

@@ -1,17 +1,13 @@
 //! `gpu-agent-requests-gpu`: a node agent that takes a GPU for itself.
 
 use super::{is_gpu_resource, resource_entries};
-use crate::classify::{nonzero_quantity, Shape};
+use crate::classify::nonzero_quantity;
 use crate::diag::Diagnostic;
 use crate::index::Index;
-use crate::model::WorkloadKind;
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
     for (o, w, c) in ix.workloads() {
-        // An agent by its image: a burn-in or test DaemonSet that mounts host paths may claim
-        // the devices on purpose.
-        let agent_image = c.evidence.iter().any(|e| e.shape == Shape::NodeAgent && e.field.ends_with(".image"));
-        if w.kind != WorkloadKind::DaemonSet || !(agent_image || w.pod_spec.and_then(super::gpu_agent_image).is_some()) {
+        if !super::is_agent_daemonset(&w, c) {
             continue;
         }
         let y = ix.file(o);

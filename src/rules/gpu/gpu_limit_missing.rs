@@ -17,7 +17,9 @@ pub fn is_extended(name: &str) -> bool {
 }
 
 pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
-    for (o, w, _) in ix.workloads() {
+    for (o, w, c) in ix.workloads() {
+        // A node agent should not hold a GPU at all (gpu-agent-requests-gpu): no limit to add.
+        let agent = super::is_agent_daemonset(&w, c);
         let Some(spec) = w.pod_spec else { continue };
         let y = ix.file(o);
         for (_, idx, ctr) in containers(spec) {
@@ -39,7 +41,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 path.extend([P::K("resources"), P::K("requests"), P::K(name)]);
                 let Some(key) = y.lookup_key(o.root, &path) else { continue };
                 // A missing limit gets the request's value; a different one is the author's to settle.
-                let fix = if lim.is_none() { add_limit(ix, o, &path, name) } else { None };
+                let fix = if lim.is_none() && !(agent && super::is_gpu_resource(name)) { add_limit(ix, o, &path, name) } else { None };
                 out.push(
                     Diagnostic::new(
                         "gpu-limit-missing",

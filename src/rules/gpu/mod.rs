@@ -78,6 +78,13 @@ pub fn gpu_node_label(spec: &PodSpec) -> Option<String> {
         .map(|e| format!("{} {}", e.key, e.operator))
 }
 
+/// A node agent DaemonSet, known by its image (a burn-in or test DaemonSet that mounts host
+/// paths may claim the devices on purpose): a GPU it requests is the mistake.
+pub fn is_agent_daemonset(w: &Workload, c: &crate::classify::Classification) -> bool {
+    let agent_image = c.evidence.iter().any(|e| e.shape == crate::classify::Shape::NodeAgent && e.field.ends_with(".image"));
+    w.kind == crate::model::WorkloadKind::DaemonSet && (agent_image || w.pod_spec.and_then(gpu_agent_image).is_some())
+}
+
 /// A toleration that lets a pod onto GPU-tainted nodes.
 pub fn tolerates_gpu_taint(t: &Toleration, keys: &[&str]) -> bool {
     let effect_ok = t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoSchedule");

@@ -29,7 +29,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             .or_else(|| s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()))
             .unwrap_or_default();
         let manifest = headless_service(svc, o.namespace.as_deref(), &labels, s);
-        let fix = (!labels.is_empty()).then(|| {
+        let fix = (!labels.is_empty() && !ix.files[o.file].source.is_json).then(|| {
             let text = &ix.files[o.file].source.text;
             let ed = ix.editor(o);
             let eol = ed.eol();
@@ -70,7 +70,24 @@ fn headless_service(name: &str, namespace: Option<&str>, labels: &BTreeMap<Strin
     for (k, v) in labels {
         m.push_str(&format!("    {}: {}\n", scalar(k), scalar(v)));
     }
-    let ports: Vec<_> = s.spec.template.spec.iter().flat_map(|p| p.containers.iter()).flat_map(|c| c.ports.iter().flatten()).collect();
+    // Only ports that are valid as Service ports (an invalid one is reported on the container).
+    let valid_name = |n: &str| {
+        n.len() <= 15
+            && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && n.bytes().any(|b| b.is_ascii_lowercase())
+            && !n.starts_with('-')
+            && !n.ends_with('-')
+            && !n.contains("--")
+    };
+    let ports: Vec<_> = s
+        .spec
+        .template
+        .spec
+        .iter()
+        .flat_map(|p| p.containers.iter())
+        .flat_map(|c| c.ports.iter().flatten())
+        .filter(|p| (1..=65535).contains(&p.container_port) && p.name.as_deref().is_none_or(valid_name))
+        .collect();
     // Several ports must all be named, uniquely; a headless Service may also have none.
     let mut names: Vec<&str> = ports.iter().filter_map(|p| p.name.as_deref()).collect();
     let mut numbers: Vec<(i32, &str)> = ports.iter().map(|p| (p.container_port, p.protocol.as_deref().unwrap_or("TCP"))).collect();
