@@ -128,7 +128,8 @@ fn human_output_has_snippet_summary_and_no_colour_when_piped() {
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("replica: 3") && s.contains("did you mean `replicas`?"), "{s}");
     assert!(s.contains("docs/rules/unknown-field.md"));
-    assert!(s.trim_end().ends_with("1 error, 1 warning in 1 file, 1 object"), "{s}");
+    assert!(s.contains("fix: rename `replica` to `replicas` (`kshape --fix`)"), "{s}");
+    assert!(s.trim_end().ends_with("1 error, 1 warning in 1 file, 1 object; 1 fixable with `kshape --fix` (`--diff` to preview)"), "{s}");
     assert!(!s.contains('\u{1b}'), "colour codes in piped output");
 }
 

@@ -99,6 +99,9 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
         if !help.is_empty() {
             help.push('\n');
         }
+        if let Some(fix) = &d.fix {
+            help.push_str(&format!("fix: {} (`kshape --fix`)\n", fix.description));
+        }
         help.push_str(&format!("docs: {}", crate::rules::docs_path(d.rule)));
         let p = pos(f, d.span.start);
         let location = format!(" (at {}:{}:{})", f.name, p.line, p.column);
@@ -109,6 +112,10 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
         out.push('\n');
     }
     out.push_str(&summary.line());
+    let fixable = diags.iter().filter(|d| d.fix.is_some()).count();
+    if fixable > 0 {
+        out.push_str(&format!("; {fixable} fixable with `kshape --fix` (`--diff` to preview)"));
+    }
     out.push('\n');
     out
 }
