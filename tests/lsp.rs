@@ -242,3 +242,51 @@ fn a_session_gets_diagnostics_fixes_hover_and_cross_file_references() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The Service a StatefulSet names, in another file of the workspace, but not headless: the
+/// finding's related information points into that file. The suppression action works, the
+/// workspace's `.kshape.yaml` applies, and closing a document clears its diagnostics.
+#[test]
+fn related_information_suppression_config_and_close() {
+    let dir = common::tmp("lsp-related");
+    std::fs::write(dir.join("service.yaml"), SERVICE.replace("  clusterIP: None\n", "")).unwrap();
+    std::fs::write(dir.join(".kshape.yaml"), "rules:\n  ignore: [unknown-field]\n").unwrap();
+    let sts = uri(&dir.join("trainer.yaml"));
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}}));
+    c.notify("initialized", json!({}));
+    // Not saved yet: the document exists only in the editor.
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": sts, "languageId": "yaml", "version": 1, "text": STS}}));
+    let diags = c.diagnostics(&sts);
+    assert!(by_rule(&diags, "unknown-field").is_none(), ".kshape.yaml ignores unknown-field: {diags:#?}");
+    let d = by_rule(&diags, "statefulset-service-not-headless").unwrap_or_else(|| panic!("{diags:#?}"));
+    let related = &d["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri(&dir.join("service.yaml")), "{d}");
+    // The `spec` key of the Service, where `clusterIP: None` belongs.
+    assert_eq!(related["location"]["range"], json!({"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 4}}), "{d}");
+
+    // The suppression comment, applied as the editor would, silences the finding.
+    let actions =
+        c.request("textDocument/codeAction", json!({"textDocument": {"uri": sts}, "range": d["range"], "context": {"diagnostics": [d]}}));
+    let suppress = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Suppress statefulset-service-not-headless on this line")
+        .expect("suppress action");
+    let edit = &suppress["edit"]["changes"][&sts][0];
+    let line = edit["range"]["start"]["line"].as_u64().unwrap() as usize;
+    let mut lines: Vec<String> = STS.lines().map(|l| format!("{l}\n")).collect();
+    lines.insert(line, edit["newText"].as_str().unwrap().to_string());
+    let text: String = lines.concat();
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": sts, "version": 2}, "contentChanges": [{"text": text}]}));
+    let diags = c.diagnostics(&sts);
+    assert!(by_rule(&diags, "statefulset-service-not-headless").is_none(), "{diags:#?}");
+    assert!(by_rule(&diags, "unused-suppression").is_none(), "{diags:#?}");
+
+    c.notify("textDocument/didClose", json!({"textDocument": {"uri": sts}}));
+    assert_eq!(c.diagnostics(&sts), Vec::<Value>::new());
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
