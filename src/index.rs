@@ -105,6 +105,45 @@ impl Index {
         ix
     }
 
+    /// Builds an index from files processed earlier (kept between runs by the language server,
+    /// which re-lints on every keystroke) followed by new sources.
+    pub fn build_prepared(prepared: Prepared, sources: Vec<SourceFile>, default_namespace: &str, settings: Settings) -> Index {
+        let mut ix = Index::build_with(Vec::new(), default_namespace, settings);
+        let offset = prepared.0.len();
+        let processed = {
+            let classifier = ix.settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
+            sources.into_iter().enumerate().map(|(i, s)| process(offset + i, s, classifier)).collect::<Vec<_>>()
+        };
+        for (i, mut p) in prepared.0.into_iter().enumerate() {
+            for o in &mut p.1 {
+                o.file = i;
+            }
+            ix.add(p);
+        }
+        for p in processed {
+            ix.add(p);
+        }
+        ix
+    }
+
+    /// Gives back the first `n` files, processed, for the next [`Index::build_prepared`].
+    pub fn into_prepared(self, n: usize) -> Prepared {
+        let n = n.min(self.files.len());
+        let mut out: Vec<Processed> = Vec::with_capacity(n);
+        let mut objects = self.objects.into_iter().zip(self.shapes).peekable();
+        for (i, file) in self.files.into_iter().take(n).enumerate() {
+            let mut objs = Vec::new();
+            let mut shapes = Vec::new();
+            while let Some((o, c)) = objects.next_if(|(o, _)| o.file == i) {
+                objs.push(o);
+                shapes.push(c);
+            }
+            let stats = Stats { objects: objs.len(), ..Stats::default() };
+            out.push((file, objs, stats, shapes));
+        }
+        Prepared(out)
+    }
+
     /// Adds one file's results, in input order.
     fn add(&mut self, (file, objects, stats, shapes): Processed) {
         if !file.source.context {
@@ -155,6 +194,49 @@ impl SourceFile {
 }
 
 type Processed = (ParsedFile, Vec<Object>, Stats, Vec<Option<Classification>>);
+
+/// Files already read, parsed, typed and classified, ready to be part of another index.
+#[derive(Default)]
+pub struct Prepared(Vec<Processed>);
+
+impl Prepared {
+    /// Processes `sources` (in parallel), reusing the entries of `previous` whose name and
+    /// text are unchanged.
+    pub fn new(sources: Vec<SourceFile>, previous: Prepared, settings: &Settings) -> Prepared {
+        let mut old: std::collections::HashMap<String, Processed> = previous.0.into_iter().map(|p| (p.0.source.name.clone(), p)).collect();
+        let mut slots: Vec<Option<Processed>> = Vec::with_capacity(sources.len());
+        let mut todo = Vec::new();
+        for s in sources {
+            match old.remove(&s.name) {
+                Some(p) if p.0.source.text == s.text && p.0.source.context == s.context => slots.push(Some(p)),
+                _ => {
+                    todo.push((slots.len(), s));
+                    slots.push(None);
+                }
+            }
+        }
+        let threads = if settings.threads == 0 { default_threads() } else { settings.threads };
+        let classifier = settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
+        let (at, fresh): (Vec<usize>, Vec<SourceFile>) = todo.into_iter().unzip();
+        for (i, p) in at.into_iter().zip(par_map(fresh, threads, |i, s| process(i, s, classifier))) {
+            slots[i] = Some(p);
+        }
+        Prepared(slots.into_iter().flatten().collect())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names of the files, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|p| p.0.source.name.as_str())
+    }
+}
 
 /// Parses and types one file: independent of every other file, so files are processed in
 /// parallel and merged in input order.

@@ -139,6 +139,14 @@ pub fn fix_full(
     Fixed { lint, original, applied }
 }
 
+/// Lints new sources together with files processed earlier (the language server's workspace
+/// context), which come first in the index; `Lint::into_prepared` gives them back.
+pub fn lint_prepared(prepared: index::Prepared, files: Vec<SourceFile>, default_namespace: &str, settings: index::Settings) -> Lint {
+    let index = Index::build_prepared(prepared, files, default_namespace, settings);
+    let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index));
+    Lint { index, diagnostics, suppressed }
+}
+
 /// Reads a node inventory (`kubectl get nodes -o yaml|json`, or any stream of Node objects).
 pub fn read_nodes(file: SourceFile) -> Result<Vec<model::scheduling::NodeInfo>, String> {
     let name = file.name.clone();
@@ -176,6 +184,11 @@ pub fn lint_str(name: &str, text: &str) -> Lint {
 }
 
 impl Lint {
+    /// The first `n` files, processed, for the next [`lint_prepared`].
+    pub fn into_prepared(self, n: usize) -> index::Prepared {
+        self.index.into_prepared(n)
+    }
+
     pub fn views(&self) -> Vec<SourceView<'_>> {
         self.index.files.iter().map(|f| SourceView { name: &f.source.name, text: &f.source.text, lines: &f.lines }).collect()
     }

@@ -8,6 +8,7 @@
 //! rule's documentation. Positions are LSP's: 0-based lines, UTF-16 columns.
 
 use crate::diag::{Diagnostic, Severity};
+use crate::index::Prepared;
 use crate::source::{self, SourceFile, Sources};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use serde_json::{json, Value};
@@ -96,7 +97,13 @@ struct Server {
     folders: Vec<PathBuf>,
     docs: BTreeMap<String, Doc>,
     findings: BTreeMap<String, Vec<Finding>>,
+    /// The workspace's manifests as read from disk, and when.
     context: Option<(Instant, Vec<SourceFile>)>,
+    /// Those of them not open in the editor, parsed and typed: kept between lints, so a
+    /// keystroke costs the open documents and the rules, not the whole workspace.
+    prepared: Prepared,
+    /// The open documents' names when `prepared` was built.
+    prepared_for: Vec<String>,
     watch_files: bool,
 }
 
@@ -110,7 +117,15 @@ impl Server {
             }
         }
         let watch_files = init["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"].as_bool() == Some(true);
-        Server { folders, docs: BTreeMap::new(), findings: BTreeMap::new(), context: None, watch_files }
+        Server {
+            folders,
+            docs: BTreeMap::new(),
+            findings: BTreeMap::new(),
+            context: None,
+            prepared: Prepared::default(),
+            prepared_for: Vec::new(),
+            watch_files,
+        }
     }
 
     fn request(&mut self, req: Request) -> Response {
@@ -143,6 +158,11 @@ impl Server {
             }
             "textDocument/didSave" | "workspace/didChangeWatchedFiles" | "workspace/didChangeWorkspaceFolders" => {
                 self.context = None;
+                // A changed configuration can change how every file is classified.
+                let changed = p["changes"].as_array().into_iter().flatten().filter_map(|c| c["uri"].as_str()).chain(Some(uri.as_str()));
+                if changed.into_iter().any(|u| crate::config::FILE_NAMES.iter().any(|n| u.ends_with(&format!("/{n}")))) {
+                    self.prepared = Prepared::default();
+                }
                 if n.method == "workspace/didChangeWorkspaceFolders" {
                     let ev = &p["event"];
                     let removed: Vec<PathBuf> =
@@ -166,12 +186,24 @@ impl Server {
     }
 
     /// The workspace's manifests, read at most every CONTEXT_TTL or after a save or a watched change.
-    fn context_files(&mut self) -> Vec<SourceFile> {
-        if let Some((at, files)) = &self.context {
-            if at.elapsed() < CONTEXT_TTL {
-                return files.clone();
-            }
+    /// The workspace's files minus the open documents, processed; reuses what is unchanged.
+    fn prepare_context(&mut self, open: Vec<String>, settings: &crate::index::Settings) {
+        let fresh = self.context.as_ref().is_some_and(|(at, _)| at.elapsed() < CONTEXT_TTL);
+        if fresh && open == self.prepared_for {
+            return;
         }
+        if !fresh {
+            self.read_context();
+        }
+        let files: Vec<SourceFile> = match &self.context {
+            Some((_, files)) => files.iter().filter(|f| !open.contains(&f.name)).cloned().collect(),
+            None => Vec::new(),
+        };
+        self.prepared = Prepared::new(files, std::mem::take(&mut self.prepared), settings);
+        self.prepared_for = open;
+    }
+
+    fn read_context(&mut self) {
         let mut all = Vec::new();
         for folder in &self.folders {
             let excludes = match crate::config::discover(folder).map(|p| crate::config::load(&p)) {
@@ -184,8 +216,7 @@ impl Server {
                 all.extend(s.files);
             }
         }
-        self.context = Some((Instant::now(), all.clone()));
-        all
+        self.context = Some((Instant::now(), all));
     }
 
     /// Lints every open document (with the workspace as context) and publishes the results.
@@ -202,27 +233,28 @@ impl Server {
                 None => silent.push(uri.clone()),
             }
         }
-        let open: std::collections::HashSet<String> = inputs.iter().map(|f| f.name.clone()).collect();
-        let context: Vec<SourceFile> = self.context_files().into_iter().filter(|f| !open.contains(&f.name)).collect();
+        let open: Vec<String> = inputs.iter().map(|f| f.name.clone()).collect();
         let (settings, namespace) = workspace_settings(self.folders.first().map(PathBuf::as_path));
+        self.prepare_context(open, &settings);
+        // The workspace's files come first in the run, the open documents after them.
+        let first = self.prepared.len();
         let n_inputs = inputs.len();
-        inputs.extend(context);
-        let lint = crate::lint_full(inputs, &namespace, None, settings);
+        let lint = crate::lint_prepared(std::mem::take(&mut self.prepared), inputs, &namespace, settings);
         let views = lint.views();
         let mut per_file: Vec<Vec<&Diagnostic>> = vec![Vec::new(); n_inputs];
         for d in &lint.diagnostics {
-            if let Some(v) = per_file.get_mut(d.file) {
+            if let Some(v) = d.file.checked_sub(first).and_then(|i| per_file.get_mut(i)) {
                 v.push(d);
             }
         }
         let mut out = Vec::new();
         self.findings.clear();
         for (i, uri) in uris.iter().enumerate() {
-            let text = views[i].text;
+            let text = views[first + i].text;
             let lines = Lines::new(text);
             let mut findings = Vec::new();
             for d in &per_file[i] {
-                findings.push(finding(d, &lines, &views, &uris));
+                findings.push(finding(d, &lines, &views, &uris, first));
             }
             let diagnostics = findings.iter().map(|f| f.diagnostic.clone()).collect();
             out.push(publish(uri, self.docs.get(uri).and_then(|d| d.version), diagnostics));
@@ -231,6 +263,8 @@ impl Server {
         for uri in silent {
             out.push(publish(&uri, self.docs.get(&uri).and_then(|d| d.version), Vec::new()));
         }
+        drop(views);
+        self.prepared = lint.into_prepared(first);
         out
     }
 
@@ -340,7 +374,8 @@ fn publish(uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Notifica
     Notification::new("textDocument/publishDiagnostics".into(), params)
 }
 
-fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], uris: &[String]) -> Finding {
+/// `first`: the index in the run of the first open document (`uris[0]`).
+fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], uris: &[String], first: usize) -> Finding {
     let (start, end) = (d.span.start as usize, d.span.end as usize);
     let range = lines.range(start, end);
     let mut message = d.message.clone();
@@ -353,7 +388,7 @@ fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], u
         .iter()
         .filter_map(|r| {
             let v = views.get(r.file)?;
-            let ruri = uris.get(r.file).cloned().unwrap_or_else(|| path_to_uri(Path::new(v.name)));
+            let ruri = r.file.checked_sub(first).and_then(|i| uris.get(i)).cloned().unwrap_or_else(|| path_to_uri(Path::new(v.name)));
             let rl = Lines::new(v.text);
             Some(json!({"location": {"uri": ruri, "range": rl.range(r.span.start as usize, r.span.end as usize)}, "message": r.message}))
         })

@@ -290,3 +290,46 @@ fn related_information_suppression_config_and_close() {
     c.notify("exit", Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The server keeps the workspace's files processed between lints: a run that reuses them
+/// finds exactly what a fresh run with the same files as `--context` finds, round after round.
+#[test]
+fn reused_context_gives_the_same_findings_as_a_fresh_run() {
+    let src = |name: &str, text: &str, context: bool| kshape::source::SourceFile {
+        name: name.into(),
+        text: text.into(),
+        is_json: false,
+        context,
+        invalid_utf8_at: None,
+        kustomize: false,
+    };
+    let headless = SERVICE.to_string();
+    let not_headless = SERVICE.replace("  clusterIP: None\n", "");
+    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: t\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: trainer}\n  minReplicas: 1\n  maxReplicas: 3\n";
+    let key = |l: &kshape::Lint| {
+        let mut v: Vec<(String, String)> =
+            l.diagnostics.iter().map(|d| (l.index.files[d.file].source.name.clone(), format!("{} {}", d.rule, d.message))).collect();
+        v.sort();
+        v
+    };
+    let mut prepared = kshape::index::Prepared::default();
+    for (svc, with_hpa) in [(&headless, false), (&not_headless, true), (&not_headless, false), (&headless, true)] {
+        let mut ctx = vec![src("ws/service.yaml", svc, true)];
+        if with_hpa {
+            ctx.push(src("ws/hpa.yaml", hpa, true));
+        }
+        let fresh = {
+            let mut all = vec![src("ws/trainer.yaml", STS, false)];
+            all.extend(ctx.clone());
+            kshape::lint(all, "default")
+        };
+        let settings = kshape::index::Settings::default();
+        prepared = kshape::index::Prepared::new(ctx, prepared, &settings);
+        let n = prepared.len();
+        let reused = kshape::lint_prepared(prepared, vec![src("ws/trainer.yaml", STS, false)], "default", settings);
+        assert_eq!(key(&reused), key(&fresh));
+        assert!(!key(&fresh).is_empty());
+        prepared = reused.into_prepared(n);
+        assert_eq!(prepared.names().collect::<Vec<_>>().len(), n);
+    }
+}
