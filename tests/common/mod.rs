@@ -69,8 +69,10 @@ pub fn compact(l: &kshape::Lint) -> String {
 /// Runs the built binary in `dir`, with `stdin` piped in when given.
 pub fn run_in(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kshape"));
+    // Colour must be off because the output is piped, not because the environment says so.
     cmd.args(args)
         .current_dir(dir)
+        .env_remove("NO_COLOR")
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
