@@ -126,7 +126,13 @@ impl<'a> Editor<'a> {
             return None;
         }
         let vs = self.y.span(value);
-        let end = if vs.start == vs.end { self.y.span(key).end as usize } else { self.content_end(value)? };
+        let ke = self.y.span(key).end as usize;
+        // The value must be written right after its key (`key: value`), not be an alias whose
+        // text is the anchor's, elsewhere in the file.
+        if vs.start != vs.end && self.text.get(ke..vs.start as usize).map(str::trim) != Some(":") {
+            return None;
+        }
+        let end = if vs.start == vs.end { ke } else { self.content_end(value)? };
         Some(Edit { span: Span::new(ls, self.next_line(end)), text: String::new() })
     }
 

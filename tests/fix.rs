@@ -271,6 +271,11 @@ fn no_fix_where_it_would_be_a_guess() {
             "unknown-field",
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replica: 3\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
         ),
+        // The value is an alias: its text is the anchor's, elsewhere.
+        (
+            "daemonset-replicas",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: x\n  annotations: {count: &n \"3\"}\nspec:\n  replicas: *n\n  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: x}\n    spec:\n      containers:\n        - name: x\n          image: busybox:1.36\n",
+        ),
         // `replicas` inside a flow mapping: removing its line would break the document.
         (
             "daemonset-replicas",
