@@ -116,6 +116,9 @@ impl Server {
                 folders.push(p);
             }
         }
+        // Canonical, as the open documents' paths are: a document must not also count as a
+        // workspace file under another spelling of its path (it would be its own duplicate).
+        let folders = folders.into_iter().map(|f| std::fs::canonicalize(&f).unwrap_or(f)).collect();
         let watch_files = init["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"].as_bool() == Some(true);
         Server {
             folders,
@@ -165,11 +168,18 @@ impl Server {
                 }
                 if n.method == "workspace/didChangeWorkspaceFolders" {
                     let ev = &p["event"];
-                    let removed: Vec<PathBuf> =
-                        ev["removed"].as_array().into_iter().flatten().filter_map(|f| f["uri"].as_str().and_then(uri_to_path)).collect();
+                    let folders = |key: &str| -> Vec<PathBuf> {
+                        ev[key]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|f| f["uri"].as_str().and_then(uri_to_path))
+                            .map(|f| std::fs::canonicalize(&f).unwrap_or(f))
+                            .collect()
+                    };
+                    let removed = folders("removed");
                     self.folders.retain(|f| !removed.contains(f));
-                    self.folders
-                        .extend(ev["added"].as_array().into_iter().flatten().filter_map(|f| f["uri"].as_str().and_then(uri_to_path)));
+                    self.folders.extend(folders("added"));
                 }
             }
             "textDocument/didClose" => {
@@ -326,7 +336,7 @@ fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
     if !looks_like_manifest {
         return None;
     }
-    let path = uri_to_path(uri);
+    let path = uri_to_path(uri).map(|p| std::fs::canonicalize(&p).unwrap_or(p));
     if let Some(p) = &path {
         // A Helm chart's templates are not YAML until rendered.
         let in_chart_templates = p.ancestors().any(|a| {

@@ -333,3 +333,29 @@ fn reused_context_gives_the_same_findings_as_a_fresh_run() {
         assert_eq!(prepared.names().collect::<Vec<_>>().len(), n);
     }
 }
+
+/// A workspace reached through a symbolic link, a document opened under the real path and
+/// edited: the workspace's Service resolves its reference, and its saved copy on disk (the
+/// same file under another spelling of its path) causes no finding against it.
+#[test]
+fn workspace_through_a_symlink() {
+    let dir = common::tmp("lsp-symlink");
+    std::fs::create_dir_all(dir.join("real")).unwrap();
+    std::os::unix::fs::symlink(dir.join("real"), dir.join("link")).unwrap();
+    std::fs::write(dir.join("real/trainer.yaml"), STS).unwrap();
+    std::fs::write(dir.join("real/service.yaml"), SERVICE).unwrap();
+    let doc = uri(&dir.join("real/trainer.yaml"));
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": uri(&dir.join("link")), "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    // Renamed in the editor, not saved: the copy on disk is the same StatefulSet, before the edit.
+    let edited = STS.replacen("name: trainer\n", "name: trainer-b\n", 1);
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": doc, "languageId": "yaml", "version": 1, "text": edited}}));
+    let diags = c.diagnostics(&doc);
+    assert!(by_rule(&diags, "duplicate-object").is_none() && by_rule(&diags, "overlapping-selectors").is_none(), "{diags:#?}");
+    assert!(by_rule(&diags, "statefulset-service-not-found").is_none(), "the Service beside it is seen: {diags:#?}");
+    assert!(by_rule(&diags, "unknown-field").is_some());
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
