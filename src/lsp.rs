@@ -58,21 +58,49 @@ fn serve(conn: &Connection) -> Result<(), String> {
         let req = Request::new(lsp_server::RequestId::from("kshape-watch".to_string()), "client/registerCapability".into(), watch);
         conn.sender.send(Message::Request(req)).map_err(|e| e.to_string())?;
     }
-    for msg in &conn.receiver {
-        match msg {
-            Message::Request(req) => {
-                if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
-                    return Ok(());
-                }
-                let resp = server.request(req);
-                conn.sender.send(Message::Response(resp)).map_err(|e| e.to_string())?;
+    let send = |out: Vec<Notification>| -> Result<(), String> {
+        for n in out {
+            conn.sender.send(Message::Notification(n)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    for first in &conn.receiver {
+        // Notifications already waiting (fast typing) are applied together and linted once.
+        let mut batch = vec![first];
+        while matches!(batch.last(), Some(Message::Notification(_))) {
+            match conn.receiver.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
             }
-            Message::Notification(n) => {
-                for out in server.notification(n) {
-                    conn.sender.send(Message::Notification(out)).map_err(|e| e.to_string())?;
+        }
+        let mut dirty = false;
+        for msg in batch {
+            match msg {
+                Message::Notification(n) => {
+                    if n.method == "exit" {
+                        return Ok(());
+                    }
+                    let (lint, out) = server.apply(n);
+                    dirty |= lint;
+                    send(out)?;
                 }
+                Message::Request(req) => {
+                    // A request sees the documents as the notifications before it left them.
+                    if dirty {
+                        send(server.lint())?;
+                        dirty = false;
+                    }
+                    if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                        return Ok(());
+                    }
+                    let resp = server.request(req);
+                    conn.sender.send(Message::Response(resp)).map_err(|e| e.to_string())?;
+                }
+                Message::Response(_) => {}
             }
-            Message::Response(_) => {}
+        }
+        if dirty {
+            send(server.lint())?;
         }
     }
     Ok(())
@@ -143,7 +171,8 @@ impl Server {
         }
     }
 
-    fn notification(&mut self, n: Notification) -> Vec<Notification> {
+    /// Applies a notification to the server's state: (whether to lint again, what to publish now).
+    fn apply(&mut self, n: Notification) -> (bool, Vec<Notification>) {
         let p = &n.params;
         let uri = p["textDocument"]["uri"].as_str().unwrap_or("").to_string();
         match n.method.as_str() {
@@ -154,7 +183,7 @@ impl Server {
             "textDocument/didChange" => {
                 // Full sync: the last change holds the whole text.
                 let Some(text) = p["contentChanges"].as_array().and_then(|c| c.last()).and_then(|c| c["text"].as_str()) else {
-                    return Vec::new();
+                    return (false, Vec::new());
                 };
                 let version = p["textDocument"]["version"].as_i64();
                 self.docs.insert(uri, Doc { text: text.to_string(), version });
@@ -186,13 +215,11 @@ impl Server {
                 self.docs.remove(&uri);
                 self.findings.remove(&uri);
                 self.context = None;
-                let mut out = self.lint();
-                out.push(publish(&uri, None, Vec::new()));
-                return out;
+                return (true, vec![publish(&uri, None, Vec::new())]);
             }
-            _ => return Vec::new(),
+            _ => return (false, Vec::new()),
         }
-        self.lint()
+        (true, Vec::new())
     }
 
     /// The workspace's manifests, read at most every CONTEXT_TTL or after a save or a watched change.
@@ -260,7 +287,7 @@ impl Server {
         let mut out = Vec::new();
         self.findings.clear();
         for (i, uri) in uris.iter().enumerate() {
-            let text = views[first + i].text;
+            let Some(text) = views.get(first + i).map(|v| v.text) else { continue };
             let lines = Lines::new(text);
             let mut findings = Vec::new();
             for d in &per_file[i] {
