@@ -175,6 +175,9 @@ impl Server {
     fn apply(&mut self, n: Notification) -> (bool, Vec<Notification>) {
         let p = &n.params;
         let uri = p["textDocument"]["uri"].as_str().unwrap_or("").to_string();
+        if uri.is_empty() && n.method.starts_with("textDocument/") {
+            return (false, Vec::new()); // malformed: no document to speak of
+        }
         match n.method.as_str() {
             "textDocument/didOpen" => {
                 let text = p["textDocument"]["text"].as_str().unwrap_or("").to_string();

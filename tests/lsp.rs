@@ -359,3 +359,28 @@ fn workspace_through_a_symlink() {
     c.notify("exit", Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What a confused or newer client may send: unknown requests get MethodNotFound, requests about
+/// documents the server does not know get empty answers, malformed notifications are ignored.
+#[test]
+fn odd_messages_get_answers_not_crashes() {
+    let dir = common::tmp("lsp-odd");
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    c.send(json!({"jsonrpc": "2.0", "id": 99, "method": "textDocument/formatting", "params": {}}));
+    let err = c.wait(|m| m["id"] == 99);
+    assert_eq!(err["error"]["code"], -32601, "{err}");
+    assert_eq!(c.request("textDocument/codeAction", json!({"textDocument": {"uri": "file:///nowhere.yaml"}})), json!([]));
+    assert!(c.request("textDocument/hover", json!({"textDocument": {"uri": "file:///nowhere.yaml"}, "position": {"line": 5}})).is_null());
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": 7}}));
+    c.notify("textDocument/didChange", json!({"contentChanges": "not a list"}));
+    c.notify("$/cancelRequest", json!({"id": 1}));
+    // Still serving: a document opened now is linted.
+    let u = "untitled:Untitled-1";
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": u, "languageId": "yaml", "version": 1, "text": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n"}}));
+    assert!(by_rule(&c.diagnostics(u), "bare-pod").is_some());
+    assert!(c.request("shutdown", Value::Null).is_null());
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
