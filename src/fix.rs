@@ -354,6 +354,8 @@ pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
     let ops = diff_lines(&a, &b);
+    // git's form, which `git apply` and `patch -p1` take (an absolute path loses its first `/`).
+    let name = name.trim_start_matches('/');
     let mut out = format!("--- a/{name}\n+++ b/{name}\n");
     const CONTEXT: usize = 3;
     // Group the changes into hunks.
