@@ -39,7 +39,7 @@ fn capabilities() -> Value {
     json!({
         "positionEncoding": "utf-16",
         "textDocumentSync": {"openClose": true, "change": 1, "save": {"includeText": false}},
-        "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+        "codeActionProvider": {"codeActionKinds": ["quickfix", "source.fixAll.kshape"]},
         "hoverProvider": true,
     })
 }
@@ -119,6 +119,8 @@ struct Finding {
     start: usize,
     end: usize,
     fix: Option<(String, Vec<Value>)>,
+    /// The fix as byte edits, to combine fixes without overlaps (`source.fixAll`).
+    raw_fix: Option<crate::diag::Fix>,
 }
 
 struct Server {
@@ -314,7 +316,30 @@ impl Server {
         let lines = Lines::new(&doc.text);
         let from = lines.offset(&p["range"]["start"]);
         let to = lines.offset(&p["range"]["end"]);
+        // `only` narrows the kinds the editor wants (`source.fixAll` on save, say).
+        let only: Vec<&str> = p["context"]["only"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let wants = |kind: &str| only.is_empty() || only.iter().any(|o| kind == *o || kind.starts_with(&format!("{o}.")));
         let mut actions = Vec::new();
+        if wants("source.fixAll.kshape") {
+            // Every fix that does not overlap another, as one edit of the document.
+            let mut chosen: Vec<&crate::diag::Fix> = Vec::new();
+            for f in findings.iter().filter_map(|f| f.raw_fix.as_ref()) {
+                if !chosen.contains(&f) && !chosen.iter().any(|c| crate::fix::overlaps(c, f)) {
+                    chosen.push(f);
+                }
+            }
+            if !chosen.is_empty() {
+                let edits: Vec<Value> = chosen
+                    .iter()
+                    .flat_map(|f| f.edits.iter())
+                    .map(|e| json!({"range": lines.range(e.span.start as usize, e.span.end as usize), "newText": e.text}))
+                    .collect();
+                actions.push(json!({"title": "kshape: fix all", "kind": "source.fixAll.kshape", "edit": {"changes": {uri: edits}}}));
+            }
+        }
+        if !wants("quickfix") {
+            return Value::Array(actions);
+        }
         for f in findings.iter().filter(|f| f.start <= to && from <= f.end) {
             if let Some((title, edits)) = &f.fix {
                 actions.push(json!({
@@ -454,7 +479,7 @@ fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], u
             f.edits.iter().map(|e| json!({"range": lines.range(e.span.start as usize, e.span.end as usize), "newText": e.text})).collect();
         (format!("kshape: {}", f.description), edits)
     });
-    Finding { diagnostic, rule: d.rule, start, end, fix }
+    Finding { diagnostic, rule: d.rule, start, end, fix, raw_fix: d.fix.clone() }
 }
 
 /// Byte offsets <-> LSP positions (0-based line, UTF-16 code units).

@@ -115,7 +115,11 @@ fn diff_writes_nothing_and_exits_1() {
     assert_eq!(std::fs::read_to_string(dir.join("ds.yaml")).unwrap(), text, "--diff wrote the file");
     // The diff is one `git apply` takes, and applying it is the fix.
     std::fs::write(dir.join("fix.diff"), stdout.as_bytes()).unwrap();
-    let applied = std::process::Command::new("git").args(["apply", "--unsafe-paths", "fix.diff"]).current_dir(&dir).env("GIT_DIR", "/nonexistent").output();
+    let applied = std::process::Command::new("git")
+        .args(["apply", "--unsafe-paths", "fix.diff"])
+        .current_dir(&dir)
+        .env("GIT_DIR", "/nonexistent")
+        .output();
     if let Ok(applied) = applied {
         assert!(applied.status.success(), "git apply: {}", String::from_utf8_lossy(&applied.stderr));
         assert_eq!(std::fs::read_to_string(dir.join("ds.yaml")).unwrap(), text.replace("  replicas: 3\n", ""));

@@ -199,6 +199,17 @@ fn a_session_gets_diagnostics_fixes_hover_and_cross_file_references() {
     assert_eq!(s_edit["range"]["start"], json!({"line": 5, "character": 0}));
     assert_eq!(s_edit["newText"], "  # kshape: ignore[statefulset-service-not-found]\n");
 
+    // Fix-all (what an editor asks for on save): one action with every fix that applies.
+    let all = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": sts}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["kind"], "source.fixAll.kshape");
+    // `lables` has no fix (renaming it would duplicate `labels`): only the Service is added.
+    assert_eq!(all[0]["edit"]["changes"][&sts], json!(edits), "{all:#?}");
+
     // Hover on the finding shows the rule's documentation.
     let hover = c.request("textDocument/hover", json!({"textDocument": {"uri": sts}, "position": {"line": 5, "character": 17}}));
     assert!(hover["contents"]["value"].as_str().unwrap().starts_with("# statefulset-service-not-found"), "{hover}");
