@@ -224,6 +224,18 @@ impl Prepared {
         Prepared(slots.into_iter().flatten().collect())
     }
 
+    /// Keeps the files whose name passes `keep`.
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.0.retain(|p| keep(&p.0.source.name));
+    }
+
+    /// Processes `sources` and adds them after the files already here.
+    pub fn extend(&mut self, sources: Vec<SourceFile>, settings: &Settings) {
+        let threads = if settings.threads == 0 { default_threads() } else { settings.threads };
+        let classifier = settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
+        self.0.extend(par_map(sources, threads, |i, s| process(i, s, classifier)));
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }

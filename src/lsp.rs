@@ -219,7 +219,8 @@ impl Server {
             "textDocument/didClose" => {
                 self.docs.remove(&uri);
                 self.findings.remove(&uri);
-                self.context = None;
+                // The workspace list still holds the file as saved: it rejoins the context
+                // when the open set changes, without reading the workspace again.
                 return (true, vec![publish(&uri, None, Vec::new())]);
             }
             _ => return (false, Vec::new()),
@@ -234,14 +235,23 @@ impl Server {
         if fresh && open == self.prepared_for {
             return;
         }
-        if !fresh {
+        if fresh {
+            // Only the open set changed: files opened leave the context, files closed rejoin it.
+            self.prepared.retain(|n| !open.iter().any(|o| o == n));
+            let have: std::collections::HashSet<String> = self.prepared.names().map(str::to_string).collect();
+            let rejoin: Vec<SourceFile> = match &self.context {
+                Some((_, files)) => files.iter().filter(|f| !open.contains(&f.name) && !have.contains(&f.name)).cloned().collect(),
+                None => Vec::new(),
+            };
+            self.prepared.extend(rejoin, settings);
+        } else {
             self.read_context();
+            let files: Vec<SourceFile> = match &self.context {
+                Some((_, files)) => files.iter().filter(|f| !open.contains(&f.name)).cloned().collect(),
+                None => Vec::new(),
+            };
+            self.prepared = Prepared::new(files, std::mem::take(&mut self.prepared), settings);
         }
-        let files: Vec<SourceFile> = match &self.context {
-            Some((_, files)) => files.iter().filter(|f| !open.contains(&f.name)).cloned().collect(),
-            None => Vec::new(),
-        };
-        self.prepared = Prepared::new(files, std::mem::take(&mut self.prepared), settings);
         self.prepared_for = open;
     }
 

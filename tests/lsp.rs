@@ -343,6 +343,26 @@ fn reused_context_gives_the_same_findings_as_a_fresh_run() {
         prepared = reused.into_prepared(n);
         assert_eq!(prepared.names().collect::<Vec<_>>().len(), n);
     }
+    // The open set changes: the Service file is opened (leaves the context) and closed (rejoins).
+    let settings = kshape::index::Settings::default();
+    let service = src("ws/service.yaml", &headless, true);
+    prepared = kshape::index::Prepared::new(vec![service.clone(), src("ws/hpa.yaml", hpa, true)], prepared, &settings);
+    prepared.retain(|n| n != "ws/service.yaml");
+    assert_eq!(prepared.names().collect::<Vec<_>>(), ["ws/hpa.yaml"]);
+    let n = prepared.len();
+    let open = vec![src("ws/trainer.yaml", STS, false), src("ws/service.yaml", &headless, false)];
+    let reused = kshape::lint_prepared(prepared, open.clone(), "default", kshape::index::Settings::default());
+    let mut fresh_files = open;
+    fresh_files.push(src("ws/hpa.yaml", hpa, true));
+    assert_eq!(key(&reused), key(&kshape::lint(fresh_files, "default")));
+    prepared = reused.into_prepared(n);
+    prepared.extend(vec![service], &settings);
+    let reused = kshape::lint_prepared(prepared, vec![src("ws/trainer.yaml", STS, false)], "default", kshape::index::Settings::default());
+    let fresh = kshape::lint(
+        vec![src("ws/trainer.yaml", STS, false), src("ws/hpa.yaml", hpa, true), src("ws/service.yaml", &headless, true)],
+        "default",
+    );
+    assert_eq!(key(&reused), key(&fresh));
 }
 
 /// A workspace reached through a symbolic link, a document opened under the real path and
