@@ -163,7 +163,17 @@ fn sarif_output_passes_the_sarif_2_1_0_schema() {
         return;
     };
     let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let out = run_in(&common::root(), &["--format", "sarif", "testdata/examples", "testdata/rules/duplicate-object/bad.yaml"], None);
+    let out = run_in(
+        &common::root(),
+        &[
+            "--format",
+            "sarif",
+            "testdata/examples",
+            "testdata/rules/duplicate-object/bad.yaml",
+            "testdata/rules/daemonset-replicas/bad.yaml",
+        ],
+        None,
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let errors = schema::errors_of(&schema, &v);
     assert!(errors.is_empty(), "{errors:#?}");
@@ -172,6 +182,22 @@ fn sarif_output_passes_the_sarif_2_1_0_schema() {
     let r = &results[0];
     assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().starts_with("testdata/"));
     assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1);
+    // A fix is a SARIF fix: the deleted region (here the whole `replicas: 3` line) and the new text.
+    let fix = results
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "daemonset-replicas"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "testdata/rules/daemonset-replicas/bad.yaml"
+        })
+        .map(|r| &r["fixes"][0])
+        .expect("daemonset-replicas result");
+    assert_eq!(fix["description"]["text"], "remove `replicas: 3`");
+    let change = &fix["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], "testdata/rules/daemonset-replicas/bad.yaml");
+    assert_eq!(
+        change["replacements"][0],
+        serde_json::json!({"deletedRegion": {"startLine": 6, "startColumn": 1, "endLine": 7, "endColumn": 1}, "insertedContent": {"text": ""}})
+    );
     let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), kshape::rules::RULES.len());
     assert!(rules.iter().all(|r| r["helpUri"].as_str().unwrap().ends_with(&format!("docs/rules/{}.md", r["id"].as_str().unwrap()))));

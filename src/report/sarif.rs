@@ -112,6 +112,15 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
             if !related.is_empty() {
                 v["relatedLocations"] = json!(related);
             }
+            if let Some(fix) = &d.fix {
+                // An empty deleted region inserts; SARIF viewers offer these as quick fixes.
+                let replacements: Vec<Value> =
+                    fix.edits.iter().map(|e| json!({"deletedRegion": region(f, e.span), "insertedContent": {"text": e.text}})).collect();
+                v["fixes"] = json!([{
+                    "description": {"text": fix.description},
+                    "artifactChanges": [{"artifactLocation": {"uri": uri(f.name)}, "replacements": replacements}]
+                }]);
+            }
             Some(v)
         })
         .collect();
