@@ -161,51 +161,43 @@ impl<'a> Editor<'a> {
         Some(self.insert_lines(at, col, lines))
     }
 
-    /// Adds an item to a flow sequence, before its closing bracket.
+    /// Adds an item to a flow sequence, after its last item (or inside `[]`).
     pub fn append_flow_item(&self, seq: NodeId, item: &str) -> Option<Edit> {
-        if self.json {
-            return None;
-        }
-        if !self.is_flow(seq) {
-            return None;
-        }
-        let close = (self.y.span(seq).end as usize).checked_sub(1)?;
-        if self.text.as_bytes().get(close) != Some(&b']') {
-            return None;
-        }
-        let empty = self.y.seq_items(seq)?.is_empty();
-        // After the last item (not before a trailing comma or comment-free whitespace).
-        let at = match self.y.seq_items(seq)?.last() {
-            Some(last) => self.content_end(*last)?,
-            None => close,
-        };
-        Some(Edit { span: Span::at(at), text: if empty { item.to_string() } else { format!(", {item}") } })
+        let close = self.flow_close(seq, b']')?;
+        let last = self.y.seq_items(seq)?.last().copied();
+        self.flow_insert(close, last.map(|l| self.content_end(l)), item)
     }
 
-    /// Adds `key: value` to a flow mapping, before its closing brace.
+    /// Adds `key: value` to a flow mapping, after its last entry (or inside `{}`).
     pub fn append_flow_entry(&self, map: NodeId, entry: &str) -> Option<Edit> {
-        if self.json {
-            return None;
-        }
-        if !self.is_flow(map) {
-            return None;
-        }
-        let close = (self.y.span(map).end as usize).checked_sub(1)?;
-        if self.text.as_bytes().get(close) != Some(&b'}') {
-            return None;
-        }
-        let at = match self.y.map_entries(map)?.last() {
-            Some((k, v)) => {
-                let vs = self.y.span(*v);
-                if vs.start == vs.end {
-                    self.y.span(*k).end as usize
-                } else {
-                    self.content_end(*v)?
-                }
+        let close = self.flow_close(map, b'}')?;
+        let last = self.y.map_entries(map)?.last().copied();
+        let end = |(k, v): (NodeId, NodeId)| {
+            // An empty value (`{a: }`) has no text of its own: after its key.
+            if self.y.span(v).start == self.y.span(v).end {
+                Some(self.y.span(k).end as usize)
+            } else {
+                self.content_end(v)
             }
-            None => return Some(Edit { span: Span::at(close), text: entry.to_string() }),
         };
-        Some(Edit { span: Span::at(at), text: format!(", {entry}") })
+        self.flow_insert(close, last.map(end), entry)
+    }
+
+    /// The offset of a flow collection's closing bracket; None for block collections and JSON.
+    fn flow_close(&self, node: NodeId, bracket: u8) -> Option<usize> {
+        if self.json || !self.is_flow(node) {
+            return None;
+        }
+        let close = (self.y.span(node).end as usize).checked_sub(1)?;
+        (self.text.as_bytes().get(close) == Some(&bracket)).then_some(close)
+    }
+
+    /// `text` after the last element (`last_end`), or alone before `close` when there is none.
+    fn flow_insert(&self, close: usize, last_end: Option<Option<usize>>, text: &str) -> Option<Edit> {
+        Some(match last_end {
+            Some(end) => Edit { span: Span::at(end?), text: format!(", {text}") },
+            None => Edit { span: Span::at(close), text: text.to_string() },
+        })
     }
 
     /// The column of the `-` that introduces a block sequence item.

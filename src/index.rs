@@ -94,12 +94,7 @@ impl Index {
             nodes: None,
             settings,
         };
-        let threads = if ix.settings.threads == 0 { default_threads() } else { ix.settings.threads };
-        let processed = {
-            let classifier = ix.settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
-            par_map(sources, threads, |i, s| process(i, s, classifier))
-        };
-        for p in processed {
+        for p in process_all(sources, &ix.settings) {
             ix.add(p);
         }
         ix
@@ -215,10 +210,8 @@ impl Prepared {
                 }
             }
         }
-        let threads = if settings.threads == 0 { default_threads() } else { settings.threads };
-        let classifier = settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
         let (at, fresh): (Vec<usize>, Vec<SourceFile>) = todo.into_iter().unzip();
-        for (i, p) in at.into_iter().zip(par_map(fresh, threads, |i, s| process(i, s, classifier))) {
+        for (i, p) in at.into_iter().zip(process_all(fresh, settings)) {
             slots[i] = Some(p);
         }
         Prepared(slots.into_iter().flatten().collect())
@@ -231,9 +224,7 @@ impl Prepared {
 
     /// Processes `sources` and adds them after the files already here.
     pub fn extend(&mut self, sources: Vec<SourceFile>, settings: &Settings) {
-        let threads = if settings.threads == 0 { default_threads() } else { settings.threads };
-        let classifier = settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
-        self.0.extend(par_map(sources, threads, |i, s| process(i, s, classifier)));
+        self.0.extend(process_all(sources, settings));
     }
 
     pub fn len(&self) -> usize {
@@ -252,6 +243,13 @@ impl Prepared {
 
 /// Parses and types one file: independent of every other file, so files are processed in
 /// parallel and merged in input order.
+/// Reads, parses, types and classifies files in parallel (file indexes from 0, in order).
+fn process_all(sources: Vec<SourceFile>, settings: &Settings) -> Vec<Processed> {
+    let threads = if settings.threads == 0 { default_threads() } else { settings.threads };
+    let classifier = settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
+    par_map(sources, threads, |i, s| process(i, s, classifier))
+}
+
 fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Processed {
     let lines = std::sync::OnceLock::new();
     if let Some(at) = source.invalid_utf8_at {

@@ -228,7 +228,6 @@ impl Server {
         (true, Vec::new())
     }
 
-    /// The workspace's manifests, read at most every CONTEXT_TTL or after a save or a watched change.
     /// The workspace's files minus the open documents, processed; reuses what is unchanged.
     fn prepare_context(&mut self, open: Vec<String>, settings: &crate::index::Settings) {
         let fresh = self.context.as_ref().is_some_and(|(at, _)| at.elapsed() < CONTEXT_TTL);
@@ -255,6 +254,7 @@ impl Server {
         self.prepared_for = open;
     }
 
+    /// Reads the workspace's manifests (at most every CONTEXT_TTL, or after a save or a watched change).
     fn read_context(&mut self) {
         let mut all = Vec::new();
         for folder in &self.folders {
