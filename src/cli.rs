@@ -1,7 +1,7 @@
 //! Command-line interface: clap definitions and the driver that wires the stages together.
 
-use crate::diag::Severity;
 use crate::rules;
+use crate::rules::Severity;
 use crate::source::{self, Sources};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -28,7 +28,7 @@ pub enum Command {
     Rules,
     /// Print a rule's documentation.
     Explain {
-        /// The rule id, e.g. `unknown-field`.
+        #[arg(help = format!("The rule id, e.g. `{}`.", crate::rules::RuleId::UnknownField))]
         rule: String,
     },
     /// Write a commented .kshape.yaml with every rule and its default severity.
@@ -304,14 +304,15 @@ fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     for m in rules::metas() {
         s.push_str(&format!("    # {}: {}  # {}\n", m.id, m.severity, crate::util::ellipsize(m.summary.trim(), 90)));
     }
-    s.push_str(
+    s.push_str(&format!(
         "\n# Globs (gitignore-style, relative to this file) of files and directories to skip.\nexclude: []\n\n\
          # Exit with 1 when a finding has at least this severity: error, warning or info.\nfail-on: warning\n\n\
          # Namespace of objects that do not name one.\nnamespace: default\n\n\
-         # Target Kubernetes version for removed-api-version (default: the latest).\n# kubernetes-version: \"1.33\"\n\n\
+         # Target Kubernetes version for {removed} (default: the latest).\n# kubernetes-version: \"1.33\"\n\n\
          # Taint keys of GPU node pools.\n# gpu-taints: [nvidia.com/gpu, amd.com/gpu, sku]\n\n\
          # Extra classifier patterns, in the form of rules/signatures.yaml:\n# signatures:\n#   shapes:\n#     inference-server:\n#       images: ['^my-llm-server$']\n",
-    );
+        removed = crate::rules::RuleId::RemovedApiVersion
+    ));
     match std::fs::write(p, s) {
         Ok(()) => {
             let _ = writeln!(out, "wrote {path}");

@@ -3,7 +3,7 @@
 //! `--config`; unknown keys and bad values are errors with the file's line and column.
 
 use crate::classify::SignatureFile;
-use crate::diag::Severity;
+use crate::rules::Severity;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -154,24 +154,4 @@ pub fn parse_version(s: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
-/// The effective rule selection of a run: config, then command line.
-#[derive(Debug, Clone, Default)]
-pub struct Selection {
-    pub select: Vec<String>,
-    pub ignore: Vec<String>,
-    pub severity: BTreeMap<String, Option<Severity>>,
-}
-
-impl Selection {
-    /// The severity a rule reports with, or None when it is off.
-    pub fn level(&self, id: &str, category: &str, default: Severity) -> Option<Severity> {
-        if let Some(s) = self.severity.get(id) {
-            return *s;
-        }
-        let named = |list: &[String]| list.iter().any(|x| x == id || x == category);
-        if (!self.select.is_empty() && !named(&self.select)) || named(&self.ignore) {
-            return None;
-        }
-        Some(default)
-    }
-}
+pub use crate::rules::Selection;

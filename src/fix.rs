@@ -2,8 +2,22 @@
 //! the unified diff `--diff` prints. An edit touches only the bytes it must: comments,
 //! quoting and indentation everywhere else stay as the author wrote them.
 
-use crate::diag::{Edit, Fix};
 use crate::yaml::{NodeId, NodeKind, Span, YamlFile};
+
+/// Replace the bytes of `span` (in the finding's file) with `text`; an empty span inserts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// A correction: edits on the original text that leave everything else (comments,
+/// indentation, quoting) as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub description: String,
+    pub edits: Vec<Edit>,
+}
 
 /// Builds edits against one file: its text and its node tree.
 pub struct Editor<'a> {

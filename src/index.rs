@@ -42,8 +42,8 @@ pub struct Index {
 /// What configuration changes about a run.
 #[derive(Debug, Default)]
 pub struct Settings {
-    pub selection: crate::config::Selection,
-    /// Target Kubernetes version for removed-api-version (None: the latest).
+    pub selection: crate::rules::Selection,
+    /// Target Kubernetes version for [`RemovedApiVersion`](crate::rules::RuleId::RemovedApiVersion) (None: the latest).
     pub kubernetes_version: Option<(u32, u32)>,
     /// Taint keys of GPU pools; empty means the defaults.
     pub gpu_taints: Vec<String>,

@@ -4,7 +4,6 @@
 pub mod classify;
 pub mod cli;
 pub mod config;
-pub mod diag;
 pub mod fix;
 pub mod index;
 pub mod lsp;
@@ -16,9 +15,9 @@ pub mod suppress;
 pub mod util;
 pub mod yaml;
 
-use diag::Diagnostic;
 use index::Index;
 use report::{SourceView, Summary};
+use rules::Diagnostic;
 use source::SourceFile;
 
 /// The result of linting a set of sources.
@@ -87,7 +86,7 @@ pub fn fix_full(
         let l = lint_full(files, default_namespace, nodes.clone(), settings());
         let mut new_texts: Vec<Option<String>> = vec![None; l.index.files.len()];
         {
-            let mut chosen: Vec<Vec<&diag::Fix>> = vec![Vec::new(); l.index.files.len()];
+            let mut chosen: Vec<Vec<&fix::Fix>> = vec![Vec::new(); l.index.files.len()];
             let mut counts = vec![0usize; l.index.files.len()];
             for d in &l.diagnostics {
                 let (Some(fix), Some(f)) = (&d.fix, l.index.files.get(d.file)) else { continue };
@@ -108,7 +107,7 @@ pub fn fix_full(
                 if fixes.is_empty() {
                     continue;
                 }
-                let edits: Vec<diag::Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+                let edits: Vec<fix::Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
                 let f = &l.index.files[i];
                 let Some(text) = fix::apply(&f.source.text, &edits) else { continue };
                 if yaml::parse(&text).errors.len() > f.yaml.errors.len() {
@@ -223,7 +222,7 @@ impl Lint {
             let d = &s.diagnostic;
             if let Some(f) = views.get(d.file) {
                 let p = report::pos(f, d.span.start);
-                out.push_str(&format!("{}:{}:{}: suppressed [{}] {} (by {})\n", f.name, p.line, p.column, d.rule, d.message, s.by));
+                out.push_str(&format!("{}:{}:{}: suppressed [{}] {} (by {})\n", f.name, p.line, p.column, d.rule(), d.message, s.by));
             }
         }
         out

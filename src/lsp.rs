@@ -7,8 +7,8 @@
 //! each finding's fix and a `# kshape: ignore[rule]` comment; hover on a finding shows the
 //! rule's documentation. Positions are LSP's: 0-based lines, UTF-16 columns.
 
-use crate::diag::{Diagnostic, Severity};
 use crate::index::Prepared;
+use crate::rules::{Diagnostic, RuleId, Severity};
 use crate::source::{self, SourceFile, Sources};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use serde_json::{json, Value};
@@ -115,12 +115,12 @@ struct Doc {
 /// What the last lint found in an open document, kept for code actions and hover.
 struct Finding {
     diagnostic: Value,
-    rule: &'static str,
+    rule: RuleId,
     start: usize,
     end: usize,
     fix: Option<(String, Vec<Value>)>,
     /// The fix as byte edits, to combine fixes without overlaps (`source.fixAll`).
-    raw_fix: Option<crate::diag::Fix>,
+    raw_fix: Option<crate::fix::Fix>,
 }
 
 struct Server {
@@ -332,7 +332,7 @@ impl Server {
         let mut actions = Vec::new();
         if wants("source.fixAll.kshape") {
             // Every fix that does not overlap another, as one edit of the document.
-            let mut chosen: Vec<&crate::diag::Fix> = Vec::new();
+            let mut chosen: Vec<&crate::fix::Fix> = Vec::new();
             for f in findings.iter().filter_map(|f| f.raw_fix.as_ref()) {
                 if !chosen.contains(&f) && !chosen.iter().any(|c| crate::fix::overlaps(c, f)) {
                     chosen.push(f);
@@ -383,7 +383,7 @@ impl Server {
         let lines = Lines::new(&doc.text);
         let at = lines.offset(&p["position"]);
         let Some(f) = findings.iter().find(|f| f.start <= at && at <= f.end) else { return Value::Null };
-        let Some(meta) = crate::rules::meta(f.rule) else { return Value::Null };
+        let meta = f.rule.meta();
         json!({
             "contents": {"kind": "markdown", "value": crate::rules::docs::markdown(meta)},
             "range": f.diagnostic["range"]
@@ -476,8 +476,8 @@ fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], u
     let mut diagnostic = json!({
         "range": range,
         "severity": severity,
-        "code": d.rule,
-        "codeDescription": {"href": format!("{}{}", crate::report::sarif::DOCS_BASE_URL, crate::rules::docs_path(d.rule))},
+        "code": d.rule().as_str(),
+        "codeDescription": {"href": format!("{}{}", crate::report::sarif::DOCS_BASE_URL, d.rule().docs_path())},
         "source": "kshape",
         "message": message,
     });
@@ -489,7 +489,7 @@ fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], u
             f.edits.iter().map(|e| json!({"range": lines.range(e.span.start as usize, e.span.end as usize), "newText": e.text})).collect();
         (format!("kshape: {}", f.description), edits)
     });
-    Finding { diagnostic, rule: d.rule, start, end, fix, raw_fix: d.fix.clone() }
+    Finding { diagnostic, rule: d.rule(), start, end, fix, raw_fix: d.fix.clone() }
 }
 
 /// Byte offsets <-> LSP positions (0-based line, UTF-16 code units).

@@ -1,9 +1,9 @@
 //! Suppressions: `kshape.io/ignore` annotations on an object (or its pod template), and
 //! `# kshape: ignore[rule, ...]` (this line and the next) / `# kshape: ignore-file[rule, ...]`
-//! comments. A suppression that suppresses nothing is itself reported (`unused-suppression`).
+//! comments. A suppression that suppresses nothing is itself reported ([`UnusedSuppression`](crate::rules::RuleId::UnusedSuppression)).
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::{Diagnostic, Findings, RuleId};
 use crate::yaml::{Span, P};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -52,7 +52,7 @@ impl Directive {
             return false;
         }
         for (i, r) in self.rules.iter().enumerate() {
-            if r == "all" || r == d.rule {
+            if r == "all" || r == d.rule().as_str() {
                 self.used[i] = true;
                 return true;
             }
@@ -114,7 +114,7 @@ fn directives(ix: &Index) -> Vec<Directive> {
     out
 }
 
-/// Splits findings into kept and suppressed, and adds `unused-suppression` findings.
+/// Splits findings into kept and suppressed, and adds [`UnusedSuppression`](crate::rules::RuleId::UnusedSuppression) findings.
 pub fn apply(ix: &Index, diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     let mut dirs = directives(ix);
     if dirs.is_empty() {
@@ -128,28 +128,33 @@ pub fn apply(ix: &Index, diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Suppre
             None => kept.push(d),
         }
     }
-    let level = crate::rules::meta("unused-suppression")
-        .and_then(|m| ix.settings.selection.level("unused-suppression", &m.category, crate::rules::default_severity("unused-suppression")));
+    let level = ix.settings.selection.level(RuleId::UnusedSuppression);
     if let Some(sev) = level {
+        let mut out = Findings::new(RuleId::UnusedSuppression);
         for dir in &dirs {
             for (rule, used) in dir.rules.iter().zip(&dir.used) {
                 if *used {
                     continue;
                 }
-                let known = rule == "all" || crate::rules::meta(rule).is_some();
+                // A suppression of a rule this run does not run is not unused: it may well be
+                // needed when the rule is on (as ruff's RUF100 treats disabled rules).
+                if RuleId::parse(rule).is_some_and(|r| ix.settings.selection.level(r).is_none()) {
+                    continue;
+                }
+                let known = rule == "all" || RuleId::parse(rule).is_some();
                 let message = if known {
                     format!("this suppression of `{rule}` ({}) suppresses nothing", dir.what)
                 } else {
-                    let ids: Vec<&str> = crate::rules::metas().iter().map(|m| m.id.as_str()).collect();
+                    let ids = RuleId::ALL.iter().map(|r| r.as_str());
                     let hint = crate::util::did_you_mean(rule, ids).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
                     format!("`{rule}` in this suppression ({}) names no rule{hint}", dir.what)
                 };
-                let mut d = Diagnostic::new("unused-suppression", dir.file, dir.span, message)
-                    .help("remove it (or fix the rule name): a stale suppression would hide the next real finding there");
-                d.severity = sev;
-                kept.push(d);
+                out.report(dir.file, dir.span, message)
+                    .help("remove it (or fix the rule name): a stale suppression would hide the next real finding there")
+                    .severity = sev;
             }
         }
+        kept.extend(out.into_vec());
         crate::rules::sort(ix, &mut kept);
     }
     (kept, suppressed)

@@ -96,12 +96,12 @@ fn corpus_never_panics_accounts_for_every_document_and_has_no_unreviewed_schema_
         }
         let views = l.views();
         for d in &l.diagnostics {
-            if d.rule != "unknown-field" && d.rule != "invalid-field-type" {
+            if d.rule().as_str() != "unknown-field" && d.rule().as_str() != "invalid-field-type" {
                 continue;
             }
             let f = &views[d.file];
             let p = kshape::report::pos(f, d.span.start);
-            let key = (d.rule.to_string(), format!("{}:{}:{}", f.name, p.line, p.column));
+            let key = (d.rule().as_str().to_string(), format!("{}:{}:{}", f.name, p.line, p.column));
             seen.insert(key.clone());
             if !reviewed.contains(&key) {
                 unreviewed.push(format!("{}\t{}\t{}", key.0, key.1, d.message));

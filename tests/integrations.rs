@@ -170,7 +170,7 @@ fn sarif_output_passes_the_sarif_2_1_0_schema() {
             "sarif",
             "testdata/examples",
             "testdata/rules/duplicate-object/bad.yaml",
-            "testdata/rules/daemonset-replicas/bad.yaml",
+            "testdata/rules/daemonset-replicas/bad-dcgm.yaml",
         ],
         None,
     );
@@ -187,13 +187,13 @@ fn sarif_output_passes_the_sarif_2_1_0_schema() {
         .iter()
         .find(|r| {
             r["ruleId"] == "daemonset-replicas"
-                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "testdata/rules/daemonset-replicas/bad.yaml"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "testdata/rules/daemonset-replicas/bad-dcgm.yaml"
         })
         .map(|r| &r["fixes"][0])
         .expect("daemonset-replicas result");
     assert_eq!(fix["description"]["text"], "remove `replicas: 3`");
     let change = &fix["artifactChanges"][0];
-    assert_eq!(change["artifactLocation"]["uri"], "testdata/rules/daemonset-replicas/bad.yaml");
+    assert_eq!(change["artifactLocation"]["uri"], "testdata/rules/daemonset-replicas/bad-dcgm.yaml");
     assert_eq!(
         change["replacements"][0],
         serde_json::json!({"deletedRegion": {"startLine": 6, "startColumn": 1, "endLine": 7, "endColumn": 1}, "insertedContent": {"text": ""}})

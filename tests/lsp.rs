@@ -318,8 +318,11 @@ fn reused_context_gives_the_same_findings_as_a_fresh_run() {
     let not_headless = SERVICE.replace("  clusterIP: None\n", "");
     let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: t\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: trainer}\n  minReplicas: 1\n  maxReplicas: 3\n";
     let key = |l: &kshape::Lint| {
-        let mut v: Vec<(String, String)> =
-            l.diagnostics.iter().map(|d| (l.index.files[d.file].source.name.clone(), format!("{} {}", d.rule, d.message))).collect();
+        let mut v: Vec<(String, String)> = l
+            .diagnostics
+            .iter()
+            .map(|d| (l.index.files[d.file].source.name.clone(), format!("{} {}", d.rule().as_str(), d.message)))
+            .collect();
         v.sort();
         v
     };

@@ -111,7 +111,7 @@ proptest! {
         let b = kshape::lint_str("p.yaml", &text);
         prop_assert_eq!(a.render(kshape::cli::Format::Json, false), b.render(kshape::cli::Format::Json, false));
         // The generator writes valid YAML: the properties are about objects, not syntax errors.
-        prop_assert!(a.index.stats.objects >= 1 && !a.diagnostics.iter().any(|d| d.rule == "yaml-syntax"), "generated YAML does not parse:\n{}\n{}", text, kshape::lint_str("p.yaml", &text).render(kshape::cli::Format::Compact, false));
+        prop_assert!(a.index.stats.objects >= 1 && !a.diagnostics.iter().any(|d| d.rule().as_str() == "yaml-syntax"), "generated YAML does not parse:\n{}\n{}", text, kshape::lint_str("p.yaml", &text).render(kshape::cli::Format::Compact, false));
         let f = &a.index.files[0];
         for d in &a.diagnostics {
             prop_assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len(), "span outside the file: {:?}", d);
@@ -128,7 +128,7 @@ proptest! {
                 let v = y.span(node);
                 let k = y.lookup_key(root, &p).map(|k| y.span(k));
                 let inside = d.span.start >= v.start && d.span.end <= v.end;
-                prop_assert!(inside || Some(d.span) == k, "{} at {:?}: path {} is at {:?} (key {:?})\n{}", d.rule, d.span, path, v, k, text);
+                prop_assert!(inside || Some(d.span) == k, "{} at {:?}: path {} is at {:?} (key {:?})\n{}", d.rule().as_str(), d.span, path, v, k, text);
             }
         }
     }
@@ -141,9 +141,9 @@ proptest! {
         let fixed = kshape::fix_full(vec![file], "default", None, &kshape::index::Settings::default);
         let out = fixed.lint.index.files[0].source.text.clone();
         let after = kshape::lint_str("p.yaml", &out);
-        prop_assert!(!after.diagnostics.iter().any(|d| d.rule == "yaml-syntax"), "fix broke the YAML:\n{}", out);
+        prop_assert!(!after.diagnostics.iter().any(|d| d.rule().as_str() == "yaml-syntax"), "fix broke the YAML:\n{}", out);
         prop_assert!(after.diagnostics.iter().all(|d| d.fix.is_none()), "fixes left:\n{}", out);
-        let key = |l: &kshape::Lint| l.diagnostics.iter().map(|d| (d.rule, d.message.clone())).collect::<std::collections::BTreeSet<_>>();
+        let key = |l: &kshape::Lint| l.diagnostics.iter().map(|d| (d.rule().as_str(), d.message.clone())).collect::<std::collections::BTreeSet<_>>();
         let before = key(&kshape::lint_str("p.yaml", &text));
         // master-addr-mismatch judges bare names only once a Service is among the inputs: the
         // Service a fix adds can reveal a wrong MASTER_ADDR that was there all along.

@@ -1,84 +1,161 @@
-//! Every rule: its documented examples, its fixtures (bad, good, near-miss) with snapshots,
-//! its registration and its generated documentation.
+//! Every rule: its declaration and metadata, its fixtures (the bad and good examples of its
+//! documentation, and testdata/rules/<id>/ bad*, good*, near-miss*) run with that rule alone and
+//! snapshotted in full, and its generated documentation.
 
 mod common;
 
-use common::{compact, lint_file, rel, root};
-use kshape::rules::{self, RULES};
+use common::{compact, lint_only, rel, render_full, root, source_file, text_file};
+use kshape::rules::{self, RuleId, RULES};
 use std::collections::BTreeSet;
+use std::path::Path;
 
 #[test]
-fn documented_bad_example_triggers_and_good_example_is_clean() {
-    for m in rules::metas() {
-        let bad = common::lint_example(&m.id, "bad.yaml", &m.bad);
-        assert!(bad.diagnostics.iter().any(|d| d.rule == m.id), "bad example of {} does not trigger it:\n{}", m.id, compact(&bad));
-        let good = common::lint_example(&m.id, "good.yaml", &m.good);
-        assert!(good.diagnostics.is_empty(), "good example of {} has findings:\n{}", m.id, compact(&good));
-    }
-}
-
-#[test]
-fn registry_matches_rule_files() {
-    let mut ids = BTreeSet::new();
-    for (rule, meta) in RULES.iter().zip(rules::metas()) {
-        assert_eq!(rule.id, meta.id, "rules/{}.yaml has id {}", rule.id, meta.id);
-        assert!(["error", "warning", "info"].contains(&meta.severity.as_str()), "{}: bad severity {}", meta.id, meta.severity);
-        assert!(!meta.summary.trim().is_empty() && !meta.why.trim().is_empty() && !meta.fix.trim().is_empty(), "{}: empty docs", meta.id);
-        assert!(meta.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", meta.id);
-        assert!(ids.insert(rule.id), "{} registered twice", rule.id);
+fn declarations_match_metadata_files() {
+    let mut declared = BTreeSet::new();
+    for (i, d) in RULES.iter().enumerate() {
+        let m = d.id.meta();
+        assert_eq!(RuleId::ALL[i], d.id, "RULES and RuleId::ALL are in the same order");
+        assert_eq!(m.id, d.id.as_str(), "rules/{}.yaml has id {}", d.id, m.id);
+        assert_eq!(m.severity, d.severity.as_str(), "{}: severity typed at build time differs", d.id);
+        assert_eq!(m.category, d.category.as_str(), "{}: category typed at build time differs", d.id);
+        assert!(!m.summary.trim().is_empty() && !m.why.trim().is_empty() && !m.fix.trim().is_empty(), "{}: empty docs", d.id);
+        assert!(!m.bad.trim().is_empty() && !m.good.trim().is_empty(), "{}: no examples", d.id);
+        assert!(d.id.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", d.id);
+        assert_eq!(RuleId::parse(d.id.as_str()), Some(d.id));
+        assert!(declared.insert(d.id.as_str().to_string()), "{} declared twice", d.id);
     }
     let mut files = BTreeSet::new();
     for e in std::fs::read_dir(root().join("rules")).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
-        if let Some(id) = name.strip_suffix(".yaml") {
-            if id != "signatures" {
-                files.insert(id.to_string());
+        if let Some(id) = name.strip_suffix(".yaml").filter(|id| *id != "signatures") {
+            files.insert(id.to_string());
+        }
+    }
+    assert_eq!(declared, files, "every rules/<id>.yaml is declared and every declared rule has one");
+}
+
+/// Boundary-aware occurrences of `id` in `text` (`bare-pod` is not in `bare-pods` or `x-bare-pod`).
+fn occurrences(text: &str, id: &str) -> usize {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    text.match_indices(id).filter(|(i, _)| !word(text[..*i].chars().next_back()) && !word(text[i + id.len()..].chars().next())).count()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// A rule's id is written once in the source, in its declaration: everything else uses the
+/// typed identity, so a renamed or misspelt id is a compile error, not a silent mismatch.
+#[test]
+fn each_rule_id_is_written_once_in_src() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let texts: Vec<(String, String)> = files.iter().map(|p| (rel(p), std::fs::read_to_string(p).unwrap())).collect();
+    for r in RuleId::ALL {
+        let places: Vec<String> =
+            texts.iter().flat_map(|(name, t)| std::iter::repeat_n(name.clone(), occurrences(t, r.as_str()))).collect();
+        assert_eq!(places, ["src/rules/mod.rs"], "`{r}` must be written once in src/ (its declaration), found in {places:?}");
+    }
+    assert_eq!(occurrences("a bare-pods b bare-pod\n`bare-pod`", "bare-pod"), 2);
+}
+
+/// The documentation's examples with the whole pipeline: the bad one fires its rule, the good
+/// one is clean for every rule (a reader copies it).
+#[test]
+fn documented_bad_example_triggers_and_good_example_is_clean() {
+    for &r in RuleId::ALL {
+        let m = r.meta();
+        let bad = common::lint_example(r, "bad.yaml", &m.bad);
+        assert!(bad.diagnostics.iter().any(|d| d.rule() == r), "bad example of {r} does not trigger it:\n{}", compact(&bad));
+        let good = common::lint_example(r, "good.yaml", &m.good);
+        assert!(good.diagnostics.is_empty(), "good example of {r} has findings:\n{}", compact(&good));
+    }
+}
+
+/// A rule's fixtures: the examples of its documentation and testdata/rules/<id>/*.
+fn fixtures(r: RuleId) -> Vec<(String, kshape::source::SourceFile)> {
+    let m = r.meta();
+    let mut v = vec![
+        ("example-bad.yaml".to_string(), text_file("example-bad.yaml", &m.bad)),
+        ("example-good.yaml".to_string(), text_file("example-good.yaml", &m.good)),
+    ];
+    let dir = root().join("testdata/rules").join(r.as_str());
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|_| panic!("no fixtures for {r}"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        v.push((name, source_file(&p)));
+    }
+    v
+}
+
+#[test]
+fn every_rule_has_a_near_miss_fixture() {
+    for &r in RuleId::ALL {
+        let names: Vec<String> = fixtures(r).into_iter().map(|(n, _)| n).collect();
+        assert!(names.iter().any(|n| n.starts_with("near-miss")), "{r}: no near-miss fixture in testdata/rules/{r}/");
+    }
+}
+
+/// Each fixture runs with its rule alone. bad*: the rule fires; good* and near-miss*: it does
+/// not. The snapshot holds every finding in full (message, span, help, path, related places,
+/// the fix's diff) and lives beside the fixtures, so a rule's change touches only its own
+/// snapshots.
+#[test]
+fn fixtures_run_with_their_rule_alone() {
+    for &r in RuleId::ALL {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(root().join("testdata/rules").join(r.as_str()).join("snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| {
+            for (name, file) in fixtures(r) {
+                let shown = file.name.clone();
+                let l = lint_only(r, file);
+                let out = render_full(&l);
+                assert!(l.diagnostics.iter().all(|d| d.rule() == r), "{r}/{name}: another rule ran:\n{out}");
+                let stem = name.strip_prefix("example-").unwrap_or(&name);
+                if stem.starts_with("bad") {
+                    assert!(!l.diagnostics.is_empty(), "{shown} does not trigger {r}");
+                } else if stem.starts_with("good") || stem.starts_with("near-miss") {
+                    assert!(l.diagnostics.is_empty(), "{shown} triggers {r}:\n{out}");
+                } else {
+                    panic!("fixture {shown} must be named bad*, good* or near-miss*");
+                }
+                insta::assert_snapshot!(name, out);
             }
-        }
-    }
-    let ids: BTreeSet<String> = ids.into_iter().map(str::to_string).collect();
-    assert_eq!(ids, files, "every rules/<id>.yaml is registered and every rule has one");
-}
-
-#[test]
-fn every_rule_has_bad_and_good_fixtures() {
-    for rule in RULES {
-        let dir = root().join("testdata/rules").join(rule.id);
-        let names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|_| panic!("no fixtures for {}", rule.id))
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(names.iter().any(|n| n.starts_with("bad")), "{}: no bad fixture", rule.id);
-        assert!(names.iter().any(|n| n.starts_with("good")), "{}: no good fixture", rule.id);
-        assert!(names.iter().any(|n| n.starts_with("near-miss")), "{}: no near-miss fixture", rule.id);
+        });
     }
 }
 
-/// bad*: the rule of the folder fires; good*: nothing fires; near-miss*: the folder's rule
-/// stays silent. The exact output of each is a snapshot.
+/// Which rules carry a fix comes from their metadata (`autofix:`): a fixable rule's bad
+/// fixtures include one with a fix, and no other rule attaches one.
 #[test]
-fn fixtures() {
-    insta::glob!("../testdata/rules", "*/*.{yaml,json}", |path| {
-        let rule = path.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
-        let l = if common::INVENTORY_RULES.contains(&rule.as_str()) { common::lint_file_with_nodes(path) } else { lint_file(path) };
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let out = compact(&l);
-        if name.starts_with("bad") {
-            assert!(l.diagnostics.iter().any(|d| d.rule == rule), "{} does not trigger {rule}:\n{out}", rel(path));
-        } else if name.starts_with("good") {
-            assert!(l.diagnostics.is_empty(), "{} has findings:\n{out}", rel(path));
-        } else if name.starts_with("near-miss") {
-            assert!(!l.diagnostics.iter().any(|d| d.rule == rule), "{} triggers {rule}:\n{out}", rel(path));
-        } else {
-            panic!("fixture {} must be named bad*, good* or near-miss*", rel(path));
+fn fixes_come_from_rules_documented_as_fixable() {
+    for &r in RuleId::ALL {
+        let fixed: usize =
+            fixtures(r).into_iter().map(|(_, f)| lint_only(r, f).diagnostics.iter().filter(|d| d.fix.is_some()).count()).sum();
+        match &r.meta().autofix {
+            Some(_) => assert!(fixed > 0, "{r} is documented as fixable but no fixture gets a fix"),
+            None => assert_eq!(fixed, 0, "{r} attaches fixes but its metadata has no `autofix:`"),
         }
-        insta::assert_snapshot!(out);
-    });
+    }
 }
 
 #[test]
 fn generated_docs_are_up_to_date() {
-    for (name, content) in kshape::rules::docs::expected() {
+    for (name, content) in rules::docs::expected() {
         let path = root().join("docs/rules").join(&name);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(current == content, "docs/rules/{name} is stale: run `cargo run -- generate-docs`");

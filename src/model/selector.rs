@@ -31,7 +31,7 @@ pub fn check(sel: &LabelSelector, labels: &Labels, satisfied: &dyn Fn(&str) -> b
             "NotIn" => have.is_none_or(|h| !values.contains(h)),
             "Exists" => have.is_some(),
             "DoesNotExist" => have.is_none(),
-            _ => true, // an invalid operator is invalid-field-value's business
+            _ => true, // an invalid operator is [`InvalidFieldValue`](crate::rules::RuleId::InvalidFieldValue)'s business
         };
         if ok || (satisfied(&e.key) && e.operator != "DoesNotExist" && e.operator != "NotIn") {
             continue;

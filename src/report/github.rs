@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands: findings become annotations on pull requests.
 
 use super::{range, SourceView};
-use crate::diag::{Diagnostic, Severity};
+use crate::rules::{Diagnostic, Severity};
 use std::fmt::Write;
 
 fn data(s: &str) -> String {
@@ -35,7 +35,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
             a.column,
             b.line,
             b.column.max(a.column),
-            property(&format!("kshape {}", d.rule)),
+            property(&format!("kshape {}", d.rule())),
             data(&message)
         );
     }

@@ -2,7 +2,7 @@
 //! the help and where the rule's documentation is.
 
 use super::{pos, SourceView, Summary};
-use crate::diag::{Diagnostic, Severity};
+use crate::rules::{Diagnostic, Severity};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use std::fmt;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.d.rule))
+        Some(Box::new(self.d.rule().as_str()))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.d.severity {
@@ -102,7 +102,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
         if let Some(fix) = &d.fix {
             help.push_str(&format!("fix: {} (`kshape --fix`)\n", fix.description));
         }
-        help.push_str(&format!("docs: {}", crate::rules::docs_path(d.rule)));
+        help.push_str(&format!("docs: {}", d.rule().docs_path()));
         let p = pos(f, d.span.start);
         let location = format!(" (at {}:{}:{})", f.name, p.line, p.column);
         let src =
@@ -122,7 +122,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
 
 fn label_for(d: &Diagnostic) -> String {
     match &d.path {
-        Some(p) => format!("{} ({p})", d.rule),
-        None => d.rule.to_string(),
+        Some(p) => format!("{} ({p})", d.rule()),
+        None => d.rule().to_string(),
     }
 }

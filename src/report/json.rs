@@ -2,7 +2,7 @@
 //! docs/json-output.schema.json): editors and CI read it.
 
 use super::{range, SourceView, Summary};
-use crate::diag::{Diagnostic, ObjectRef};
+use crate::rules::{Diagnostic, ObjectRef};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -94,7 +94,7 @@ fn to_range(f: &SourceView, span: crate::yaml::Span) -> Range {
 fn item<'a>(files: &'a [SourceView], d: &'a Diagnostic, by: Option<&'a str>) -> Option<Item<'a>> {
     let f = files.get(d.file)?;
     Some(Item {
-        rule: d.rule,
+        rule: d.rule().as_str(),
         severity: d.severity.as_str(),
         message: &d.message,
         help: &d.help,
@@ -110,7 +110,7 @@ fn item<'a>(files: &'a [SourceView], d: &'a Diagnostic, by: Option<&'a str>) -> 
                 Some(RelatedItem { file: rf.name, range: to_range(rf, r.span), message: &r.message })
             })
             .collect(),
-        docs: crate::rules::docs_path(d.rule),
+        docs: d.rule().docs_path(),
         source: d.source.as_deref(),
         suppressed_by: by,
         fix: d.fix.as_ref().map(|x| FixItem {

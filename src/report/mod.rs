@@ -6,7 +6,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::rules::{Diagnostic, Severity};
 use crate::yaml::{LineIndex, Span};
 
 /// What a reporter may know about a file.
@@ -82,7 +82,7 @@ pub fn range(f: &SourceView, span: Span) -> (Pos, Pos) {
 pub fn statistics(diags: &[Diagnostic]) -> String {
     let mut counts: std::collections::BTreeMap<&str, (usize, &str)> = std::collections::BTreeMap::new();
     for d in diags {
-        let e = counts.entry(d.rule).or_insert((0, d.severity.as_str()));
+        let e = counts.entry(d.rule().as_str()).or_insert((0, d.severity.as_str()));
         e.0 += 1;
     }
     let mut rows: Vec<(&str, usize, &str)> = counts.into_iter().map(|(r, (n, s))| (r, n, s)).collect();

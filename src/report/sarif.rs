@@ -1,7 +1,7 @@
 //! SARIF 2.1.0, as GitHub code scanning reads it.
 
 use super::{range, SourceView};
-use crate::diag::{Diagnostic, Severity};
+use crate::rules::{Diagnostic, Severity};
 use serde_json::{json, Value};
 
 /// Where the rule documentation is published (helpUri must be absolute).
@@ -65,19 +65,19 @@ fn region(f: &SourceView, span: crate::yaml::Span) -> Value {
 }
 
 pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
-    let metas = crate::rules::metas();
-    let rules: Vec<Value> = metas
+    let rules: Vec<Value> = crate::rules::RuleId::ALL
         .iter()
-        .map(|m| {
+        .map(|&r| {
+            let m = r.meta();
             json!({
                 "id": m.id,
                 "name": m.id,
                 "shortDescription": {"text": m.summary.trim()},
                 "fullDescription": {"text": m.why.trim()},
                 "help": {"text": m.fix.trim()},
-                "helpUri": format!("{DOCS_BASE_URL}{}", crate::rules::docs_path(&m.id)),
-                "defaultConfiguration": {"level": level(Severity::parse(&m.severity).unwrap_or(Severity::Error))},
-                "properties": {"category": m.category}
+                "helpUri": format!("{DOCS_BASE_URL}{}", r.docs_path()),
+                "defaultConfiguration": {"level": level(r.default_severity())},
+                "properties": {"category": r.category().as_str()}
             })
         })
         .collect();
@@ -85,7 +85,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
         .iter()
         .filter_map(|d| {
             let f = files.get(d.file)?;
-            let index = metas.iter().position(|m| m.id == d.rule);
+            let index = crate::rules::RuleId::ALL.iter().position(|&r| r == d.rule());
             let mut text = d.message.clone();
             if !d.help.is_empty() {
                 text.push_str(". ");
@@ -101,7 +101,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
                 })
                 .collect();
             let mut v = json!({
-                "ruleId": d.rule,
+                "ruleId": d.rule().as_str(),
                 "level": level(d.severity),
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(f.name)}, "region": region(f, d.span)}}]

@@ -6,21 +6,219 @@ pub mod gpu;
 pub mod refs;
 pub mod schema;
 pub mod shape;
+mod unused_suppression;
 
-use crate::diag::{Diagnostic, Severity};
+mod diag;
+
+pub use diag::{Diagnostic, Findings, ObjectRef, Related, Severity};
+
 use crate::index::Index;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
-pub type Check = fn(&Index, &mut Vec<Diagnostic>);
+/// A rule's check: a pure function of the index, reporting through findings bound to its rule.
+pub type Check = fn(&Index, &mut Findings);
 
-pub struct Rule {
-    pub id: &'static str,
+/// What a rule is about; `--select`/`--ignore` and `.kshape.yaml` accept these names too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    Schema,
+    Controller,
+    Shape,
+    Identity,
+    Selection,
+    Storage,
+    Replicas,
+    Gpu,
+    Suppression,
+}
+
+impl Category {
+    pub const ALL: [Category; 9] = [
+        Category::Schema,
+        Category::Controller,
+        Category::Shape,
+        Category::Identity,
+        Category::Selection,
+        Category::Storage,
+        Category::Replicas,
+        Category::Gpu,
+        Category::Suppression,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Schema => "schema",
+            Category::Controller => "controller",
+            Category::Shape => "shape",
+            Category::Identity => "identity",
+            Category::Selection => "selection",
+            Category::Storage => "storage",
+            Category::Replicas => "replicas",
+            Category::Gpu => "gpu",
+            Category::Suppression => "suppression",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// One rule as declared: identity, default severity and category (typed from its metadata
+/// file at build time, see build.rs), the metadata text itself and the check.
+pub struct Declaration {
+    pub id: RuleId,
+    pub severity: Severity,
+    pub category: Category,
+    /// `rules/<id>.yaml`, embedded.
     pub metadata: &'static str,
     pub check: Check,
 }
 
-/// Rule documentation and defaults, as written in `rules/<id>.yaml`.
+/// Declares every rule once. Each line gives the rule's typed identity, its kebab-case id (the
+/// only place the id is written in `src/`; `rules/<id>.yaml` must exist and say the same id)
+/// and its check. The macro derives the [`RuleId`] enum, its string form and the registry; the
+/// order of the lines is the order of `kshape rules`, the docs index and SARIF's rule list.
+macro_rules! declare_rules {
+    ($($variant:ident = $id:literal => $check:path,)*) => {
+        /// Every rule kshape has.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RuleId {
+            $($variant,)*
+        }
+
+        impl RuleId {
+            /// Every rule, in declaration order.
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant,)*];
+
+            /// The rule's id as users write it (`--select`, suppressions, JSON `rule`).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(RuleId::$variant => $id,)*
+                }
+            }
+        }
+
+        /// The registry: one declaration per rule, in [`RuleId::ALL`] order.
+        pub static RULES: &[Declaration] = &[$(
+            Declaration {
+                id: RuleId::$variant,
+                severity: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).0,
+                category: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).1,
+                metadata: include_str!(concat!("../../rules/", $id, ".yaml")),
+                check: $check,
+            },
+        )*];
+    };
+}
+
+declare_rules! {
+    YamlSyntax = "yaml-syntax" => schema::yaml_syntax::check,
+    DuplicateKey = "duplicate-key" => schema::duplicate_key::check,
+    UnknownField = "unknown-field" => schema::unknown_field::check,
+    InvalidFieldType = "invalid-field-type" => schema::invalid_field_type::check,
+    InvalidFieldValue = "invalid-field-value" => schema::invalid_field_value::check,
+    MissingRequiredField = "missing-required-field" => schema::missing_required_field::check,
+    RemovedApiVersion = "removed-api-version" => schema::removed_api_version::check,
+    DuplicateObject = "duplicate-object" => schema::duplicate_object::check,
+    DaemonsetReplicas = "daemonset-replicas" => schema::daemonset_replicas::check,
+    InferenceAsStatefulset = "inference-as-statefulset" => shape::inference_as_statefulset::check,
+    TrainingAsDeployment = "training-as-deployment" => shape::training_as_deployment::check,
+    NodeAgentAsDeployment = "node-agent-as-deployment" => shape::node_agent_as_deployment::check,
+    DatabaseAsDeployment = "database-as-deployment" => shape::database_as_deployment::check,
+    BarePod = "bare-pod" => shape::bare_pod::check,
+    BareReplicaset = "bare-replicaset" => shape::bare_replicaset::check,
+    MasterAddrMismatch = "master-addr-mismatch" => shape::master_addr_mismatch::check,
+    WorldSizeMismatch = "world-size-mismatch" => shape::world_size_mismatch::check,
+    MultinodeInferenceAsDeployment = "multinode-inference-as-deployment" => shape::multinode_inference_as_deployment::check,
+    MissingDshm = "missing-dshm" => shape::missing_dshm::check,
+    InferenceMissingReadinessProbe = "inference-missing-readiness-probe" => shape::inference_missing_readiness_probe::check,
+    LivenessKillsModelLoad = "liveness-kills-model-load" => shape::liveness_kills_model_load::check,
+    SelectorTemplateMismatch = "selector-template-mismatch" => refs::selector_template_mismatch::check,
+    StatefulsetServiceNameMissing = "statefulset-service-name-missing" => refs::statefulset_service_name_missing::check,
+    StatefulsetServiceNotFound = "statefulset-service-not-found" => refs::statefulset_service_not_found::check,
+    StatefulsetServiceNotHeadless = "statefulset-service-not-headless" => refs::statefulset_service_not_headless::check,
+    StatefulsetServiceSelectorMismatch = "statefulset-service-selector-mismatch" => refs::statefulset_service_selector_mismatch::check,
+    ServiceSelectsNothing = "service-selects-nothing" => refs::service_selects_nothing::check,
+    ServiceTargetPortMissing = "service-target-port-missing" => refs::service_target_port_missing::check,
+    OverlappingSelectors = "overlapping-selectors" => refs::overlapping_selectors::check,
+    VolumeMountUndefined = "volume-mount-undefined" => refs::volume_mount_undefined::check,
+    UnusedVolumeClaimTemplate = "unused-volume-claim-template" => refs::unused_volume_claim_template::check,
+    SharedRwoClaim = "shared-rwo-claim" => refs::shared_rwo_claim::check,
+    StatefulsetPartitionStallsRollout = "statefulset-partition-stalls-rollout" => refs::statefulset_partition_stalls_rollout::check,
+    StatefulsetPvcDeleted = "statefulset-pvc-deleted" => refs::statefulset_pvc_deleted::check,
+    ReplicasMissing = "replicas-missing" => refs::replicas_missing::check,
+    ReplicasWithHpa = "replicas-with-hpa" => refs::replicas_with_hpa::check,
+    HpaTargetNotFound = "hpa-target-not-found" => refs::hpa_target_not_found::check,
+    GpuDaemonsetMissingToleration = "gpu-daemonset-missing-toleration" => gpu::gpu_daemonset_missing_toleration::check,
+    GpuTolerationPinsValue = "gpu-toleration-pins-value" => gpu::gpu_toleration_pins_value::check,
+    UniversalToleration = "universal-toleration" => gpu::universal_toleration::check,
+    GpuAgentRequestsGpu = "gpu-agent-requests-gpu" => gpu::gpu_agent_requests_gpu::check,
+    GpuLimitMissing = "gpu-limit-missing" => gpu::gpu_limit_missing::check,
+    GpuFractional = "gpu-fractional" => gpu::gpu_fractional::check,
+    NoEligibleNodes = "no-eligible-nodes" => gpu::no_eligible_nodes::check,
+    TaintNotTolerated = "taint-not-tolerated" => gpu::taint_not_tolerated::check,
+    RequestsExceedAllocatable = "requests-exceed-allocatable" => gpu::requests_exceed_allocatable::check,
+    UnusedSuppression = "unused-suppression" => unused_suppression::check,
+}
+
+impl RuleId {
+    /// The rule with this id, as a user writes it.
+    pub fn parse(id: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|r| r.as_str() == id)
+    }
+
+    pub fn declaration(self) -> &'static Declaration {
+        // RULES is generated from the same list as ALL, in the same order.
+        &RULES[self as usize]
+    }
+
+    pub fn meta(self) -> &'static Meta {
+        &metas()[self as usize]
+    }
+
+    pub fn default_severity(self) -> Severity {
+        self.declaration().severity
+    }
+
+    pub fn category(self) -> Category {
+        self.declaration().category
+    }
+
+    /// Where the rule's documentation lives, relative to the repository root.
+    pub fn docs_path(self) -> String {
+        format!("docs/rules/{}.md", self.as_str())
+    }
+}
+
+/// Rules order by their id, as users read them (findings at one position, `--statistics`).
+impl Ord for RuleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Rule documentation, as written in `rules/<id>.yaml` (`severity` and `category` are typed
+/// at build time into the [`Declaration`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
@@ -39,66 +237,6 @@ pub struct Meta {
     pub autofix: Option<String>,
 }
 
-macro_rules! rule {
-    ($id:literal, $check:path) => {
-        Rule { id: $id, metadata: include_str!(concat!("../../rules/", $id, ".yaml")), check: $check }
-    };
-}
-
-pub static RULES: &[Rule] = &[
-    rule!("yaml-syntax", schema::yaml_syntax::check),
-    rule!("duplicate-key", schema::duplicate_key::check),
-    rule!("unknown-field", schema::unknown_field::check),
-    rule!("invalid-field-type", schema::invalid_field_type::check),
-    rule!("invalid-field-value", schema::invalid_field_value::check),
-    rule!("missing-required-field", schema::missing_required_field::check),
-    rule!("removed-api-version", schema::removed_api_version::check),
-    rule!("duplicate-object", schema::duplicate_object::check),
-    rule!("daemonset-replicas", schema::daemonset_replicas::check),
-    rule!("inference-as-statefulset", shape::inference_as_statefulset::check),
-    rule!("training-as-deployment", shape::training_as_deployment::check),
-    rule!("node-agent-as-deployment", shape::node_agent_as_deployment::check),
-    rule!("database-as-deployment", shape::database_as_deployment::check),
-    rule!("bare-pod", shape::bare_pod::check),
-    rule!("bare-replicaset", shape::bare_replicaset::check),
-    rule!("master-addr-mismatch", shape::master_addr_mismatch::check),
-    rule!("world-size-mismatch", shape::world_size_mismatch::check),
-    rule!("multinode-inference-as-deployment", shape::multinode_inference_as_deployment::check),
-    rule!("missing-dshm", shape::missing_dshm::check),
-    rule!("inference-missing-readiness-probe", shape::inference_missing_readiness_probe::check),
-    rule!("liveness-kills-model-load", shape::liveness_kills_model_load::check),
-    rule!("selector-template-mismatch", refs::selector_template_mismatch::check),
-    rule!("statefulset-service-name-missing", refs::statefulset_service_name_missing::check),
-    rule!("statefulset-service-not-found", refs::statefulset_service_not_found::check),
-    rule!("statefulset-service-not-headless", refs::statefulset_service_not_headless::check),
-    rule!("statefulset-service-selector-mismatch", refs::statefulset_service_selector_mismatch::check),
-    rule!("service-selects-nothing", refs::service_selects_nothing::check),
-    rule!("service-target-port-missing", refs::service_target_port_missing::check),
-    rule!("overlapping-selectors", refs::overlapping_selectors::check),
-    rule!("volume-mount-undefined", refs::volume_mount_undefined::check),
-    rule!("unused-volume-claim-template", refs::unused_volume_claim_template::check),
-    rule!("shared-rwo-claim", refs::shared_rwo_claim::check),
-    rule!("statefulset-partition-stalls-rollout", refs::statefulset_partition_stalls_rollout::check),
-    rule!("statefulset-pvc-deleted", refs::statefulset_pvc_deleted::check),
-    rule!("replicas-missing", refs::replicas_missing::check),
-    rule!("replicas-with-hpa", refs::replicas_with_hpa::check),
-    rule!("hpa-target-not-found", refs::hpa_target_not_found::check),
-    rule!("gpu-daemonset-missing-toleration", gpu::gpu_daemonset_missing_toleration::check),
-    rule!("gpu-toleration-pins-value", gpu::gpu_toleration_pins_value::check),
-    rule!("universal-toleration", gpu::universal_toleration::check),
-    rule!("gpu-agent-requests-gpu", gpu::gpu_agent_requests_gpu::check),
-    rule!("gpu-limit-missing", gpu::gpu_limit_missing::check),
-    rule!("gpu-fractional", gpu::gpu_fractional::check),
-    rule!("no-eligible-nodes", gpu::no_eligible_nodes::check),
-    rule!("taint-not-tolerated", gpu::taint_not_tolerated::check),
-    rule!("requests-exceed-allocatable", gpu::requests_exceed_allocatable::check),
-    rule!("unused-suppression", unused_suppression),
-];
-
-/// `unused-suppression` findings come from the suppression stage (src/suppress.rs), which runs
-/// after every rule; the registry holds its metadata, selection and severity.
-fn unused_suppression(_: &Index, _: &mut Vec<Diagnostic>) {}
-
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse
 /// failure here is a build defect; it still degrades to a placeholder rather than panicking.
 pub fn metas() -> &'static [Meta] {
@@ -108,9 +246,9 @@ pub fn metas() -> &'static [Meta] {
             .iter()
             .map(|r| {
                 serde_yaml::from_str::<Meta>(r.metadata).unwrap_or_else(|e| Meta {
-                    id: r.id.to_string(),
-                    severity: "error".into(),
-                    category: "internal".into(),
+                    id: r.id.as_str().to_string(),
+                    severity: r.severity.as_str().into(),
+                    category: r.category.as_str().into(),
                     summary: format!("metadata does not parse: {e}"),
                     why: String::new(),
                     fix: String::new(),
@@ -124,35 +262,55 @@ pub fn metas() -> &'static [Meta] {
     })
 }
 
+/// The metadata of the rule with this id, as a user writes it.
 pub fn meta(id: &str) -> Option<&'static Meta> {
-    metas().iter().find(|m| m.id == id)
+    RuleId::parse(id).map(RuleId::meta)
 }
 
-pub fn default_severity(id: &str) -> Severity {
-    meta(id).and_then(|m| Severity::parse(&m.severity)).unwrap_or(Severity::Error)
+/// The effective rule selection of a run: configuration, then command line. Entries of
+/// `select` and `ignore` name rules or categories.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub severity: std::collections::BTreeMap<String, Option<Severity>>,
 }
 
-/// Where a rule's documentation lives, relative to the repository root.
-pub fn docs_path(id: &str) -> String {
-    format!("docs/rules/{id}.md")
+impl Selection {
+    /// Only `rule`, at its default severity (how a rule's own fixtures are run).
+    pub fn only(rule: RuleId) -> Selection {
+        Selection { select: vec![rule.as_str().to_string()], ..Selection::default() }
+    }
+
+    /// The severity `rule` reports with, or None when it is off.
+    pub fn level(&self, rule: RuleId) -> Option<Severity> {
+        if let Some(s) = self.severity.get(rule.as_str()) {
+            return *s;
+        }
+        let named = |list: &[String]| list.iter().any(|x| x == rule.as_str() || x == rule.category().as_str());
+        if (!self.select.is_empty() && !named(&self.select)) || named(&self.ignore) {
+            return None;
+        }
+        Some(rule.default_severity())
+    }
 }
 
-/// Runs every rule; findings on `--context` files are dropped; the result is sorted.
+/// Runs every enabled rule; findings on `--context` files are dropped; the result is sorted.
 pub fn run(ix: &Index) -> Vec<Diagnostic> {
+    run_only(ix, |r| ix.settings.selection.level(r))
+}
+
+/// Runs the rules `level` enables, at the severity it gives them (a rule's fixtures run it
+/// alone this way).
+pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<Diagnostic> {
     let threads = if ix.settings.threads == 0 { crate::index::default_threads() } else { ix.settings.threads };
     // Rules are independent pure functions of the index: run them in parallel; the findings
     // are sorted afterwards, so the order they finish in does not matter.
-    let enabled: Vec<(&Rule, Severity)> = RULES
-        .iter()
-        .filter_map(|r| {
-            let m = meta(r.id)?;
-            Some((r, ix.settings.selection.level(r.id, &m.category, default_severity(r.id))?))
-        })
-        .collect();
+    let enabled: Vec<(&Declaration, Severity)> = RULES.iter().filter_map(|r| Some((r, level(r.id)?))).collect();
     let results = crate::index::par_map(enabled, threads, |_, (rule, sev)| {
-        let mut out = Vec::new();
+        let mut out = Findings::new(rule.id);
         (rule.check)(ix, &mut out);
-        (sev, out)
+        (sev, out.into_vec())
     });
     let mut all = Vec::new();
     for (sev, out) in results {
@@ -164,22 +322,22 @@ pub fn run(ix: &Index) -> Vec<Diagnostic> {
             all.push(d);
         }
     }
-    all.retain(|d| ix.files.get(d.file).map(|f| !f.source.context).unwrap_or(false));
+    all.retain(|d| ix.files.get(d.file).is_some_and(|f| !f.source.context));
     sort(ix, &mut all);
     // A finding inside an anchored block is reached once per alias: report it once.
-    all.dedup_by(|b, a| a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message);
+    all.dedup_by(|b, a| a.file == b.file && a.span == b.span && a.rule() == b.rule() && a.message == b.message);
     all
 }
 
 /// By file (as named), then position, then rule, then message.
 pub fn sort(ix: &Index, diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        let fa = ix.files.get(a.file).map(|f| f.source.name.as_str()).unwrap_or("");
-        let fb = ix.files.get(b.file).map(|f| f.source.name.as_str()).unwrap_or("");
+        let fa = ix.files.get(a.file).map_or("", |f| f.source.name.as_str());
+        let fb = ix.files.get(b.file).map_or("", |f| f.source.name.as_str());
         fa.cmp(fb)
             .then(a.file.cmp(&b.file))
             .then(a.span.start.cmp(&b.span.start))
-            .then(a.rule.cmp(b.rule))
+            .then(a.rule().cmp(&b.rule()))
             .then(a.span.end.cmp(&b.span.end))
             .then(a.message.cmp(&b.message))
     });

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use kshape::rules::RuleId;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -14,22 +15,37 @@ pub fn rel(p: &Path) -> String {
     p.strip_prefix(root()).unwrap_or(p).to_string_lossy().replace('\\', "/")
 }
 
-/// Lints one file as the CLI would read it, named by its path relative to the repository.
-pub fn lint_file(p: &Path) -> kshape::Lint {
+/// Reads a fixture as the CLI would (invalid UTF-8 kept, with where it starts), named by its
+/// path relative to the repository.
+pub fn source_file(p: &Path) -> kshape::source::SourceFile {
     let bytes = std::fs::read(p).expect("fixture is readable");
     let name = rel(p);
     let (text, bad) = match String::from_utf8(bytes) {
         Ok(t) => (t, None),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(e.utf8_error().valid_up_to())),
     };
-    let file =
-        kshape::source::SourceFile { is_json: name.ends_with(".json"), name, text, context: false, invalid_utf8_at: bad, kustomize: false };
-    kshape::lint(vec![file], "default")
+    kshape::source::SourceFile { is_json: name.ends_with(".json"), name, text, context: false, invalid_utf8_at: bad, kustomize: false }
+}
+
+pub fn text_file(name: &str, text: &str) -> kshape::source::SourceFile {
+    kshape::source::SourceFile {
+        name: name.into(),
+        text: text.into(),
+        is_json: name.ends_with(".json"),
+        context: false,
+        invalid_utf8_at: None,
+        kustomize: false,
+    }
+}
+
+/// Lints one file with every rule, as the CLI would.
+pub fn lint_file(p: &Path) -> kshape::Lint {
+    kshape::lint(vec![source_file(p)], "default")
 }
 
 /// Rules that need a node inventory; their fixtures and examples are linted with
 /// testdata/nodes/inventory.yaml.
-pub const INVENTORY_RULES: &[&str] = &["no-eligible-nodes", "taint-not-tolerated", "requests-exceed-allocatable"];
+pub const INVENTORY_RULES: &[RuleId] = &[RuleId::NoEligibleNodes, RuleId::TaintNotTolerated, RuleId::RequestsExceedAllocatable];
 
 pub fn inventory() -> Vec<kshape::model::scheduling::NodeInfo> {
     let p = root().join("testdata/nodes/inventory.yaml");
@@ -40,26 +56,64 @@ pub fn inventory() -> Vec<kshape::model::scheduling::NodeInfo> {
 
 /// Lints one file with the node inventory.
 pub fn lint_file_with_nodes(p: &Path) -> kshape::Lint {
-    let l = lint_file(p);
-    let files = l.index.files.into_iter().map(|f| f.source).collect();
-    kshape::lint_with(files, "default", Some(inventory()))
+    kshape::lint_with(vec![source_file(p)], "default", Some(inventory()))
 }
 
-/// Lints a text, with the inventory when the rule needs one.
-pub fn lint_example(rule: &str, name: &str, text: &str) -> kshape::Lint {
-    if INVENTORY_RULES.contains(&rule) {
-        let file = kshape::source::SourceFile {
-            name: name.into(),
-            text: text.into(),
-            is_json: false,
-            context: false,
-            invalid_utf8_at: None,
-            kustomize: false,
-        };
-        kshape::lint_with(vec![file], "default", Some(inventory()))
-    } else {
-        kshape::lint_str(name, text)
+/// Lints a text with every rule, with the inventory when `rule` needs one.
+pub fn lint_example(rule: RuleId, name: &str, text: &str) -> kshape::Lint {
+    let nodes = INVENTORY_RULES.contains(&rule).then(inventory);
+    kshape::lint_with(vec![text_file(name, text)], "default", nodes)
+}
+
+/// Lints with `rule` alone enabled (and the inventory when it needs one): a rule's fixtures
+/// never show another rule's findings.
+///
+/// `unused-suppression` judges whether the other rules' findings used a suppression, so they
+/// run too for its fixtures; only its own findings are kept.
+pub fn lint_only(rule: RuleId, file: kshape::source::SourceFile) -> kshape::Lint {
+    let nodes = INVENTORY_RULES.contains(&rule).then(inventory);
+    if rule == RuleId::UnusedSuppression {
+        let mut l = kshape::lint_with(vec![file], "default", nodes);
+        l.diagnostics.retain(|d| d.rule() == rule);
+        return l;
     }
+    let settings = kshape::index::Settings { selection: kshape::rules::Selection::only(rule), ..Default::default() };
+    kshape::lint_full(vec![file], "default", nodes, settings)
+}
+
+/// Every finding in full, as a reader sees it: position and span, severity, rule, message,
+/// help, field path, related places, and the fix as the diff it makes.
+pub fn render_full(l: &kshape::Lint) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for d in &l.diagnostics {
+        let f = &l.index.files[d.file];
+        let (a, b) = (f.line_col(d.span.start), f.line_col(d.span.end));
+        let _ = writeln!(out, "{}:{}:{}-{}:{}: {} [{}] {}", f.source.name, a.0, a.1, b.0, b.1, d.severity.as_str(), d.rule(), d.message);
+        if !d.help.is_empty() {
+            let _ = writeln!(out, "  help: {}", d.help);
+        }
+        if let Some(p) = &d.path {
+            let _ = writeln!(out, "  path: {p}");
+        }
+        for r in &d.related {
+            let rf = &l.index.files[r.file];
+            let (line, col) = rf.line_col(r.span.start);
+            let _ = writeln!(out, "  related: {}:{line}:{col}: {}", rf.source.name, r.message);
+        }
+        if let Some(fix) = &d.fix {
+            let _ = writeln!(out, "  fix: {}", fix.description);
+            match kshape::fix::apply(&f.source.text, &fix.edits) {
+                Some(fixed) => {
+                    for line in kshape::fix::unified_diff(&f.source.name, &f.source.text, &fixed).lines() {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                }
+                None => out.push_str("    (the edits overlap)\n"),
+            }
+        }
+    }
+    out
 }
 
 pub fn compact(l: &kshape::Lint) -> String {

@@ -1,11 +1,11 @@
-//! `gpu-agent-requests-gpu`: a node agent that takes a GPU for itself.
+//! [`GpuAgentRequestsGpu`](crate::rules::RuleId::GpuAgentRequestsGpu): a node agent that takes a GPU for itself.
 
 use super::{is_gpu_resource, resource_entries};
 use crate::classify::nonzero_quantity;
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         if !super::is_agent_daemonset(&w, c) {
             continue;
@@ -16,10 +16,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let Some(key) = y.lookup_key(o.root, &e.path) else { continue };
-            out.push(
-                Diagnostic::new(
-                    "gpu-agent-requests-gpu",
-                    o.file,
+            out.report(o.file,
                     y.span(key),
                     format!(
                         "node agent DaemonSet `{}` {} `{}: {}` in container `{}`: it takes a whole GPU away from workloads on every node (and a device plugin that requests the GPU it advertises never schedules)",
@@ -32,8 +29,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 )
                 .help("remove the GPU resource: monitoring agents reach GPUs through the device files (e.g. with `NVIDIA_VISIBLE_DEVICES=all` or hostPath /dev), not through the scheduler")
                 .path(crate::yaml::render_path(&e.path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

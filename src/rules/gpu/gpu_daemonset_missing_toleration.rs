@@ -1,12 +1,13 @@
-//! `gpu-daemonset-missing-toleration`: a DaemonSet for GPU nodes that cannot land on them.
+//! [`GpuDaemonsetMissingToleration`](crate::rules::RuleId::GpuDaemonsetMissingToleration): a DaemonSet for GPU nodes that cannot land on them.
 
 use super::{gpu_agent_image, gpu_node_label, tolerates_gpu_taint, tolerations_or_spec};
-use crate::diag::{Diagnostic, Fix};
+use crate::fix::Fix;
 use crate::index::Index;
 use crate::model::{Object, Workload, WorkloadKind};
+use crate::rules::Findings;
 use crate::yaml::{NodeKind, P};
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
         if w.kind != WorkloadKind::DaemonSet {
             continue;
@@ -31,10 +32,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             _ => "nvidia.com/gpu",
         };
         let fix = add_toleration(ix, o, &w, key);
-        out.push(
-            Diagnostic::new(
-                "gpu-daemonset-missing-toleration",
-                o.file,
+        out.report(o.file,
                 span,
                 format!(
                     "DaemonSet `{}` {why} but tolerates no GPU-pool taint: GPU node pools are usually tainted (nvidia.com/gpu, amd.com/gpu, sku=gpu), so it never runs there and the GPU nodes go without it",
@@ -44,8 +42,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             .help("add to the pod template's tolerations: `- {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}` (amd.com/gpu on AMD pools, `sku` on AKS)")
             .path(path)
             .object(o)
-            .fix(fix),
-        );
+            .fix(fix);
     }
 }
 

@@ -1,11 +1,11 @@
-//! `gpu-fractional`: a GPU count that is not a whole number.
+//! [`GpuFractional`](crate::rules::RuleId::GpuFractional): a GPU count that is not a whole number.
 
 use super::{is_gpu_resource, resource_entries};
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::quantity::{parse_nanos, NANO};
+use crate::rules::Findings;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
         let y = ix.file(o);
         for e in resource_entries(&w) {
@@ -14,17 +14,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let Some(node) = y.lookup(o.root, &e.path) else { continue };
-            out.push(
-                Diagnostic::new(
-                    "gpu-fractional",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!("`{}: {}` in container `{}` is not a whole number of GPUs: the API server rejects fractional extended resources", e.name, e.quantity, e.container.name),
                 )
                 .help("request whole GPUs; to share one, use MIG slices (nvidia.com/mig-1g.10gb), time-slicing or MPS configured in the device plugin")
                 .path(crate::yaml::render_path(&e.path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

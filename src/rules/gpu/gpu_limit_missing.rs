@@ -1,11 +1,12 @@
-//! `gpu-limit-missing`: an extended resource requested without an equal limit.
+//! [`GpuLimitMissing`](crate::rules::RuleId::GpuLimitMissing): an extended resource requested without an equal limit.
 
 use crate::classify::containers;
-use crate::diag::{Diagnostic, Fix};
+use crate::fix::Fix;
 use crate::index::Index;
 use crate::model::quantity::parse_nanos;
 use crate::model::Object;
 use crate::rules::shape::container_path;
+use crate::rules::Findings;
 use crate::yaml::{NodeKind, P};
 
 /// Extended resources: a domain-prefixed name outside kubernetes.io (nvidia.com/gpu, ...).
@@ -16,9 +17,9 @@ pub fn is_extended(name: &str) -> bool {
     }
 }
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
-        // A node agent should not hold a GPU at all (gpu-agent-requests-gpu): no limit to add.
+        // A node agent should not hold a GPU at all ([`GpuAgentRequestsGpu`](crate::rules::RuleId::GpuAgentRequestsGpu)): no limit to add.
         let agent = super::is_agent_daemonset(&w, c);
         let Some(spec) = w.pod_spec else { continue };
         let y = ix.file(o);
@@ -42,18 +43,14 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 let Some(key) = y.lookup_key(o.root, &path) else { continue };
                 // A missing limit gets the request's value; a different one is the author's to settle.
                 let fix = if lim.is_none() && !(agent && super::is_gpu_resource(name)) { add_limit(ix, o, &path, name) } else { None };
-                out.push(
-                    Diagnostic::new(
-                        "gpu-limit-missing",
-                        o.file,
+                out.report(o.file,
                         y.span(key),
                         format!("container `{}` {problem}: extended resources cannot be overcommitted, so the API server rejects a request without an equal limit", ctr.name),
                     )
                     .help(format!("set `limits: {{{name}: {}}}` (or give only the limit: the request defaults to it)", q.0))
                     .path(crate::yaml::render_path(&path))
                     .object(o)
-                    .fix(fix),
-                );
+                    .fix(fix);
             }
         }
     }

@@ -1,10 +1,10 @@
-//! `gpu-toleration-pins-value`: a GPU-taint toleration that matches one taint value only.
+//! [`GpuTolerationPinsValue`](crate::rules::RuleId::GpuTolerationPinsValue): a GPU-taint toleration that matches one taint value only.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let keys = ix.settings.gpu_taint_keys();
     for (o, w, _) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
@@ -20,17 +20,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
             path.extend([P::K("tolerations"), P::I(i), P::K("value")]);
             let Some(node) = y.lookup(o.root, &path) else { continue };
-            out.push(
-                Diagnostic::new(
-                    "gpu-toleration-pins-value",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!("the toleration for `{key}` only matches the value `{value}`: installers taint GPU pools with `present`, `true` or no value, so pools tainted another way still repel the pod"),
                 )
                 .help(format!("use `operator: Exists` and drop the value: `{{key: {key}, operator: Exists, effect: NoSchedule}}`"))
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

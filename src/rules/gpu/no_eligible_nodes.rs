@@ -1,12 +1,12 @@
-//! `no-eligible-nodes`: a workload whose node selector and affinity match no node of the inventory.
+//! [`NoEligibleNodes`](crate::rules::RuleId::NoEligibleNodes): a workload whose node selector and affinity match no node of the inventory.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::scheduling::selects;
+use crate::rules::Findings;
 use crate::yaml::P;
 use std::collections::BTreeSet;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let Some(nodes) = &ix.nodes else { return };
     for (o, w, _) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
@@ -49,16 +49,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         base.push(P::K(key));
         let Some(k) = y.lookup_key(o.root, &base) else { continue };
         let hint = if hints.is_empty() { String::new() } else { format!(": {}", hints.join("; ")) };
-        out.push(
-            Diagnostic::new(
-                "no-eligible-nodes",
-                o.file,
+        out.report(o.file,
                 y.span(k),
                 format!("{} `{}` selects no node of the inventory ({} nodes){hint}", o.kind, o.name.as_deref().unwrap_or(""), nodes.len()),
             )
             .help("make the nodeSelector or node affinity match labels the nodes carry (`kubectl get nodes --show-labels`); its pods stay Pending otherwise")
             .path(crate::yaml::render_path(&base))
-            .object(o),
-        );
+            .object(o);
     }
 }

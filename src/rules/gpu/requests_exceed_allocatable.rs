@@ -1,14 +1,14 @@
-//! `requests-exceed-allocatable`: pod requests that fit on none of the nodes the pod may use.
+//! [`RequestsExceedAllocatable`](crate::rules::RuleId::RequestsExceedAllocatable): pod requests that fit on none of the nodes the pod may use.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::quantity::display;
 use crate::model::scheduling::{misfit, pod_requests, selects, untolerated};
 use crate::model::WorkloadKind;
 use crate::rules::shape::container_path;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let Some(nodes) = &ix.nodes else { return };
     for (o, w, _) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
@@ -16,7 +16,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let usable: Vec<_> =
             nodes.iter().filter(|n| selects(spec, n) && untolerated(spec, n, ds).is_empty() && (ds || !n.unschedulable)).collect();
         if usable.is_empty() {
-            continue; // no-eligible-nodes or taints say why
+            continue; // [`NoEligibleNodes`](crate::rules::RuleId::NoEligibleNodes) or taints say why
         }
         let requests = pod_requests(spec);
         let misfits: Vec<(&str, (String, i128, i128))> =
@@ -65,11 +65,9 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let _ = node;
             format!("{} `{}` fits on none of the {} nodes it may use: {detail}", o.kind, o.name.as_deref().unwrap_or(""), usable.len())
         };
-        out.push(
-            Diagnostic::new("requests-exceed-allocatable", o.file, y.span(key), message)
+        out.report(o.file, y.span(key), message)
                 .help("lower the requests below the nodes' allocatable resources (capacity minus system reservations), or add nodes that can hold the pod; it stays Pending otherwise")
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-        );
+                .object(o);
     }
 }

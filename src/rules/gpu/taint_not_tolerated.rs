@@ -1,12 +1,12 @@
-//! `taint-not-tolerated`: a DaemonSet that selected nodes repel by a taint.
+//! [`TaintNotTolerated`](crate::rules::RuleId::TaintNotTolerated): a DaemonSet that selected nodes repel by a taint.
 
 use super::tolerations_or_spec;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::scheduling::{selects, show_taint, untolerated};
 use crate::model::WorkloadKind;
+use crate::rules::Findings;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let Some(nodes) = &ix.nodes else { return };
     for (o, w, _) in ix.workloads() {
         if w.kind != WorkloadKind::DaemonSet {
@@ -31,10 +31,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         taints.dedup();
         let names: Vec<String> = repelled.iter().take(8).map(|(n, t)| format!("{n} ({})", t.join(", "))).collect();
         let more = if repelled.len() > 8 { format!(" and {} more", repelled.len() - 8) } else { String::new() };
-        out.push(
-            Diagnostic::new(
-                "taint-not-tolerated",
-                o.file,
+        out.report(o.file,
                 span,
                 format!(
                     "DaemonSet `{}` selects {} nodes but {} of them repel it by a taint it does not tolerate: {}{more}",
@@ -46,7 +43,6 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             )
             .help(format!("add tolerations for {}, e.g. `{{key: <key>, operator: Exists, effect: <effect>}}`, or exclude those nodes with the nodeSelector", taints.join(", ")))
             .path(path)
-            .object(o),
-        );
+            .object(o);
     }
 }

@@ -1,12 +1,12 @@
-//! `universal-toleration`: a toleration that tolerates every taint, outside node agents.
+//! [`UniversalToleration`](crate::rules::RuleId::UniversalToleration): a toleration that tolerates every taint, outside node agents.
 
 use crate::classify::Shape;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::WorkloadKind;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         // A DaemonSet runs one pod per node by design (installers, agents): tolerating every
         // taint is how such pods are written. So is a static pod (kube-system, host network).
@@ -26,10 +26,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             path.extend([P::K("tolerations"), P::I(i), P::K("operator")]);
             let Some(node) = y.lookup(o.root, &path) else { continue };
             let effect = t.effect.as_deref().filter(|e| !e.is_empty()).map(|e| format!(" {e}")).unwrap_or_default();
-            out.push(
-                Diagnostic::new(
-                    "universal-toleration",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!(
                         "{} `{}` tolerates every{effect} taint (a toleration with no key and `operator: Exists`): its pods may land on control-plane nodes, dedicated pools and nodes being drained",
@@ -39,8 +36,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 )
                 .help("tolerate only the taints you mean, by key (e.g. `{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}`); a universal toleration is for node agents that must run everywhere")
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

@@ -1,12 +1,12 @@
-//! `hpa-target-not-found`: an autoscaler whose target is not among the inputs.
+//! [`HpaTargetNotFound`](crate::rules::RuleId::HpaTargetNotFound): an autoscaler whose target is not among the inputs.
 
 use super::resolvable;
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::P;
 use std::collections::HashSet;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let mut objects: HashSet<(&str, &str, &str)> = HashSet::new();
     // (namespace, directory) pairs that hold workloads; namespaces where a custom resource may
     // create the target (a KServe InferenceService creates `<name>-predictor`).
@@ -40,22 +40,17 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(node) = y.lookup(o.root, &[P::K("spec"), P::K("scaleTargetRef"), P::K("name")]) else { continue };
-        out.push(
-            Diagnostic::new(
-                "hpa-target-not-found",
-                o.file,
-                y.span(node),
-                format!(
-                    "{} `{}` scales {kind} `{name}`, which is not in namespace `{ns}` among the inputs: it scales nothing",
-                    o.kind,
-                    o.name.as_deref().unwrap_or("")
-                ),
-            )
-            .help(
-                "fix scaleTargetRef (kind, name and apiVersion of the workload), or pass the file that defines the target with `--context`",
-            )
-            .path("spec.scaleTargetRef.name")
-            .object(o),
-        );
+        out.report(
+            o.file,
+            y.span(node),
+            format!(
+                "{} `{}` scales {kind} `{name}`, which is not in namespace `{ns}` among the inputs: it scales nothing",
+                o.kind,
+                o.name.as_deref().unwrap_or("")
+            ),
+        )
+        .help("fix scaleTargetRef (kind, name and apiVersion of the workload), or pass the file that defines the target with `--context`")
+        .path("spec.scaleTargetRef.name")
+        .object(o);
     }
 }

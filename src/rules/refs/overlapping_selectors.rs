@@ -1,7 +1,7 @@
-//! `overlapping-selectors`: two controllers in one namespace whose selectors claim each other's pods.
+//! [`OverlappingSelectors`](crate::rules::RuleId::OverlappingSelectors): two controllers in one namespace whose selectors claim each other's pods.
 //!
 //! Only workloads applied together are compared: those of one directory (or file, or stdin
-//! stream), as for duplicate-object. Two copies of one object are duplicate-object's finding.
+//! stream), as for [`DuplicateObject`](crate::rules::RuleId::DuplicateObject). Two copies of one object are [`DuplicateObject`](crate::rules::RuleId::DuplicateObject)'s finding.
 //! Across files, two workloads with the same name or the same selector are variants of one
 //! component (`daemonset-preloaded.yaml` / `daemonset-latest.yaml`, a Deployment and a
 //! DaemonSet flavour of one agent) meant to be applied one at a time; in one file they are not.
@@ -11,10 +11,10 @@
 //! index one of its labels, never against every pair.
 
 use super::dir_of;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::selector::{self, Labels};
 use crate::model::{Object, Typed, Workload, WorkloadKind};
+use crate::rules::Findings;
 use crate::yaml::P;
 use std::collections::HashMap;
 
@@ -31,7 +31,7 @@ fn owns(a: &Object, b: &Workload) -> bool {
     b.meta.owner_references.iter().flatten().any(|r| Some(&r.name) == a.name.as_ref() && r.kind == a.kind)
 }
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let ws: Vec<(usize, &Object, Workload, Labels)> = ix
         .objects
         .iter()
@@ -96,10 +96,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let Some(key) = y.lookup_key(so.root, &[P::K("spec"), P::K("selector")]) else { continue };
         let fy = ix.file(fo);
         let fspan = fy.lookup_key(fo.root, &[P::K("spec"), P::K("selector")]).map(|n| fy.span(n)).unwrap_or_else(|| ix.kind_span(fo));
-        out.push(
-            Diagnostic::new(
-                "overlapping-selectors",
-                so.file,
+        out.report(so.file,
                 y.span(key),
                 format!(
                     "the selectors of {} `{}` and {} `{}` overlap: each controller counts the other's pods as its own, so they scale and replace each other's pods",
@@ -112,7 +109,6 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             .help("give each workload a label the other's pods do not have (e.g. `app.kubernetes.io/component`), and put it in both its selector and its template")
             .path("spec.selector")
             .object(so)
-            .related(fo.file, fspan, format!("the selector of {} `{}`", fo.kind, fo.name.as_deref().unwrap_or(""))),
-        );
+            .related(fo.file, fspan, format!("the selector of {} `{}`", fo.kind, fo.name.as_deref().unwrap_or("")));
     }
 }

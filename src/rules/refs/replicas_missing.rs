@@ -1,12 +1,12 @@
-//! `replicas-missing`: a scalable workload with no replica count and no autoscaler.
+//! [`ReplicasMissing`](crate::rules::RuleId::ReplicasMissing): a scalable workload with no replica count and no autoscaler.
 
 use super::{autoscalers, resolvable};
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::WorkloadKind;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let scalers = autoscalers(ix);
     for (o, w, _) in ix.workloads() {
         if !matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet) || w.replicas.is_some() {
@@ -18,16 +18,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         }
         let y = ix.file(o);
         let Some(key) = y.lookup_key(o.root, &[P::K("spec")]) else { continue };
-        out.push(
-            Diagnostic::new(
-                "replicas-missing",
-                o.file,
+        out.report(o.file,
                 y.span(key),
                 format!("{} `{name}` sets no `replicas` and no autoscaler targets it: it silently runs a single pod, with no redundancy during node failures or rollouts", o.kind),
             )
             .help("set `spec.replicas` explicitly (2 or more for anything that serves traffic), or add a HorizontalPodAutoscaler that targets it")
             .path("spec.replicas")
-            .object(o),
-        );
+            .object(o);
     }
 }

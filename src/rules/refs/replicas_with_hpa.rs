@@ -1,11 +1,11 @@
-//! `replicas-with-hpa`: a replica count that fights the autoscaler.
+//! [`ReplicasWithHpa`](crate::rules::RuleId::ReplicasWithHpa): a replica count that fights the autoscaler.
 
 use super::{autoscalers, resolvable};
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let scalers = autoscalers(ix);
     for (o, w, _) in ix.workloads() {
         let Some(replicas) = w.replicas else { continue };
@@ -18,17 +18,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let Some(node) = y.lookup(o.root, &[P::K("spec"), P::K("replicas")]) else { continue };
         let hy = ix.file(hpa);
         let rel = hy.lookup_key(hpa.root, &[P::K("spec"), P::K("scaleTargetRef")]).map(|n| hy.span(n)).unwrap_or_else(|| ix.kind_span(hpa));
-        out.push(
-            Diagnostic::new(
-                "replicas-with-hpa",
-                o.file,
+        out.report(o.file,
                 y.span(node),
                 format!("{} `{name}` sets `replicas: {replicas}` but {} `{}` scales it: every apply resets the count to {replicas}, undoing the autoscaler until it reacts again", o.kind, hpa.kind, hpa.name.as_deref().unwrap_or("")),
             )
             .help("remove `spec.replicas` from the manifest and let the autoscaler own it (set its minReplicas instead)")
             .path("spec.replicas")
             .object(o)
-            .related(hpa.file, rel, format!("{} `{}` targets it", hpa.kind, hpa.name.as_deref().unwrap_or(""))),
-        );
+            .related(hpa.file, rel, format!("{} `{}` targets it", hpa.kind, hpa.name.as_deref().unwrap_or("")));
     }
 }

@@ -1,12 +1,12 @@
-//! `selector-template-mismatch`: a controller's selector does not select its own pod template.
+//! [`SelectorTemplateMismatch`](crate::rules::RuleId::SelectorTemplateMismatch): a controller's selector does not select its own pod template.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::selector;
 use crate::model::{Typed, WorkloadKind};
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
         let applies = match w.kind {
             WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet => true,
@@ -16,7 +16,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let Some(sel) = w.selector.filter(|s| applies && !selector::is_empty(s)) else { continue };
         let y = ix.file(o);
         let tp: Vec<P> = w.template_path.iter().map(|k| P::K(k)).collect();
-        // No template at all is missing-required-field's finding.
+        // No template at all is [`MissingRequiredField`](crate::rules::RuleId::MissingRequiredField)'s finding.
         if y.lookup(o.root, &tp).is_none_or(|n| y.is_null(n)) {
             continue;
         }
@@ -26,9 +26,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let mut related_path = tp.clone();
         related_path.extend([P::K("metadata"), P::K("labels")]);
         let related = y.lookup_key(o.root, &related_path).or_else(|| y.lookup_key(o.root, &tp));
-        let mut d = Diagnostic::new(
-            "selector-template-mismatch",
-            o.file,
+        let d = out.report(o.file,
             y.span(key),
             format!("the selector of {} `{}` does not select its own pod template: {}", o.kind, o.name.as_deref().unwrap_or(""), miss.reason),
         )
@@ -36,8 +34,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         .path("spec.selector")
         .object(o);
         if let Some(r) = related {
-            d = d.related(o.file, y.span(r), "the pod template's labels");
+            d.related(o.file, y.span(r), "the pod template's labels");
         }
-        out.push(d);
     }
 }

@@ -1,10 +1,10 @@
-//! `service-selects-nothing`: a Service whose selector matches no pods in its namespace.
+//! [`ServiceSelectsNothing`](crate::rules::RuleId::ServiceSelectsNothing): a Service whose selector matches no pods in its namespace.
 
 use super::{known_custom, pod_labels, resolvable};
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::selector::{check_map, Labels};
 use crate::model::{Object, Typed, Workload};
+use crate::rules::Findings;
 use crate::yaml::P;
 use std::collections::HashMap;
 
@@ -106,7 +106,7 @@ fn misses(sel: &Labels, c: &Candidate) -> usize {
     sel.iter().filter(|(k, v)| labels.get(*k) != Some(*v) && !c.satisfied(k)).count()
 }
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let spaces = namespaces(ix);
     for o in &ix.objects {
         let Some(Typed::Service(svc)) = &o.typed else { continue };
@@ -142,9 +142,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let y = ix.file(o);
         let Some(key) = y.lookup_key(o.root, &[P::K("spec"), P::K("selector")]) else { continue };
         let shown: Vec<String> = sel.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        let mut d = Diagnostic::new(
-            "service-selects-nothing",
-            o.file,
+        let d = out.report(o.file,
             y.span(key),
             format!(
                 "Service{} selects `{}`, which no pod template in namespace `{}` carries{hint}",
@@ -163,8 +161,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 None => Vec::new(),
             };
             let span = cy.lookup_key(c.object.root, &labels_path).map(|n| cy.span(n)).unwrap_or_else(|| ix.kind_span(c.object));
-            d = d.related(c.object.file, span, format!("closest: {} `{}`", c.object.kind, c.object.name.as_deref().unwrap_or("")));
+            d.related(c.object.file, span, format!("closest: {} `{}`", c.object.kind, c.object.name.as_deref().unwrap_or("")));
         }
-        out.push(d);
     }
 }

@@ -1,14 +1,14 @@
-//! `service-target-port-missing`: a Service port that no selected container listens on.
+//! [`ServiceTargetPortMissing`](crate::rules::RuleId::ServiceTargetPortMissing): a Service port that no selected container listens on.
 
 use super::resolvable;
 use super::service_selects_nothing::namespaces;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::Typed;
+use crate::rules::Findings;
 use crate::yaml::P;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let spaces = namespaces(ix);
     for o in &ix.objects {
         let Some(Typed::Service(svc)) = &o.typed else { continue };
@@ -71,17 +71,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             listed.extend(names.iter().map(|n| format!("`{n}`")));
             listed.sort();
             listed.dedup();
-            out.push(
-                Diagnostic::new(
-                    "service-target-port-missing",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!("Service `{}` sends traffic to {shown}, which no container of the selected pods declares (they declare {})", o.name.as_deref().unwrap_or(""), listed.join(", ")),
                 )
                 .help("point targetPort at a containerPort (by number, or by the port's name) of the selected containers; connections to an undeclared port usually fail")
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

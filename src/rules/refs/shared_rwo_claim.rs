@@ -1,13 +1,13 @@
-//! `shared-rwo-claim`: a ReadWriteOnce claim mounted by a workload that runs several pods.
+//! [`SharedRwoClaim`](crate::rules::RuleId::SharedRwoClaim): a ReadWriteOnce claim mounted by a workload that runs several pods.
 
 use super::resolvable;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::{Typed, WorkloadKind};
+use crate::rules::Findings;
 use crate::yaml::P;
 use std::collections::HashMap;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let mut claims = HashMap::new();
     for o in &ix.objects {
         if let (Some(Typed::PersistentVolumeClaim(c)), Some(name)) = (&o.typed, o.name.as_deref()) {
@@ -52,18 +52,14 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             } else {
                 "give each pod its own volume with a StatefulSet's volumeClaimTemplates, or use a ReadWriteMany storage class for data they share".to_string()
             };
-            out.push(
-                Diagnostic::new(
-                    "shared-rwo-claim",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!("{} `{}` mounts claim `{}` ({}) but {why}: a second pod on another node sticks in ContainerCreating with a Multi-Attach error", o.kind, o.name.as_deref().unwrap_or(""), pvc.claim_name, modes.join(", ")),
                 )
                 .help(fix)
                 .path(crate::yaml::render_path(&path))
                 .object(o)
-                .related(co.file, rel, format!("claim `{}` is {}", pvc.claim_name, modes.join(", "))),
-            );
+                .related(co.file, rel, format!("claim `{}` is {}", pvc.claim_name, modes.join(", ")));
         }
     }
 }

@@ -1,11 +1,11 @@
-//! `statefulset-partition-stalls-rollout`: a rollout partition that updates no pod.
+//! [`StatefulsetPartitionStallsRollout`](crate::rules::RuleId::StatefulsetPartitionStallsRollout): a rollout partition that updates no pod.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::Typed;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
         let Some(us) = &s.spec.update_strategy else { continue };
@@ -20,16 +20,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let y = ix.file(o);
         let path = [P::K("spec"), P::K("updateStrategy"), P::K("rollingUpdate"), P::K("partition")];
         let Some(node) = y.lookup(o.root, &path) else { continue };
-        out.push(
-            Diagnostic::new(
-                "statefulset-partition-stalls-rollout",
-                o.file,
+        out.report(o.file,
                 y.span(node),
                 format!("partition {partition} is not below replicas ({replicas}): only ordinals >= {partition} take a new template, so no pod of StatefulSet `{}` is updated", o.name.as_deref().unwrap_or("")),
             )
             .help(format!("lower the partition to stage the rollout (e.g. `partition: {}` updates the last pod first), and to 0 to finish it", (replicas - 1).max(0)))
             .path(crate::yaml::render_path(&path))
-            .object(o),
-        );
+            .object(o);
     }
 }

@@ -1,11 +1,11 @@
-//! `statefulset-pvc-deleted`: claims deleted with the StatefulSet or on scale-down.
+//! [`StatefulsetPvcDeleted`](crate::rules::RuleId::StatefulsetPvcDeleted): claims deleted with the StatefulSet or on scale-down.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::Typed;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
         let Some(policy) = &s.spec.persistent_volume_claim_retention_policy else { continue };
@@ -18,17 +18,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let y = ix.file(o);
             let path = [P::K("spec"), P::K("persistentVolumeClaimRetentionPolicy"), P::K(field)];
             let Some(node) = y.lookup(o.root, &path) else { continue };
-            out.push(
-                Diagnostic::new(
-                    "statefulset-pvc-deleted",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!("StatefulSet `{}` deletes its pods' claims when {when}: per-ordinal data (checkpoints, database files) is destroyed with them", o.name.as_deref().unwrap_or("")),
                 )
                 .help(format!("keep `{field}: Retain` (the default) unless the data is disposable; retained claims are reattached when the ordinals come back"))
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

@@ -1,11 +1,11 @@
-//! `statefulset-service-name-missing`: a StatefulSet without a governing Service.
+//! [`StatefulsetServiceNameMissing`](crate::rules::RuleId::StatefulsetServiceNameMissing): a StatefulSet without a governing Service.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::Typed;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
         if s.spec.service_name.as_deref().is_some_and(|n| !n.is_empty()) {
@@ -14,16 +14,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let y = ix.file(o);
         let Some(key) = y.lookup_key(o.root, &[P::K("spec")]) else { continue };
         let name = o.name.as_deref().unwrap_or("");
-        out.push(
-            Diagnostic::new(
-                "statefulset-service-name-missing",
-                o.file,
+        out.report(o.file,
                 y.span(key),
                 format!("StatefulSet `{name}` has no `serviceName`: without a governing Service its pods get no stable DNS names (`{name}-0.<service>`), which is the reason to use a StatefulSet"),
             )
             .help(format!("set `spec.serviceName` to a headless Service (clusterIP: None) that selects the pods, e.g. `serviceName: {name}`"))
             .path("spec.serviceName")
-            .object(o),
-        );
+            .object(o);
     }
 }

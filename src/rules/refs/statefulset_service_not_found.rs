@@ -1,15 +1,16 @@
-//! `statefulset-service-not-found`: the governing Service is not among the inputs.
+//! [`StatefulsetServiceNotFound`](crate::rules::RuleId::StatefulsetServiceNotFound): the governing Service is not among the inputs.
 
 use super::{resolvable, services};
-use crate::diag::{Diagnostic, Edit, Fix};
 use crate::fix::scalar;
+use crate::fix::{Edit, Fix};
 use crate::index::Index;
 use crate::model::Typed;
+use crate::rules::Findings;
 use crate::yaml::{Span, P};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::BTreeMap;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let svcs = services(ix);
     for o in &ix.objects {
         let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
@@ -45,18 +46,14 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 edits: vec![Edit { span: Span::at(text.len()), text: add }],
             }
         });
-        out.push(
-            Diagnostic::new(
-                "statefulset-service-not-found",
-                o.file,
+        out.report(o.file,
                 y.span(node),
                 format!("StatefulSet `{}` names governing Service `{svc}`, but no Service `{svc}` is in namespace `{ns}` among the inputs: its pods get no DNS names and peers cannot find each other", o.name.as_deref().unwrap_or("")),
             )
             .help(format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}"))
             .path("spec.serviceName")
             .object(o)
-            .fix(fix),
-        );
+            .fix(fix);
     }
 }
 

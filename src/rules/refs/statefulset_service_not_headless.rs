@@ -1,12 +1,12 @@
-//! `statefulset-service-not-headless`: the governing Service has a cluster IP.
+//! [`StatefulsetServiceNotHeadless`](crate::rules::RuleId::StatefulsetServiceNotHeadless): the governing Service has a cluster IP.
 
 use super::{resolvable, services};
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::Typed;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let svcs = services(ix);
     for o in &ix.objects {
         let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
@@ -27,17 +27,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             .or_else(|| sy.lookup_key(so.root, &[P::K("spec")]))
             .map(|n| sy.span(n))
             .unwrap_or_else(|| sy.span(so.root));
-        out.push(
-            Diagnostic::new(
-                "statefulset-service-not-headless",
-                o.file,
+        out.report(o.file,
                 y.span(node),
                 format!("governing Service `{name}` of StatefulSet `{}` is not headless: only a headless Service (clusterIP: None) creates the per-pod DNS records (`{}-0.{name}`) that peers use to find each other", o.name.as_deref().unwrap_or(""), o.name.as_deref().unwrap_or("")),
             )
             .help(format!("set `clusterIP: None` on Service `{name}` (the cluster IP cannot be changed in place: delete and recreate it), or add a separate headless Service and name it in `serviceName`; keep the ClusterIP Service for clients"))
             .path("spec.serviceName")
             .object(o)
-            .related(so.file, rel, format!("Service `{name}` has a cluster IP")),
-        );
+            .related(so.file, rel, format!("Service `{name}` has a cluster IP"));
     }
 }

@@ -1,12 +1,12 @@
-//! `statefulset-service-selector-mismatch`: the governing Service does not select the pods.
+//! [`StatefulsetServiceSelectorMismatch`](crate::rules::RuleId::StatefulsetServiceSelectorMismatch): the governing Service does not select the pods.
 
 use super::{pod_labels, resolvable, services};
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::selector::{check_map, Labels};
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let svcs = services(ix);
     for (o, w, _) in ix.workloads() {
         let Some(crate::model::Typed::StatefulSet(s)) = &o.typed else { continue };
@@ -23,17 +23,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let Some(node) = y.lookup(o.root, &[P::K("spec"), P::K("serviceName")]) else { continue };
         let sy = ix.file(so);
         let rel = sy.lookup_key(so.root, &[P::K("spec"), P::K("selector")]).map(|n| sy.span(n)).unwrap_or_else(|| sy.span(so.root));
-        out.push(
-            Diagnostic::new(
-                "statefulset-service-selector-mismatch",
-                o.file,
+        out.report(o.file,
                 y.span(node),
                 format!("governing Service `{name}` does not select the pods of StatefulSet `{}` ({}): the pods run, but their DNS names never resolve", o.name.as_deref().unwrap_or(""), miss.reason),
             )
             .help(format!("make the Service's selector match the pod template's labels (`{}`)", miss.key))
             .path("spec.serviceName")
             .object(o)
-            .related(so.file, rel, format!("the selector of Service `{name}`")),
-        );
+            .related(so.file, rel, format!("the selector of Service `{name}`"));
     }
 }

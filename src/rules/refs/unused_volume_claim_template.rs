@@ -1,12 +1,12 @@
-//! `unused-volume-claim-template`: a StatefulSet claim template no container mounts.
+//! [`UnusedVolumeClaimTemplate`](crate::rules::RuleId::UnusedVolumeClaimTemplate): a StatefulSet claim template no container mounts.
 
 use crate::classify::containers;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::Typed;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
         let mounted: Vec<&str> = s
@@ -24,17 +24,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             }
             let path = [P::K("spec"), P::K("volumeClaimTemplates"), P::I(i), P::K("metadata"), P::K("name")];
             let Some(node) = y.lookup(o.root, &path) else { continue };
-            out.push(
-                Diagnostic::new(
-                    "unused-volume-claim-template",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!("volumeClaimTemplate `{name}` of StatefulSet `{}` is mounted by no container: every pod gets a claim (and a disk) that nothing uses, and the data you meant to keep is written to the container's filesystem", o.name.as_deref().unwrap_or("")),
                 )
                 .help(format!("mount it: `volumeMounts: [{{name: {name}, mountPath: /data}}]` in the container that writes the data, or remove the template"))
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

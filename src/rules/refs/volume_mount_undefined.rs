@@ -1,13 +1,13 @@
-//! `volume-mount-undefined`: a volumeMount naming no volume of the pod.
+//! [`VolumeMountUndefined`](crate::rules::RuleId::VolumeMountUndefined): a volumeMount naming no volume of the pod.
 
 use crate::classify::containers;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::Typed;
 use crate::rules::shape::container_path;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
         let mut defined: Vec<&str> = spec.volumes.iter().flatten().map(|v| v.name.as_str()).collect();
@@ -35,17 +35,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 let suggestion = crate::util::did_you_mean(&m.name, defined.iter().copied())
                     .map(|s| format!("did you mean `{s}`? "))
                     .unwrap_or_default();
-                out.push(
-                    Diagnostic::new(
-                        "volume-mount-undefined",
-                        o.file,
+                out.report(o.file,
                         y.span(node),
                         format!("container `{}` mounts volume `{}`, which the pod does not define ({known})", ctr.name, m.name),
                     )
                     .help(format!("{suggestion}add a volume named `{}` under the pod's `volumes` (or a volumeClaimTemplate for a StatefulSet); the API server rejects the pod otherwise", m.name))
                     .path(crate::yaml::render_path(&path))
-                    .object(o),
-                );
+                    .object(o);
             }
         }
     }

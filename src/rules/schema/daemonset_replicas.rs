@@ -1,11 +1,12 @@
-//! `daemonset-replicas`: `replicas` under a DaemonSet spec.
+//! [`DaemonsetReplicas`](crate::rules::RuleId::DaemonsetReplicas): `replicas` under a DaemonSet spec.
 
-use crate::diag::{Diagnostic, Fix};
+use crate::fix::Fix;
 use crate::index::Index;
 use crate::model::Typed;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         if !matches!(o.typed, Some(Typed::DaemonSet(_))) {
             continue;
@@ -20,17 +21,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let edit = ix.editor(o).remove_entry(spec, key, v)?;
             Some(Fix { description: format!("remove `replicas: {value}`"), edits: vec![edit] })
         });
-        out.push(
-            Diagnostic::new(
-                "daemonset-replicas",
-                o.file,
+        out.report(o.file,
                 y.span(key),
                 format!("a DaemonSet has no `replicas` (found `replicas: {value}`): it runs one pod on every eligible node"),
             )
             .help("remove `replicas`; to change where the pods run, use a nodeSelector, node affinity or tolerations. If you need a fixed number of pods, use a Deployment (or a StatefulSet for members with identity)")
             .path("spec.replicas")
             .object(o)
-            .fix(fix),
-        );
+            .fix(fix);
     }
 }

@@ -1,9 +1,9 @@
-//! `duplicate-key`: a mapping key repeated; kubectl rejects the file.
+//! [`DuplicateKey`](crate::rules::RuleId::DuplicateKey): a mapping key repeated; kubectl rejects the file.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (fi, f) in ix.files.iter().enumerate() {
         if f.yaml.duplicate_keys.is_empty() {
             continue;
@@ -20,19 +20,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             };
             let first = f.yaml.span(d.first);
             let (line, _) = f.line_col(first.start);
-            out.push(
-                Diagnostic::new(
-                    "duplicate-key",
-                    fi,
-                    second,
-                    format!("key `{}` appears twice in the same mapping (first on line {line})", d.key),
-                )
+            out.report(fi, second, format!("key `{}` appears twice in the same mapping (first on line {line})", d.key))
                 .help(
                     "keep one of them: kubectl rejects a mapping with a repeated key, and other tools silently keep only one of the values",
                 )
                 .object(o)
-                .related(fi, first, "first occurrence"),
-            );
+                .related(fi, first, "first occurrence");
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `duplicate-object`: the same group/kind/namespace/name twice in the input. Applied
+//! [`DuplicateObject`](crate::rules::RuleId::DuplicateObject): the same group/kind/namespace/name twice in the input. Applied
 //! together, the later one silently replaces the earlier one.
 //!
 //! The unit that is applied together is a file (a rendered stream on stdin included) or a
@@ -10,8 +10,8 @@
 //! inside one file is always reported; across files only when the two definitions differ (an
 //! identical Namespace or Secret in several files applies the same object twice, harmlessly).
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::P;
 use std::collections::HashMap;
 
@@ -45,7 +45,7 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
 
 type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     // The objects each file defines, to recognise files that are alternatives of each other.
     let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = HashMap::new();
     for o in &ix.objects {
@@ -93,17 +93,14 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         let ff = &ix.files[first.file];
         let (line, _) = ff.line_col(first_span.start);
         let where_ns = if ns.is_empty() { String::new() } else { format!(" in namespace `{ns}`") };
-        out.push(
-            Diagnostic::new(
-                "duplicate-object",
-                o.file,
-                y.span(node),
-                format!("{} `{name}`{where_ns} is defined twice; the first is at {}:{line}", o.kind, ff.source.name),
-            )
-            .help("rename one of them or remove the copy: applied together, the later definition silently replaces the earlier one")
-            .path("metadata.name")
-            .object(o)
-            .related(first.file, first_span, "first definition"),
-        );
+        out.report(
+            o.file,
+            y.span(node),
+            format!("{} `{name}`{where_ns} is defined twice; the first is at {}:{line}", o.kind, ff.source.name),
+        )
+        .help("rename one of them or remove the copy: applied together, the later definition silently replaces the earlier one")
+        .path("metadata.name")
+        .object(o)
+        .related(first.file, first_span, "first definition");
     }
 }

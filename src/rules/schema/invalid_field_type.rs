@@ -1,13 +1,13 @@
-//! `invalid-field-type`: a value of the wrong type (`replicas: "three"`, `containers:` as a
+//! [`InvalidFieldType`](crate::rules::RuleId::InvalidFieldType): a value of the wrong type (`replicas: "three"`, `containers:` as a
 //! mapping, an unquoted number where the API wants a string).
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
 use crate::yaml::scalar::Resolved;
 use crate::yaml::{is_placeholder, NodeKind};
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let y = ix.file(o);
         for issue in &o.issues {
@@ -45,12 +45,10 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 (_, "a mapping") => format!("write `{field}` as a mapping of `key: value` lines"),
                 _ => format!("write {expected} here"),
             };
-            out.push(
-                Diagnostic::new("invalid-field-type", o.file, y.span(issue.node), format!("`{field}` must be {expected}, found {found}"))
-                    .help(help)
-                    .path(issue.path.clone())
-                    .object(o),
-            );
+            out.report(o.file, y.span(issue.node), format!("`{field}` must be {expected}, found {found}"))
+                .help(help)
+                .path(issue.path.clone())
+                .object(o);
         }
     }
 }

@@ -1,9 +1,9 @@
-//! `invalid-field-value`: a value of the right type that the API server rejects:
+//! [`InvalidFieldValue`](crate::rules::RuleId::InvalidFieldValue): a value of the right type that the API server rejects:
 //! enumerations, quantities, port ranges, negative counts, object names.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::{quantity, Object, Typed, WorkloadKind};
+use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
 use crate::yaml::{is_placeholder, render_path, YamlFile, P};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{Container, PodSpec};
 struct Cx<'a> {
     o: &'a Object,
     y: &'a YamlFile,
-    out: &'a mut Vec<Diagnostic>,
+    out: &'a mut Findings,
 }
 
 impl Cx<'_> {
@@ -19,17 +19,12 @@ impl Cx<'_> {
         let Some(node) = self.y.lookup(self.o.root, path) else {
             return;
         };
-        // A value that did not type (reported by invalid-field-type) or a template
+        // A value that did not type (reported by [`InvalidFieldType`](crate::rules::RuleId::InvalidFieldType)) or a template
         // placeholder has no value to judge yet.
         if self.o.issues.iter().any(|i| i.node == node) || self.y.scalar(node).is_some_and(is_placeholder) {
             return;
         }
-        self.out.push(
-            Diagnostic::new("invalid-field-value", self.o.file, self.y.span(node), message)
-                .help(help)
-                .path(render_path(path))
-                .object(self.o),
-        );
+        self.out.report(self.o.file, self.y.span(node), message).help(help).path(render_path(path)).object(self.o);
     }
 
     /// A string enumeration; empty/missing values are the API's default and fine.
@@ -91,7 +86,7 @@ impl Cx<'_> {
     }
 }
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let y = ix.file(o);
         for issue in &o.issues {
@@ -99,12 +94,10 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 if y.scalar(issue.node).is_some_and(is_placeholder) {
                     continue;
                 }
-                out.push(
-                    Diagnostic::new("invalid-field-value", o.file, y.span(issue.node), format!("invalid value: {message}"))
-                        .help("fix the value to the form the API expects")
-                        .path(issue.path.clone())
-                        .object(o),
-                );
+                out.report(o.file, y.span(issue.node), format!("invalid value: {message}"))
+                    .help("fix the value to the form the API expects")
+                    .path(issue.path.clone())
+                    .object(o);
             }
         }
         let mut cx = Cx { o, y, out };

@@ -1,16 +1,16 @@
-//! `missing-required-field`: a field the API server requires is absent (or empty).
+//! [`MissingRequiredField`](crate::rules::RuleId::MissingRequiredField): a field the API server requires is absent (or empty).
 //! k8s-openapi silently defaults missing required fields, so this looks at the node tree.
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::{is_builtin_kind, WorkloadKind};
+use crate::rules::Findings;
 use crate::yaml::{render_path, NodeId, Span, YamlFile, P};
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let y = ix.file(o);
         let mut emit = |span: Span, path: &[P], message: String, help: &str| {
-            out.push(Diagnostic::new("missing-required-field", o.file, span, message).help(help).path(render_path(path)).object(o));
+            out.report(o.file, span, message).help(help).path(render_path(path)).object(o);
         };
         let doc_start = Span::at(y.span(o.root).start as usize);
         if y.get_str(o.root, "apiVersion").is_none_or(str::is_empty) {
@@ -107,7 +107,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             };
             for (i, &item) in items.iter().enumerate() {
                 if y.map_entries(item).is_none() {
-                    continue; // a type error, reported by invalid-field-type
+                    continue; // a type error, reported by [`InvalidFieldType`](crate::rules::RuleId::InvalidFieldType)
                 }
                 for field in ["name", "image"] {
                     if y.get_str(item, field).is_some_and(|s| !s.is_empty()) {

@@ -1,12 +1,13 @@
-//! `removed-api-version`: an apiVersion/kind pair the API server no longer serves.
+//! [`RemovedApiVersion`](crate::rules::RuleId::RemovedApiVersion): an apiVersion/kind pair the API server no longer serves.
 
-use crate::diag::{Diagnostic, Fix};
+use crate::fix::Fix;
 use crate::index::Index;
 use crate::model::{Object, Removed};
+use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let Some(r) = o.removed else { continue };
         // Still served by the target version of the configuration?
@@ -34,24 +35,21 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
         if let Some(b) = blocker {
             help.push_str(&format!("; no automatic fix: {b}"));
         }
-        out.push(
-            Diagnostic::new(
-                "removed-api-version",
-                o.file,
-                y.span(node),
-                format!(
-                    "{} {} is no longer served by the API server (removed in Kubernetes {}); use {}",
-                    r.api_version,
-                    r.kind,
-                    r.removed_in,
-                    r.replacement.split(':').next().unwrap_or(r.replacement)
-                ),
-            )
-            .help(help)
-            .path("apiVersion")
-            .object(o)
-            .fix(fix),
-        );
+        out.report(
+            o.file,
+            y.span(node),
+            format!(
+                "{} {} is no longer served by the API server (removed in Kubernetes {}); use {}",
+                r.api_version,
+                r.kind,
+                r.removed_in,
+                r.replacement.split(':').next().unwrap_or(r.replacement)
+            ),
+        )
+        .help(help)
+        .path("apiVersion")
+        .object(o)
+        .fix(fix);
     }
 }
 

@@ -1,15 +1,16 @@
-//! `unknown-field`: a key the object's schema does not have. The API server drops it (or,
+//! [`UnknownField`](crate::rules::RuleId::UnknownField): a key the object's schema does not have. The API server drops it (or,
 //! with strict field validation, rejects the object): a typo here is a setting that silently
 //! never takes effect.
 
-use crate::diag::{Diagnostic, Fix};
+use crate::fix::Fix;
 use crate::index::Index;
 use crate::model::{Object, Typed};
+use crate::rules::Findings;
 use crate::util::did_you_mean;
 use crate::yaml::de::{IssueKind, StructSeen};
 use crate::yaml::{NodeId, YamlFile};
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let y = ix.file(o);
         for issue in &o.issues {
@@ -17,7 +18,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             if matches!(o.typed, Some(Typed::DaemonSet(_))) && issue.path == "spec.replicas" {
-                continue; // daemonset-replicas says it better
+                continue; // [`DaemonsetReplicas`](crate::rules::RuleId::DaemonsetReplicas) says it better
             }
             let key = y.scalar(issue.node).unwrap_or("");
             // Strategic-merge-patch directives (`$patch: delete`, `$setElementOrder/...`).
@@ -39,13 +40,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             } else {
                 help = format!("remove `{key}` or fix its name; {ty} has: {}", list(fields));
             }
-            out.push(
-                Diagnostic::new("unknown-field", o.file, y.span(issue.node), message)
-                    .help(help)
-                    .path(issue.path.clone())
-                    .object(o)
-                    .fix(fix),
-            );
+            out.report(o.file, y.span(issue.node), message).help(help).path(issue.path.clone()).object(o).fix(fix);
         }
     }
 }

@@ -1,37 +1,32 @@
-//! `yaml-syntax`: the file does not parse as YAML (or is not UTF-8, or expands too far).
+//! [`YamlSyntax`](crate::rules::RuleId::YamlSyntax): the file does not parse as YAML (or is not UTF-8, or expands too far).
 
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
 use crate::yaml::Span;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (i, f) in ix.files.iter().enumerate() {
         if !f.report_syntax {
             continue;
         }
         for e in &f.yaml.errors {
             let end = next_char_end(&f.source.text, e.offset as usize);
-            out.push(
-                Diagnostic::new("yaml-syntax", i, Span::new(e.offset as usize, end), format!("invalid YAML: {}", e.message))
-                    .help("fix the syntax at this position; the other documents of the file are still linted"),
-            );
+            out.report(i, Span::new(e.offset as usize, end), format!("invalid YAML: {}", e.message))
+                .help("fix the syntax at this position; the other documents of the file are still linted");
         }
     }
     for o in &ix.objects {
         for issue in &o.issues {
             if issue.kind == IssueKind::TooLarge {
                 let span = ix.file(o).span(o.root);
-                out.push(
-                    Diagnostic::new(
-                        "yaml-syntax",
-                        o.file,
-                        Span::new(span.start as usize, span.start as usize),
-                        "the object is too large once its aliases are expanded (more than 1,000,000 values)",
-                    )
-                    .help("write the object out without nested aliases")
-                    .object(o),
-                );
+                out.report(
+                    o.file,
+                    Span::new(span.start as usize, span.start as usize),
+                    "the object is too large once its aliases are expanded (more than 1,000,000 values)",
+                )
+                .help("write the object out without nested aliases")
+                .object(o);
             }
         }
     }

@@ -1,12 +1,12 @@
-//! `inference-as-statefulset`: a StatefulSet serving a model that needs no identity.
+//! [`InferenceAsStatefulset`](crate::rules::RuleId::InferenceAsStatefulset): a StatefulSet serving a model that needs no identity.
 
 use super::{at_kind, because};
 use crate::classify::Shape;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::{Typed, WorkloadKind};
+use crate::rules::Findings;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         if w.kind != WorkloadKind::StatefulSet || !c.has(Shape::InferenceServer) || c.is_multi_node_inference() {
             continue;
@@ -31,16 +31,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 rwo_claims.join("`, `")
             ));
         }
-        out.push(at_kind(
-            ix,
-            "inference-as-statefulset",
-            o,
+        at_kind(out, ix, o,
             format!(
                 "StatefulSet `{}` runs a stateless inference server ({}): its replicas are interchangeable, so ordered one-by-one rollout only slows scale-up and stable pod names are never used",
                 o.name.as_deref().unwrap_or(""),
                 because(c, Shape::InferenceServer)
             ),
             help,
-        ));
+        );
     }
 }

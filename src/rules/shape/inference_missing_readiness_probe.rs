@@ -1,12 +1,12 @@
-//! `inference-missing-readiness-probe`: an inference server that is sent traffic while it loads.
+//! [`InferenceMissingReadinessProbe`](crate::rules::RuleId::InferenceMissingReadinessProbe): an inference server that is sent traffic while it loads.
 
 use crate::classify::Shape;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::WorkloadKind;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         if matches!(w.kind, WorkloadKind::Job | WorkloadKind::CronJob) {
             continue;
@@ -20,17 +20,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
             path.extend([P::K("containers"), P::I(i), P::K("name")]);
             let Some(node) = y.lookup(o.root, &path) else { continue };
-            out.push(
-                Diagnostic::new(
-                    "inference-missing-readiness-probe",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!("inference server container `{}` has no readinessProbe: the Service sends requests to replicas still loading model weights, and they fail", ctr.name),
                 )
                 .help("add a readinessProbe on the server's health endpoint, e.g. `readinessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 5}` for vLLM (`/v2/health/ready` for Triton)")
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

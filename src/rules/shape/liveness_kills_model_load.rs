@@ -1,14 +1,14 @@
-//! `liveness-kills-model-load`: a liveness probe that gives up before the model has loaded.
+//! [`LivenessKillsModelLoad`](crate::rules::RuleId::LivenessKillsModelLoad): a liveness probe that gives up before the model has loaded.
 
 use crate::classify::Shape;
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::P;
 
 /// Seconds a model server gets before the first liveness failure can kill it.
 pub const MIN_GRACE_SECONDS: i64 = 300;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
         for (i, ctr) in spec.containers.iter().enumerate() {
@@ -28,10 +28,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             path.extend([P::K("containers"), P::I(i), P::K("livenessProbe")]);
             let Some(key) = y.lookup_key(o.root, &path) else { continue };
             let what = if c.container_has(Shape::InferenceServer, i) { "inference server" } else { "GPU container" };
-            out.push(
-                Diagnostic::new(
-                    "liveness-kills-model-load",
-                    o.file,
+            out.report(o.file,
                     y.span(key),
                     format!(
                         "the livenessProbe of {what} `{}` kills it after {grace}s ({delay}s initial delay + {failures} failures x {period}s) and there is no startupProbe: loading large model weights takes longer, and the kubelet restarts the pod in a loop",
@@ -40,8 +37,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 )
                 .help("add a startupProbe that allows the whole load time (e.g. `failureThreshold: 60, periodSeconds: 10` for 10 minutes); the livenessProbe only starts after it succeeds")
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

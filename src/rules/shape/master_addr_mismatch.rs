@@ -1,10 +1,10 @@
-//! `master-addr-mismatch`: a distributed trainer whose MASTER_ADDR cannot reach rank 0.
+//! [`MasterAddrMismatch`](crate::rules::RuleId::MasterAddrMismatch): a distributed trainer whose MASTER_ADDR cannot reach rank 0.
 
 use super::{container_path, pod_count, span_within};
 use crate::classify::{containers, Shape};
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::{Object, Typed, Workload, WorkloadKind};
+use crate::rules::Findings;
 use crate::yaml::{NodeId, P};
 use regex::Regex;
 use std::collections::HashSet;
@@ -24,7 +24,7 @@ fn is_ip(v: &str) -> bool {
     v.parse::<std::net::IpAddr>().is_ok()
 }
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     // Services and resolvable pod hostnames per namespace, for bare names.
     let mut services: HashSet<(&str, &str)> = HashSet::new();
     let mut namespaces_with_services: HashSet<&str> = HashSet::new();
@@ -94,12 +94,7 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             }
             for (addr, node, path) in found {
                 if let Some((message, help)) = judge(ix, o, &w, &addr, &services, &namespaces_with_services, &hostnames, &pod_names) {
-                    out.push(
-                        Diagnostic::new("master-addr-mismatch", o.file, span_within(ix, o, node, &addr), message)
-                            .help(help)
-                            .path(path)
-                            .object(o),
-                    );
+                    out.report(o.file, span_within(ix, o, node, &addr), message).help(help).path(path).object(o);
                 }
             }
         }

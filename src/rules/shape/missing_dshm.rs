@@ -1,11 +1,11 @@
-//! `missing-dshm`: a GPU training or inference container with the default 64Mi /dev/shm.
+//! [`MissingDshm`](crate::rules::RuleId::MissingDshm): a GPU training or inference container with the default 64Mi /dev/shm.
 
 use crate::classify::{containers, Shape};
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::P;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
         if spec.host_ipc == Some(true) {
@@ -39,17 +39,13 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             path.push(P::K("name"));
             let Some(node) = y.lookup(o.root, &path) else { continue };
             let what = if c.container_has(Shape::InferenceServer, idx) { "inference" } else { "training" };
-            out.push(
-                Diagnostic::new(
-                    "missing-dshm",
-                    o.file,
+            out.report(o.file,
                     y.span(node),
                     format!("GPU {what} container `{}` has the default 64Mi /dev/shm: PyTorch DataLoader workers and NCCL use shared memory and fail with bus errors", ctr.name),
                 )
                 .help("add a memory-backed emptyDir and mount it at /dev/shm: `volumes: [{name: dshm, emptyDir: {medium: Memory, sizeLimit: 16Gi}}]` and `volumeMounts: [{name: dshm, mountPath: /dev/shm}]`")
                 .path(crate::yaml::render_path(&path))
-                .object(o),
-            );
+                .object(o);
         }
     }
 }

@@ -15,13 +15,13 @@ pub mod training_as_deployment;
 pub mod world_size_mismatch;
 
 use crate::classify::{Classification, Shape};
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::Object;
+use crate::rules::Findings;
 
 /// A finding at the object's `kind` value (the span of every wrong-controller rule).
-pub(crate) fn at_kind(ix: &Index, rule: &'static str, o: &Object, message: String, help: String) -> Diagnostic {
-    Diagnostic::new(rule, o.file, ix.kind_span(o), message).help(help).path("kind").object(o)
+pub(crate) fn at_kind(out: &mut Findings, ix: &Index, o: &Object, message: String, help: String) {
+    out.report(o.file, ix.kind_span(o), message).help(help).path("kind").object(o);
 }
 
 /// "image `vllm/vllm-openai:v0.6.3` matches inference-server"

@@ -1,11 +1,11 @@
-//! `multinode-inference-as-deployment`: one model-serving engine spread over a Deployment
+//! [`MultinodeInferenceAsDeployment`](crate::rules::RuleId::MultinodeInferenceAsDeployment): one model-serving engine spread over a Deployment
 //! and another workload.
 
 use super::at_kind;
 use crate::classify::{command_line, containers, Shape};
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::WorkloadKind;
+use crate::rules::Findings;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -27,7 +27,7 @@ fn patterns() -> Option<&'static Patterns> {
     .as_ref()
 }
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let Some(p) = patterns() else { return };
     for (o, w, c) in ix.workloads() {
         if w.kind != WorkloadKind::Deployment || !c.has(Shape::InferenceServer) {
@@ -47,15 +47,12 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
             }
         });
         let Some(reason) = reason else { continue };
-        out.push(at_kind(
-            ix,
-            "multinode-inference-as-deployment",
-            o,
+        at_kind(out, ix, o,
             format!(
                 "Deployment `{}` is one part of a multi-node inference engine ({reason}): Deployments have independent lifecycles, so restarting or scaling one part breaks the whole engine",
                 o.name.as_deref().unwrap_or("")
             ),
             "run the group as one unit: a LeaderWorkerSet (leader + workers restarted together), a KubeRay RayService, or a StatefulSet with a headless Service".into(),
-        ));
+        );
     }
 }

@@ -1,12 +1,12 @@
-//! `training-as-deployment`: distributed training in a Deployment or ReplicaSet.
+//! [`TrainingAsDeployment`](crate::rules::RuleId::TrainingAsDeployment): distributed training in a Deployment or ReplicaSet.
 
 use super::{at_kind, because};
 use crate::classify::Shape;
-use crate::diag::Diagnostic;
 use crate::index::Index;
 use crate::model::WorkloadKind;
+use crate::rules::Findings;
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         if !matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::ReplicaSet) || !c.is_training() {
             continue;
@@ -26,6 +26,6 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 "use a Job (restartPolicy OnFailure or Never) so the run completes once; for several ranks, an Indexed Job or a JobSet".to_string(),
             )
         };
-        out.push(at_kind(ix, "training-as-deployment", o, message, help));
+        at_kind(out, ix, o, message, help);
     }
 }

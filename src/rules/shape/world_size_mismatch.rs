@@ -1,9 +1,9 @@
-//! `world-size-mismatch`: WORLD_SIZE or `--nnodes` that disagree with the number of pods.
+//! [`WorldSizeMismatch`](crate::rules::RuleId::WorldSizeMismatch): WORLD_SIZE or `--nnodes` that disagree with the number of pods.
 
 use super::{container_path, pod_count, span_within};
 use crate::classify::{containers, nonzero_quantity, Shape};
-use crate::diag::Diagnostic;
 use crate::index::Index;
+use crate::rules::Findings;
 use crate::yaml::P;
 use k8s_openapi::api::core::v1::Container;
 use regex::Regex;
@@ -39,7 +39,7 @@ fn procs_per_pod(c: &Container, p: &Patterns) -> i64 {
     gpus.unwrap_or(1)
 }
 
-pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
+pub fn check(ix: &Index, out: &mut Findings) {
     let Some(p) = patterns() else { return };
     for (o, w, c) in ix.workloads() {
         if !c.has(Shape::DistributedTraining) {
@@ -70,21 +70,18 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                 } else {
                     format!("{pods}")
                 };
-                out.push(
-                    Diagnostic::new(
-                        "world-size-mismatch",
-                        o.file,
-                        y.span(node),
-                        format!(
-                            "WORLD_SIZE is {ws}, but {} `{}` runs {pods} {what}: rendezvous waits for ranks that never come",
-                            o.kind,
-                            o.name.as_deref().unwrap_or("")
-                        ),
-                    )
-                    .help(format!("set WORLD_SIZE to {expected}, or derive it from the replica count so the two cannot drift"))
-                    .path(crate::yaml::render_path(&path))
-                    .object(o),
-                );
+                out.report(
+                    o.file,
+                    y.span(node),
+                    format!(
+                        "WORLD_SIZE is {ws}, but {} `{}` runs {pods} {what}: rendezvous waits for ranks that never come",
+                        o.kind,
+                        o.name.as_deref().unwrap_or("")
+                    ),
+                )
+                .help(format!("set WORLD_SIZE to {expected}, or derive it from the replica count so the two cannot drift"))
+                .path(crate::yaml::render_path(&path))
+                .object(o);
             }
             for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
                 for (i, item) in items.into_iter().flatten().enumerate() {
@@ -108,22 +105,19 @@ pub fn check(ix: &Index, out: &mut Vec<Diagnostic>) {
                     let Some(node) = y.lookup(o.root, &path) else { continue };
                     let shown = cap.get(0).map(|m| m.as_str()).unwrap_or("--nnodes");
                     let span = if item == "--nnodes" { y.span(node) } else { span_within(ix, o, node, shown) };
-                    out.push(
-                        Diagnostic::new(
-                            "world-size-mismatch",
-                            o.file,
-                            span,
-                            format!(
-                                "`{shown}` expects {} node(s), but {} `{}` runs {pods} {what}: rendezvous waits for nodes that never come",
-                                if min == max { min.to_string() } else { format!("{min} to {max}") },
-                                o.kind,
-                                o.name.as_deref().unwrap_or("")
-                            ),
-                        )
-                        .help(format!("make `--nnodes` equal the number of pods ({pods}), or change the pod count to match"))
-                        .path(crate::yaml::render_path(&path))
-                        .object(o),
-                    );
+                    out.report(
+                        o.file,
+                        span,
+                        format!(
+                            "`{shown}` expects {} node(s), but {} `{}` runs {pods} {what}: rendezvous waits for nodes that never come",
+                            if min == max { min.to_string() } else { format!("{min} to {max}") },
+                            o.kind,
+                            o.name.as_deref().unwrap_or("")
+                        ),
+                    )
+                    .help(format!("make `--nnodes` equal the number of pods ({pods}), or change the pod count to match"))
+                    .path(crate::yaml::render_path(&path))
+                    .object(o);
                 }
             }
         }
