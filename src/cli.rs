@@ -195,7 +195,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
                 return 2;
             }
             let files = s.files.len();
-            let docs = crate::index::parse_only(s.files, threads.unwrap_or_else(crate::index::default_threads));
+            let docs = crate::index::parse_only(s.files, threads.unwrap_or_else(crate::util::default_threads));
             let _ = writeln!(out, "{files} files, {docs} documents");
             0
         }

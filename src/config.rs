@@ -145,13 +145,6 @@ pub fn parse_level(s: &str) -> Option<Option<Severity>> {
     }
 }
 
-/// "1.33" or "v1.33.2" -> (1, 33)
-pub fn parse_version(s: &str) -> Option<(u32, u32)> {
-    let s = s.trim().trim_start_matches('v');
-    let mut parts = s.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
-}
+pub use crate::model::parse_version;
 
 pub use crate::rules::Selection;

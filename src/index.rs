@@ -245,9 +245,9 @@ impl Prepared {
 /// parallel and merged in input order.
 /// Reads, parses, types and classifies files in parallel (file indexes from 0, in order).
 fn process_all(sources: Vec<SourceFile>, settings: &Settings) -> Vec<Processed> {
-    let threads = if settings.threads == 0 { default_threads() } else { settings.threads };
+    let threads = if settings.threads == 0 { crate::util::default_threads() } else { settings.threads };
     let classifier = settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
-    par_map(sources, threads, |i, s| process(i, s, classifier))
+    crate::util::par_map(sources, threads, |i, s| process(i, s, classifier))
 }
 
 fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Processed {
@@ -304,45 +304,10 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     (ParsedFile { source, yaml: y, lines, report_syntax }, objects, stats, shapes)
 }
 
-/// Maps `f` over `items` on `threads` threads; results keep the input order, so the output is
-/// the same whatever the thread count.
-pub fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(usize, T) -> R + Sync) -> Vec<R> {
-    let n = items.len();
-    if threads <= 1 || n < 2 {
-        return items.into_iter().enumerate().map(|(i, t)| f(i, t)).collect();
-    }
-    let slots: Vec<std::sync::Mutex<Option<T>>> = items.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
-    let results: Vec<std::sync::Mutex<Option<R>>> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(n) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let item = slots[i].lock().ok().and_then(|mut s| s.take());
-                if let Some(item) = item {
-                    let r = f(i, item);
-                    if let Ok(mut slot) = results[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    results.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
-}
-
 /// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing
 /// else. Returns the number of documents.
 pub fn parse_only(sources: Vec<SourceFile>, threads: usize) -> usize {
-    par_map(sources, threads, |_, s| yaml::parse(&s.text).docs.len()).into_iter().sum()
-}
-
-/// Threads to use: `KSHAPE_THREADS`/`--threads`, else the available cores.
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    crate::util::par_map(sources, threads, |_, s| yaml::parse(&s.text).docs.len()).into_iter().sum()
 }
 
 /// A document with `kind` is an object; `kind: List` (or `*List` with `items`) holds objects.

@@ -303,11 +303,11 @@ pub fn run(ix: &Index) -> Vec<Diagnostic> {
 /// Runs the rules `level` enables, at the severity it gives them (a rule's fixtures run it
 /// alone this way).
 pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<Diagnostic> {
-    let threads = if ix.settings.threads == 0 { crate::index::default_threads() } else { ix.settings.threads };
+    let threads = if ix.settings.threads == 0 { crate::util::default_threads() } else { ix.settings.threads };
     // Rules are independent pure functions of the index: run them in parallel; the findings
     // are sorted afterwards, so the order they finish in does not matter.
     let enabled: Vec<(&Declaration, Severity)> = RULES.iter().filter_map(|r| Some((r, level(r.id)?))).collect();
-    let results = crate::index::par_map(enabled, threads, |_, (rule, sev)| {
+    let results = crate::util::par_map(enabled, threads, |_, (rule, sev)| {
         let mut out = Findings::new(rule.id);
         (rule.check)(ix, &mut out);
         (sev, out.into_vec())

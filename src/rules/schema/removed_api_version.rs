@@ -11,7 +11,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let Some(r) = o.removed else { continue };
         // Still served by the target version of the configuration?
-        if let (Some(target), Some(removed)) = (ix.settings.kubernetes_version, crate::config::parse_version(r.removed_in)) {
+        if let (Some(target), Some(removed)) = (ix.settings.kubernetes_version, crate::model::parse_version(r.removed_in)) {
             if target < removed {
                 continue;
             }
