@@ -12,6 +12,8 @@ pub struct ParsedFile {
     pub(crate) lines: std::sync::OnceLock<LineIndex>,
     /// Syntax errors are reported for this file (not for JSON that is not a manifest).
     pub report_syntax: bool,
+    /// This file's share of the run's counts (kept so a processed file can join another run).
+    stats: Stats,
 }
 
 /// How the documents of the run were accounted for.
@@ -65,7 +67,7 @@ impl Settings {
 
 impl ParsedFile {
     pub fn new(source: SourceFile, yaml: YamlFile, report_syntax: bool) -> ParsedFile {
-        ParsedFile { source, yaml, lines: std::sync::OnceLock::new(), report_syntax }
+        ParsedFile { source, yaml, lines: std::sync::OnceLock::new(), report_syntax, stats: Stats::default() }
     }
 
     /// Byte offsets to lines and columns.
@@ -133,7 +135,7 @@ impl Index {
                 objs.push(o);
                 shapes.push(c);
             }
-            let stats = Stats { objects: objs.len(), ..Stats::default() };
+            let stats = file.stats;
             out.push((file, objs, stats, shapes));
         }
         Prepared(out)
@@ -257,7 +259,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
         y.errors.push(yaml::SyntaxError { offset: at as u32, message: "the file is not valid UTF-8".into() });
         let report = !source.is_json;
         let stats = Stats { syntax_errors: usize::from(report), ..Stats::default() };
-        return (ParsedFile { source, yaml: y, lines, report_syntax: report }, Vec::new(), stats, Vec::new());
+        return (ParsedFile { source, yaml: y, lines, report_syntax: report, stats }, Vec::new(), stats, Vec::new());
     }
     let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
         yaml::parse_with_comments(&source.text)
@@ -301,7 +303,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     }
     stats.objects = objects.len();
     let shapes = objects.iter().map(|o| o.workload().map(|w| classifier.classify(&w))).collect();
-    (ParsedFile { source, yaml: y, lines, report_syntax }, objects, stats, shapes)
+    (ParsedFile { source, yaml: y, lines, report_syntax, stats }, objects, stats, shapes)
 }
 
 /// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing

@@ -80,62 +80,86 @@ pub fn fix_full(
     settings: &dyn Fn() -> index::Settings,
 ) -> Fixed {
     let original: Vec<String> = files.iter().map(|f| f.text.clone()).collect();
-    let mut files = files;
+    let mut sources = files;
+    // Files a round did not change are not parsed, typed and classified again.
+    let mut kept = index::Prepared::default();
     let mut applied = 0;
     for _ in 0..FIX_PASSES {
-        let l = lint_full(files, default_namespace, nodes.clone(), settings());
-        let mut new_texts: Vec<Option<String>> = vec![None; l.index.files.len()];
-        {
-            let mut chosen: Vec<Vec<&fix::Fix>> = vec![Vec::new(); l.index.files.len()];
-            let mut counts = vec![0usize; l.index.files.len()];
-            for d in &l.diagnostics {
-                let (Some(fix), Some(f)) = (&d.fix, l.index.files.get(d.file)) else { continue };
-                if f.source.context || f.source.invalid_utf8_at.is_some() {
-                    continue;
-                }
-                let list = &mut chosen[d.file];
-                // The same fix for two findings (one Service for two StatefulSets) counts once.
-                if !list.contains(&fix) {
-                    if list.iter().any(|c| fix::overlaps(c, fix)) {
-                        continue; // next round, against the fixed text
-                    }
-                    list.push(fix);
-                }
-                counts[d.file] += 1;
-            }
-            for (i, fixes) in chosen.iter().enumerate() {
-                if fixes.is_empty() {
-                    continue;
-                }
-                let edits: Vec<fix::Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
-                let f = &l.index.files[i];
-                let Some(text) = fix::apply(&f.source.text, &edits) else { continue };
-                if yaml::parse(&text).errors.len() > f.yaml.errors.len() {
-                    continue;
-                }
-                new_texts[i] = Some(text);
-                applied += counts[i];
-            }
-        }
+        let s = settings();
+        let prepared = index::Prepared::new(sources, kept, &s);
+        let n = prepared.len();
+        let l = lint_index(Index::build_prepared(prepared, Vec::new(), default_namespace, s), nodes.clone());
+        let (new_texts, count) = chosen_fixes(&l);
+        applied += count;
         if new_texts.iter().all(Option::is_none) {
             return Fixed { lint: l, original, applied };
         }
-        files = l
+        sources = l
             .index
             .files
-            .into_iter()
+            .iter()
             .zip(new_texts)
             .map(|(f, t)| {
-                let mut s = f.source;
+                let mut s = f.source.clone();
                 if let Some(t) = t {
                     s.text = t;
                 }
                 s
             })
             .collect();
+        kept = l.into_prepared(n);
     }
-    let lint = lint_full(files, default_namespace, nodes, settings());
+    let s = settings();
+    let lint = lint_index(Index::build_prepared(index::Prepared::new(sources, kept, &s), Vec::new(), default_namespace, s), nodes);
     Fixed { lint, original, applied }
+}
+
+/// Runs the rules and the suppressions over a built index.
+fn lint_index(mut index: Index, nodes: Option<Vec<model::scheduling::NodeInfo>>) -> Lint {
+    index.nodes = nodes;
+    let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index));
+    Lint { index, diagnostics, suppressed }
+}
+
+/// One round's fixes: the new text of each file that has fixes which do not overlap (others
+/// wait for the next round, against the fixed text), and how many findings they fix. Files
+/// loaded as context and files that are not UTF-8 are never changed; a fix that would add a
+/// YAML syntax error is dropped.
+fn chosen_fixes(l: &Lint) -> (Vec<Option<String>>, usize) {
+    let n = l.index.files.len();
+    let mut new_texts: Vec<Option<String>> = vec![None; n];
+    let mut chosen: Vec<Vec<&fix::Fix>> = vec![Vec::new(); n];
+    let mut counts = vec![0usize; n];
+    for d in &l.diagnostics {
+        let (Some(fix), Some(f)) = (&d.fix, l.index.files.get(d.file)) else { continue };
+        if f.source.context || f.source.invalid_utf8_at.is_some() {
+            continue;
+        }
+        let list = &mut chosen[d.file];
+        // The same fix for two findings (one Service for two StatefulSets) counts once.
+        if !list.contains(&fix) {
+            if list.iter().any(|c| fix::overlaps(c, fix)) {
+                continue; // next round, against the fixed text
+            }
+            list.push(fix);
+        }
+        counts[d.file] += 1;
+    }
+    let mut applied = 0;
+    for (i, fixes) in chosen.iter().enumerate() {
+        if fixes.is_empty() {
+            continue;
+        }
+        let edits: Vec<fix::Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+        let f = &l.index.files[i];
+        let Some(text) = fix::apply(&f.source.text, &edits) else { continue };
+        if yaml::parse(&text).errors.len() > f.yaml.errors.len() {
+            continue;
+        }
+        new_texts[i] = Some(text);
+        applied += counts[i];
+    }
+    (new_texts, applied)
 }
 
 /// Lints new sources together with files processed earlier (the language server's workspace
