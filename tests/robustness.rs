@@ -76,6 +76,17 @@ fn oversized_files_are_reported_and_the_rest_linted() {
 }
 
 #[test]
+fn the_largest_max_file_size_reads_stdin() {
+    // One byte past the limit is read to detect an oversized stdin: it must not overflow.
+    let out = common::run_in(
+        &common::root(),
+        &["--format", "compact", "--max-file-size", "18446744073709551615", "-"],
+        Some("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn output_is_identical_whatever_the_thread_count() {
     let root = common::root();
     let mut paths = vec!["testdata".to_string()];
