@@ -101,7 +101,8 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
     for p in paths {
         if p == "-" {
             let mut buf = Vec::new();
-            match std::io::stdin().lock().take(opts.max_file_bytes + 1).read_to_end(&mut buf) {
+            // `--max-file-size` is any u64: one byte more than the limit saturates at u64::MAX.
+            match std::io::stdin().lock().take(opts.max_file_bytes.saturating_add(1)).read_to_end(&mut buf) {
                 Ok(n) if n as u64 > opts.max_file_bytes => {
                     out.errors.push(format!("cannot read standard input: more than --max-file-size {} bytes", opts.max_file_bytes))
                 }

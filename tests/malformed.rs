@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{compact, lint_file, rel};
+use common::{compact, lint_file, lint_file_with_nodes, rel};
 
 #[test]
 fn malformed_inputs_never_crash() {
@@ -18,6 +18,22 @@ fn malformed_inputs_never_crash() {
             let _ = l.render_with(format, false, true);
         }
         insta::assert_snapshot!(compact(&l));
+    });
+}
+
+#[test]
+fn malformed_inputs_with_nodes_never_crash() {
+    // With a node inventory the scheduling code sums and compares the requests (issue #12).
+    insta::glob!("../testdata/malformed", "*.{yaml,json}", |path| {
+        let l = lint_file_with_nodes(path);
+        for d in &l.diagnostics {
+            let f = &l.index.files[d.file];
+            assert!(d.span.start <= d.span.end && d.span.end as usize <= f.source.text.len(), "{}: span out of the file", rel(path));
+        }
+    });
+    // Quantities too large to represent are too large for every node, not "no request".
+    insta::glob!("../testdata/malformed", "huge-*.yaml", |path| {
+        insta::assert_snapshot!(compact(&lint_file_with_nodes(path)));
     });
 }
 

@@ -46,14 +46,17 @@ prop_compose! {
     fn manifest()(kind in prop_oneof![Just("Deployment"), Just("StatefulSet"), Just("DaemonSet"), Just("Job"), Just("Pod")],
                   n in name(), label in name(), other in name(), replicas in -1i32..5, img in image(), cmd in command(),
                   gpu in 0u8..3, mem in quantity(), port in 0u32..70000, env in proptest::option::of(name()),
-                  with_service in any::<bool>(), headless in any::<bool>(), tol in any::<bool>(), req in any::<bool>()) -> String {
+                  with_service in any::<bool>(), headless in any::<bool>(), tol in any::<bool>(), req in any::<bool>(),
+                  omit in 0u8..8) -> String {
         // The pod spec at indentation 0.
         let mut pod = String::new();
         if tol {
             pod.push_str("tolerations:\n  - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}\n");
         }
-        pod.push_str(&format!("containers:\n  - name: {n}\n    image: {img}\n"));
-        pod.push_str(&indent(cmd.trim_start_matches(' ').trim_end(), 4).replacen("    ", "    ", 1));
+        // Now and then a required field is missing: its finding has a path that does not resolve.
+        let image = if omit == 5 { String::new() } else { format!("    image: {img}\n") };
+        pod.push_str(&format!("containers:\n  - name: {n}\n{image}"));
+        pod.push_str(&indent(cmd.trim(), 4));
         // Requests alone (no limit) or limits alone.
         let part = if req { "requests" } else { "limits" };
         pod.push_str(&format!("    resources:\n      {part}: {{memory: {mem}, nvidia.com/gpu: {gpu}}}\n    ports:\n      - containerPort: {port}\n"));
@@ -70,7 +73,11 @@ prop_compose! {
                 format!("apiVersion: apps/v1\nkind: {k}\nmetadata:\n  name: {n}\nspec:\n{reps}{svc}  selector:\n    matchLabels: {{app: {label}}}\n  template:\n    metadata:\n      labels: {{app: {label}}}\n    spec:\n{}", indent(&pod, 6))
             }
         };
-        let mut text = body;
+        let mut text = match omit {
+            3 => body.replacen(&format!("metadata:\n  name: {n}\n"), "metadata:\n", 1),
+            4 => body.replacen(&format!("  selector:\n    matchLabels: {{app: {label}}}\n"), "", 1),
+            _ => body,
+        };
         if with_service {
             let ip = if headless { "  clusterIP: None\n" } else { "" };
             text.push_str(&format!("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {other}\nspec:\n{ip}  selector: {{app: {label}}}\n  ports:\n    - port: 80\n"));
@@ -115,20 +122,44 @@ proptest! {
         let f = &a.index.files[0];
         for d in &a.diagnostics {
             prop_assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len(), "span outside the file: {:?}", d);
-            let (Some(path), Some(_)) = (d.path.as_deref(), d.object.as_ref()) else { continue };
-            let Some(root) = a.index.objects.iter().find(|o| Some(o.root) == d.object_root).map(|o| o.root) else { continue };
-            let Some(st) = steps(path) else { continue };
+            // Every finding here is about one of the generated objects, at a field path.
+            let (Some(path), Some(_)) = (d.path.as_deref(), d.object.as_ref()) else {
+                prop_assert!(false, "{} has no path or no object: {:?}\n{}", d.rule(), d, text);
+                continue;
+            };
+            let root = a.index.objects.iter().find(|o| Some(o.root) == d.object_root).map(|o| o.root);
+            prop_assert!(root.is_some(), "{} at {}: object_root is none of the objects", d.rule(), path);
+            let (Some(root), Some(st)) = (root, steps(path)) else {
+                prop_assert!(false, "{}: path {} does not parse", d.rule(), path);
+                continue;
+            };
             let p: Vec<kshape::yaml::P> = st.iter().map(|s| match s.split_once(':') {
                 Some(("i", i)) => kshape::yaml::P::I(i.parse().unwrap_or(usize::MAX)),
                 Some((_, k)) => kshape::yaml::P::K(k),
                 None => kshape::yaml::P::K(s),
             }).collect();
             let y = &f.yaml;
-            if let Some(node) = y.lookup(root, &p) {
-                let v = y.span(node);
-                let k = y.lookup_key(root, &p).map(|k| y.span(k));
-                let inside = d.span.start >= v.start && d.span.end <= v.end;
-                prop_assert!(inside || Some(d.span) == k, "{} at {:?}: path {} is at {:?} (key {:?})\n{}", d.rule().as_str(), d.span, path, v, k, text);
+            match y.lookup(root, &p) {
+                Some(node) => {
+                    let v = y.span(node);
+                    let k = y.lookup_key(root, &p).map(|k| y.span(k));
+                    let inside = d.span.start >= v.start && d.span.end <= v.end;
+                    prop_assert!(inside || Some(d.span) == k, "{} at {:?}: path {} is at {:?} (key {:?})\n{}", d.rule(), d.span, path, v, k, text);
+                }
+                // The path names something missing: the finding points where it belongs, at the
+                // key of the deepest mapping on the path that exists; a list item has no key of
+                // its own, so for a field missing from one the finding lies inside the item.
+                None => {
+                    let m = y.missing_span(root, &p);
+                    let holder = (0..p.len()).rev().find_map(|n| y.lookup(root, &p[..n]).map(|h| (n, h)));
+                    let in_item = holder.is_some_and(|(n, h)| {
+                        let item = y.span(h);
+                        matches!(n.checked_sub(1).and_then(|i| p.get(i)), Some(kshape::yaml::P::I(_)))
+                            && d.span.start >= item.start
+                            && d.span.end <= item.end
+                    });
+                    prop_assert!(d.span == m || in_item, "{} at {:?}: missing {} belongs at {:?}\n{}", d.rule(), d.span, path, m, text);
+                }
             }
         }
     }

@@ -92,8 +92,16 @@ mod tests {
 /// Units of 10^-9: every Kubernetes quantity is a whole number of nano-units.
 pub const NANO: i128 = 1_000_000_000;
 
+/// The largest magnitude kept exactly: 10^29 units, in nano-units. A larger quantity is valid by
+/// the grammar (`1e2147483647`, `9e18Ei`) and is clamped here rather than ignored: it is more than
+/// any node holds, so the fit checks must still see it as "too large", not as "no request". The
+/// limit is a whole number of units (a clamped GPU count is not "fractional") and leaves room
+/// below `i128::MAX` for [`add`].
+pub const LIMIT: i128 = 100_000_000_000_000_000_000_000_000_000 * NANO;
+
 /// The exact value of a quantity in nano-units (`500m` = 500_000_000, `1Ki` = 1024 * 10^9),
-/// or None when it does not parse or does not fit (beyond ~10^29).
+/// clamped to `-LIMIT..=LIMIT`; None when it does not parse. An amount below one nano-unit
+/// rounds up to one, as Kubernetes rounds it.
 pub fn parse_nanos(s: &str) -> Option<i128> {
     let s = s.trim();
     if !is_valid(s) {
@@ -107,14 +115,11 @@ pub fn parse_nanos(s: &str) -> Option<i128> {
     let num_end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
     let (num, suffix) = body.split_at(num_end);
     let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-    // The number as a whole mantissa and a power of ten.
-    let digits = format!("{int}{frac}");
-    let mut mantissa: i128 = 0;
-    for d in digits.bytes() {
-        mantissa = mantissa.checked_mul(10)?.checked_add(i128::from(d - b'0'))?;
-    }
-    let mut exp10: i32 = -(frac.len() as i32) + 9;
-    let mut factor: i128 = 1;
+    // The value is digits * factor * 10^exp10 nano-units. The digits are kept as decimal digits
+    // and the exponent as a saturating i64, so no length of input or exponent overflows.
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|d| d - b'0').collect();
+    let mut exp10: i64 = 9i64.saturating_sub(i64::try_from(frac.len()).unwrap_or(i64::MAX));
+    let mut factor: u64 = 1;
     match suffix {
         "" => {}
         "n" => exp10 -= 9,
@@ -132,26 +137,80 @@ pub fn parse_nanos(s: &str) -> Option<i128> {
         "Ti" => factor = 1 << 40,
         "Pi" => factor = 1 << 50,
         "Ei" => factor = 1 << 60,
-        e => exp10 += e[1..].parse::<i32>().ok()?,
+        e => {
+            // `e<int>` (is_valid checked the digits); an exponent beyond i64 saturates, which
+            // clamps or rounds the value exactly as a merely huge one would.
+            let (sign, exp) = match e.as_bytes().get(1) {
+                Some(b'-') => (-1, &e[2..]),
+                Some(b'+') => (1, &e[2..]),
+                _ => (1, &e[1..]),
+            };
+            let n = exp.bytes().fold(0i64, |n, d| n.saturating_mul(10).saturating_add(i64::from(d - b'0')));
+            exp10 = exp10.saturating_add(sign * n);
+        }
     }
-    let mut v = mantissa.checked_mul(factor)?;
-    if exp10 >= 0 {
-        for _ in 0..exp10 {
-            v = v.checked_mul(10)?;
+    if factor > 1 {
+        // digits *= factor, in decimal, least significant digit first.
+        let mut carry: u128 = 0;
+        for d in digits.iter_mut().rev() {
+            let v = u128::from(*d) * u128::from(factor) + carry;
+            *d = (v % 10) as u8;
+            carry = v / 10;
+        }
+        let mut high = Vec::new();
+        while carry > 0 {
+            high.push((carry % 10) as u8);
+            carry /= 10;
+        }
+        high.reverse();
+        high.extend(digits);
+        digits = high;
+    }
+    let digits = &digits[digits.iter().position(|d| *d != 0).unwrap_or(digits.len())..];
+    if digits.is_empty() {
+        return Some(0);
+    }
+    // 10^29 units is 39 digits of nano-units: more digits than that are clamped.
+    const MAX_DIGITS: usize = 39;
+    let whole = |ds: &[u8]| -> i128 {
+        if ds.len() > MAX_DIGITS {
+            return LIMIT;
+        }
+        ds.iter().fold(0i128, |v, d| v.saturating_mul(10).saturating_add(i128::from(*d))).min(LIMIT)
+    };
+    let v = if exp10 >= 0 {
+        let len = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+        if len.saturating_add(exp10) > MAX_DIGITS as i64 {
+            LIMIT
+        } else {
+            (0..exp10).fold(whole(digits), |v, _| v.saturating_mul(10)).min(LIMIT)
         }
     } else {
-        // Below a nano-unit: Kubernetes rounds up.
-        let mut div: i128 = 1;
-        for _ in 0..(-exp10) {
-            div = div.checked_mul(10)?;
-        }
-        v = (v + div - 1) / div;
-    }
+        // Below a nano-unit: Kubernetes rounds up (a non-zero amount is at least 1n).
+        let drop = usize::try_from(exp10.unsigned_abs()).unwrap_or(usize::MAX);
+        let keep = digits.len().saturating_sub(drop);
+        let (high, low) = digits.split_at(keep);
+        let up = low.iter().any(|d| *d != 0);
+        whole(high).saturating_add(i128::from(up)).min(LIMIT)
+    };
     Some(if neg { -v } else { v })
+}
+
+/// The sum of two nano-unit amounts, clamped like [`parse_nanos`]: sums of requests from a
+/// manifest must not overflow, and a clamped request stays "too large".
+pub fn add(a: i128, b: i128) -> i128 {
+    a.saturating_add(b).clamp(-LIMIT, LIMIT)
 }
 
 /// A readable form of a nano-unit amount for a resource (`8Gi`, `1.5`, `500m`).
 pub fn display(nanos: i128, resource: &str) -> String {
+    // A clamped amount is not its exact value: say so rather than print the limit as if it were.
+    if nanos >= LIMIT {
+        return "1e29 or more".into();
+    }
+    if nanos <= -LIMIT {
+        return "-1e29 or less".into();
+    }
     let bytes = matches!(resource, "memory" | "ephemeral-storage" | "storage") || resource.starts_with("hugepages-");
     if bytes && nanos % NANO == 0 {
         let b = nanos / NANO;
@@ -196,6 +255,32 @@ mod arithmetic {
         assert_eq!(parse_nanos("8Gi").map(|v| display(v, "memory")).as_deref(), Some("8Gi"));
         assert_eq!(parse_nanos("250m").map(|v| display(v, "cpu")).as_deref(), Some("250m"));
         assert_eq!(parse_nanos("512MB"), None);
-        assert_eq!(parse_nanos("1e400"), None);
+        // Too large for any integer: clamped, whole, never an overflow.
+        assert_eq!(parse_nanos("1e400"), Some(LIMIT));
+        assert_eq!(parse_nanos("1e2147483647"), Some(LIMIT));
+        assert_eq!(parse_nanos("1e99999999999999999999999"), Some(LIMIT));
+        assert_eq!(parse_nanos("-1e2147483647"), Some(-LIMIT));
+        assert_eq!(parse_nanos("9000000000000000000Ei"), Some(LIMIT));
+        // An exponent and a suffix together are no quantity (invalid-field-value reports it).
+        assert_eq!(parse_nanos("9e18Ei"), None);
+        assert_eq!(parse_nanos(&format!("{}Ei", "9".repeat(60))), Some(LIMIT));
+        assert_eq!(parse_nanos("1e29"), Some(LIMIT));
+        assert_eq!(parse_nanos("99999999999999999999999999999"), Some(LIMIT - NANO));
+        assert_eq!(LIMIT % NANO, 0);
+        assert_eq!(display(LIMIT, "nvidia.com/gpu"), "1e29 or more");
+        assert_eq!(add(LIMIT, LIMIT), LIMIT);
+        assert_eq!(add(LIMIT, -LIMIT), 0);
+        // Zero stays zero however it is written; below a nano-unit rounds up to one.
+        assert_eq!(parse_nanos("0e2147483647"), Some(0));
+        assert_eq!(parse_nanos("0.000Ei"), Some(0));
+        assert_eq!(parse_nanos("1e-2147483648"), Some(1));
+        assert_eq!(parse_nanos("1e-99999999999999999999999"), Some(1));
+        assert_eq!(parse_nanos("0.0000000001Ki"), Some(103));
+        assert_eq!(parse_nanos("1.5n"), Some(2));
+        assert_eq!(parse_nanos(&format!("1.{}1", "0".repeat(60))), Some(NANO + 1));
+        assert_eq!(parse_nanos(&format!("0.{}5Mi", "0".repeat(60))), Some(1));
+        // Long mantissas that are exact after the suffix.
+        assert_eq!(parse_nanos(&format!("{}1e-40", "0".repeat(50))), Some(1));
+        assert_eq!(parse_nanos(&format!("1{}e-40", "0".repeat(40))), Some(NANO));
     }
 }

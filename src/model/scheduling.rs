@@ -2,7 +2,7 @@
 //! node selectors, required node affinity, taints and tolerations, cordoned nodes, and whether
 //! the pod's requests fit a node's allocatable resources.
 
-use super::quantity::parse_nanos;
+use super::quantity::{add, parse_nanos};
 use k8s_openapi::api::core::v1::{Node, NodeSelectorRequirement, PodSpec, Taint, Toleration};
 use std::collections::BTreeMap;
 
@@ -137,10 +137,13 @@ pub fn pod_requests(spec: &PodSpec) -> BTreeMap<String, i128> {
         }
         m
     };
+    // Sums saturate at the quantity limit (quantity::add): a request too large to represent
+    // stays too large for every node, so the fit checks still report it.
     let mut total: BTreeMap<String, i128> = BTreeMap::new();
     for c in &spec.containers {
         for (k, v) in of(c) {
-            *total.entry(k).or_default() += v;
+            let e = total.entry(k).or_default();
+            *e = add(*e, v);
         }
     }
     for c in spec.init_containers.iter().flatten() {
@@ -149,7 +152,7 @@ pub fn pod_requests(spec: &PodSpec) -> BTreeMap<String, i128> {
         for (k, v) in of(c) {
             let e = total.entry(k).or_default();
             if sidecar {
-                *e += v;
+                *e = add(*e, v);
             } else if v > *e {
                 *e = v;
             }
@@ -157,7 +160,8 @@ pub fn pod_requests(spec: &PodSpec) -> BTreeMap<String, i128> {
     }
     for (k, q) in spec.overhead.iter().flatten() {
         if let Some(v) = parse_nanos(&q.0) {
-            *total.entry(k.clone()).or_default() += v;
+            let e = total.entry(k.clone()).or_default();
+            *e = add(*e, v);
         }
     }
     total

@@ -7,6 +7,7 @@ use crate::rules::Findings;
 use crate::yaml::P;
 use k8s_openapi::api::core::v1::Container;
 use regex::Regex;
+use std::num::IntErrorKind;
 use std::sync::OnceLock;
 
 struct Patterns {
@@ -25,10 +26,27 @@ fn patterns() -> Option<&'static Patterns> {
     .as_ref()
 }
 
+/// A count the patterns matched as digits. The only way such a parse fails is a number beyond
+/// i64: it saturates, since any count that large still disagrees with the pod count (dropping it
+/// would drop the finding).
+fn count(digits: &str) -> i64 {
+    digits.parse().unwrap_or(i64::MAX)
+}
+
+/// Matched digits without leading zeros (what `count` gives, unless it saturated).
+fn as_written(m: Option<regex::Match>) -> String {
+    let t = m.map_or("", |m| m.as_str()).trim_start_matches('0');
+    if t.is_empty() {
+        "0".to_string()
+    } else {
+        t.to_string()
+    }
+}
+
 /// Processes per pod: torchrun's literal `--nproc_per_node`, else the GPU limit, else 1.
 fn procs_per_pod(c: &Container, p: &Patterns) -> i64 {
     let line = crate::classify::command_line(c);
-    if let Some(n) = p.nproc.captures(&line).and_then(|m| m.get(1)).and_then(|m| m.as_str().parse().ok()) {
+    if let Some(n) = p.nproc.captures(&line).and_then(|m| m.get(1)).map(|m| count(m.as_str())) {
         return n;
     }
     let gpus = c.resources.as_ref().and_then(|r| r.limits.as_ref()).and_then(|l| {
@@ -54,22 +72,26 @@ pub fn check(ix: &Index, out: &mut Findings) {
         for (_, idx, ctr) in containers(spec) {
             let base = container_path(&w, idx);
             let procs = procs_per_pod(ctr, p);
+            // pods (from an i32) times procs (an i64) cannot overflow an i128.
+            let total = i128::from(pods) * i128::from(procs);
             for (i, e) in ctr.env.iter().flatten().enumerate() {
                 if e.name != "WORLD_SIZE" {
                     continue;
                 }
-                let Some(ws) = e.value.as_deref().and_then(|v| v.trim().parse::<i64>().ok()) else { continue };
-                if ws == pods || ws == pods * procs {
-                    continue;
-                }
+                let Some(text) = e.value.as_deref().map(str::trim) else { continue };
+                // A WORLD_SIZE beyond i128 is still a number that matches no pod count: it is
+                // reported as written, not dropped.
+                let ws = match text.parse::<i128>() {
+                    Ok(ws) if ws == i128::from(pods) || ws == total => continue,
+                    Ok(ws) => ws.to_string(),
+                    Err(err) if matches!(err.kind(), IntErrorKind::PosOverflow | IntErrorKind::NegOverflow) => text.to_string(),
+                    Err(_) => continue,
+                };
                 let mut path = base.clone();
                 path.extend([P::K("env"), P::I(i), P::K("value")]);
                 let Some(node) = y.lookup(o.root, &path) else { continue };
-                let expected = if procs > 1 {
-                    format!("{pods} (pods) or {} (pods x {procs} processes per pod)", pods * procs)
-                } else {
-                    format!("{pods}")
-                };
+                let expected =
+                    if procs > 1 { format!("{pods} (pods) or {total} (pods x {procs} processes per pod)") } else { format!("{pods}") };
                 out.report(
                     o.file,
                     y.span(node),
@@ -95,8 +117,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
                         (item.clone(), i)
                     };
                     let Some(cap) = p.nnodes.captures(&text) else { continue };
-                    let Some(min) = cap.get(1).and_then(|m| m.as_str().parse::<i64>().ok()) else { continue };
-                    let max = cap.get(2).and_then(|m| m.as_str().parse::<i64>().ok()).unwrap_or(min);
+                    let Some(min) = cap.get(1).map(|m| count(m.as_str())) else { continue };
+                    let max = cap.get(2).map(|m| count(m.as_str())).unwrap_or(min);
                     if (min..=max).contains(&pods) {
                         continue;
                     }
@@ -104,6 +126,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     path.extend([P::K(field), P::I(at)]);
                     let Some(node) = y.lookup(o.root, &path) else { continue };
                     let shown = cap.get(0).map(|m| m.as_str()).unwrap_or("--nnodes");
+                    // The counts as written for the message: a saturated one is not its value.
+                    let (min, max) = (as_written(cap.get(1)), as_written(cap.get(2).or(cap.get(1))));
                     let span = if item == "--nnodes" { y.span(node) } else { span_within(ix, o, node, shown) };
                     out.report(
                         o.file,
