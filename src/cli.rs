@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and the driver that wires the stages together.
 
 use crate::diag::Severity;
+use crate::report::Format;
 use crate::rules;
 use crate::source::{self, Sources};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -44,7 +45,7 @@ pub enum Command {
         /// Files and directories with the workloads; `-` reads standard input.
         paths: Vec<String>,
         /// Output format (human or json).
-        #[arg(long, value_enum, default_value_t = Format::Human)]
+        #[arg(long, value_parser = format_parser(), default_value = "human")]
         format: Format,
         /// Namespace of objects that do not name one.
         #[arg(long, value_name = "NS", default_value = "default")]
@@ -70,13 +71,10 @@ pub enum Command {
     },
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Compact,
-    Json,
-    Sarif,
-    Github,
+/// `--format`: the names of [`Format`], parsed onto it (the library knows nothing of clap).
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name)).map(|s| Format::parse(&s).unwrap_or(Format::Human))
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -98,7 +96,7 @@ pub struct LintArgs {
     /// Files and directories to lint; `-` reads standard input. Default: the current directory.
     pub paths: Vec<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_parser = format_parser(), default_value = "human")]
     pub format: Format,
     /// Exit with 1 when a finding has at least this severity [default: warning].
     #[arg(long, value_enum)]

@@ -204,20 +204,20 @@ impl Lint {
         s
     }
 
-    pub fn render(&self, format: cli::Format, color: bool) -> String {
+    pub fn render(&self, format: report::Format, color: bool) -> String {
         self.render_with(format, color, false)
     }
 
     /// `show_suppressed` adds the suppressed findings (human, compact and JSON).
-    pub fn render_with(&self, format: cli::Format, color: bool, show_suppressed: bool) -> String {
+    pub fn render_with(&self, format: report::Format, color: bool, show_suppressed: bool) -> String {
         let views = self.views();
         let suppressed = show_suppressed.then_some(self.suppressed.as_slice());
         let mut out = match format {
-            cli::Format::Json => return report::json::render(&views, &self.diagnostics, &self.summary(), suppressed),
-            cli::Format::Sarif => return report::sarif::render(&views, &self.diagnostics),
-            cli::Format::Github => return report::github::render(&views, &self.diagnostics),
-            cli::Format::Compact => report::compact::render(&views, &self.diagnostics),
-            cli::Format::Human => report::human::render(&views, &self.diagnostics, &self.summary(), color),
+            report::Format::Json => return report::json::render(&views, &self.diagnostics, &self.summary(), suppressed),
+            report::Format::Sarif => return report::sarif::render(&views, &self.diagnostics),
+            report::Format::Github => return report::github::render(&views, &self.diagnostics),
+            report::Format::Compact => report::compact::render(&views, &self.diagnostics),
+            report::Format::Human => report::human::render(&views, &self.diagnostics, &self.summary(), color),
         };
         for s in suppressed.into_iter().flatten() {
             let d = &s.diagnostic;

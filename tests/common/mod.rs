@@ -63,7 +63,7 @@ pub fn lint_example(rule: &str, name: &str, text: &str) -> kshape::Lint {
 }
 
 pub fn compact(l: &kshape::Lint) -> String {
-    l.render(kshape::cli::Format::Compact, false)
+    l.render(kshape::report::Format::Compact, false)
 }
 
 /// Runs the built binary in `dir`, with `stdin` piped in when given.
