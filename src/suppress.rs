@@ -114,6 +114,17 @@ fn directives(ix: &Index) -> Vec<Directive> {
     out
 }
 
+/// The severity a rule reports with in this run; None when it is off (or is no rule).
+fn level(ix: &Index, rule: &str) -> Option<crate::diag::Severity> {
+    let m = crate::rules::meta(rule)?;
+    ix.settings.selection.level(rule, &m.category, crate::rules::default_severity(rule))
+}
+
+/// A rule that exists and is off in this run (`--ignore`, `--select` of others, `off`).
+fn disabled(ix: &Index, rule: &str) -> bool {
+    crate::rules::meta(rule).is_some() && level(ix, rule).is_none()
+}
+
 /// Splits findings into kept and suppressed, and adds `unused-suppression` findings.
 pub fn apply(ix: &Index, diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     let mut dirs = directives(ix);
@@ -128,12 +139,12 @@ pub fn apply(ix: &Index, diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Suppre
             None => kept.push(d),
         }
     }
-    let level = crate::rules::meta("unused-suppression")
-        .and_then(|m| ix.settings.selection.level("unused-suppression", &m.category, crate::rules::default_severity("unused-suppression")));
-    if let Some(sev) = level {
+    if let Some(sev) = level(ix, "unused-suppression") {
         for dir in &dirs {
             for (rule, used) in dir.rules.iter().zip(&dir.used) {
-                if *used {
+                // A rule that is off in this run finds nothing to suppress; the suppression
+                // still matters in runs where it is on (ruff's RUF100 does the same).
+                if *used || disabled(ix, rule) {
                     continue;
                 }
                 let known = rule == "all" || crate::rules::meta(rule).is_some();
