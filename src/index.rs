@@ -40,9 +40,9 @@ pub struct Index {
 }
 
 /// What configuration changes about a run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Settings {
-    pub selection: crate::config::Selection,
+    pub selection: Selection,
     /// Target Kubernetes version for removed-api-version (None: the latest).
     pub kubernetes_version: Option<(u32, u32)>,
     /// Taint keys of GPU pools; empty means the defaults.
@@ -51,6 +51,28 @@ pub struct Settings {
     pub classifier: Option<Classifier>,
     /// Threads for parsing and typing files (0: the available cores).
     pub threads: usize,
+}
+
+/// The effective rule selection of a run: configuration, then command line.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub severity: std::collections::BTreeMap<String, Option<crate::diag::Severity>>,
+}
+
+impl Selection {
+    /// The severity a rule reports with, or None when it is off.
+    pub fn level(&self, id: &str, category: &str, default: crate::diag::Severity) -> Option<crate::diag::Severity> {
+        if let Some(s) = self.severity.get(id) {
+            return *s;
+        }
+        let named = |list: &[String]| list.iter().any(|x| x == id || x == category);
+        if (!self.select.is_empty() && !named(&self.select)) || named(&self.ignore) {
+            return None;
+        }
+        Some(default)
+    }
 }
 
 impl Settings {
@@ -203,7 +225,10 @@ impl Prepared {
         let mut todo = Vec::new();
         for s in sources {
             match old.remove(&s.name) {
-                Some(p) if p.0.source.text == s.text && p.0.source.context == s.context => slots.push(Some(p)),
+                // A kustomization added or removed beside a file changes how it is judged.
+                Some(p) if p.0.source.text == s.text && p.0.source.context == s.context && p.0.source.kustomize == s.kustomize => {
+                    slots.push(Some(p))
+                }
                 _ => {
                     todo.push((slots.len(), s));
                     slots.push(None);

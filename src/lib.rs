@@ -7,6 +7,7 @@ pub mod config;
 pub mod diag;
 pub mod fix;
 pub mod index;
+pub mod kustomize;
 pub mod lsp;
 pub mod model;
 pub mod report;
