@@ -69,6 +69,7 @@ impl Evidence {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignatureFile {
+    #[serde(default)]
     pub shapes: BTreeMap<String, SignatureSpec>,
 }
 
@@ -107,7 +108,7 @@ pub struct EnvSpec {
     pub any: Vec<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Compiled {
     images: Vec<Regex>,
     repositories: Vec<Regex>,
@@ -122,9 +123,19 @@ struct Compiled {
 }
 
 /// Compiled signatures, one set per shape.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Classifier {
     shapes: Vec<(Shape, Compiled)>,
+}
+
+/// A shape by the name signature files use.
+pub fn parse_shape(name: &str) -> Result<Shape, String> {
+    Shape::from_id(name).ok_or_else(|| format!("unknown shape `{name}`; known: {}", Shape::ALL.map(|s| s.id()).join(", ")))
+}
+
+/// A signature pattern: a case-insensitive regular expression.
+pub fn compile_pattern(p: &str) -> Result<Regex, String> {
+    RegexBuilder::new(p).case_insensitive(true).build().map_err(|e| format!("bad pattern `{p}`: {e}"))
 }
 
 pub const EMBEDDED: &str = include_str!("../rules/signatures.yaml");
@@ -135,8 +146,7 @@ impl Classifier {
         let mut c = Classifier::default();
         for f in files {
             for (name, spec) in &f.shapes {
-                let shape = Shape::from_id(name)
-                    .ok_or_else(|| format!("unknown shape `{name}`; known: {}", Shape::ALL.map(|s| s.id()).join(", ")))?;
+                let shape = parse_shape(name)?;
                 let idx = match c.shapes.iter().position(|(s, _)| *s == shape) {
                     Some(i) => i,
                     None => {
@@ -147,9 +157,7 @@ impl Classifier {
                 let t = &mut c.shapes[idx].1;
                 let comp = |v: &[String], out: &mut Vec<Regex>| -> Result<(), String> {
                     for p in v {
-                        let re =
-                            RegexBuilder::new(p).case_insensitive(true).build().map_err(|e| format!("{name}: bad pattern `{p}`: {e}"))?;
-                        out.push(re);
+                        out.push(compile_pattern(p).map_err(|e| format!("{name}: {e}"))?);
                     }
                     Ok(())
                 };
@@ -168,6 +176,12 @@ impl Classifier {
             }
         }
         Ok(c)
+    }
+
+    /// The embedded signatures extended by `extra` (from configuration).
+    pub fn with_extra(extra: &SignatureFile) -> Result<Classifier, String> {
+        let embedded: SignatureFile = serde_yaml::from_str(EMBEDDED).map_err(|e| e.to_string())?;
+        Classifier::new(&[embedded, extra.clone()])
     }
 
     /// The classifier built from the embedded signatures, compiled once.

@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions and the driver that wires the stages together.
 
+use crate::report::Format;
 use crate::rules;
 use crate::rules::Severity;
 use crate::source::{self, Sources};
@@ -44,7 +45,7 @@ pub enum Command {
         /// Files and directories with the workloads; `-` reads standard input.
         paths: Vec<String>,
         /// Output format (human or json).
-        #[arg(long, value_enum, default_value_t = Format::Human)]
+        #[arg(long, value_parser = format_parser(), default_value = "human")]
         format: Format,
         /// Namespace of objects that do not name one.
         #[arg(long, value_name = "NS", default_value = "default")]
@@ -70,13 +71,10 @@ pub enum Command {
     },
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Compact,
-    Json,
-    Sarif,
-    Github,
+/// `--format`: the names of [`Format`], parsed onto it (the library knows nothing of clap).
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name)).map(|s| Format::parse(&s).unwrap_or(Format::Human))
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -98,7 +96,7 @@ pub struct LintArgs {
     /// Files and directories to lint; `-` reads standard input. Default: the current directory.
     pub paths: Vec<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_parser = format_parser(), default_value = "human")]
     pub format: Format,
     /// Exit with 1 when a finding has at least this severity [default: warning].
     #[arg(long, value_enum)]
@@ -190,7 +188,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Some(Command::ParseOnly { paths, threads }) => {
             let opts = source::Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
             let mut s = Sources::default();
-            if let Err(e) = source::collect(&paths, &opts, false, &mut s) {
+            if let Err(e) = crate::kustomize::collect(&paths, &opts, false, &mut s) {
                 let _ = writeln!(err, "error: {e}");
                 return 2;
             }
@@ -203,90 +201,34 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
     }
 }
 
-/// Settings from a configuration alone (no command-line options): what the language server uses.
-pub(crate) fn config_settings(loaded: &crate::config::Loaded) -> crate::index::Settings {
-    match Cli::try_parse_from(["kshape"]) {
-        Ok(c) => settings(&c.lint, loaded).unwrap_or_default(),
-        Err(_) => crate::index::Settings::default(),
-    }
-}
-
-/// The config's exclude globs, which are relative to its directory, as globs over paths named
-/// the way the walk names them (`dir` as the user would reach it: relative to the working
-/// directory, or absolute).
-pub(crate) fn config_excludes(dir: &std::path::Path, globs: &[String]) -> Vec<String> {
-    let base = dir.to_string_lossy().replace('\\', "/");
-    let mut out = Vec::new();
-    for g in globs {
-        let g = g.trim_start_matches('/');
-        if base.is_empty() {
-            out.push(g.to_string());
-        } else {
-            out.push(format!("{}/{g}", base.trim_end_matches('/')));
-            if !g.contains('/') {
-                out.push(format!("{}/**/{g}", base.trim_end_matches('/')));
-            }
-        }
-    }
-    out
-}
-
-fn load_config(a: &LintArgs) -> Result<crate::config::Loaded, String> {
-    if a.no_config {
-        return Ok(Default::default());
-    }
+/// The run's settings: the configuration (found, named with `--config`, or none with
+/// `--no-config`) with the command line over it. Errors are lines to print.
+fn run_settings(a: &LintArgs) -> Result<crate::config::RunSettings, Vec<String>> {
     let path = match &a.config {
+        _ if a.no_config => None,
         Some(p) => Some(std::path::PathBuf::from(p)),
         None => crate::config::discover(std::path::Path::new(".")),
     };
-    match path {
-        Some(p) => crate::config::load(&p),
-        None => Ok(Default::default()),
-    }
-}
-
-pub(crate) fn settings(a: &LintArgs, loaded: &crate::config::Loaded) -> Result<crate::index::Settings, String> {
-    use crate::config::{known_rule_or_category, parse_level, parse_version};
-    let cfg = &loaded.config;
-    let mut sel = crate::config::Selection { select: cfg.rules.select.clone(), ignore: cfg.rules.ignore.clone(), ..Default::default() };
-    for (id, level) in &cfg.rules.severity {
-        sel.severity.insert(id.clone(), parse_level(level).flatten());
-    }
-    if !a.select.is_empty() {
-        sel.select = a.select.clone();
-    }
-    sel.ignore.extend(a.ignore.iter().cloned());
-    for id in a.select.iter().chain(&a.ignore) {
-        if !known_rule_or_category(id) {
-            return Err(format!("unknown rule or category `{id}` (`kshape rules` lists them)"));
-        }
-    }
-    for s in &a.severity {
-        let Some((id, level)) = s.split_once('=') else {
-            return Err(format!("--severity takes RULE=LEVEL, not `{s}`"));
-        };
-        if crate::rules::meta(id).is_none() {
-            return Err(format!("unknown rule `{id}` in --severity"));
-        }
-        let Some(l) = parse_level(level) else {
-            return Err(format!("`{level}` is not a severity; use error, warning, info or off"));
-        };
-        sel.severity.insert(id.to_string(), l);
-    }
-    let classifier = match &cfg.signatures {
-        Some(extra) => {
-            let embedded: crate::classify::SignatureFile = serde_yaml::from_str(crate::classify::EMBEDDED).map_err(|e| e.to_string())?;
-            Some(crate::classify::Classifier::new(&[embedded, extra.clone()])?)
-        }
-        None => None,
+    let loaded = match path {
+        Some(p) => crate::config::load(&p).map_err(|e| e.lines())?,
+        None => Default::default(),
     };
-    Ok(crate::index::Settings {
-        selection: sel,
-        kubernetes_version: cfg.kubernetes_version.as_deref().and_then(parse_version),
-        gpu_taints: cfg.gpu_taints.clone().unwrap_or_default(),
-        classifier,
-        threads: a.threads.unwrap_or(0),
-    })
+    let overrides = crate::config::Overrides {
+        select: a.select.clone(),
+        ignore: a.ignore.clone(),
+        severity: a.severity.clone(),
+        namespace: a.namespace.clone(),
+        fail_on: a.fail_on.map(|f| match f {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }),
+        kubernetes_version: None,
+        threads: a.threads,
+        exclude: a.exclude.clone(),
+        relative_to: Some(std::env::current_dir().unwrap_or_default()),
+    };
+    crate::config::resolve(&loaded, &overrides).map_err(|e| vec![e])
 }
 
 fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -336,7 +278,7 @@ fn nodes_command(inventory: &str, paths: &[String], format: Format, namespace: &
     };
     let mut sources = Sources::default();
     let paths = if paths.is_empty() { vec![".".to_string()] } else { paths.to_vec() };
-    if let Err(e) = source::collect(&paths, &opts, false, &mut sources) {
+    if let Err(e) = crate::kustomize::collect(&paths, &opts, false, &mut sources) {
         let _ = writeln!(err, "error: {e}");
         return 2;
     }
@@ -396,7 +338,7 @@ fn nodes_command(inventory: &str, paths: &[String], format: Format, namespace: &
 
 fn load_nodes(path: &str, opts: &source::Options) -> Result<Vec<crate::model::scheduling::NodeInfo>, String> {
     let mut s = Sources::default();
-    source::collect(&[path.to_string()], opts, true, &mut s)?;
+    crate::kustomize::collect(&[path.to_string()], opts, true, &mut s)?;
     if let Some(e) = s.errors.first() {
         return Err(e.clone());
     }
@@ -421,64 +363,22 @@ fn rules_table() -> String {
 }
 
 fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let loaded = match load_config(a) {
-        Ok(l) => l,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+    let run = match run_settings(a) {
+        Ok(r) => r,
+        Err(lines) => {
+            for l in lines {
+                let _ = writeln!(err, "error: {l}");
+            }
             return 2;
         }
     };
-    let cfg = &loaded.config;
-    let settings = match settings(a, &loaded) {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return 2;
-        }
-    };
-    let namespace = a.namespace.clone().or_else(|| cfg.namespace.clone()).unwrap_or_else(|| "default".into());
-    let fail_on = match (a.fail_on, cfg.fail_on.as_deref()) {
-        (Some(f), _) => f,
-        (None, Some("error")) => FailOn::Error,
-        (None, Some("info")) => FailOn::Info,
-        _ => FailOn::Warning,
-    };
-    let mut excludes = a.exclude.clone();
-    if let Some(dir) = &loaded.dir {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let rel = dir.strip_prefix(&cwd).map(|p| p.to_path_buf()).unwrap_or_else(|_| dir.clone());
-        excludes.extend(config_excludes(&rel, &cfg.exclude));
-    }
     // Compile the classifier's patterns and read the rule metadata while the files are read.
     let warm = std::thread::spawn(|| {
         crate::classify::Classifier::embedded();
         rules::metas();
     });
-    let mut sources = Sources::default();
-    let paths = if a.paths.is_empty() { vec![".".to_string()] } else { a.paths.clone() };
-    let opts = source::Options { excludes: &excludes, stdin_name: &a.stdin_filename, max_file_bytes: a.max_file_size };
-    if let Err(e) = source::collect(&paths, &opts, false, &mut sources) {
-        let _ = writeln!(err, "error: {e}");
-        return 2;
-    }
-    if !a.context.is_empty() {
-        let mut ctx = Sources::default();
-        if let Err(e) = source::collect(&a.context, &opts, true, &mut ctx) {
-            let _ = writeln!(err, "error: {e}");
-            return 2;
-        }
-        // A file given both as input and as context is input.
-        let names: std::collections::HashSet<String> = sources.files.iter().map(|f| f.name.clone()).collect();
-        sources.files.extend(ctx.files.into_iter().filter(|f| !names.contains(&f.name)));
-        sources.errors.extend(ctx.errors);
-    }
-    for n in &sources.notes {
-        let _ = writeln!(err, "note: {n}");
-    }
-    for e in &sources.errors {
-        let _ = writeln!(err, "error: {e}");
-    }
-    let read_errors = !sources.errors.is_empty();
+    let opts = source::Options { excludes: &run.excludes, stdin_name: &a.stdin_filename, max_file_bytes: a.max_file_size };
+    let Ok(sources) = read_inputs(a, &opts, err) else { return 2 };
     let nodes = match &a.nodes {
         None => None,
         Some(path) => match load_nodes(path, &opts) {
@@ -490,31 +390,91 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         },
     };
     let _ = warm.join();
-    let stdin = sources.stdin;
-    let mut fixed_stream = None;
-    let result = if a.fix || a.diff {
-        // `settings` was checked above; building it again cannot fail differently.
-        let fixed = crate::fix_full(sources.files, &namespace, nodes, &|| self::settings(a, &loaded).unwrap_or_default());
-        if a.diff {
-            return print_diff(&fixed, read_errors, out);
+    let read_errors = !sources.errors.is_empty();
+    let (result, fixed_stream) = if a.fix || a.diff {
+        match fix(a, sources, &run, nodes, read_errors, out, err) {
+            Ok(r) => r,
+            Err(code) => return code,
         }
-        if let Err(e) = write_fixes(&fixed, stdin) {
-            let _ = writeln!(err, "error: {e}");
-            return 2;
-        }
-        let changed = fixed.changed().len();
-        if fixed.applied > 0 {
-            let s = |n: usize| if n == 1 { "" } else { "s" };
-            let _ = writeln!(err, "fixed {} finding{} in {changed} file{}", fixed.applied, s(fixed.applied), s(changed));
-        }
-        fixed_stream = stdin.and_then(|i| fixed.lint.index.files.get(i)).map(|f| f.source.text.clone());
-        fixed.lint
     } else {
-        crate::lint_full(sources.files, &namespace, nodes, settings)
+        (crate::lint_full(sources.files, &run.namespace, nodes, run.settings, &run.selection), None)
     };
-    // With `--fix` on standard input, standard output carries the fixed stream; the report goes to stderr.
+    write_report(a, &result, fixed_stream.as_deref(), out, err);
+    if read_errors {
+        return 2;
+    }
+    let code = i32::from(result.diagnostics.iter().any(|d| d.severity >= run.fail_on));
+    // The process ends right after: freeing every node and object of a large run one by one
+    // would only cost time (tens of milliseconds for 10,000 files).
+    std::mem::forget(result);
+    code
+}
+
+/// The inputs and the `--context` files (a file given as both is input); notes and read
+/// errors are printed. Err when a path set cannot be read at all (an invalid glob).
+fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Result<Sources, ()> {
+    let fail = |e: String, err: &mut dyn Write| {
+        let _ = writeln!(err, "error: {e}");
+    };
+    let mut sources = Sources::default();
+    let paths = if a.paths.is_empty() { vec![".".to_string()] } else { a.paths.clone() };
+    if let Err(e) = crate::kustomize::collect(&paths, opts, false, &mut sources) {
+        fail(e, err);
+        return Err(());
+    }
+    if !a.context.is_empty() {
+        let mut ctx = Sources::default();
+        if let Err(e) = crate::kustomize::collect(&a.context, opts, true, &mut ctx) {
+            fail(e, err);
+            return Err(());
+        }
+        let names: std::collections::HashSet<String> = sources.files.iter().map(|f| f.name.clone()).collect();
+        sources.files.extend(ctx.files.into_iter().filter(|f| !names.contains(&f.name)));
+        sources.errors.extend(ctx.errors);
+    }
+    for n in &sources.notes {
+        let _ = writeln!(err, "note: {n}");
+    }
+    for e in &sources.errors {
+        let _ = writeln!(err, "error: {e}");
+    }
+    Ok(sources)
+}
+
+/// `--fix` and `--diff`: the lint of the fixed texts, and the fixed standard input stream
+/// (printed instead of written). Err is the exit code when the run ends here.
+fn fix(
+    a: &LintArgs,
+    sources: Sources,
+    run: &crate::config::RunSettings,
+    nodes: Option<Vec<crate::model::scheduling::NodeInfo>>,
+    read_errors: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(crate::Lint, Option<String>), i32> {
+    let stdin = sources.stdin;
+    let fixed = crate::fix_full(sources.files, &run.namespace, nodes, &run.settings, &run.selection);
+    if a.diff {
+        return Err(print_diff(&fixed, read_errors, out));
+    }
+    if let Err(e) = write_fixes(&fixed, stdin) {
+        let _ = writeln!(err, "error: {e}");
+        return Err(2);
+    }
+    let changed = fixed.changed().len();
+    if fixed.applied > 0 {
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        let _ = writeln!(err, "fixed {} finding{} in {changed} file{}", fixed.applied, s(fixed.applied), s(changed));
+    }
+    let stream = stdin.and_then(|i| fixed.lint.index.files.get(i)).map(|f| f.source.text.clone());
+    Ok((fixed.lint, stream))
+}
+
+/// Prints the findings (and `--statistics`). With `--fix` on standard input, standard output
+/// carries the fixed stream and the report goes to stderr.
+fn write_report(a: &LintArgs, result: &crate::Lint, fixed_stream: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) {
     let mut report = Vec::new();
-    if let Some(text) = &fixed_stream {
+    if let Some(text) = fixed_stream {
         let _ = out.write_all(text.as_bytes());
     }
     let color = match a.color {
@@ -522,20 +482,15 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let rendered = result.render_with(a.format, color, a.show_suppressed);
-    let diags = &result.diagnostics;
+    let _ = report.write_all(result.render_with(a.format, color, a.show_suppressed).as_bytes());
     if a.statistics {
-        let stats = crate::report::statistics(diags);
+        let stats = crate::report::statistics(&result.diagnostics);
         // Machine formats stay parseable: the table goes to stderr for them.
         if matches!(a.format, Format::Human | Format::Compact) {
-            let _ = report.write_all(rendered.as_bytes());
             let _ = report.write_all(stats.as_bytes());
         } else {
-            let _ = report.write_all(rendered.as_bytes());
             let _ = err.write_all(stats.as_bytes());
         }
-    } else {
-        let _ = report.write_all(rendered.as_bytes());
     }
     if fixed_stream.is_some() {
         let _ = err.write_all(&report);
@@ -543,19 +498,6 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let _ = out.write_all(&report);
     }
     let _ = out.flush();
-    if read_errors {
-        return 2;
-    }
-    let threshold = match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
-    let code = i32::from(diags.iter().any(|d| d.severity >= threshold));
-    // The process ends right after: freeing every node and object of a large run one by one
-    // would only cost time (tens of milliseconds for 10,000 files).
-    std::mem::forget(result);
-    code
 }
 
 /// `--diff`: the fixes as a unified diff, nothing written. Exit 1 when there is a change.

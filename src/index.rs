@@ -42,9 +42,8 @@ pub struct Index {
 }
 
 /// What configuration changes about a run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Settings {
-    pub selection: crate::rules::Selection,
     /// Target Kubernetes version for [`RemovedApiVersion`](crate::rules::RuleId::RemovedApiVersion) (None: the latest).
     pub kubernetes_version: Option<(u32, u32)>,
     /// Taint keys of GPU pools; empty means the defaults.
@@ -205,7 +204,10 @@ impl Prepared {
         let mut todo = Vec::new();
         for s in sources {
             match old.remove(&s.name) {
-                Some(p) if p.0.source.text == s.text && p.0.source.context == s.context => slots.push(Some(p)),
+                // A kustomization added or removed beside a file changes how it is judged.
+                Some(p) if p.0.source.text == s.text && p.0.source.context == s.context && p.0.source.kustomize == s.kustomize => {
+                    slots.push(Some(p))
+                }
                 _ => {
                     todo.push((slots.len(), s));
                     slots.push(None);

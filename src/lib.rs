@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod fix;
 pub mod index;
+pub mod kustomize;
 pub mod lsp;
 pub mod model;
 pub mod report;
@@ -35,7 +36,7 @@ pub fn lint(files: Vec<SourceFile>, default_namespace: &str) -> Lint {
 
 /// Lints with a node inventory (`--nodes`): the scheduling rules then run too.
 pub fn lint_with(files: Vec<SourceFile>, default_namespace: &str, nodes: Option<Vec<model::scheduling::NodeInfo>>) -> Lint {
-    lint_full(files, default_namespace, nodes, index::Settings::default())
+    lint_full(files, default_namespace, nodes, index::Settings::default(), &rules::Selection::default())
 }
 
 /// Lints with everything configuration can change.
@@ -44,11 +45,9 @@ pub fn lint_full(
     default_namespace: &str,
     nodes: Option<Vec<model::scheduling::NodeInfo>>,
     settings: index::Settings,
+    selection: &rules::Selection,
 ) -> Lint {
-    let mut index = Index::build_with(files, default_namespace, settings);
-    index.nodes = nodes;
-    let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index));
-    Lint { index, diagnostics, suppressed }
+    lint_index(Index::build_with(files, default_namespace, settings), nodes, selection)
 }
 
 /// The outcome of fixing: the final lint of the fixed texts, and the texts as they were.
@@ -77,7 +76,8 @@ pub fn fix_full(
     files: Vec<SourceFile>,
     default_namespace: &str,
     nodes: Option<Vec<model::scheduling::NodeInfo>>,
-    settings: &dyn Fn() -> index::Settings,
+    settings: &index::Settings,
+    selection: &rules::Selection,
 ) -> Fixed {
     let original: Vec<String> = files.iter().map(|f| f.text.clone()).collect();
     let mut sources = files;
@@ -85,10 +85,9 @@ pub fn fix_full(
     let mut kept = index::Prepared::default();
     let mut applied = 0;
     for _ in 0..FIX_PASSES {
-        let s = settings();
-        let prepared = index::Prepared::new(sources, kept, &s);
+        let prepared = index::Prepared::new(sources, kept, settings);
         let n = prepared.len();
-        let l = lint_index(Index::build_prepared(prepared, Vec::new(), default_namespace, s), nodes.clone());
+        let l = lint_index(Index::build_prepared(prepared, Vec::new(), default_namespace, settings.clone()), nodes.clone(), selection);
         let (new_texts, count) = chosen_fixes(&l);
         applied += count;
         if new_texts.iter().all(Option::is_none) {
@@ -109,15 +108,15 @@ pub fn fix_full(
             .collect();
         kept = l.into_prepared(n);
     }
-    let s = settings();
-    let lint = lint_index(Index::build_prepared(index::Prepared::new(sources, kept, &s), Vec::new(), default_namespace, s), nodes);
+    let prepared = index::Prepared::new(sources, kept, settings);
+    let lint = lint_index(Index::build_prepared(prepared, Vec::new(), default_namespace, settings.clone()), nodes, selection);
     Fixed { lint, original, applied }
 }
 
 /// Runs the rules and the suppressions over a built index.
-fn lint_index(mut index: Index, nodes: Option<Vec<model::scheduling::NodeInfo>>) -> Lint {
+fn lint_index(mut index: Index, nodes: Option<Vec<model::scheduling::NodeInfo>>, selection: &rules::Selection) -> Lint {
     index.nodes = nodes;
-    let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index));
+    let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index, selection), selection);
     Lint { index, diagnostics, suppressed }
 }
 
@@ -164,10 +163,14 @@ fn chosen_fixes(l: &Lint) -> (Vec<Option<String>>, usize) {
 
 /// Lints new sources together with files processed earlier (the language server's workspace
 /// context), which come first in the index; `Lint::into_prepared` gives them back.
-pub fn lint_prepared(prepared: index::Prepared, files: Vec<SourceFile>, default_namespace: &str, settings: index::Settings) -> Lint {
-    let index = Index::build_prepared(prepared, files, default_namespace, settings);
-    let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index));
-    Lint { index, diagnostics, suppressed }
+pub fn lint_prepared(
+    prepared: index::Prepared,
+    files: Vec<SourceFile>,
+    default_namespace: &str,
+    settings: index::Settings,
+    selection: &rules::Selection,
+) -> Lint {
+    lint_index(Index::build_prepared(prepared, files, default_namespace, settings), None, selection)
 }
 
 /// Reads a node inventory (`kubectl get nodes -o yaml|json`, or any stream of Node objects).
@@ -227,20 +230,20 @@ impl Lint {
         s
     }
 
-    pub fn render(&self, format: cli::Format, color: bool) -> String {
+    pub fn render(&self, format: report::Format, color: bool) -> String {
         self.render_with(format, color, false)
     }
 
     /// `show_suppressed` adds the suppressed findings (human, compact and JSON).
-    pub fn render_with(&self, format: cli::Format, color: bool, show_suppressed: bool) -> String {
+    pub fn render_with(&self, format: report::Format, color: bool, show_suppressed: bool) -> String {
         let views = self.views();
         let suppressed = show_suppressed.then_some(self.suppressed.as_slice());
         let mut out = match format {
-            cli::Format::Json => return report::json::render(&views, &self.diagnostics, &self.summary(), suppressed),
-            cli::Format::Sarif => return report::sarif::render(&views, &self.diagnostics),
-            cli::Format::Github => return report::github::render(&views, &self.diagnostics),
-            cli::Format::Compact => report::compact::render(&views, &self.diagnostics),
-            cli::Format::Human => report::human::render(&views, &self.diagnostics, &self.summary(), color),
+            report::Format::Json => return report::json::render(&views, &self.diagnostics, &self.summary(), suppressed),
+            report::Format::Sarif => return report::sarif::render(&views, &self.diagnostics),
+            report::Format::Github => return report::github::render(&views, &self.diagnostics),
+            report::Format::Compact => report::compact::render(&views, &self.diagnostics),
+            report::Format::Human => report::human::render(&views, &self.diagnostics, &self.summary(), color),
         };
         for s in suppressed.into_iter().flatten() {
             let d = &s.diagnostic;

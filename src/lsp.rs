@@ -7,6 +7,7 @@
 //! each finding's fix and a `# kshape: ignore[rule]` comment; hover on a finding shows the
 //! rule's documentation. Positions are LSP's: 0-based lines, UTF-16 columns.
 
+use crate::config::{ConfigErrors, RunSettings};
 use crate::index::Prepared;
 use crate::rules::{Diagnostic, RuleId, Severity};
 use crate::source::{self, SourceFile, Sources};
@@ -135,6 +136,73 @@ struct Server {
     /// The open documents' names when `prepared` was built.
     prepared_for: Vec<String>,
     watch_files: bool,
+    /// Each workspace folder's configuration, read again only when its file changes.
+    configs: BTreeMap<PathBuf, FolderConfig>,
+}
+
+/// A workspace folder's `.kshape.yaml`, as last read.
+struct FolderConfig {
+    /// The file found (none: the defaults) and its (modification time, length) when read.
+    file: Option<(PathBuf, Option<std::time::SystemTime>, u64)>,
+    /// The settings it gives: the defaults when it is invalid.
+    run: RunSettings,
+    /// Why it is invalid: published as diagnostics on the file.
+    errors: Option<ConfigErrors>,
+    /// Saved or changed on disk: read again whatever its time stamp says.
+    reread: bool,
+}
+
+impl FolderConfig {
+    fn read(folder: &Path) -> FolderConfig {
+        let Some(path) = crate::config::discover(folder) else {
+            return FolderConfig { file: None, run: RunSettings::default(), errors: None, reread: false };
+        };
+        let stamp = stamp(&path);
+        // No command-line options here: excludes stay anchored at the file's directory.
+        let loaded = crate::config::load(&path);
+        let (run, errors) = match loaded.map(|l| crate::config::resolve(&l, &crate::config::Overrides::default())) {
+            Ok(Ok(run)) => (run, None),
+            Ok(Err(e)) => {
+                let errors = vec![crate::config::ConfigError { span: Some(Default::default()), line: 1, column: 1, message: e }];
+                (RunSettings::default(), Some(ConfigErrors { path: path.clone(), text: String::new(), errors }))
+            }
+            Err(e) => (RunSettings::default(), Some(e)),
+        };
+        FolderConfig { file: Some((path, stamp.0, stamp.1)), run, errors, reread: false }
+    }
+
+    /// Whether the file found now is not the one read, or has changed since.
+    fn stale(&self, folder: &Path) -> bool {
+        let now = crate::config::discover(folder);
+        if self.reread {
+            return true;
+        }
+        match (&self.file, now) {
+            (None, None) => false,
+            (Some((path, mtime, len)), Some(p)) => *path != p || stamp(&p) != (*mtime, *len),
+            _ => true,
+        }
+    }
+
+    /// The errors as LSP diagnostics on the file (an empty list when it is valid).
+    fn diagnostics(&self) -> Vec<Value> {
+        let Some(e) = &self.errors else { return Vec::new() };
+        let lines = Lines::new(&e.text);
+        e.errors
+            .iter()
+            .map(|err| {
+                let span = err.span.unwrap_or_default();
+                json!({"range": lines.range(span.start as usize, span.end as usize), "severity": 1, "source": "kshape", "message": err.message})
+            })
+            .collect()
+    }
+}
+
+fn stamp(path: &Path) -> (Option<std::time::SystemTime>, u64) {
+    match std::fs::metadata(path) {
+        Ok(m) => (m.modified().ok(), m.len()),
+        Err(_) => (None, 0),
+    }
 }
 
 impl Server {
@@ -158,6 +226,7 @@ impl Server {
             prepared: Prepared::default(),
             prepared_for: Vec::new(),
             watch_files,
+            configs: BTreeMap::new(),
         }
     }
 
@@ -198,7 +267,8 @@ impl Server {
                 // A changed configuration can change how every file is classified.
                 let changed = p["changes"].as_array().into_iter().flatten().filter_map(|c| c["uri"].as_str()).chain(Some(uri.as_str()));
                 if changed.into_iter().any(|u| crate::config::FILE_NAMES.iter().any(|n| u.ends_with(&format!("/{n}")))) {
-                    self.prepared = Prepared::default();
+                    // Read again at the next lint, even if its time stamp did not move.
+                    self.configs.values_mut().for_each(|c| c.reread = true);
                 }
                 if n.method == "workspace/didChangeWorkspaceFolders" {
                     let ev = &p["event"];
@@ -220,8 +290,10 @@ impl Server {
                 self.docs.remove(&uri);
                 self.findings.remove(&uri);
                 // The workspace list still holds the file as saved: it rejoins the context
-                // when the open set changes, without reading the workspace again.
-                return (true, vec![publish(&uri, None, Vec::new())]);
+                // when the open set changes, without reading the workspace again. A
+                // configuration's errors stay until it is fixed.
+                let keep = self.config_diagnostics(&uri).unwrap_or_default();
+                return (true, vec![publish(&uri, None, keep)]);
             }
             _ => return (false, Vec::new()),
         }
@@ -258,21 +330,67 @@ impl Server {
     fn read_context(&mut self) {
         let mut all = Vec::new();
         for folder in &self.folders {
-            let excludes = match crate::config::discover(folder).map(|p| crate::config::load(&p)) {
-                Some(Ok(l)) => l.dir.as_deref().map(|d| crate::cli::config_excludes(d, &l.config.exclude)).unwrap_or_default(),
-                _ => Vec::new(),
-            };
-            let opts = source::Options { excludes: &excludes, stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
+            let excludes = self.configs.get(folder).map(|c| c.run.excludes.as_slice()).unwrap_or_default();
+            let opts = source::Options { excludes, stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
             let mut s = Sources::default();
-            if source::collect(&[folder.to_string_lossy().into_owned()], &opts, true, &mut s).is_ok() {
+            if crate::kustomize::collect(&[folder.to_string_lossy().into_owned()], &opts, true, &mut s).is_ok() {
                 all.extend(s.files);
             }
         }
         self.context = Some((Instant::now(), all));
     }
 
+    /// Reads each folder's configuration again if it changed; publishes its errors (or clears
+    /// them) on the file. A changed configuration changes the context's excludes and how
+    /// every file is classified.
+    fn refresh_configs(&mut self) -> Vec<Notification> {
+        let mut out = Vec::new();
+        self.configs.retain(|f, _| self.folders.contains(f));
+        for folder in &self.folders {
+            if self.configs.get(folder).is_some_and(|c| !c.stale(folder)) {
+                continue;
+            }
+            let new = FolderConfig::read(folder);
+            let old = self.configs.remove(folder);
+            // Clear what was published for a file that is gone or now valid.
+            if let Some((path, ..)) = old.as_ref().filter(|o| o.errors.is_some()).and_then(|o| o.file.as_ref()) {
+                if new.errors.is_none() || new.file.as_ref().map(|f| &f.0) != Some(path) {
+                    out.push(publish(&self.doc_uri(path), None, Vec::new()));
+                }
+            }
+            if let Some((path, ..)) = new.file.as_ref().filter(|_| new.errors.is_some()) {
+                out.push(publish(&self.doc_uri(path), None, new.diagnostics()));
+            }
+            self.configs.insert(folder.clone(), new);
+            self.context = None;
+            self.prepared = Prepared::default();
+        }
+        out
+    }
+
+    /// The URI of a file: the open document's when it is open (under any spelling of its path).
+    fn doc_uri(&self, path: &Path) -> String {
+        self.docs
+            .keys()
+            .find(|u| uri_to_path(u).map(|p| std::fs::canonicalize(&p).unwrap_or(p)).as_deref() == Some(path))
+            .cloned()
+            .unwrap_or_else(|| path_to_uri(path))
+    }
+
+    /// The diagnostics of an invalid configuration file named by `uri`, if it is one.
+    fn config_diagnostics(&self, uri: &str) -> Option<Vec<Value>> {
+        let path = uri_to_path(uri).map(|p| std::fs::canonicalize(&p).unwrap_or(p))?;
+        self.configs.values().find(|c| c.errors.is_some() && c.file.as_ref().is_some_and(|f| f.0 == path)).map(FolderConfig::diagnostics)
+    }
+
+    /// The settings of the run: the first folder's configuration.
+    fn run_settings(&self) -> RunSettings {
+        self.folders.first().and_then(|f| self.configs.get(f)).map(|c| c.run.clone()).unwrap_or_default()
+    }
+
     /// Lints every open document (with the workspace as context) and publishes the results.
     fn lint(&mut self) -> Vec<Notification> {
+        let mut out = self.refresh_configs();
         let mut inputs: Vec<SourceFile> = Vec::new();
         let mut uris: Vec<String> = Vec::new();
         let mut silent: Vec<String> = Vec::new();
@@ -286,12 +404,12 @@ impl Server {
             }
         }
         let open: Vec<String> = inputs.iter().map(|f| f.name.clone()).collect();
-        let (settings, namespace) = workspace_settings(self.folders.first().map(PathBuf::as_path));
+        let RunSettings { settings, selection, namespace, .. } = self.run_settings();
         self.prepare_context(open, &settings);
         // The workspace's files come first in the run, the open documents after them.
         let first = self.prepared.len();
         let n_inputs = inputs.len();
-        let lint = crate::lint_prepared(std::mem::take(&mut self.prepared), inputs, &namespace, settings);
+        let lint = crate::lint_prepared(std::mem::take(&mut self.prepared), inputs, &namespace, settings, &selection);
         let views = lint.views();
         let mut per_file: Vec<Vec<&Diagnostic>> = vec![Vec::new(); n_inputs];
         for d in &lint.diagnostics {
@@ -299,7 +417,6 @@ impl Server {
                 v.push(d);
             }
         }
-        let mut out = Vec::new();
         self.findings.clear();
         for (i, uri) in uris.iter().enumerate() {
             let Some(text) = views.get(first + i).map(|v| v.text) else { continue };
@@ -313,7 +430,9 @@ impl Server {
             self.findings.insert(uri.clone(), findings);
         }
         for uri in silent {
-            out.push(publish(&uri, self.docs.get(&uri).and_then(|d| d.version), Vec::new()));
+            // An invalid `.kshape.yaml` keeps its errors.
+            let diagnostics = self.config_diagnostics(&uri).unwrap_or_default();
+            out.push(publish(&uri, self.docs.get(&uri).and_then(|d| d.version), diagnostics));
         }
         drop(views);
         self.prepared = lint.into_prepared(first);
@@ -416,7 +535,7 @@ fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
             let opts = source::Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
             let mut s = Sources::default();
             let name = p.to_string_lossy().into_owned();
-            source::collect(std::slice::from_ref(&name), &opts, false, &mut s).ok()?;
+            crate::kustomize::collect(std::slice::from_ref(&name), &opts, false, &mut s).ok()?;
             let mut f = s.files.into_iter().next()?;
             f.text = text.to_string();
             f.invalid_utf8_at = None;
@@ -432,13 +551,6 @@ fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
         invalid_utf8_at: None,
         kustomize: false,
     })
-}
-
-/// Settings from the workspace's `.kshape.yaml` (the defaults when there is none or it is invalid).
-fn workspace_settings(folder: Option<&Path>) -> (crate::index::Settings, String) {
-    let loaded = folder.and_then(crate::config::discover).and_then(|p| crate::config::load(&p).ok()).unwrap_or_default();
-    let namespace = loaded.config.namespace.clone().unwrap_or_else(|| "default".into());
-    (crate::cli::config_settings(&loaded), namespace)
 }
 
 fn publish(uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Notification {

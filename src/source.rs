@@ -1,8 +1,9 @@
 //! Finding and reading input files.
 //!
 //! Directories are walked for `*.yaml`, `*.yml` and `*.json` (hidden directories skipped,
-//! `--exclude` globs honoured). Helm chart templates are not YAML until rendered, and files a
-//! kustomization lists as patches are partial by design: both are left out, with a note.
+//! `--exclude` globs honoured). Helm chart templates are not YAML until rendered: they are left
+//! out, with a note. Kustomizations are not read here (that needs YAML): `kustomize` decides
+//! which of the files are kustomize inputs or patches.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeSet, HashSet};
@@ -37,6 +38,11 @@ pub struct Sources {
     pub errors: Vec<String>,
     /// Informational notes (skipped Helm templates, kustomize patches).
     pub notes: Vec<String>,
+    /// Directories holding a kustomization, met while walking (its patches may be files of
+    /// other directories).
+    pub kustomizations: Vec<PathBuf>,
+    /// Which of `files` were named explicitly (not found by walking a directory).
+    pub named: Vec<usize>,
 }
 
 pub struct Options<'a> {
@@ -88,137 +94,151 @@ fn is_manifest_name(path: &Path) -> Option<bool> {
     }
 }
 
-fn is_kustomization(name: &str) -> bool {
+/// Whether a file name is a kustomization's (kustomize's configuration).
+pub fn is_kustomization(name: &str) -> bool {
     matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
 }
 
 /// Reads the named paths (`-` = stdin). `context` marks files loaded only for reference.
 pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Sources) -> Result<(), String> {
-    let excludes = build_excludes(opts.excludes)?;
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut patch_cache = PatchCache::default();
-    let mut charts_noted: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut c = Collector {
+        excludes: build_excludes(opts.excludes)?,
+        max: opts.max_file_bytes,
+        context,
+        seen: HashSet::new(),
+        charts_noted: BTreeSet::new(),
+        out,
+    };
     for p in paths {
         if p == "-" {
-            let mut buf = Vec::new();
-            // `--max-file-size` is any u64: one byte more than the limit saturates at u64::MAX.
-            match std::io::stdin().lock().take(opts.max_file_bytes.saturating_add(1)).read_to_end(&mut buf) {
-                Ok(n) if n as u64 > opts.max_file_bytes => {
-                    out.errors.push(format!("cannot read standard input: more than --max-file-size {} bytes", opts.max_file_bytes))
-                }
-                Ok(_) => {
-                    out.stdin = Some(out.files.len());
-                    out.files.push(decode(opts.stdin_name.to_string(), buf, false, context));
-                }
-                Err(e) => out.errors.push(format!("cannot read standard input: {e}")),
-            }
+            c.stdin(opts.stdin_name);
             continue;
         }
         let path = PathBuf::from(p);
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                out.errors.push(format!("cannot read {p}: {}", os_reason(&e)));
-                continue;
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => c.walk(&path),
+            // A file named explicitly is linted whatever its extension.
+            Ok(_) => {
+                if c.seen.insert(path.clone()) {
+                    let before = c.out.files.len();
+                    c.read_file(&path, p.clone(), is_manifest_name(&path).unwrap_or(false));
+                    if c.out.files.len() > before {
+                        c.out.named.push(before);
+                    }
+                }
             }
-        };
-        if meta.is_dir() {
-            walk(&path, &excludes, &mut seen, &mut patch_cache, &mut charts_noted, context, opts.max_file_bytes, out);
-        } else {
-            // A file named explicitly is linted whatever its extension, unless it is a patch.
-            if patch_cache.is_patch(&path) {
-                out.notes.push(format!("{p}: listed as a patch in a kustomization; not linted as a whole object"));
-                continue;
-            }
-            if seen.insert(path.clone()) {
-                read_file(&path, p.clone(), is_manifest_name(&path).unwrap_or(false), context, opts.max_file_bytes, out);
-            }
+            Err(e) => c.out.errors.push(format!("cannot read {p}: {}", os_reason(&e))),
         }
     }
     Ok(())
 }
 
-fn walk(
-    root: &Path,
-    excludes: &GlobSet,
-    seen: &mut HashSet<PathBuf>,
-    patches: &mut PatchCache,
-    charts: &mut BTreeSet<PathBuf>,
-    context: bool,
+/// What one `collect` call has found so far.
+struct Collector<'a> {
+    excludes: GlobSet,
     max: u64,
-    out: &mut Sources,
-) {
-    let mut it = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
-    let mut candidates = Vec::new();
-    loop {
-        let entry = match it.next() {
-            None => break,
-            Some(Ok(e)) => e,
-            Some(Err(e)) if e.loop_ancestor().is_some() => {
-                let path = e.path().map(|p| p.display().to_string()).unwrap_or_default();
-                out.notes.push(format!("{path}: a symbolic link loop; not followed"));
-                continue;
+    context: bool,
+    seen: HashSet<PathBuf>,
+    /// Helm charts whose templates were skipped (noted once each).
+    charts_noted: BTreeSet<PathBuf>,
+    out: &'a mut Sources,
+}
+
+impl Collector<'_> {
+    fn stdin(&mut self, name: &str) {
+        let max = self.max;
+        let mut buf = Vec::new();
+        match std::io::stdin().lock().take(max + 1).read_to_end(&mut buf) {
+            Ok(n) if n as u64 > max => self.out.errors.push(format!("cannot read standard input: more than --max-file-size {max} bytes")),
+            Ok(_) => {
+                self.out.stdin = Some(self.out.files.len());
+                self.out.files.push(decode(name.to_string(), buf, false, self.context));
             }
-            Some(Err(e)) => {
-                let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
-                let reason = e.io_error().map(os_reason).unwrap_or_else(|| e.to_string());
-                out.errors.push(format!("cannot read {path}: {reason}"));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_dir() {
-            if entry.depth() > 0 && name.starts_with('.') {
-                it.skip_current_dir();
-                continue;
-            }
-            if entry.depth() > 0 && excluded(excludes, path) {
-                it.skip_current_dir();
-                continue;
-            }
-            if name == "templates" {
-                if let Some(parent) = path.parent() {
-                    if parent.join("Chart.yaml").is_file() || parent.join("Chart.yml").is_file() {
-                        if charts.insert(parent.to_path_buf()) {
-                            out.notes.push(format!(
-                                "{}: Helm chart templates are not YAML until rendered; skipped. Lint the rendered output: `helm template {} | kshape -`",
-                                path.display(),
-                                parent.display()
-                            ));
-                        }
-                        it.skip_current_dir();
-                        continue;
-                    }
-                }
-            }
-            continue;
+            Err(e) => self.out.errors.push(format!("cannot read standard input: {e}")),
         }
-        let Some(is_json) = is_manifest_name(path) else {
-            continue;
-        };
-        if excluded(excludes, path) {
-            continue;
-        }
-        if is_kustomization(&name) {
-            // Its patches may live in other directories (`../patches/replicas.yaml`).
-            if let Some(dir) = path.parent() {
-                patches.load(dir);
-            }
-            continue;
-        }
-        candidates.push((path.to_path_buf(), is_json));
     }
-    for (path, is_json) in candidates {
-        if patches.is_patch(&path) {
-            continue;
+
+    /// Walks a directory for manifests, in file-name order.
+    fn walk(&mut self, root: &Path) {
+        let mut it = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
+        let mut candidates = Vec::new();
+        while let Some(next) = it.next() {
+            let entry = match next {
+                Ok(e) => e,
+                Err(e) => {
+                    self.walk_error(root, e);
+                    continue;
+                }
+            };
+            let path = entry.path();
+            if entry.file_type().is_dir() {
+                if self.skip_dir(path, &entry.file_name().to_string_lossy(), entry.depth()) {
+                    it.skip_current_dir();
+                }
+                continue;
+            }
+            let Some(is_json) = is_manifest_name(path) else {
+                continue;
+            };
+            if excluded(&self.excludes, path) {
+                continue;
+            }
+            if is_kustomization(&entry.file_name().to_string_lossy()) {
+                // kustomize's configuration, not a manifest; its patches may live in other
+                // directories (`../patches/replicas.yaml`).
+                if let Some(dir) = path.parent() {
+                    self.out.kustomizations.push(dir.to_path_buf());
+                }
+                continue;
+            }
+            candidates.push((path.to_path_buf(), is_json));
         }
-        if seen.insert(path.clone()) {
-            // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
-            let shown = path.display().to_string();
-            let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
-            read_file(&path, shown, is_json, context, max, out);
+        for (path, is_json) in candidates {
+            if self.seen.insert(path.clone()) {
+                // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
+                let shown = path.display().to_string();
+                let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
+                self.read_file(&path, shown, is_json);
+            }
         }
+    }
+
+    fn walk_error(&mut self, root: &Path, e: walkdir::Error) {
+        if e.loop_ancestor().is_some() {
+            let path = e.path().map(|p| p.display().to_string()).unwrap_or_default();
+            self.out.notes.push(format!("{path}: a symbolic link loop; not followed"));
+            return;
+        }
+        let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
+        let reason = e.io_error().map(os_reason).unwrap_or_else(|| e.to_string());
+        self.out.errors.push(format!("cannot read {path}: {reason}"));
+    }
+
+    /// Whether a directory is not walked: hidden or excluded (below the root), or a Helm
+    /// chart's templates (noted once per chart).
+    fn skip_dir(&mut self, path: &Path, name: &str, depth: usize) -> bool {
+        if depth > 0 && (name.starts_with('.') || excluded(&self.excludes, path)) {
+            return true;
+        }
+        if name != "templates" {
+            return false;
+        }
+        let Some(parent) = path.parent() else { return false };
+        if !(parent.join("Chart.yaml").is_file() || parent.join("Chart.yml").is_file()) {
+            return false;
+        }
+        if self.charts_noted.insert(parent.to_path_buf()) {
+            self.out.notes.push(format!(
+                "{}: Helm chart templates are not YAML until rendered; skipped. Lint the rendered output: `helm template {} | kshape -`",
+                path.display(),
+                parent.display()
+            ));
+        }
+        true
+    }
+
+    fn read_file(&mut self, path: &Path, name: String, is_json: bool) {
+        read_file(path, name, is_json, self.context, self.max, self.out);
     }
 }
 
@@ -236,11 +256,7 @@ fn read_file(path: &Path, name: String, is_json: bool, context: bool, max: u64, 
         _ => {}
     }
     match std::fs::read(path) {
-        Ok(bytes) => {
-            let mut f = decode(name, bytes, is_json, context);
-            f.kustomize = under_kustomization(path);
-            out.files.push(f);
-        }
+        Ok(bytes) => out.files.push(decode(name, bytes, is_json, context)),
         Err(e) => out.errors.push(format!("cannot read {name}: {}", os_reason(&e))),
     }
 }
@@ -265,60 +281,8 @@ fn os_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Files that kustomizations list as patches: those beside the file, and every one met
-/// while walking (a patch may sit in another directory than its kustomization).
-#[derive(Default)]
-struct PatchCache {
-    loaded: HashSet<PathBuf>,
-    patches: HashSet<PathBuf>,
-}
-
-impl PatchCache {
-    fn load(&mut self, dir: &Path) {
-        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.to_path_buf() };
-        if self.loaded.insert(dir.clone()) {
-            self.patches.extend(kustomize_patches(&dir));
-        }
-    }
-
-    fn is_patch(&mut self, file: &Path) -> bool {
-        self.load(file.parent().unwrap_or(Path::new(".")));
-        self.patches.contains(&normalize(file))
-    }
-}
-
-fn kustomize_patches(dir: &Path) -> HashSet<PathBuf> {
-    let mut out = HashSet::new();
-    for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
-        let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
-            continue;
-        };
-        let y = crate::yaml::parse(&text);
-        for doc in &y.docs {
-            let Some(root) = doc.root else { continue };
-            for key in ["patchesStrategicMerge", "patches", "patchesJson6902"] {
-                let Some(list) = y.get(root, key).and_then(|l| y.seq_items(l)) else {
-                    continue;
-                };
-                for &item in list {
-                    let path = match y.scalar(item) {
-                        Some(s) => Some(s),
-                        None => y.get_str(item, "path"),
-                    };
-                    if let Some(p) = path {
-                        // Inline patches are YAML text, not paths.
-                        if !p.contains('\n') {
-                            out.insert(normalize(&dir.join(p)));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-fn normalize(p: &Path) -> PathBuf {
+/// The path without `.` components and with `..` applied where it can be.
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -332,39 +296,4 @@ fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// Whether `file` sits in a directory, or below one, that holds a kustomization (looking up to
-/// the repository root or the filesystem root). Answers are cached per directory.
-fn under_kustomization(file: &Path) -> bool {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    thread_local! {
-        static CACHE: RefCell<HashMap<PathBuf, bool>> = RefCell::new(HashMap::new());
-    }
-    let start = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    // Answer from the cache by the directory as named before resolving it (canonicalize costs
-    // a readlink per path component).
-    if let Some(v) = CACHE.with(|c| c.borrow().get(&start).copied()) {
-        return v;
-    }
-    let dir = std::fs::canonicalize(&start).unwrap_or_else(|_| start.clone());
-    fn look(dir: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
-        if let Some(&v) = cache.get(dir) {
-            return v;
-        }
-        let here = ["kustomization.yaml", "kustomization.yml", "Kustomization"].iter().any(|n| dir.join(n).is_file());
-        let v = here || (!dir.join(".git").exists() && dir.parent().is_some_and(|p| look(p, cache)));
-        cache.insert(dir.to_path_buf(), v);
-        v
-    }
-    CACHE.with(|c| {
-        let mut cache = c.borrow_mut();
-        let v = look(&dir, &mut cache);
-        cache.insert(start, v);
-        v
-    })
 }

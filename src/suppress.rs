@@ -3,7 +3,7 @@
 //! comments. A suppression that suppresses nothing is itself reported ([`UnusedSuppression`](crate::rules::RuleId::UnusedSuppression)).
 
 use crate::index::Index;
-use crate::rules::{Diagnostic, Findings, RuleId};
+use crate::rules::{Diagnostic, Findings, RuleId, Selection};
 use crate::yaml::{Span, P};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -114,8 +114,9 @@ fn directives(ix: &Index) -> Vec<Directive> {
     out
 }
 
-/// Splits findings into kept and suppressed, and adds [`UnusedSuppression`](crate::rules::RuleId::UnusedSuppression) findings.
-pub fn apply(ix: &Index, diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Suppressed>) {
+/// Splits findings into kept and suppressed, and adds [`UnusedSuppression`](crate::rules::RuleId::UnusedSuppression)
+/// findings at the level `selection` gives that rule.
+pub fn apply(ix: &Index, diags: Vec<Diagnostic>, selection: &Selection) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     let mut dirs = directives(ix);
     if dirs.is_empty() {
         return (diags, Vec::new());
@@ -128,17 +129,13 @@ pub fn apply(ix: &Index, diags: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Suppre
             None => kept.push(d),
         }
     }
-    let level = ix.settings.selection.level(RuleId::UnusedSuppression);
-    if let Some(sev) = level {
+    if let Some(sev) = selection.level(RuleId::UnusedSuppression) {
         let mut out = Findings::new(RuleId::UnusedSuppression);
         for dir in &dirs {
             for (rule, used) in dir.rules.iter().zip(&dir.used) {
-                if *used {
-                    continue;
-                }
-                // A suppression of a rule this run does not run is not unused: it may well be
-                // needed when the rule is on (as ruff's RUF100 treats disabled rules).
-                if RuleId::parse(rule).is_some_and(|r| ix.settings.selection.level(r).is_none()) {
+                // A rule that is off in this run finds nothing to suppress; the suppression
+                // still matters in runs where it is on (ruff's RUF100 does the same).
+                if *used || RuleId::parse(rule).is_some_and(|r| selection.level(r).is_none()) {
                     continue;
                 }
                 let known = rule == "all" || RuleId::parse(rule).is_some();

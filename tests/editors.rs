@@ -59,7 +59,7 @@ fn efm_formats_cover_every_severity() {
 fn nvim_lint_parser_reads_fields_the_json_has() {
     let docs = docs();
     let l = common::lint_file(&common::root().join("testdata/examples/inference.yaml"));
-    let v: serde_json::Value = serde_json::from_str(&l.render(kshape::cli::Format::Json, false)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&l.render(kshape::report::Format::Json, false)).unwrap();
     let d = &v["diagnostics"][0];
     let field = Regex::new(r#"\bd\.([a-z]+)((?:\.[a-z]+|\["[a-z]+"\])*)"#).unwrap();
     let mut seen = 0;

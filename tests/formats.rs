@@ -3,7 +3,7 @@
 mod common;
 
 use common::{lint_file, root};
-use kshape::cli::Format;
+use kshape::report::Format;
 
 fn examples() -> kshape::Lint {
     let mut files = Vec::new();

@@ -104,6 +104,29 @@ fn comments_silence_their_line_and_the_next_and_files() {
     std::fs::remove_dir_all(&d).ok();
 }
 
+/// A suppression of a rule that is off in this run suppresses nothing because the rule did not
+/// run, not because it is stale: it is not reported as unused.
+#[test]
+fn suppressing_a_disabled_rule_is_not_unused() {
+    let d = tmp("suppress-disabled");
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    kshape.io/ignore: bare-pod\nspec:\n  containers:\n    - name: c # kshape: ignore[bare-pod]\n      image: busybox:1.36\n";
+    std::fs::write(d.join("pod.yaml"), pod).unwrap();
+    let s = compact(&run_in(&d, &["--format", "compact", "pod.yaml"], None));
+    assert!(s.contains("[unused-suppression]"), "the comment is unused while the rule runs:\n{s}");
+    let s = compact(&run_in(&d, &["--format", "compact", "--ignore", "bare-pod", "pod.yaml"], None));
+    assert!(!s.contains("[unused-suppression]"), "{s}");
+    let s = compact(&run_in(&d, &["--format", "compact", "--select", "unknown-field", "--select", "unused-suppression", "pod.yaml"], None));
+    assert!(!s.contains("[unused-suppression]"), "{s}");
+    std::fs::write(d.join(".kshape.yaml"), "rules:\n  severity: {bare-pod: off}\n").unwrap();
+    let s = compact(&run_in(&d, &["--format", "compact", "pod.yaml"], None));
+    assert!(!s.contains("[unused-suppression]"), "{s}");
+    // A misspelt rule is still reported.
+    std::fs::write(d.join("pod.yaml"), pod.replace("ignore[bare-pod]", "ignore[bare-pods]")).unwrap();
+    let s = compact(&run_in(&d, &["--format", "compact", "pod.yaml"], None));
+    assert!(s.contains("`bare-pods` in this suppression"), "{s}");
+    std::fs::remove_dir_all(&d).ok();
+}
+
 #[test]
 fn configuration_selects_rules_and_reports_bad_keys_with_position() {
     let d = tmp("config");
@@ -136,6 +159,12 @@ fn configuration_selects_rules_and_reports_bad_keys_with_position() {
     let out = run_in(&d.join("sub"), &["m.yaml"], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(".kshape.yaml:3:20"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A word of the error inside a comment is not where the error is.
+    std::fs::write(d.join(".kshape.yaml"), "# we used to ignore bare-pods\nrules:\n  ignore: [bare-pods]\n").unwrap();
+    let out = run_in(&d.join("sub"), &["m.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains(".kshape.yaml:3:12: unknown rule or category `bare-pods`; did you mean `bare-pod`?"), "{e}");
     std::fs::remove_dir_all(&d).ok();
 }
 

@@ -340,7 +340,7 @@ fn reused_context_gives_the_same_findings_as_a_fresh_run() {
         let settings = kshape::index::Settings::default();
         prepared = kshape::index::Prepared::new(ctx, prepared, &settings);
         let n = prepared.len();
-        let reused = kshape::lint_prepared(prepared, vec![src("ws/trainer.yaml", STS, false)], "default", settings);
+        let reused = kshape::lint_prepared(prepared, vec![src("ws/trainer.yaml", STS, false)], "default", settings, &Default::default());
         assert_eq!(key(&reused), key(&fresh));
         assert!(!key(&fresh).is_empty());
         prepared = reused.into_prepared(n);
@@ -354,13 +354,19 @@ fn reused_context_gives_the_same_findings_as_a_fresh_run() {
     assert_eq!(prepared.names().collect::<Vec<_>>(), ["ws/hpa.yaml"]);
     let n = prepared.len();
     let open = vec![src("ws/trainer.yaml", STS, false), src("ws/service.yaml", &headless, false)];
-    let reused = kshape::lint_prepared(prepared, open.clone(), "default", kshape::index::Settings::default());
+    let reused = kshape::lint_prepared(prepared, open.clone(), "default", kshape::index::Settings::default(), &Default::default());
     let mut fresh_files = open;
     fresh_files.push(src("ws/hpa.yaml", hpa, true));
     assert_eq!(key(&reused), key(&kshape::lint(fresh_files, "default")));
     prepared = reused.into_prepared(n);
     prepared.extend(vec![service], &settings);
-    let reused = kshape::lint_prepared(prepared, vec![src("ws/trainer.yaml", STS, false)], "default", kshape::index::Settings::default());
+    let reused = kshape::lint_prepared(
+        prepared,
+        vec![src("ws/trainer.yaml", STS, false)],
+        "default",
+        kshape::index::Settings::default(),
+        &Default::default(),
+    );
     let fresh = kshape::lint(
         vec![src("ws/trainer.yaml", STS, false), src("ws/hpa.yaml", hpa, true), src("ws/service.yaml", &headless, true)],
         "default",
@@ -415,6 +421,66 @@ fn odd_messages_get_answers_not_crashes() {
     c.notify("textDocument/didOpen", json!({"textDocument": {"uri": u, "languageId": "yaml", "version": 1, "text": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n"}}));
     assert!(by_rule(&c.diagnostics(u), "bare-pod").is_some());
     assert!(c.request("shutdown", Value::Null).is_null());
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An invalid `.kshape.yaml` is reported on the file itself, at the exact key or value (not at
+/// a word of a comment), and cleared once it is fixed; the lint meanwhile uses the defaults.
+#[test]
+fn configuration_errors_are_published_on_the_configuration() {
+    let dir = common::tmp("lsp-config");
+    let config = dir.join(".kshape.yaml");
+    std::fs::write(&config, "# we used to ignore bare-pods\nrules:\n  ignore: [bare-pods]\n").unwrap();
+    let pod = uri(&dir.join("pod.yaml"));
+    let cfg = uri(&config);
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n";
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": pod, "languageId": "yaml", "version": 1, "text": text}}));
+    let errors = c.diagnostics(&cfg);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["range"], json!({"start": {"line": 2, "character": 11}, "end": {"line": 2, "character": 20}}), "{errors:#?}");
+    assert_eq!(errors[0]["severity"], 1);
+    assert!(errors[0]["message"].as_str().unwrap().contains("unknown rule or category `bare-pods`; did you mean `bare-pod`?"));
+    assert!(by_rule(&c.diagnostics(&pod), "bare-pod").is_some(), "the defaults apply meanwhile");
+    // Opening the configuration keeps its errors.
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": cfg, "languageId": "yaml", "version": 1, "text": "x"}}));
+    assert_eq!(c.diagnostics(&cfg).len(), 1);
+    // Fixed and saved: the errors are cleared and the configuration applies.
+    std::fs::write(&config, "# we used to ignore bare-pods\nrules:\n  ignore: [bare-pod]\n").unwrap();
+    c.notify("textDocument/didSave", json!({"textDocument": {"uri": cfg}}));
+    assert_eq!(c.diagnostics(&cfg), Vec::<Value>::new());
+    assert!(by_rule(&c.diagnostics(&pod), "bare-pod").is_none());
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Whether a document is a kustomize input is decided afresh on every lint: a kustomization
+/// added beside it while the server runs silences the reference findings, removing it brings
+/// them back.
+#[test]
+fn a_kustomization_added_while_running_counts() {
+    let dir = common::tmp("lsp-kustomize");
+    let path = dir.join("trainer.yaml");
+    std::fs::write(&path, STS).unwrap();
+    let sts = uri(&path);
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": sts, "languageId": "yaml", "version": 1, "text": STS}}));
+    assert!(by_rule(&c.diagnostics(&sts), "statefulset-service-not-found").is_some());
+    std::fs::write(dir.join("kustomization.yaml"), "resources: [trainer.yaml]\n").unwrap();
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": sts, "version": 2}, "contentChanges": [{"text": STS}]}));
+    let diags = c.diagnostics(&sts);
+    assert!(by_rule(&diags, "statefulset-service-not-found").is_none(), "a kustomize input: {diags:#?}");
+    assert!(by_rule(&diags, "unknown-field").is_some());
+    std::fs::remove_file(dir.join("kustomization.yaml")).unwrap();
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": sts, "version": 3}, "contentChanges": [{"text": STS}]}));
+    assert!(by_rule(&c.diagnostics(&sts), "statefulset-service-not-found").is_some());
+    c.request("shutdown", Value::Null);
     c.notify("exit", Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -14,7 +14,9 @@ fn malformed_inputs_never_crash() {
             assert!(d.span.start <= d.span.end && d.span.end as usize <= f.source.text.len(), "{}: span out of the file", rel(path));
         }
         // Every format renders without panicking (a long line once broke the graphical one).
-        for format in [kshape::cli::Format::Human, kshape::cli::Format::Json, kshape::cli::Format::Sarif, kshape::cli::Format::Github] {
+        for format in
+            [kshape::report::Format::Human, kshape::report::Format::Json, kshape::report::Format::Sarif, kshape::report::Format::Github]
+        {
             let _ = l.render_with(format, false, true);
         }
         insta::assert_snapshot!(compact(&l));

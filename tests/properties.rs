@@ -116,9 +116,9 @@ proptest! {
     fn invariants(text in manifest()) {
         let a = kshape::lint_str("p.yaml", &text);
         let b = kshape::lint_str("p.yaml", &text);
-        prop_assert_eq!(a.render(kshape::cli::Format::Json, false), b.render(kshape::cli::Format::Json, false));
+        prop_assert_eq!(a.render(kshape::report::Format::Json, false), b.render(kshape::report::Format::Json, false));
         // The generator writes valid YAML: the properties are about objects, not syntax errors.
-        prop_assert!(a.index.stats.objects >= 1 && !a.diagnostics.iter().any(|d| d.rule().as_str() == "yaml-syntax"), "generated YAML does not parse:\n{}\n{}", text, kshape::lint_str("p.yaml", &text).render(kshape::cli::Format::Compact, false));
+        prop_assert!(a.index.stats.objects >= 1 && !a.diagnostics.iter().any(|d| d.rule() == kshape::rules::RuleId::YamlSyntax), "generated YAML does not parse:\n{}\n{}", text, kshape::lint_str("p.yaml", &text).render(kshape::report::Format::Compact, false));
         let f = &a.index.files[0];
         for d in &a.diagnostics {
             prop_assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len(), "span outside the file: {:?}", d);
@@ -169,7 +169,7 @@ proptest! {
     #[test]
     fn fixes_converge_without_new_findings(text in manifest()) {
         let file = kshape::source::SourceFile { name: "p.yaml".into(), text: text.clone(), is_json: false, context: false, invalid_utf8_at: None, kustomize: false };
-        let fixed = kshape::fix_full(vec![file], "default", None, &kshape::index::Settings::default);
+        let fixed = kshape::fix_full(vec![file], "default", None, &kshape::index::Settings::default(), &Default::default());
         let out = fixed.lint.index.files[0].source.text.clone();
         let after = kshape::lint_str("p.yaml", &out);
         prop_assert!(!after.diagnostics.iter().any(|d| d.rule().as_str() == "yaml-syntax"), "fix broke the YAML:\n{}", out);

@@ -1,7 +1,7 @@
 //! Bytes -> the whole pipeline -> diagnostics in every format. Any panic is a bug.
 #![no_main]
 
-use kshape::cli::Format;
+use kshape::report::Format;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

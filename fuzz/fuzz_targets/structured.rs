@@ -139,8 +139,8 @@ fuzz_target!(|data: &[u8]| {
     let nodes = kshape::read_nodes(file("nodes.yaml", nodes, true)).ok();
     // One thread, as in the fix target (LeakSanitizer and glibc's thread-exit allocations).
     let settings = kshape::index::Settings { threads: 1, ..Default::default() };
-    let lint = kshape::lint_full(vec![file("fuzz.yaml", text.clone(), false)], "default", nodes, settings);
-    for format in [kshape::cli::Format::Compact, kshape::cli::Format::Json, kshape::cli::Format::Human] {
+    let lint = kshape::lint_full(vec![file("fuzz.yaml", text.clone(), false)], "default", nodes, settings, &Default::default());
+    for format in [kshape::report::Format::Compact, kshape::report::Format::Json, kshape::report::Format::Human] {
         let _ = lint.render_with(format, false, true);
     }
     for d in &lint.diagnostics {

@@ -9,6 +9,35 @@ pub mod sarif;
 use crate::rules::{Diagnostic, Severity};
 use crate::yaml::{LineIndex, Span};
 
+/// An output format of a lint run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Compact,
+    Json,
+    Sarif,
+    Github,
+}
+
+impl Format {
+    pub const ALL: [Format; 5] = [Format::Human, Format::Compact, Format::Json, Format::Sarif, Format::Github];
+
+    /// The name the command line and configuration use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Compact => "compact",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
 /// What a reporter may know about a file.
 pub struct SourceView<'a> {
     pub name: &'a str,

@@ -295,9 +295,10 @@ impl Selection {
     }
 }
 
-/// Runs every enabled rule; findings on `--context` files are dropped; the result is sorted.
-pub fn run(ix: &Index) -> Vec<Diagnostic> {
-    run_only(ix, |r| ix.settings.selection.level(r))
+/// Runs the rules `selection` enables; findings on `--context` files are dropped; the result
+/// is sorted.
+pub fn run(ix: &Index, selection: &Selection) -> Vec<Diagnostic> {
+    run_only(ix, |r| selection.level(r))
 }
 
 /// Runs the rules `level` enables, at the severity it gives them (a rule's fixtures run it

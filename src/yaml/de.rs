@@ -120,6 +120,8 @@ struct State<'f> {
     failed: Cell<Option<NodeId>>,
     failed_path: RefCell<String>,
     skip: HashSet<NodeId>,
+    /// A string field takes any scalar's text (configuration), not only a YAML string.
+    any_scalar_is_string: bool,
 }
 
 impl State<'_> {
@@ -143,9 +145,30 @@ pub struct Outcome<T> {
 /// How many values one object may expand to (aliases make a small file large).
 const BUDGET: u64 = 1_000_000;
 
+/// How a document is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    /// Skip the root's `apiVersion` and `kind` keys (a Kubernetes object: the caller has
+    /// chosen the type from them).
+    pub skip_type_keys: bool,
+    /// A string field takes any scalar's text as written (`off`, `1.33`, `8080`), as a
+    /// configuration file is read; Kubernetes objects are typed as kubectl types them.
+    pub any_scalar_is_string: bool,
+}
+
+impl Mode {
+    pub const KUBERNETES: Mode = Mode { skip_type_keys: true, any_scalar_is_string: false };
+    pub const CONFIGURATION: Mode = Mode { skip_type_keys: false, any_scalar_is_string: true };
+}
+
 /// Deserializes the mapping at `root` into `T`, skipping its `apiVersion` and `kind` keys
 /// (the caller has already chosen `T` from them). Never fails: what does not fit is an issue.
 pub fn from_node<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId) -> Outcome<T> {
+    from_node_with(file, root, Mode::KUBERNETES)
+}
+
+/// [`from_node`] in another [`Mode`].
+pub fn from_node_with<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mode: Mode) -> Outcome<T> {
     let mut skip = HashSet::new();
     let mut extra = Vec::new();
     for _ in 0..32 {
@@ -158,8 +181,9 @@ pub fn from_node<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId) -> Outc
             failed: Cell::new(None),
             failed_path: RefCell::new(String::new()),
             skip: skip.clone(),
+            any_scalar_is_string: mode.any_scalar_is_string,
         };
-        let de = De { st: &st, node: root, path: &Seg::Root, parent: None, root: true };
+        let de = De { st: &st, node: root, path: &Seg::Root, parent: None, root: mode.skip_type_keys };
         let result = T::deserialize(de);
         let mut issues = st.issues.into_inner();
         match result {
@@ -195,6 +219,7 @@ struct De<'a, 'f> {
     path: &'a Seg<'a>,
     /// The struct mapping this value sits in, for "wrong indentation" hints.
     parent: Option<NodeId>,
+    /// At the root of an object whose `apiVersion` and `kind` are skipped.
     root: bool,
 }
 
@@ -359,6 +384,7 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
         let r = match self.shape() {
             Shape::Null => visitor.visit_str(""),
             Shape::Scalar(t, Resolved::Str) => visitor.visit_str(t),
+            Shape::Scalar(t, _) if self.st.any_scalar_is_string => visitor.visit_str(t),
             Shape::Scalar(t, _) => {
                 // kubectl sends `4`, `true`, `1.5` unquoted as JSON numbers/booleans, and the
                 // API server rejects them for a string field.

@@ -77,8 +77,7 @@ pub fn lint_only(rule: RuleId, file: kshape::source::SourceFile) -> kshape::Lint
         l.diagnostics.retain(|d| d.rule() == rule);
         return l;
     }
-    let settings = kshape::index::Settings { selection: kshape::rules::Selection::only(rule), ..Default::default() };
-    kshape::lint_full(vec![file], "default", nodes, settings)
+    kshape::lint_full(vec![file], "default", nodes, kshape::index::Settings::default(), &kshape::rules::Selection::only(rule))
 }
 
 /// Every finding in full, as a reader sees it: position and span, severity, rule, message,
@@ -117,7 +116,7 @@ pub fn render_full(l: &kshape::Lint) -> String {
 }
 
 pub fn compact(l: &kshape::Lint) -> String {
-    l.render(kshape::cli::Format::Compact, false)
+    l.render(kshape::report::Format::Compact, false)
 }
 
 /// Runs the built binary in `dir`, with `stdin` piped in when given.
