@@ -79,29 +79,6 @@ prop_compose! {
     }
 }
 
-/// Parses `a.b[0]["x.y"].c` into path steps.
-fn steps(path: &str) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    let mut rest = path;
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("[\"") {
-            let end = r.find("\"]")?;
-            out.push(format!("k:{}", &r[..end]));
-            rest = &r[end + 2..];
-        } else if let Some(r) = rest.strip_prefix('[') {
-            let end = r.find(']')?;
-            out.push(format!("i:{}", &r[..end]));
-            rest = &r[end + 1..];
-        } else {
-            let r = rest.strip_prefix('.').unwrap_or(rest);
-            let end = r.find(['.', '[']).unwrap_or(r.len());
-            out.push(format!("k:{}", &r[..end]));
-            rest = &r[end..];
-        }
-    }
-    Some(out)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -115,20 +92,14 @@ proptest! {
         let f = &a.index.files[0];
         for d in &a.diagnostics {
             prop_assert!(d.span.start <= d.span.end && d.span.end as usize <= text.len(), "span outside the file: {:?}", d);
-            let (Some(path), Some(_)) = (d.path.as_deref(), d.object.as_ref()) else { continue };
+            let (Some(p), Some(_)) = (d.path.as_ref(), d.object.as_ref()) else { continue };
             let Some(root) = a.index.objects.iter().find(|o| Some(o.root) == d.object_root).map(|o| o.root) else { continue };
-            let Some(st) = steps(path) else { continue };
-            let p: Vec<kshape::yaml::P> = st.iter().map(|s| match s.split_once(':') {
-                Some(("i", i)) => kshape::yaml::P::I(i.parse().unwrap_or(usize::MAX)),
-                Some((_, k)) => kshape::yaml::P::K(k),
-                None => kshape::yaml::P::K(s),
-            }).collect();
             let y = &f.yaml;
-            if let Some(node) = y.lookup(root, &p) {
+            if let Some(node) = y.lookup(root, p) {
                 let v = y.span(node);
-                let k = y.lookup_key(root, &p).map(|k| y.span(k));
+                let k = y.lookup_key(root, p).map(|k| y.span(k));
                 let inside = d.span.start >= v.start && d.span.end <= v.end;
-                prop_assert!(inside || Some(d.span) == k, "{} at {:?}: path {} is at {:?} (key {:?})\n{}", d.rule().as_str(), d.span, path, v, k, text);
+                prop_assert!(inside || Some(d.span) == k, "{} at {:?}: path {} is at {:?} (key {:?})\n{}", d.rule().as_str(), d.span, p, v, k, text);
             }
         }
     }

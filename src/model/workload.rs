@@ -1,7 +1,8 @@
 //! One view over every kind that owns pods, so rules do not repeat themselves per kind.
 
 use super::{Object, Typed};
-use k8s_openapi::api::core::v1::PodSpec;
+use crate::yaml::{FieldPath, Step};
+use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,14 +34,58 @@ pub struct Workload<'a> {
     pub pod_meta: Option<&'a ObjectMeta>,
     pub pod_spec: Option<&'a PodSpec>,
     /// Field path of the pod template (`spec.template`); empty for a bare Pod.
-    pub template_path: &'static [&'static str],
+    template_steps: &'static [Step],
     /// Field path of the pod spec (`spec.template.spec`).
-    pub pod_spec_path: &'static [&'static str],
+    pod_spec_steps: &'static [Step],
+}
+
+const BARE_POD_SPEC: &[Step] = &[Step::key("spec")];
+const TEMPLATE: &[Step] = &[Step::key("spec"), Step::key("template")];
+const POD_SPEC: &[Step] = &[Step::key("spec"), Step::key("template"), Step::key("spec")];
+const CRONJOB_TEMPLATE: &[Step] = &[Step::key("spec"), Step::key("jobTemplate"), Step::key("spec"), Step::key("template")];
+const CRONJOB_POD_SPEC: &[Step] =
+    &[Step::key("spec"), Step::key("jobTemplate"), Step::key("spec"), Step::key("template"), Step::key("spec")];
+
+impl Workload<'_> {
+    /// Whether the pods come from a pod template (every kind but a bare Pod).
+    pub fn has_template(&self) -> bool {
+        !self.template_steps.is_empty()
+    }
+
+    /// Field path of the pod template (`spec.template`); empty for a bare Pod.
+    pub fn template_path(&self) -> FieldPath {
+        FieldPath::from(self.template_steps)
+    }
+
+    /// Field path of the pod spec (`spec.template.spec`, `spec` for a bare Pod).
+    pub fn pod_spec_path(&self) -> FieldPath {
+        FieldPath::from(self.pod_spec_steps)
+    }
+
+    /// The field path of container `idx` (numbered as in [`containers`]): `containers[i]`,
+    /// or `initContainers[i]` past the regular containers.
+    pub fn container_path(&self, idx: usize) -> FieldPath {
+        let n = self.pod_spec.map(|s| s.containers.len()).unwrap_or(0);
+        let path = self.pod_spec_path();
+        if idx < n {
+            path.key("containers").index(idx)
+        } else {
+            path.key("initContainers").index(idx - n)
+        }
+    }
+}
+
+/// All containers of a pod spec with their field path relative to the pod spec
+/// (`containers[0]`, `initContainers[1]`) and their number: containers first, then init
+/// containers.
+pub fn containers(spec: &PodSpec) -> impl Iterator<Item = (FieldPath, usize, &Container)> {
+    let n = spec.containers.len();
+    spec.containers.iter().enumerate().map(|(i, c)| (FieldPath::from_keys(&["containers"]).index(i), i, c)).chain(
+        spec.init_containers.iter().flatten().enumerate().map(move |(i, c)| (FieldPath::from_keys(&["initContainers"]).index(i), n + i, c)),
+    )
 }
 
 pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
-    const TEMPLATE: &[&str] = &["spec", "template"];
-    const POD_SPEC: &[&str] = &["spec", "template", "spec"];
     fn w<'a>(
         o: &'a Object,
         kind: WorkloadKind,
@@ -57,8 +102,8 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
             selector,
             pod_meta: t.and_then(|t| t.metadata.as_ref()),
             pod_spec: t.and_then(|t| t.spec.as_ref()),
-            template_path: TEMPLATE,
-            pod_spec_path: POD_SPEC,
+            template_steps: TEMPLATE,
+            pod_spec_steps: POD_SPEC,
         }
     }
     Some(match o.typed.as_ref()? {
@@ -70,8 +115,8 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
             selector: None,
             pod_meta: Some(&p.metadata),
             pod_spec: p.spec.as_ref(),
-            template_path: &[],
-            pod_spec_path: &["spec"],
+            template_steps: &[],
+            pod_spec_steps: BARE_POD_SPEC,
         },
         Typed::Deployment(d) => {
             w(o, WorkloadKind::Deployment, &d.metadata, d.spec.replicas, Some(&d.spec.selector), Some(&d.spec.template))
@@ -99,8 +144,8 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
                 selector: job.and_then(|s| s.selector.as_ref()),
                 pod_meta: job.and_then(|s| s.template.metadata.as_ref()),
                 pod_spec: job.and_then(|s| s.template.spec.as_ref()),
-                template_path: &["spec", "jobTemplate", "spec", "template"],
-                pod_spec_path: &["spec", "jobTemplate", "spec", "template", "spec"],
+                template_steps: CRONJOB_TEMPLATE,
+                pod_spec_steps: CRONJOB_POD_SPEC,
             }
         }
         _ => return None,

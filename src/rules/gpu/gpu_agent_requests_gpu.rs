@@ -28,7 +28,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     ),
                 )
                 .help("remove the GPU resource: monitoring agents reach GPUs through the device files (e.g. with `NVIDIA_VISIBLE_DEVICES=all` or hostPath /dev), not through the scheduler")
-                .path(crate::yaml::render_path(&e.path))
+                .path(e.path)
                 .object(o);
         }
     }

@@ -19,7 +19,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     format!("`{}: {}` in container `{}` is not a whole number of GPUs: the API server rejects fractional extended resources", e.name, e.quantity, e.container.name),
                 )
                 .help("request whole GPUs; to share one, use MIG slices (nvidia.com/mig-1g.10gb), time-slicing or MPS configured in the device plugin")
-                .path(crate::yaml::render_path(&e.path))
+                .path(e.path)
                 .object(o);
         }
     }

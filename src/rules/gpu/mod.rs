@@ -10,10 +10,11 @@ pub mod requests_exceed_allocatable;
 pub mod taint_not_tolerated;
 pub mod universal_toleration;
 
-use crate::classify::{containers, image_repository};
+use crate::classify::image_repository;
+use crate::model::workload::containers;
 use crate::model::Workload;
-use crate::yaml::{Span, YamlFile, P};
-use k8s_openapi::api::core::v1::{PodSpec, Toleration};
+use crate::yaml::{FieldPath, Span, YamlFile};
+use k8s_openapi::api::core::v1::{Container, PodSpec, Toleration};
 
 /// Taint keys GPU node pools carry (NVIDIA's and AMD's device plugins, AKS's `sku=gpu`).
 pub const GPU_TAINT_KEYS: &[&str] = &["nvidia.com/gpu", "amd.com/gpu", "sku"];
@@ -81,7 +82,7 @@ pub fn gpu_node_label(spec: &PodSpec) -> Option<String> {
 /// A node agent DaemonSet, known by its image (a burn-in or test DaemonSet that mounts host
 /// paths may claim the devices on purpose): a GPU it requests is the mistake.
 pub fn is_agent_daemonset(w: &Workload, c: &crate::classify::Classification) -> bool {
-    let agent_image = c.evidence.iter().any(|e| e.shape == crate::classify::Shape::NodeAgent && e.field.ends_with(".image"));
+    let agent_image = c.evidence.iter().any(|e| e.shape == crate::classify::Shape::NodeAgent && e.field.last_key() == Some("image"));
     w.kind == crate::model::WorkloadKind::DaemonSet && (agent_image || w.pod_spec.and_then(gpu_agent_image).is_some())
 }
 
@@ -96,26 +97,25 @@ pub fn tolerates_gpu_taint(t: &Toleration, keys: &[&str]) -> bool {
 }
 
 /// The span of the pod template's `tolerations` key, or of its `spec` key.
-pub fn tolerations_or_spec(y: &YamlFile, root: crate::yaml::NodeId, w: &Workload) -> Option<(Span, String)> {
-    let ps: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-    let mut tp = ps.clone();
-    tp.push(P::K("tolerations"));
+pub fn tolerations_or_spec(y: &YamlFile, root: crate::yaml::NodeId, w: &Workload) -> Option<(Span, FieldPath)> {
+    let ps = w.pod_spec_path();
+    let tp = ps.clone().key("tolerations");
     if let Some(k) = y.lookup_key(root, &tp) {
-        return Some((y.span(k), crate::yaml::render_path(&tp)));
+        return Some((y.span(k), tp));
     }
     let k = y.lookup_key(root, &ps)?;
-    Some((y.span(k), crate::yaml::render_path(&ps)))
+    Some((y.span(k), ps))
 }
 
 /// One resource entry of one container: `resources.<part>.<name>: <quantity>`.
 pub struct ResourceEntry<'a> {
-    pub container: &'a k8s_openapi::api::core::v1::Container,
+    pub container: &'a Container,
     /// `limits` or `requests`.
     pub part: &'static str,
     pub name: &'a str,
     pub quantity: &'a str,
     /// Field path of the entry.
-    pub path: Vec<P<'a>>,
+    pub path: FieldPath,
 }
 
 /// Every resource limit and request of every container (and init container) of a pod spec.
@@ -126,8 +126,7 @@ pub fn resource_entries<'a>(w: &Workload<'a>) -> Vec<ResourceEntry<'a>> {
         let Some(res) = &ctr.resources else { continue };
         for (part, map) in [("limits", &res.limits), ("requests", &res.requests)] {
             for (name, q) in map.iter().flatten() {
-                let mut path = crate::rules::shape::container_path(w, idx);
-                path.extend([P::K("resources"), P::K(part), P::K(name.as_str())]);
+                let path = w.container_path(idx).key("resources").key(part).key(name);
                 out.push(ResourceEntry { container: ctr, part, name, quantity: &q.0, path });
             }
         }

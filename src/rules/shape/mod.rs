@@ -17,11 +17,12 @@ pub mod world_size_mismatch;
 use crate::classify::{Classification, Shape};
 use crate::index::Index;
 use crate::model::Object;
+use crate::path;
 use crate::rules::Findings;
 
 /// A finding at the object's `kind` value (the span of every wrong-controller rule).
 pub(crate) fn at_kind(out: &mut Findings, ix: &Index, o: &Object, message: String, help: String) {
-    out.report(o.file, ix.kind_span(o), message).help(help).path("kind").object(o);
+    out.report(o.file, ix.kind_span(o), message).help(help).path(path!["kind"]).object(o);
 }
 
 /// "image `vllm/vllm-openai:v0.6.3` matches inference-server"
@@ -46,19 +47,6 @@ pub(crate) fn suggested_controller(c: &Classification, run_to_completion: bool) 
     } else {
         "a Deployment"
     }
-}
-
-/// The field path of container `idx` (numbered as in [`crate::classify::containers`]).
-pub(crate) fn container_path<'a>(w: &crate::model::Workload<'a>, idx: usize) -> Vec<crate::yaml::P<'a>> {
-    use crate::yaml::P;
-    let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-    let n = w.pod_spec.map(|s| s.containers.len()).unwrap_or(0);
-    if idx < n {
-        path.extend([P::K("containers"), P::I(idx)]);
-    } else {
-        path.extend([P::K("initContainers"), P::I(idx - n)]);
-    }
-    path
 }
 
 /// The span of `needle` inside a scalar node when the source holds it verbatim (a word in an

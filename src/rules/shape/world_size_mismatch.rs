@@ -1,10 +1,10 @@
 //! [`WorldSizeMismatch`](crate::rules::RuleId::WorldSizeMismatch): WORLD_SIZE or `--nnodes` that disagree with the number of pods.
 
-use super::{container_path, pod_count, span_within};
-use crate::classify::{containers, nonzero_quantity, Shape};
+use super::{pod_count, span_within};
+use crate::classify::{nonzero_quantity, Shape};
 use crate::index::Index;
+use crate::model::workload::containers;
 use crate::rules::Findings;
-use crate::yaml::P;
 use k8s_openapi::api::core::v1::Container;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -52,7 +52,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             _ => "replicas",
         };
         for (_, idx, ctr) in containers(spec) {
-            let base = container_path(&w, idx);
+            let base = w.container_path(idx);
             let procs = procs_per_pod(ctr, p);
             for (i, e) in ctr.env.iter().flatten().enumerate() {
                 if e.name != "WORLD_SIZE" {
@@ -62,8 +62,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 if ws == pods || ws == pods * procs {
                     continue;
                 }
-                let mut path = base.clone();
-                path.extend([P::K("env"), P::I(i), P::K("value")]);
+                let path = base.clone().key("env").index(i).key("value");
                 let Some(node) = y.lookup(o.root, &path) else { continue };
                 let expected = if procs > 1 {
                     format!("{pods} (pods) or {} (pods x {procs} processes per pod)", pods * procs)
@@ -80,7 +79,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     ),
                 )
                 .help(format!("set WORLD_SIZE to {expected}, or derive it from the replica count so the two cannot drift"))
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
             }
             for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
@@ -100,8 +99,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     if (min..=max).contains(&pods) {
                         continue;
                     }
-                    let mut path = base.clone();
-                    path.extend([P::K(field), P::I(at)]);
+                    let path = base.clone().key(field).index(at);
                     let Some(node) = y.lookup(o.root, &path) else { continue };
                     let shown = cap.get(0).map(|m| m.as_str()).unwrap_or("--nnodes");
                     let span = if item == "--nnodes" { y.span(node) } else { span_within(ix, o, node, shown) };
@@ -116,7 +114,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                         ),
                     )
                     .help(format!("make `--nnodes` equal the number of pods ({pods}), or change the pod count to match"))
-                    .path(crate::yaml::render_path(&path))
+                    .path(path)
                     .object(o);
                 }
             }
