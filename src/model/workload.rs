@@ -1,5 +1,6 @@
 //! One view over every kind that owns pods, so rules do not repeat themselves per kind.
 
+use super::selector::Labels;
 use super::{Object, Typed};
 use crate::yaml::{FieldPath, Step};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
@@ -72,6 +73,77 @@ impl Workload<'_> {
         } else {
             path.key("initContainers").index(idx - n)
         }
+    }
+
+    /// Number of pods a workload runs, when it is a fixed number.
+    pub fn pod_count(&self) -> Option<i64> {
+        match self.kind {
+            WorkloadKind::Pod => Some(1),
+            WorkloadKind::DaemonSet => None,
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet => Some(i64::from(self.replicas.unwrap_or(1))),
+            WorkloadKind::Job | WorkloadKind::CronJob => {
+                let spec = match &self.object.typed {
+                    Some(Typed::Job(j)) => j.spec.as_ref(),
+                    Some(Typed::CronJob(c)) => c.spec.job_template.spec.as_ref(),
+                    _ => None,
+                }?;
+                let indexed = spec.completion_mode.as_deref() == Some("Indexed");
+                let parallelism = spec.parallelism.map(i64::from);
+                let completions = spec.completions.map(i64::from);
+                Some(if indexed { completions.or(parallelism).unwrap_or(1) } else { parallelism.unwrap_or(1) })
+            }
+        }
+    }
+
+    /// The labels a workload's pods carry: its template's, plus those its controller adds.
+    /// `wanted` supplies values for labels that differ from pod to pod (a StatefulSet's pod name).
+    pub fn pod_labels(&self, wanted: &Labels) -> Labels {
+        let mut labels: Labels = self.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
+        let name = self.meta.name.clone().unwrap_or_default();
+        match self.kind {
+            WorkloadKind::Job | WorkloadKind::CronJob => {
+                if self.kind == WorkloadKind::Job {
+                    labels.entry("job-name".into()).or_insert(name.clone());
+                    labels.entry("batch.kubernetes.io/job-name".into()).or_insert(name.clone());
+                }
+                for key in ["controller-uid", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-completion-index"] {
+                    if let Some(v) = wanted.get(key) {
+                        labels.entry(key.into()).or_insert(v.clone());
+                    }
+                }
+            }
+            WorkloadKind::StatefulSet => {
+                let replicas = i64::from(self.replicas.unwrap_or(1));
+                if let Some(v) = wanted.get("statefulset.kubernetes.io/pod-name") {
+                    let ok = v.strip_prefix(&format!("{name}-")).and_then(|n| n.parse::<i64>().ok()).is_some_and(|i| i < replicas);
+                    if ok {
+                        labels.entry("statefulset.kubernetes.io/pod-name".into()).or_insert(v.clone());
+                    }
+                }
+                if let Some(v) = wanted.get("apps.kubernetes.io/pod-index") {
+                    if v.parse::<i64>().is_ok_and(|i| (0..replicas).contains(&i)) {
+                        labels.entry("apps.kubernetes.io/pod-index".into()).or_insert(v.clone());
+                    }
+                }
+                if let Some(v) = wanted.get("controller-revision-hash") {
+                    labels.entry("controller-revision-hash".into()).or_insert(v.clone());
+                }
+            }
+            WorkloadKind::Deployment | WorkloadKind::ReplicaSet => {
+                if let Some(v) = wanted.get("pod-template-hash") {
+                    labels.entry("pod-template-hash".into()).or_insert(v.clone());
+                }
+            }
+            WorkloadKind::DaemonSet => {
+                for key in ["controller-revision-hash", "pod-template-generation"] {
+                    if let Some(v) = wanted.get(key) {
+                        labels.entry(key.into()).or_insert(v.clone());
+                    }
+                }
+            }
+            WorkloadKind::Pod => {}
+        }
+        labels
     }
 }
 

@@ -1,8 +1,9 @@
 //! [`GpuDaemonsetMissingToleration`](crate::rules::RuleId::GpuDaemonsetMissingToleration): a DaemonSet for GPU nodes that cannot land on them.
 
-use super::{gpu_agent_image, gpu_node_label, tolerates_gpu_taint, tolerations_or_spec};
+use super::{gpu_agent_image, tolerations_or_spec};
 use crate::fix::Fix;
 use crate::index::Index;
+use crate::model::gpu::{gpu_node_label, tolerates_gpu_taint};
 use crate::model::{Object, Workload, WorkloadKind};
 use crate::rules::Findings;
 use crate::yaml::NodeKind;

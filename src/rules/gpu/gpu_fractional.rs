@@ -1,7 +1,7 @@
 //! [`GpuFractional`](crate::rules::RuleId::GpuFractional): a GPU count that is not a whole number.
 
-use super::{is_gpu_resource, resource_entries};
 use crate::index::Index;
+use crate::model::gpu::{is_gpu_resource, resource_entries};
 use crate::model::quantity::{parse_nanos, NANO};
 use crate::rules::Findings;
 

@@ -2,6 +2,7 @@
 
 use crate::fix::Fix;
 use crate::index::Index;
+use crate::model::gpu::is_gpu_resource;
 use crate::model::quantity::parse_nanos;
 use crate::model::workload::containers;
 use crate::model::Object;
@@ -40,7 +41,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 let path = w.container_path(idx).key("resources").key("requests").key(name);
                 let Some(key) = y.lookup_key(o.root, &path) else { continue };
                 // A missing limit gets the request's value; a different one is the author's to settle.
-                let fix = if lim.is_none() && !(agent && super::is_gpu_resource(name)) { add_limit(ix, o, &path, name) } else { None };
+                let fix = if lim.is_none() && !(agent && is_gpu_resource(name)) { add_limit(ix, o, &path, name) } else { None };
                 out.report(o.file,
                         y.span(key),
                         format!("container `{}` {problem}: extended resources cannot be overcommitted, so the API server rejects a request without an equal limit", ctr.name),

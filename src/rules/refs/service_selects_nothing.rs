@@ -1,7 +1,8 @@
 //! [`ServiceSelectsNothing`](crate::rules::RuleId::ServiceSelectsNothing): a Service whose selector matches no pods in its namespace.
 
-use super::{known_custom, pod_labels, resolvable};
+use super::resolvable;
 use crate::index::Index;
+use crate::model::custom::known_custom;
 use crate::model::selector::{check_map, Labels};
 use crate::model::{Object, Typed, Workload};
 use crate::path;
@@ -20,7 +21,7 @@ pub(crate) struct Candidate<'a> {
 impl Candidate<'_> {
     pub fn labels_for(&self, wanted: &Labels) -> Labels {
         match &self.workload {
-            Some(w) => pod_labels(w, wanted),
+            Some(w) => w.pod_labels(wanted),
             None => self.labels.clone(),
         }
     }
@@ -52,10 +53,10 @@ pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
             ns.kustomize = true;
         }
         if let Some(w) = o.workload() {
-            let labels = pod_labels(&w, &Labels::new());
+            let labels = w.pod_labels(&Labels::new());
             ns.push(Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
         } else if o.typed.is_none() {
-            match known_custom(ix, o) {
+            match known_custom(ix.file(o), o) {
                 Some(templates) => {
                     for t in templates {
                         ns.push(Candidate { object: t.object, workload: None, labels: t.labels, prefixes: t.controller_prefixes });

@@ -1,6 +1,6 @@
 //! [`StatefulsetServiceSelectorMismatch`](crate::rules::RuleId::StatefulsetServiceSelectorMismatch): the governing Service does not select the pods.
 
-use super::{pod_labels, resolvable, services};
+use super::{resolvable, services};
 use crate::index::Index;
 use crate::model::selector::{check_map, Labels};
 use crate::path;
@@ -17,7 +17,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         let Some(sel) = svc.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty()) else { continue };
         let sel: Labels = sel.clone();
-        let labels = pod_labels(&w, &sel);
+        let labels = w.pod_labels(&sel);
         let Err(miss) = check_map(&sel, &labels, &|_| false) else { continue };
         let y = ix.file(o);
         let Some(node) = y.lookup(o.root, &path!["spec", "serviceName"]) else { continue };

@@ -1,6 +1,6 @@
 //! [`MasterAddrMismatch`](crate::rules::RuleId::MasterAddrMismatch): a distributed trainer whose MASTER_ADDR cannot reach rank 0.
 
-use super::{pod_count, span_within};
+use super::span_within;
 use crate::classify::Shape;
 use crate::index::Index;
 use crate::model::workload::containers;
@@ -47,7 +47,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             }
         }
         if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (w.kind, o.name.as_deref()) {
-            for i in 0..pod_count(&w).unwrap_or(1).clamp(1, 64) {
+            for i in 0..w.pod_count().unwrap_or(1).clamp(1, 64) {
                 pod_names.insert((ns, format!("{name}-{i}")));
             }
         }
@@ -113,7 +113,7 @@ fn judge(
 ) -> Option<(String, String)> {
     let name = o.name.as_deref().unwrap_or("");
     let ns = ix.namespace_of(o);
-    let pods = pod_count(w);
+    let pods = w.pod_count();
     let sts = match &o.typed {
         Some(Typed::StatefulSet(s)) => Some(s),
         _ => None,

@@ -63,24 +63,3 @@ pub(crate) fn span_within(ix: &Index, o: &Object, node: crate::yaml::NodeId, nee
         _ => span,
     }
 }
-
-/// Number of pods a workload runs, when it is a fixed number.
-pub(crate) fn pod_count(w: &crate::model::Workload) -> Option<i64> {
-    use crate::model::{Typed, WorkloadKind};
-    match w.kind {
-        WorkloadKind::Pod => Some(1),
-        WorkloadKind::DaemonSet => None,
-        WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet => Some(i64::from(w.replicas.unwrap_or(1))),
-        WorkloadKind::Job | WorkloadKind::CronJob => {
-            let spec = match &w.object.typed {
-                Some(Typed::Job(j)) => j.spec.as_ref(),
-                Some(Typed::CronJob(c)) => c.spec.job_template.spec.as_ref(),
-                _ => None,
-            }?;
-            let indexed = spec.completion_mode.as_deref() == Some("Indexed");
-            let parallelism = spec.parallelism.map(i64::from);
-            let completions = spec.completions.map(i64::from);
-            Some(if indexed { completions.or(parallelism).unwrap_or(1) } else { parallelism.unwrap_or(1) })
-        }
-    }
-}

@@ -1,6 +1,6 @@
 //! [`WorldSizeMismatch`](crate::rules::RuleId::WorldSizeMismatch): WORLD_SIZE or `--nnodes` that disagree with the number of pods.
 
-use super::{pod_count, span_within};
+use super::span_within;
 use crate::classify::{nonzero_quantity, Shape};
 use crate::index::Index;
 use crate::model::workload::containers;
@@ -45,7 +45,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if !c.has(Shape::DistributedTraining) {
             continue;
         }
-        let (Some(spec), Some(pods)) = (w.pod_spec, pod_count(&w)) else { continue };
+        let (Some(spec), Some(pods)) = (w.pod_spec, w.pod_count()) else { continue };
         let y = ix.file(o);
         let what = match w.kind {
             crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob => "pods (parallelism/completions)",
