@@ -2,7 +2,9 @@
 //! consumer. Inferred from the pod template by the signatures in `rules/signatures.yaml`
 //! (embedded; extendable by configuration), with evidence the messages quote.
 
+use crate::model::workload::containers;
 use crate::model::Workload;
+use crate::yaml::FieldPath;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -52,7 +54,7 @@ pub struct Evidence {
     /// Index of the container (`None` for pod-level evidence: volumes, owners).
     pub container: Option<usize>,
     /// Field path relative to the pod spec, e.g. `containers[0].image`.
-    pub field: String,
+    pub field: FieldPath,
     /// What was seen, e.g. `vllm/vllm-openai:v0.6.3`.
     pub seen: String,
 }
@@ -60,7 +62,7 @@ pub struct Evidence {
 impl Evidence {
     /// `image `vllm/vllm-openai:v0.6.3` matches inference-server`
     pub fn describe(&self) -> String {
-        let what = crate::yaml::last_key(&self.field);
+        let what = self.field.last_key().unwrap_or("");
         format!("{what} `{}` matches {}", crate::util::ellipsize(&self.seen, 60), self.shape.id())
     }
 }
@@ -216,7 +218,7 @@ impl Classifier {
                     ev.push(Evidence {
                         shape: *shape,
                         container: None,
-                        field: format!("metadata.ownerReferences[{i}].kind"),
+                        field: crate::path!["metadata", "ownerReferences", i, "kind"],
                         seen: o.kind.clone(),
                     });
                 }
@@ -224,16 +226,6 @@ impl Classifier {
         }
         Classification { evidence: ev }
     }
-}
-
-/// All containers of a pod spec with their field prefix (`containers[0]`, `initContainers[1]`).
-pub fn containers(spec: &PodSpec) -> impl Iterator<Item = (String, usize, &Container)> {
-    let n = spec.containers.len();
-    spec.containers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (format!("containers[{i}]"), i, c))
-        .chain(spec.init_containers.iter().flatten().enumerate().map(move |(i, c)| (format!("initContainers[{i}]"), n + i, c)))
 }
 
 /// A container's command and args joined with spaces.
@@ -264,7 +256,7 @@ pub fn nonzero_quantity(q: &str) -> bool {
 
 /// A container with what the signatures match against.
 struct Prepared<'a> {
-    prefix: String,
+    prefix: FieldPath,
     idx: usize,
     c: &'a Container,
     line: String,
@@ -274,7 +266,7 @@ struct Prepared<'a> {
 
 impl Compiled {
     fn collect(&self, shape: Shape, spec: &PodSpec, prepared: &[Prepared], ev: &mut Vec<Evidence>) {
-        let mut push = |container: Option<usize>, field: String, seen: &str| {
+        let mut push = |container: Option<usize>, field: FieldPath, seen: &str| {
             ev.push(Evidence { shape, container, field, seen: seen.to_string() });
         };
         for p in prepared {
@@ -286,18 +278,14 @@ impl Compiled {
             if let Some(image) = c.image.as_deref() {
                 let (name, repo) = (p.name, p.repo);
                 if self.images.iter().any(|r| r.is_match(name)) || self.repositories.iter().any(|r| r.is_match(repo)) {
-                    push(Some(idx), format!("{prefix}.image"), image);
+                    push(Some(idx), prefix.clone().key("image"), image);
                 }
             }
             if !self.commands.is_empty() {
                 if let Some(m) = self.commands.iter().find_map(|r| r.find(line)) {
                     let field =
                         if c.args.as_ref().is_some_and(|a| a.iter().any(|x| x.contains(m.as_str().trim()))) { "args" } else { "command" };
-                    push(
-                        Some(idx),
-                        format!("{prefix}.{field}"),
-                        m.as_str().trim_start_matches([';', '&', '|', '(', ' ', '\t', '\n']).trim(),
-                    );
+                    push(Some(idx), prefix.clone().key(field), m.as_str().trim_start_matches([';', '&', '|', '(', ' ', '\t', '\n']).trim());
                 }
             }
             let names: Vec<&str> = c.env.iter().flatten().map(|e| e.name.as_str()).collect();
@@ -306,11 +294,11 @@ impl Compiled {
                 let any = env.any.is_empty() || env.any.iter().any(|n| names.contains(&n.as_str()));
                 if all && any {
                     let shown: Vec<&str> = names.iter().copied().filter(|n| env.all.iter().chain(&env.any).any(|x| x == n)).collect();
-                    push(Some(idx), format!("{prefix}.env"), &shown.join(", "));
+                    push(Some(idx), prefix.clone().key("env"), &shown.join(", "));
                 }
             }
             if let Some(n) = names.iter().find(|n| self.env_names.iter().any(|r| r.is_match(n))) {
-                push(Some(idx), format!("{prefix}.env"), n);
+                push(Some(idx), prefix.clone().key("env"), n);
             }
             if !self.resources.is_empty() {
                 if let Some(res) = &c.resources {
@@ -318,7 +306,7 @@ impl Compiled {
                         let found =
                             map.iter().flatten().find(|(k, q)| self.resources.iter().any(|r| r.is_match(k)) && nonzero_quantity(&q.0));
                         if let Some((k, q)) = found {
-                            push(Some(idx), format!("{prefix}.resources.{part}"), &format!("{k}: {}", q.0));
+                            push(Some(idx), prefix.clone().key("resources").key(part), &format!("{k}: {}", q.0));
                             break;
                         }
                     }
@@ -328,7 +316,7 @@ impl Compiled {
         for (i, v) in spec.volumes.iter().flatten().enumerate() {
             if let Some(hp) = &v.host_path {
                 if self.host_paths.iter().any(|r| r.is_match(&hp.path)) {
-                    push(None, format!("volumes[{i}].hostPath"), &hp.path);
+                    push(None, crate::path!["volumes", i, "hostPath"], &hp.path);
                 }
             }
         }

@@ -11,7 +11,7 @@ use crate::rules::Selection;
 use crate::rules::Severity;
 use crate::yaml::de::{self, Issue, IssueKind, Mode};
 use crate::yaml::scalar::Resolved as Scalar;
-use crate::yaml::{self, NodeId, NodeKind, Span, YamlFile};
+use crate::yaml::{self, FieldPath, NodeId, NodeKind, Span, YamlFile};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -192,16 +192,17 @@ impl Errors<'_> {
     /// A deserializer issue, worded as serde words it.
     fn issue(&mut self, issue: &Issue) {
         let y = self.y;
-        let prefix = |path: &str| if path.is_empty() { String::new() } else { format!("{path}: ") };
+        let prefix = |path: &FieldPath| if path.is_empty() { String::new() } else { format!("{path}: ") };
         match &issue.kind {
             IssueKind::UnknownField { fields, .. } => {
                 let key = y.scalar(issue.node).unwrap_or("");
-                let parent = parent_path(&issue.path, key);
+                // The mapping the unknown key sits in (`rules` of `rules.sevrity`).
+                let parent = if issue.path.last_key() == Some(key) { issue.path.parent().unwrap_or_default() } else { issue.path.clone() };
                 let mut msg = <serde::de::value::Error as serde::de::Error>::unknown_field(key, fields).to_string();
                 if let Some(s) = crate::util::did_you_mean(key, fields.iter().copied()) {
                     msg.push_str(&format!("; did you mean `{s}`?"));
                 }
-                self.at(issue.node, format!("{}{msg}", prefix(parent)));
+                self.at(issue.node, format!("{}{msg}", prefix(&parent)));
             }
             IssueKind::WrongType { expected } => {
                 let expected = match *expected {
@@ -242,18 +243,11 @@ impl Errors<'_> {
     }
 }
 
-/// `rules` of `rules.sevrity`: the mapping an unknown key sits in.
-fn parent_path<'p>(path: &'p str, key: &str) -> &'p str {
-    let mut last = String::new();
-    yaml::push_key(&mut last, key);
-    path.strip_suffix(last.as_str()).map(|p| p.strip_suffix('.').unwrap_or(p)).unwrap_or(path)
-}
-
 /// The struct expected at a path, as serde names it.
-fn struct_at(path: &str) -> Option<&'static str> {
-    let parts: Vec<&str> = path.split('.').collect();
+fn struct_at(path: &FieldPath) -> Option<&'static str> {
+    let parts: Vec<&str> = path.iter().map(|s| s.as_key().unwrap_or("")).collect();
     match parts.as_slice() {
-        [""] => Some("Config"),
+        [] => Some("Config"),
         ["rules"] => Some("RulesConfig"),
         ["signatures"] => Some("SignatureFile"),
         ["signatures", "shapes", _] => Some("SignatureSpec"),

@@ -57,7 +57,7 @@ pub struct Settings {
 impl Settings {
     pub fn gpu_taint_keys(&self) -> Vec<&str> {
         if self.gpu_taints.is_empty() {
-            crate::rules::gpu::GPU_TAINT_KEYS.to_vec()
+            crate::model::gpu::GPU_TAINT_KEYS.to_vec()
         } else {
             self.gpu_taints.iter().map(String::as_str).collect()
         }

@@ -3,8 +3,9 @@
 //! comments. A suppression that suppresses nothing is itself reported ([`UnusedSuppression`](crate::rules::RuleId::UnusedSuppression)).
 
 use crate::index::Index;
+use crate::path;
 use crate::rules::{Diagnostic, Findings, RuleId, Selection};
-use crate::yaml::{Span, P};
+use crate::yaml::Span;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -88,13 +89,9 @@ fn directives(ix: &Index) -> Vec<Directive> {
     }
     for o in ix.objects.iter().filter(|o| !o.context) {
         let y = ix.file(o);
-        let mut paths: Vec<Vec<P>> = vec![vec![P::K("metadata"), P::K("annotations"), P::K(ANNOTATION)]];
-        if let Some(w) = o.workload() {
-            let mut p: Vec<P> = w.template_path.iter().map(|k| P::K(k)).collect();
-            if !p.is_empty() {
-                p.extend([P::K("metadata"), P::K("annotations"), P::K(ANNOTATION)]);
-                paths.push(p);
-            }
+        let mut paths = vec![path!["metadata", "annotations", ANNOTATION]];
+        if let Some(w) = o.workload().filter(|w| w.has_template()) {
+            paths.push(w.template_path().key("metadata").key("annotations").key(ANNOTATION));
         }
         for p in paths {
             let Some(node) = y.lookup(o.root, &p) else { continue };

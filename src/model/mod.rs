@@ -1,5 +1,7 @@
 //! Kubernetes objects: typed with k8s-openapi where we know the kind, untyped otherwise.
 
+pub mod custom;
+pub mod gpu;
 pub mod quantity;
 pub mod scheduling;
 pub mod selector;

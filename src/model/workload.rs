@@ -1,7 +1,9 @@
 //! One view over every kind that owns pods, so rules do not repeat themselves per kind.
 
+use super::selector::Labels;
 use super::{Object, Typed};
-use k8s_openapi::api::core::v1::PodSpec;
+use crate::yaml::{FieldPath, Step};
+use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,14 +35,129 @@ pub struct Workload<'a> {
     pub pod_meta: Option<&'a ObjectMeta>,
     pub pod_spec: Option<&'a PodSpec>,
     /// Field path of the pod template (`spec.template`); empty for a bare Pod.
-    pub template_path: &'static [&'static str],
+    template_steps: &'static [Step],
     /// Field path of the pod spec (`spec.template.spec`).
-    pub pod_spec_path: &'static [&'static str],
+    pod_spec_steps: &'static [Step],
+}
+
+const BARE_POD_SPEC: &[Step] = &[Step::key("spec")];
+const TEMPLATE: &[Step] = &[Step::key("spec"), Step::key("template")];
+const POD_SPEC: &[Step] = &[Step::key("spec"), Step::key("template"), Step::key("spec")];
+const CRONJOB_TEMPLATE: &[Step] = &[Step::key("spec"), Step::key("jobTemplate"), Step::key("spec"), Step::key("template")];
+const CRONJOB_POD_SPEC: &[Step] =
+    &[Step::key("spec"), Step::key("jobTemplate"), Step::key("spec"), Step::key("template"), Step::key("spec")];
+
+impl Workload<'_> {
+    /// Whether the pods come from a pod template (every kind but a bare Pod).
+    pub fn has_template(&self) -> bool {
+        !self.template_steps.is_empty()
+    }
+
+    /// Field path of the pod template (`spec.template`); empty for a bare Pod.
+    pub fn template_path(&self) -> FieldPath {
+        FieldPath::from(self.template_steps)
+    }
+
+    /// Field path of the pod spec (`spec.template.spec`, `spec` for a bare Pod).
+    pub fn pod_spec_path(&self) -> FieldPath {
+        FieldPath::from(self.pod_spec_steps)
+    }
+
+    /// The field path of container `idx` (numbered as in [`containers`]): `containers[i]`,
+    /// or `initContainers[i]` past the regular containers.
+    pub fn container_path(&self, idx: usize) -> FieldPath {
+        let n = self.pod_spec.map(|s| s.containers.len()).unwrap_or(0);
+        let path = self.pod_spec_path();
+        if idx < n {
+            path.key("containers").index(idx)
+        } else {
+            path.key("initContainers").index(idx - n)
+        }
+    }
+
+    /// Number of pods a workload runs, when it is a fixed number.
+    pub fn pod_count(&self) -> Option<i64> {
+        match self.kind {
+            WorkloadKind::Pod => Some(1),
+            WorkloadKind::DaemonSet => None,
+            WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet => Some(i64::from(self.replicas.unwrap_or(1))),
+            WorkloadKind::Job | WorkloadKind::CronJob => {
+                let spec = match &self.object.typed {
+                    Some(Typed::Job(j)) => j.spec.as_ref(),
+                    Some(Typed::CronJob(c)) => c.spec.job_template.spec.as_ref(),
+                    _ => None,
+                }?;
+                let indexed = spec.completion_mode.as_deref() == Some("Indexed");
+                let parallelism = spec.parallelism.map(i64::from);
+                let completions = spec.completions.map(i64::from);
+                Some(if indexed { completions.or(parallelism).unwrap_or(1) } else { parallelism.unwrap_or(1) })
+            }
+        }
+    }
+
+    /// The labels a workload's pods carry: its template's, plus those its controller adds.
+    /// `wanted` supplies values for labels that differ from pod to pod (a StatefulSet's pod name).
+    pub fn pod_labels(&self, wanted: &Labels) -> Labels {
+        let mut labels: Labels = self.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
+        let name = self.meta.name.clone().unwrap_or_default();
+        match self.kind {
+            WorkloadKind::Job | WorkloadKind::CronJob => {
+                if self.kind == WorkloadKind::Job {
+                    labels.entry("job-name".into()).or_insert(name.clone());
+                    labels.entry("batch.kubernetes.io/job-name".into()).or_insert(name.clone());
+                }
+                for key in ["controller-uid", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-completion-index"] {
+                    if let Some(v) = wanted.get(key) {
+                        labels.entry(key.into()).or_insert(v.clone());
+                    }
+                }
+            }
+            WorkloadKind::StatefulSet => {
+                let replicas = i64::from(self.replicas.unwrap_or(1));
+                if let Some(v) = wanted.get("statefulset.kubernetes.io/pod-name") {
+                    let ok = v.strip_prefix(&format!("{name}-")).and_then(|n| n.parse::<i64>().ok()).is_some_and(|i| i < replicas);
+                    if ok {
+                        labels.entry("statefulset.kubernetes.io/pod-name".into()).or_insert(v.clone());
+                    }
+                }
+                if let Some(v) = wanted.get("apps.kubernetes.io/pod-index") {
+                    if v.parse::<i64>().is_ok_and(|i| (0..replicas).contains(&i)) {
+                        labels.entry("apps.kubernetes.io/pod-index".into()).or_insert(v.clone());
+                    }
+                }
+                if let Some(v) = wanted.get("controller-revision-hash") {
+                    labels.entry("controller-revision-hash".into()).or_insert(v.clone());
+                }
+            }
+            WorkloadKind::Deployment | WorkloadKind::ReplicaSet => {
+                if let Some(v) = wanted.get("pod-template-hash") {
+                    labels.entry("pod-template-hash".into()).or_insert(v.clone());
+                }
+            }
+            WorkloadKind::DaemonSet => {
+                for key in ["controller-revision-hash", "pod-template-generation"] {
+                    if let Some(v) = wanted.get(key) {
+                        labels.entry(key.into()).or_insert(v.clone());
+                    }
+                }
+            }
+            WorkloadKind::Pod => {}
+        }
+        labels
+    }
+}
+
+/// All containers of a pod spec with their field path relative to the pod spec
+/// (`containers[0]`, `initContainers[1]`) and their number: containers first, then init
+/// containers.
+pub fn containers(spec: &PodSpec) -> impl Iterator<Item = (FieldPath, usize, &Container)> {
+    let n = spec.containers.len();
+    spec.containers.iter().enumerate().map(|(i, c)| (FieldPath::from_keys(&["containers"]).index(i), i, c)).chain(
+        spec.init_containers.iter().flatten().enumerate().map(move |(i, c)| (FieldPath::from_keys(&["initContainers"]).index(i), n + i, c)),
+    )
 }
 
 pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
-    const TEMPLATE: &[&str] = &["spec", "template"];
-    const POD_SPEC: &[&str] = &["spec", "template", "spec"];
     fn w<'a>(
         o: &'a Object,
         kind: WorkloadKind,
@@ -57,8 +174,8 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
             selector,
             pod_meta: t.and_then(|t| t.metadata.as_ref()),
             pod_spec: t.and_then(|t| t.spec.as_ref()),
-            template_path: TEMPLATE,
-            pod_spec_path: POD_SPEC,
+            template_steps: TEMPLATE,
+            pod_spec_steps: POD_SPEC,
         }
     }
     Some(match o.typed.as_ref()? {
@@ -70,8 +187,8 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
             selector: None,
             pod_meta: Some(&p.metadata),
             pod_spec: p.spec.as_ref(),
-            template_path: &[],
-            pod_spec_path: &["spec"],
+            template_steps: &[],
+            pod_spec_steps: BARE_POD_SPEC,
         },
         Typed::Deployment(d) => {
             w(o, WorkloadKind::Deployment, &d.metadata, d.spec.replicas, Some(&d.spec.selector), Some(&d.spec.template))
@@ -99,8 +216,8 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
                 selector: job.and_then(|s| s.selector.as_ref()),
                 pod_meta: job.and_then(|s| s.template.metadata.as_ref()),
                 pod_spec: job.and_then(|s| s.template.spec.as_ref()),
-                template_path: &["spec", "jobTemplate", "spec", "template"],
-                pod_spec_path: &["spec", "jobTemplate", "spec", "template", "spec"],
+                template_steps: CRONJOB_TEMPLATE,
+                pod_spec_steps: CRONJOB_POD_SPEC,
             }
         }
         _ => return None,

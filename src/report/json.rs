@@ -30,7 +30,7 @@ struct Item<'a> {
     file: &'a str,
     range: Range,
     object: Option<&'a ObjectRef>,
-    path: Option<&'a str>,
+    path: Option<String>,
     related: Vec<RelatedItem<'a>>,
     docs: String,
     source: Option<&'a str>,
@@ -101,7 +101,7 @@ fn item<'a>(files: &'a [SourceView], d: &'a Diagnostic, by: Option<&'a str>) -> 
         file: f.name,
         range: to_range(f, d.span),
         object: d.object.as_ref(),
-        path: d.path.as_deref(),
+        path: d.path.as_ref().map(ToString::to_string),
         related: d
             .related
             .iter()

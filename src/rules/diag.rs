@@ -33,7 +33,7 @@
 
 use super::RuleId;
 use crate::fix::Fix;
-use crate::yaml::Span;
+use crate::yaml::{FieldPath, Span};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -91,8 +91,8 @@ pub struct Diagnostic {
     pub file: usize,
     pub span: Span,
     pub object: Option<ObjectRef>,
-    /// Field path, e.g. `spec.template.spec.containers[0].image`.
-    pub path: Option<String>,
+    /// Field path, e.g. `spec.template.spec.containers[0].image` (rendered by reporters).
+    pub path: Option<FieldPath>,
     pub related: Vec<Related>,
     /// The root node of the object the finding is about (for per-object suppressions).
     pub object_root: Option<crate::yaml::NodeId>,
@@ -113,7 +113,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn path(&mut self, path: impl Into<String>) -> &mut Self {
+    pub fn path(&mut self, path: impl Into<FieldPath>) -> &mut Self {
         let p = path.into();
         self.path = if p.is_empty() { None } else { Some(p) };
         self

@@ -10,7 +10,7 @@
 //! are monomorphized once per Deserializer type, which dominates build time.
 
 use super::scalar::Resolved;
-use super::{NodeId, NodeKind, YamlFile};
+use super::{FieldPath, NodeId, NodeKind, Step, YamlFile};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -34,7 +34,7 @@ pub struct Issue {
     pub kind: IssueKind,
     pub node: NodeId,
     /// The field path, e.g. `spec.template.spec.containers[0].image`.
-    pub path: String,
+    pub path: FieldPath,
 }
 
 /// A struct the deserializer walked: which fields it has, and where it sits.
@@ -61,8 +61,8 @@ impl de::Error for DeError {
     }
 }
 
-/// Path segments as a linked list on the stack: cheap to extend, built into a string only
-/// when a finding needs it.
+/// Path segments as a linked list on the stack: cheap to extend, turned into a [`FieldPath`]
+/// only when a finding needs it.
 #[derive(Clone, Copy)]
 pub enum Seg<'a> {
     Root,
@@ -71,40 +71,25 @@ pub enum Seg<'a> {
 }
 
 impl Seg<'_> {
-    pub fn render(&self) -> String {
-        let mut parts = Vec::new();
+    pub fn to_path(&self) -> FieldPath {
+        let mut steps = Vec::new();
         let mut cur = self;
         loop {
             match cur {
                 Seg::Root => break,
                 Seg::Key(k, p) => {
-                    parts.push(Part::Key(k));
+                    steps.push(Step::from(k.to_string()));
                     cur = p;
                 }
                 Seg::Index(i, p) => {
-                    parts.push(Part::Index(*i));
+                    steps.push(Step::Index(*i));
                     cur = p;
                 }
             }
         }
-        let mut out = String::new();
-        for p in parts.iter().rev() {
-            match p {
-                Part::Key(k) => super::push_key(&mut out, k),
-                Part::Index(i) => {
-                    out.push('[');
-                    out.push_str(&i.to_string());
-                    out.push(']');
-                }
-            }
-        }
-        out
+        steps.reverse();
+        FieldPath::from_steps(steps)
     }
-}
-
-enum Part<'a> {
-    Key(&'a str),
-    Index(usize),
 }
 
 /// At most this many issues are kept per object: past that, more add nothing.
@@ -118,7 +103,7 @@ struct State<'f> {
     structs: RefCell<Vec<StructSeen>>,
     budget: Cell<u64>,
     failed: Cell<Option<NodeId>>,
-    failed_path: RefCell<String>,
+    failed_path: RefCell<FieldPath>,
     skip: HashSet<NodeId>,
     /// A string field takes any scalar's text (configuration), not only a YAML string.
     any_scalar_is_string: bool,
@@ -130,7 +115,7 @@ impl State<'_> {
         if issues.len() >= MAX_ISSUES || !self.reported.borrow_mut().insert(issue.node) {
             return;
         }
-        issue.path = path.render();
+        issue.path = path.to_path();
         issues.push(issue);
     }
 }
@@ -179,7 +164,7 @@ pub fn from_node_with<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mo
             structs: RefCell::new(Vec::new()),
             budget: Cell::new(BUDGET),
             failed: Cell::new(None),
-            failed_path: RefCell::new(String::new()),
+            failed_path: RefCell::new(FieldPath::new()),
             skip: skip.clone(),
             any_scalar_is_string: mode.any_scalar_is_string,
         };
@@ -193,7 +178,7 @@ pub fn from_node_with<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mo
             }
             Err(e) => {
                 if st.budget.get() == 0 {
-                    extra.push(Issue { kind: IssueKind::TooLarge, node: root, path: String::new() });
+                    extra.push(Issue { kind: IssueKind::TooLarge, node: root, path: FieldPath::new() });
                     return Outcome { value: None, issues: extra, structs: Vec::new() };
                 }
                 match st.failed.get() {
@@ -254,7 +239,7 @@ impl<'a, 'f> De<'a, 'f> {
     }
 
     fn record(&self, kind: IssueKind) {
-        self.st.push(Issue { kind, node: self.node, path: String::new() }, self.path);
+        self.st.push(Issue { kind, node: self.node, path: FieldPath::new() }, self.path);
     }
 
     fn mismatch(&self, expected: &'static str) {
@@ -265,7 +250,7 @@ impl<'a, 'f> De<'a, 'f> {
     fn fail(&self, e: DeError) -> DeError {
         if self.st.failed.get().is_none() {
             self.st.failed.set(Some(self.node));
-            *self.st.failed_path.borrow_mut() = self.path.render();
+            *self.st.failed_path.borrow_mut() = self.path.to_path();
         }
         e
     }
@@ -539,7 +524,7 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
             if let Some(fields) = self.fields {
                 if !fields.contains(&key) {
                     let seg = Seg::Key(key, self.de.path);
-                    self.de.st.push(Issue { kind: IssueKind::UnknownField { ty: self.ty, fields }, node: k, path: String::new() }, &seg);
+                    self.de.st.push(Issue { kind: IssueKind::UnknownField { ty: self.ty, fields }, node: k, path: FieldPath::new() }, &seg);
                     continue;
                 }
             }

@@ -6,7 +6,10 @@
 //! keys are applied the way go-yaml v2 (and so kubectl) applies them.
 
 pub mod de;
+pub mod path;
 pub mod scalar;
+
+pub use path::{FieldPath, Step};
 
 use granit_parser::{Event, Parser, ScalarStyle, ScanError};
 use scalar::Resolved;
@@ -571,55 +574,6 @@ mod tests {
     }
 }
 
-/// A step of a field path: a mapping key or a list index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum P<'a> {
-    K(&'a str),
-    I(usize),
-}
-
-/// `spec.template.spec.containers[0].image`
-pub fn render_path(path: &[P]) -> String {
-    let mut out = String::new();
-    for p in path {
-        match p {
-            P::K(k) => push_key(&mut out, k),
-            P::I(i) => {
-                out.push('[');
-                out.push_str(&i.to_string());
-                out.push(']');
-            }
-        }
-    }
-    out
-}
-
-/// Appends a key to a field path: `.name`, or `["app.kubernetes.io/name"]` when the key
-/// itself holds characters that would make the path ambiguous.
-pub fn push_key(out: &mut String, k: &str) {
-    if k.is_empty() || k.contains(['.', '[', ']', '"', ' ']) {
-        out.push_str("[\"");
-        out.push_str(&k.replace('"', "\\\""));
-        out.push_str("\"]");
-    } else {
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(k);
-    }
-}
-
-/// The last key of a rendered field path (`name` of `a.b.name`, `x.y` of `a["x.y"]`).
-pub fn last_key(path: &str) -> &str {
-    if let Some(rest) = path.strip_suffix("\"]") {
-        if let Some(i) = rest.rfind("[\"") {
-            return &rest[i + 2..];
-        }
-    }
-    let tail = path.rsplit('.').next().unwrap_or(path);
-    tail.split('[').next().unwrap_or(tail)
-}
-
 /// Whether a scalar is a template placeholder (`${VAR}`, `{{ .Values.x }}`) that a tool
 /// substitutes before kubectl sees it: its type and value are not known yet.
 pub fn is_placeholder(text: &str) -> bool {
@@ -628,30 +582,30 @@ pub fn is_placeholder(text: &str) -> bool {
 
 impl YamlFile {
     /// The node at `path` below `root`.
-    pub fn lookup(&self, root: NodeId, path: &[P]) -> Option<NodeId> {
+    pub fn lookup(&self, root: NodeId, path: &[Step]) -> Option<NodeId> {
         let mut cur = root;
         for p in path {
             cur = match p {
-                P::K(k) => self.get(cur, k)?,
-                P::I(i) => *self.seq_items(cur)?.get(*i)?,
+                Step::Key(k) => self.get(cur, k)?,
+                Step::Index(i) => *self.seq_items(cur)?.get(*i)?,
             };
         }
         Some(cur)
     }
 
     /// The key node of the last step of `path` (the value's node for a list index).
-    pub fn lookup_key(&self, root: NodeId, path: &[P]) -> Option<NodeId> {
+    pub fn lookup_key(&self, root: NodeId, path: &[Step]) -> Option<NodeId> {
         let (last, parent) = path.split_last()?;
         let parent = self.lookup(root, parent)?;
         match last {
-            P::K(k) => self.get_entry(parent, k).map(|(k, _)| k),
-            P::I(i) => self.seq_items(parent)?.get(*i).copied(),
+            Step::Key(k) => self.get_entry(parent, k).map(|(k, _)| k),
+            Step::Index(i) => self.seq_items(parent)?.get(*i).copied(),
         }
     }
 
     /// Where to point for something missing at `path`: the key of the deepest mapping on the
     /// path that exists (the one that should hold it), or the start of `root`.
-    pub fn missing_span(&self, root: NodeId, path: &[P]) -> Span {
+    pub fn missing_span(&self, root: NodeId, path: &[Step]) -> Span {
         let mut n = path.len().saturating_sub(1);
         loop {
             if n == 0 {

@@ -1,8 +1,8 @@
 //! [`GpuAgentRequestsGpu`](crate::rules::RuleId::GpuAgentRequestsGpu): a node agent that takes a GPU for itself.
 
-use super::{is_gpu_resource, resource_entries};
 use crate::classify::nonzero_quantity;
 use crate::index::Index;
+use crate::model::gpu::{is_gpu_resource, resource_entries};
 use crate::rules::Findings;
 
 pub fn check(ix: &Index, out: &mut Findings) {
@@ -28,7 +28,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     ),
                 )
                 .help("remove the GPU resource: monitoring agents reach GPUs through the device files (e.g. with `NVIDIA_VISIBLE_DEVICES=all` or hostPath /dev), not through the scheduler")
-                .path(crate::yaml::render_path(&e.path))
+                .path(e.path)
                 .object(o);
         }
     }

@@ -1,11 +1,12 @@
 //! [`GpuDaemonsetMissingToleration`](crate::rules::RuleId::GpuDaemonsetMissingToleration): a DaemonSet for GPU nodes that cannot land on them.
 
-use super::{gpu_agent_image, gpu_node_label, tolerates_gpu_taint, tolerations_or_spec};
+use super::{gpu_agent_image, tolerations_or_spec};
 use crate::fix::Fix;
 use crate::index::Index;
+use crate::model::gpu::{gpu_node_label, tolerates_gpu_taint};
 use crate::model::{Object, Workload, WorkloadKind};
 use crate::rules::Findings;
-use crate::yaml::{NodeKind, P};
+use crate::yaml::NodeKind;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
@@ -51,7 +52,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
 fn add_toleration(ix: &Index, o: &Object, w: &Workload, key: &str) -> Option<Fix> {
     let y = ix.file(o);
     let ed = ix.editor(o);
-    let ps_path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+    let ps_path = w.pod_spec_path();
     let ps = y.lookup(o.root, &ps_path)?;
     let key = crate::fix::scalar(key);
     let flow = format!("{{key: {key}, operator: Exists, effect: NoSchedule}}");

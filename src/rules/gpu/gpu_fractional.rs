@@ -1,7 +1,7 @@
 //! [`GpuFractional`](crate::rules::RuleId::GpuFractional): a GPU count that is not a whole number.
 
-use super::{is_gpu_resource, resource_entries};
 use crate::index::Index;
+use crate::model::gpu::{is_gpu_resource, resource_entries};
 use crate::model::quantity::{parse_nanos, NANO};
 use crate::rules::Findings;
 
@@ -19,7 +19,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     format!("`{}: {}` in container `{}` is not a whole number of GPUs: the API server rejects fractional extended resources", e.name, e.quantity, e.container.name),
                 )
                 .help("request whole GPUs; to share one, use MIG slices (nvidia.com/mig-1g.10gb), time-slicing or MPS configured in the device plugin")
-                .path(crate::yaml::render_path(&e.path))
+                .path(e.path)
                 .object(o);
         }
     }

@@ -1,13 +1,13 @@
 //! [`GpuLimitMissing`](crate::rules::RuleId::GpuLimitMissing): an extended resource requested without an equal limit.
 
-use crate::classify::containers;
 use crate::fix::Fix;
 use crate::index::Index;
+use crate::model::gpu::is_gpu_resource;
 use crate::model::quantity::parse_nanos;
+use crate::model::workload::containers;
 use crate::model::Object;
-use crate::rules::shape::container_path;
 use crate::rules::Findings;
-use crate::yaml::{NodeKind, P};
+use crate::yaml::{NodeKind, Step};
 
 /// Extended resources: a domain-prefixed name outside kubernetes.io (nvidia.com/gpu, ...).
 pub fn is_extended(name: &str) -> bool {
@@ -38,17 +38,16 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     }
                     _ => continue,
                 };
-                let mut path = container_path(&w, idx);
-                path.extend([P::K("resources"), P::K("requests"), P::K(name)]);
+                let path = w.container_path(idx).key("resources").key("requests").key(name);
                 let Some(key) = y.lookup_key(o.root, &path) else { continue };
                 // A missing limit gets the request's value; a different one is the author's to settle.
-                let fix = if lim.is_none() && !(agent && super::is_gpu_resource(name)) { add_limit(ix, o, &path, name) } else { None };
+                let fix = if lim.is_none() && !(agent && is_gpu_resource(name)) { add_limit(ix, o, &path, name) } else { None };
                 out.report(o.file,
                         y.span(key),
                         format!("container `{}` {problem}: extended resources cannot be overcommitted, so the API server rejects a request without an equal limit", ctr.name),
                     )
                     .help(format!("set `limits: {{{name}: {}}}` (or give only the limit: the request defaults to it)", q.0))
-                    .path(crate::yaml::render_path(&path))
+                    .path(path)
                     .object(o)
                     .fix(fix);
             }
@@ -57,7 +56,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
 }
 
 /// Adds `limits: {NAME: <the request as written>}` beside the requests.
-fn add_limit(ix: &Index, o: &Object, request_path: &[P], name: &str) -> Option<Fix> {
+fn add_limit(ix: &Index, o: &Object, request_path: &[Step], name: &str) -> Option<Fix> {
     let y = ix.file(o);
     let ed = ix.editor(o);
     let request = y.lookup(o.root, request_path)?;

@@ -1,8 +1,8 @@
 //! [`GpuTolerationPinsValue`](crate::rules::RuleId::GpuTolerationPinsValue): a GPU-taint toleration that matches one taint value only.
 
 use crate::index::Index;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let keys = ix.settings.gpu_taint_keys();
@@ -17,15 +17,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if !keys.contains(&key) || key == "sku" || !equal {
                 continue;
             }
-            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-            path.extend([P::K("tolerations"), P::I(i), P::K("value")]);
+            let path = w.pod_spec_path().join(&path!["tolerations", i, "value"]);
             let Some(node) = y.lookup(o.root, &path) else { continue };
             out.report(o.file,
                     y.span(node),
                     format!("the toleration for `{key}` only matches the value `{value}`: installers taint GPU pools with `present`, `true` or no value, so pools tainted another way still repel the pod"),
                 )
                 .help(format!("use `operator: Exists` and drop the value: `{{key: {key}, operator: Exists, effect: NoSchedule}}`"))
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
         }
     }

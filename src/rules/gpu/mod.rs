@@ -10,22 +10,11 @@ pub mod requests_exceed_allocatable;
 pub mod taint_not_tolerated;
 pub mod universal_toleration;
 
-use crate::classify::{containers, image_repository};
+use crate::classify::image_repository;
+use crate::model::workload::containers;
 use crate::model::Workload;
-use crate::yaml::{Span, YamlFile, P};
-use k8s_openapi::api::core::v1::{PodSpec, Toleration};
-
-/// Taint keys GPU node pools carry (NVIDIA's and AMD's device plugins, AKS's `sku=gpu`).
-pub const GPU_TAINT_KEYS: &[&str] = &["nvidia.com/gpu", "amd.com/gpu", "sku"];
-
-/// Node label prefixes that select GPU nodes.
-pub const GPU_LABEL_PREFIXES: &[&str] = &[
-    "nvidia.com/gpu",
-    "feature.node.kubernetes.io/pci-10de",
-    "cloud.google.com/gke-accelerator",
-    "k8s.amazonaws.com/accelerator",
-    "amd.com/gpu",
-];
+use crate::yaml::{FieldPath, Span, YamlFile};
+use k8s_openapi::api::core::v1::PodSpec;
 
 /// Images of agents that run on GPU nodes.
 const GPU_AGENT_IMAGES: &[&str] = &[
@@ -39,16 +28,6 @@ const GPU_AGENT_IMAGES: &[&str] = &[
     "device-metrics-exporter",
 ];
 
-/// Whether a resource name is a GPU (or another accelerator counted like one).
-pub fn is_gpu_resource(name: &str) -> bool {
-    name == "nvidia.com/gpu"
-        || name.starts_with("nvidia.com/mig-")
-        || name == "amd.com/gpu"
-        || name.starts_with("gpu.intel.com/")
-        || name == "habana.ai/gaudi"
-        || name.starts_with("aws.amazon.com/neuron")
-}
-
 /// The GPU agent image a pod runs, if any.
 pub fn gpu_agent_image(spec: &PodSpec) -> Option<&str> {
     containers(spec).find_map(|(_, _, c)| {
@@ -58,79 +37,20 @@ pub fn gpu_agent_image(spec: &PodSpec) -> Option<&str> {
     })
 }
 
-/// A GPU node label the pod requires (`nvidia.com/gpu.present` in its nodeSelector or required affinity).
-pub fn gpu_node_label(spec: &PodSpec) -> Option<String> {
-    let is_gpu = |k: &str| GPU_LABEL_PREFIXES.iter().any(|p| k.starts_with(p));
-    if let Some((k, v)) = spec.node_selector.iter().flatten().find(|(k, _)| is_gpu(k)) {
-        return Some(format!("{k}={v}"));
-    }
-    let terms = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
-        .map(|r| r.node_selector_terms.as_slice())
-        .unwrap_or(&[]);
-    terms
-        .iter()
-        .flat_map(|t| t.match_expressions.iter().flatten())
-        .find(|e| is_gpu(&e.key) && e.operator != "DoesNotExist" && e.operator != "NotIn")
-        .map(|e| format!("{} {}", e.key, e.operator))
-}
-
 /// A node agent DaemonSet, known by its image (a burn-in or test DaemonSet that mounts host
 /// paths may claim the devices on purpose): a GPU it requests is the mistake.
 pub fn is_agent_daemonset(w: &Workload, c: &crate::classify::Classification) -> bool {
-    let agent_image = c.evidence.iter().any(|e| e.shape == crate::classify::Shape::NodeAgent && e.field.ends_with(".image"));
+    let agent_image = c.evidence.iter().any(|e| e.shape == crate::classify::Shape::NodeAgent && e.field.last_key() == Some("image"));
     w.kind == crate::model::WorkloadKind::DaemonSet && (agent_image || w.pod_spec.and_then(gpu_agent_image).is_some())
 }
 
-/// A toleration that lets a pod onto GPU-tainted nodes.
-pub fn tolerates_gpu_taint(t: &Toleration, keys: &[&str]) -> bool {
-    let effect_ok = t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoSchedule");
-    let key = t.key.as_deref().unwrap_or("");
-    if key.is_empty() {
-        return t.operator.as_deref() == Some("Exists") && effect_ok;
-    }
-    keys.contains(&key) && effect_ok
-}
-
 /// The span of the pod template's `tolerations` key, or of its `spec` key.
-pub fn tolerations_or_spec(y: &YamlFile, root: crate::yaml::NodeId, w: &Workload) -> Option<(Span, String)> {
-    let ps: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-    let mut tp = ps.clone();
-    tp.push(P::K("tolerations"));
+pub fn tolerations_or_spec(y: &YamlFile, root: crate::yaml::NodeId, w: &Workload) -> Option<(Span, FieldPath)> {
+    let ps = w.pod_spec_path();
+    let tp = ps.clone().key("tolerations");
     if let Some(k) = y.lookup_key(root, &tp) {
-        return Some((y.span(k), crate::yaml::render_path(&tp)));
+        return Some((y.span(k), tp));
     }
     let k = y.lookup_key(root, &ps)?;
-    Some((y.span(k), crate::yaml::render_path(&ps)))
-}
-
-/// One resource entry of one container: `resources.<part>.<name>: <quantity>`.
-pub struct ResourceEntry<'a> {
-    pub container: &'a k8s_openapi::api::core::v1::Container,
-    /// `limits` or `requests`.
-    pub part: &'static str,
-    pub name: &'a str,
-    pub quantity: &'a str,
-    /// Field path of the entry.
-    pub path: Vec<P<'a>>,
-}
-
-/// Every resource limit and request of every container (and init container) of a pod spec.
-pub fn resource_entries<'a>(w: &Workload<'a>) -> Vec<ResourceEntry<'a>> {
-    let mut out = Vec::new();
-    let Some(spec) = w.pod_spec else { return out };
-    for (_, idx, ctr) in containers(spec) {
-        let Some(res) = &ctr.resources else { continue };
-        for (part, map) in [("limits", &res.limits), ("requests", &res.requests)] {
-            for (name, q) in map.iter().flatten() {
-                let mut path = crate::rules::shape::container_path(w, idx);
-                path.extend([P::K("resources"), P::K(part), P::K(name.as_str())]);
-                out.push(ResourceEntry { container: ctr, part, name, quantity: &q.0, path });
-            }
-        }
-    }
-    out
+    Some((y.span(k), ps))
 }

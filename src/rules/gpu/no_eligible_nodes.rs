@@ -3,7 +3,6 @@
 use crate::index::Index;
 use crate::model::scheduling::selects;
 use crate::rules::Findings;
-use crate::yaml::P;
 use std::collections::BTreeSet;
 
 pub fn check(ix: &Index, out: &mut Findings) {
@@ -44,9 +43,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
             }
         }
         let y = ix.file(o);
-        let mut base: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+        let mut base = w.pod_spec_path();
         let key = if has_selector { "nodeSelector" } else { "affinity" };
-        base.push(P::K(key));
+        base.push(key);
         let Some(k) = y.lookup_key(o.root, &base) else { continue };
         let hint = if hints.is_empty() { String::new() } else { format!(": {}", hints.join("; ")) };
         out.report(o.file,
@@ -54,7 +53,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 format!("{} `{}` selects no node of the inventory ({} nodes){hint}", o.kind, o.name.as_deref().unwrap_or(""), nodes.len()),
             )
             .help("make the nodeSelector or node affinity match labels the nodes carry (`kubectl get nodes --show-labels`); its pods stay Pending otherwise")
-            .path(crate::yaml::render_path(&base))
+            .path(base)
             .object(o);
     }
 }

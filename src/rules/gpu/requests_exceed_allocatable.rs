@@ -4,9 +4,7 @@ use crate::index::Index;
 use crate::model::quantity::display;
 use crate::model::scheduling::{misfit, pod_requests, selects, untolerated};
 use crate::model::WorkloadKind;
-use crate::rules::shape::container_path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let Some(nodes) = &ix.nodes else { return };
@@ -42,9 +40,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
             .map(|(i, _)| i)
             .unwrap_or(0);
         let y = ix.file(o);
-        let mut path = container_path(&w, biggest);
-        path.push(P::K("resources"));
-        let key = y.lookup_key(o.root, &path).or_else(|| y.lookup_key(o.root, &container_path(&w, biggest)));
+        let path = w.container_path(biggest).key("resources");
+        let key = y.lookup_key(o.root, &path).or_else(|| y.lookup_key(o.root, &w.container_path(biggest)));
         let Some(key) = key else { continue };
         let (node, (res, need, _)) = &misfits[0];
         let largest = usable.iter().map(|n| (n.allocatable.get(res).copied().unwrap_or(0), n.name.as_str())).max();
@@ -67,7 +64,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         };
         out.report(o.file, y.span(key), message)
                 .help("lower the requests below the nodes' allocatable resources (capacity minus system reservations), or add nodes that can hold the pod; it stays Pending otherwise")
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
     }
 }

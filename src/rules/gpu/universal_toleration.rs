@@ -3,8 +3,8 @@
 use crate::classify::Shape;
 use crate::index::Index;
 use crate::model::WorkloadKind;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
@@ -22,8 +22,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if t.key.as_deref().is_some_and(|k| !k.is_empty()) || t.operator.as_deref() != Some("Exists") {
                 continue;
             }
-            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-            path.extend([P::K("tolerations"), P::I(i), P::K("operator")]);
+            let path = w.pod_spec_path().join(&path!["tolerations", i, "operator"]);
             let Some(node) = y.lookup(o.root, &path) else { continue };
             let effect = t.effect.as_deref().filter(|e| !e.is_empty()).map(|e| format!(" {e}")).unwrap_or_default();
             out.report(o.file,
@@ -35,7 +34,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     ),
                 )
                 .help("tolerate only the taints you mean, by key (e.g. `{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}`); a universal toleration is for node agents that must run everywhere")
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
         }
     }

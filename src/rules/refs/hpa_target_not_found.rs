@@ -2,8 +2,8 @@
 
 use super::resolvable;
 use crate::index::Index;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 use std::collections::HashSet;
 
 pub fn check(ix: &Index, out: &mut Findings) {
@@ -18,7 +18,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         if o.workload().is_some() {
             workloads_at.insert((ix.namespace_of(o), super::dir_of(ix, o)));
-        } else if o.typed.is_none() && super::known_custom(ix, o).is_none_or(|t| !t.is_empty()) {
+        } else if o.typed.is_none() && crate::model::custom::known_custom(ix.file(o), o).is_none_or(|t| !t.is_empty()) {
             may_create.insert(ix.namespace_of(o));
         }
     }
@@ -39,7 +39,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if objects.contains(&(ns, kind, name)) {
             continue;
         }
-        let Some(node) = y.lookup(o.root, &[P::K("spec"), P::K("scaleTargetRef"), P::K("name")]) else { continue };
+        let Some(node) = y.lookup(o.root, &path!["spec", "scaleTargetRef", "name"]) else { continue };
         out.report(
             o.file,
             y.span(node),
@@ -50,7 +50,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             ),
         )
         .help("fix scaleTargetRef (kind, name and apiVersion of the workload), or pass the file that defines the target with `--context`")
-        .path("spec.scaleTargetRef.name")
+        .path(path!["spec", "scaleTargetRef", "name"])
         .object(o);
     }
 }

@@ -14,8 +14,8 @@ use super::dir_of;
 use crate::index::Index;
 use crate::model::selector::{self, Labels};
 use crate::model::{Object, Typed, Workload, WorkloadKind};
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 use std::collections::HashMap;
 
 fn controls_pods(o: &Object, w: &Workload) -> bool {
@@ -93,9 +93,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
         let (_, fo, _, _) = &ws[first];
         let (_, so, _, _) = &ws[second];
         let y = ix.file(so);
-        let Some(key) = y.lookup_key(so.root, &[P::K("spec"), P::K("selector")]) else { continue };
+        let Some(key) = y.lookup_key(so.root, &path!["spec", "selector"]) else { continue };
         let fy = ix.file(fo);
-        let fspan = fy.lookup_key(fo.root, &[P::K("spec"), P::K("selector")]).map(|n| fy.span(n)).unwrap_or_else(|| ix.kind_span(fo));
+        let fspan = fy.lookup_key(fo.root, &path!["spec", "selector"]).map(|n| fy.span(n)).unwrap_or_else(|| ix.kind_span(fo));
         out.report(so.file,
                 y.span(key),
                 format!(
@@ -107,7 +107,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 ),
             )
             .help("give each workload a label the other's pods do not have (e.g. `app.kubernetes.io/component`), and put it in both its selector and its template")
-            .path("spec.selector")
+            .path(path!["spec", "selector"])
             .object(so)
             .related(fo.file, fspan, format!("the selector of {} `{}`", fo.kind, fo.name.as_deref().unwrap_or("")));
     }

@@ -3,8 +3,8 @@
 use super::{autoscalers, resolvable};
 use crate::index::Index;
 use crate::model::WorkloadKind;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let scalers = autoscalers(ix);
@@ -17,13 +17,13 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let y = ix.file(o);
-        let Some(key) = y.lookup_key(o.root, &[P::K("spec")]) else { continue };
+        let Some(key) = y.lookup_key(o.root, &path!["spec"]) else { continue };
         out.report(o.file,
                 y.span(key),
                 format!("{} `{name}` sets no `replicas` and no autoscaler targets it: it silently runs a single pod, with no redundancy during node failures or rollouts", o.kind),
             )
             .help("set `spec.replicas` explicitly (2 or more for anything that serves traffic), or add a HorizontalPodAutoscaler that targets it")
-            .path("spec.replicas")
+            .path(path!["spec", "replicas"])
             .object(o);
     }
 }

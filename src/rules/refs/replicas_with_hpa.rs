@@ -2,8 +2,8 @@
 
 use super::{autoscalers, resolvable};
 use crate::index::Index;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let scalers = autoscalers(ix);
@@ -15,15 +15,15 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let y = ix.file(o);
-        let Some(node) = y.lookup(o.root, &[P::K("spec"), P::K("replicas")]) else { continue };
+        let Some(node) = y.lookup(o.root, &path!["spec", "replicas"]) else { continue };
         let hy = ix.file(hpa);
-        let rel = hy.lookup_key(hpa.root, &[P::K("spec"), P::K("scaleTargetRef")]).map(|n| hy.span(n)).unwrap_or_else(|| ix.kind_span(hpa));
+        let rel = hy.lookup_key(hpa.root, &path!["spec", "scaleTargetRef"]).map(|n| hy.span(n)).unwrap_or_else(|| ix.kind_span(hpa));
         out.report(o.file,
                 y.span(node),
                 format!("{} `{name}` sets `replicas: {replicas}` but {} `{}` scales it: every apply resets the count to {replicas}, undoing the autoscaler until it reacts again", o.kind, hpa.kind, hpa.name.as_deref().unwrap_or("")),
             )
             .help("remove `spec.replicas` from the manifest and let the autoscaler own it (set its minReplicas instead)")
-            .path("spec.replicas")
+            .path(path!["spec", "replicas"])
             .object(o)
             .related(hpa.file, rel, format!("{} `{}` targets it", hpa.kind, hpa.name.as_deref().unwrap_or("")));
     }

@@ -3,8 +3,8 @@
 use crate::index::Index;
 use crate::model::selector;
 use crate::model::{Typed, WorkloadKind};
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
@@ -15,23 +15,22 @@ pub fn check(ix: &Index, out: &mut Findings) {
         };
         let Some(sel) = w.selector.filter(|s| applies && !selector::is_empty(s)) else { continue };
         let y = ix.file(o);
-        let tp: Vec<P> = w.template_path.iter().map(|k| P::K(k)).collect();
+        let tp = w.template_path();
         // No template at all is [`MissingRequiredField`](crate::rules::RuleId::MissingRequiredField)'s finding.
         if y.lookup(o.root, &tp).is_none_or(|n| y.is_null(n)) {
             continue;
         }
         let labels = w.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
         let Err(miss) = selector::check(sel, &labels, &|_| false) else { continue };
-        let Some(key) = y.lookup_key(o.root, &[P::K("spec"), P::K("selector")]) else { continue };
-        let mut related_path = tp.clone();
-        related_path.extend([P::K("metadata"), P::K("labels")]);
+        let Some(key) = y.lookup_key(o.root, &path!["spec", "selector"]) else { continue };
+        let related_path = tp.join(&path!["metadata", "labels"]);
         let related = y.lookup_key(o.root, &related_path).or_else(|| y.lookup_key(o.root, &tp));
         let d = out.report(o.file,
             y.span(key),
             format!("the selector of {} `{}` does not select its own pod template: {}", o.kind, o.name.as_deref().unwrap_or(""), miss.reason),
         )
         .help(format!("make `spec.template.metadata.labels` carry every label of `spec.selector` (here `{}`); the API server rejects the object otherwise, and the selector cannot be changed after creation", miss.key))
-        .path("spec.selector")
+        .path(path!["spec", "selector"])
         .object(o);
         if let Some(r) = related {
             d.related(o.file, y.span(r), "the pod template's labels");

@@ -1,11 +1,13 @@
 //! [`ServiceSelectsNothing`](crate::rules::RuleId::ServiceSelectsNothing): a Service whose selector matches no pods in its namespace.
 
-use super::{known_custom, pod_labels, resolvable};
+use super::resolvable;
 use crate::index::Index;
+use crate::model::custom::known_custom;
 use crate::model::selector::{check_map, Labels};
 use crate::model::{Object, Typed, Workload};
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
+use crate::yaml::FieldPath;
 use std::collections::HashMap;
 
 /// Pods some object of the run will create.
@@ -19,7 +21,7 @@ pub(crate) struct Candidate<'a> {
 impl Candidate<'_> {
     pub fn labels_for(&self, wanted: &Labels) -> Labels {
         match &self.workload {
-            Some(w) => pod_labels(w, wanted),
+            Some(w) => w.pod_labels(wanted),
             None => self.labels.clone(),
         }
     }
@@ -51,10 +53,10 @@ pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
             ns.kustomize = true;
         }
         if let Some(w) = o.workload() {
-            let labels = pod_labels(&w, &Labels::new());
+            let labels = w.pod_labels(&Labels::new());
             ns.push(Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
         } else if o.typed.is_none() {
-            match known_custom(ix, o) {
+            match known_custom(ix.file(o), o) {
                 Some(templates) => {
                     for t in templates {
                         ns.push(Candidate { object: t.object, workload: None, labels: t.labels, prefixes: t.controller_prefixes });
@@ -140,7 +142,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             })
             .unwrap_or_default();
         let y = ix.file(o);
-        let Some(key) = y.lookup_key(o.root, &[P::K("spec"), P::K("selector")]) else { continue };
+        let Some(key) = y.lookup_key(o.root, &path!["spec", "selector"]) else { continue };
         let shown: Vec<String> = sel.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         let d = out.report(o.file,
             y.span(key),
@@ -152,13 +154,13 @@ pub fn check(ix: &Index, out: &mut Findings) {
             ),
         )
         .help("make the selector match the labels of the pods it should route to (spec.template.metadata.labels of their workload); a Service without endpoints refuses every connection")
-        .path("spec.selector")
+        .path(path!["spec", "selector"])
         .object(o);
         if let Some(c) = closest {
             let cy = ix.file(c.object);
-            let labels_path: Vec<P> = match &c.workload {
-                Some(w) => w.template_path.iter().map(|k| P::K(k)).chain([P::K("metadata"), P::K("labels")]).collect(),
-                None => Vec::new(),
+            let labels_path: FieldPath = match &c.workload {
+                Some(w) => w.template_path().key("metadata").key("labels"),
+                None => FieldPath::new(),
             };
             let span = cy.lookup_key(c.object.root, &labels_path).map(|n| cy.span(n)).unwrap_or_else(|| ix.kind_span(c.object));
             d.related(c.object.file, span, format!("closest: {} `{}`", c.object.kind, c.object.name.as_deref().unwrap_or("")));

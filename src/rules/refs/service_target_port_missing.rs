@@ -4,8 +4,8 @@ use super::resolvable;
 use super::service_selects_nothing::namespaces;
 use crate::index::Index;
 use crate::model::Typed;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 pub fn check(ix: &Index, out: &mut Findings) {
@@ -60,7 +60,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if !missing {
                 continue;
             }
-            let path = [P::K("spec"), P::K("ports"), P::I(i), P::K(field)];
+            let path = path!["spec", "ports", i, field];
             let Some(node) = y.lookup(o.root, &path) else { continue };
             // A placeholder, or a name that is not a valid port name, is not ours to resolve.
             let text = y.scalar(node).unwrap_or("");
@@ -76,7 +76,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     format!("Service `{}` sends traffic to {shown}, which no container of the selected pods declares (they declare {})", o.name.as_deref().unwrap_or(""), listed.join(", ")),
                 )
                 .help("point targetPort at a containerPort (by number, or by the port's name) of the selected containers; connections to an undeclared port usually fail")
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
         }
     }

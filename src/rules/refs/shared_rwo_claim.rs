@@ -3,8 +3,8 @@
 use super::resolvable;
 use crate::index::Index;
 use crate::model::{Typed, WorkloadKind};
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 use std::collections::HashMap;
 
 pub fn check(ix: &Index, out: &mut Findings) {
@@ -41,11 +41,10 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if modes.is_empty() || !modes.iter().all(|m| m == "ReadWriteOnce" || m == "ReadWriteOncePod") {
                 continue;
             }
-            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-            path.extend([P::K("volumes"), P::I(i), P::K("persistentVolumeClaim"), P::K("claimName")]);
+            let path = w.pod_spec_path().join(&path!["volumes", i, "persistentVolumeClaim", "claimName"]);
             let Some(node) = y.lookup(o.root, &path) else { continue };
             let cy = ix.file(co);
-            let rel = cy.lookup_key(co.root, &[P::K("spec"), P::K("accessModes")]).map(|n| cy.span(n)).unwrap_or_else(|| ix.kind_span(co));
+            let rel = cy.lookup_key(co.root, &path!["spec", "accessModes"]).map(|n| cy.span(n)).unwrap_or_else(|| ix.kind_span(co));
             let fix = if w.kind == WorkloadKind::Deployment && replicas <= 1 {
                 "set `strategy: {type: Recreate}` so the old pod releases the volume first, or use a ReadWriteMany storage class"
                     .to_string()
@@ -57,7 +56,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     format!("{} `{}` mounts claim `{}` ({}) but {why}: a second pod on another node sticks in ContainerCreating with a Multi-Attach error", o.kind, o.name.as_deref().unwrap_or(""), pvc.claim_name, modes.join(", ")),
                 )
                 .help(fix)
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o)
                 .related(co.file, rel, format!("claim `{}` is {}", pvc.claim_name, modes.join(", ")));
         }

@@ -2,8 +2,8 @@
 
 use crate::index::Index;
 use crate::model::Typed;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
@@ -18,14 +18,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let y = ix.file(o);
-        let path = [P::K("spec"), P::K("updateStrategy"), P::K("rollingUpdate"), P::K("partition")];
+        let path = path!["spec", "updateStrategy", "rollingUpdate", "partition"];
         let Some(node) = y.lookup(o.root, &path) else { continue };
         out.report(o.file,
                 y.span(node),
                 format!("partition {partition} is not below replicas ({replicas}): only ordinals >= {partition} take a new template, so no pod of StatefulSet `{}` is updated", o.name.as_deref().unwrap_or("")),
             )
             .help(format!("lower the partition to stage the rollout (e.g. `partition: {}` updates the last pod first), and to 0 to finish it", (replicas - 1).max(0)))
-            .path(crate::yaml::render_path(&path))
+            .path(path)
             .object(o);
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::index::Index;
 use crate::model::Typed;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
@@ -16,14 +16,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 continue;
             }
             let y = ix.file(o);
-            let path = [P::K("spec"), P::K("persistentVolumeClaimRetentionPolicy"), P::K(field)];
+            let path = path!["spec", "persistentVolumeClaimRetentionPolicy", field];
             let Some(node) = y.lookup(o.root, &path) else { continue };
             out.report(o.file,
                     y.span(node),
                     format!("StatefulSet `{}` deletes its pods' claims when {when}: per-ordinal data (checkpoints, database files) is destroyed with them", o.name.as_deref().unwrap_or("")),
                 )
                 .help(format!("keep `{field}: Retain` (the default) unless the data is disposable; retained claims are reattached when the ordinals come back"))
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
         }
     }

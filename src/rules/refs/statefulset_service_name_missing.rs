@@ -2,8 +2,8 @@
 
 use crate::index::Index;
 use crate::model::Typed;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
@@ -12,14 +12,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let y = ix.file(o);
-        let Some(key) = y.lookup_key(o.root, &[P::K("spec")]) else { continue };
+        let Some(key) = y.lookup_key(o.root, &path!["spec"]) else { continue };
         let name = o.name.as_deref().unwrap_or("");
         out.report(o.file,
                 y.span(key),
                 format!("StatefulSet `{name}` has no `serviceName`: without a governing Service its pods get no stable DNS names (`{name}-0.<service>`), which is the reason to use a StatefulSet"),
             )
             .help(format!("set `spec.serviceName` to a headless Service (clusterIP: None) that selects the pods, e.g. `serviceName: {name}`"))
-            .path("spec.serviceName")
+            .path(path!["spec", "serviceName"])
             .object(o);
     }
 }

@@ -5,8 +5,9 @@ use crate::fix::scalar;
 use crate::fix::{Edit, Fix};
 use crate::index::Index;
 use crate::model::Typed;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::{Span, P};
+use crate::yaml::Span;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::BTreeMap;
 
@@ -20,7 +21,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let y = ix.file(o);
-        let Some(node) = y.lookup(o.root, &[P::K("spec"), P::K("serviceName")]) else { continue };
+        let Some(node) = y.lookup(o.root, &path!["spec", "serviceName"]) else { continue };
         let labels = s
             .spec
             .selector
@@ -51,7 +52,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 format!("StatefulSet `{}` names governing Service `{svc}`, but no Service `{svc}` is in namespace `{ns}` among the inputs: its pods get no DNS names and peers cannot find each other", o.name.as_deref().unwrap_or("")),
             )
             .help(format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}"))
-            .path("spec.serviceName")
+            .path(path!["spec", "serviceName"])
             .object(o)
             .fix(fix);
     }

@@ -3,8 +3,8 @@
 use super::{resolvable, services};
 use crate::index::Index;
 use crate::model::Typed;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let svcs = services(ix);
@@ -20,11 +20,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let y = ix.file(o);
-        let Some(node) = y.lookup(o.root, &[P::K("spec"), P::K("serviceName")]) else { continue };
+        let Some(node) = y.lookup(o.root, &path!["spec", "serviceName"]) else { continue };
         let sy = ix.file(so);
         let rel = sy
-            .lookup(so.root, &[P::K("spec"), P::K("clusterIP")])
-            .or_else(|| sy.lookup_key(so.root, &[P::K("spec")]))
+            .lookup(so.root, &path!["spec", "clusterIP"])
+            .or_else(|| sy.lookup_key(so.root, &path!["spec"]))
             .map(|n| sy.span(n))
             .unwrap_or_else(|| sy.span(so.root));
         out.report(o.file,
@@ -32,7 +32,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 format!("governing Service `{name}` of StatefulSet `{}` is not headless: only a headless Service (clusterIP: None) creates the per-pod DNS records (`{}-0.{name}`) that peers use to find each other", o.name.as_deref().unwrap_or(""), o.name.as_deref().unwrap_or("")),
             )
             .help(format!("set `clusterIP: None` on Service `{name}` (the cluster IP cannot be changed in place: delete and recreate it), or add a separate headless Service and name it in `serviceName`; keep the ClusterIP Service for clients"))
-            .path("spec.serviceName")
+            .path(path!["spec", "serviceName"])
             .object(o)
             .related(so.file, rel, format!("Service `{name}` has a cluster IP"));
     }

@@ -1,10 +1,10 @@
 //! [`StatefulsetServiceSelectorMismatch`](crate::rules::RuleId::StatefulsetServiceSelectorMismatch): the governing Service does not select the pods.
 
-use super::{pod_labels, resolvable, services};
+use super::{resolvable, services};
 use crate::index::Index;
 use crate::model::selector::{check_map, Labels};
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let svcs = services(ix);
@@ -17,18 +17,18 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         let Some(sel) = svc.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty()) else { continue };
         let sel: Labels = sel.clone();
-        let labels = pod_labels(&w, &sel);
+        let labels = w.pod_labels(&sel);
         let Err(miss) = check_map(&sel, &labels, &|_| false) else { continue };
         let y = ix.file(o);
-        let Some(node) = y.lookup(o.root, &[P::K("spec"), P::K("serviceName")]) else { continue };
+        let Some(node) = y.lookup(o.root, &path!["spec", "serviceName"]) else { continue };
         let sy = ix.file(so);
-        let rel = sy.lookup_key(so.root, &[P::K("spec"), P::K("selector")]).map(|n| sy.span(n)).unwrap_or_else(|| sy.span(so.root));
+        let rel = sy.lookup_key(so.root, &path!["spec", "selector"]).map(|n| sy.span(n)).unwrap_or_else(|| sy.span(so.root));
         out.report(o.file,
                 y.span(node),
                 format!("governing Service `{name}` does not select the pods of StatefulSet `{}` ({}): the pods run, but their DNS names never resolve", o.name.as_deref().unwrap_or(""), miss.reason),
             )
             .help(format!("make the Service's selector match the pod template's labels (`{}`)", miss.key))
-            .path("spec.serviceName")
+            .path(path!["spec", "serviceName"])
             .object(o)
             .related(so.file, rel, format!("the selector of Service `{name}`"));
     }

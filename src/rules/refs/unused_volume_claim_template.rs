@@ -1,10 +1,10 @@
 //! [`UnusedVolumeClaimTemplate`](crate::rules::RuleId::UnusedVolumeClaimTemplate): a StatefulSet claim template no container mounts.
 
-use crate::classify::containers;
 use crate::index::Index;
+use crate::model::workload::containers;
 use crate::model::Typed;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
@@ -22,14 +22,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if mounted.contains(&name) {
                 continue;
             }
-            let path = [P::K("spec"), P::K("volumeClaimTemplates"), P::I(i), P::K("metadata"), P::K("name")];
+            let path = path!["spec", "volumeClaimTemplates", i, "metadata", "name"];
             let Some(node) = y.lookup(o.root, &path) else { continue };
             out.report(o.file,
                     y.span(node),
                     format!("volumeClaimTemplate `{name}` of StatefulSet `{}` is mounted by no container: every pod gets a claim (and a disk) that nothing uses, and the data you meant to keep is written to the container's filesystem", o.name.as_deref().unwrap_or("")),
                 )
                 .help(format!("mount it: `volumeMounts: [{{name: {name}, mountPath: /data}}]` in the container that writes the data, or remove the template"))
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
         }
     }

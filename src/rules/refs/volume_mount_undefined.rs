@@ -1,11 +1,9 @@
 //! [`VolumeMountUndefined`](crate::rules::RuleId::VolumeMountUndefined): a volumeMount naming no volume of the pod.
 
-use crate::classify::containers;
 use crate::index::Index;
+use crate::model::workload::containers;
 use crate::model::Typed;
-use crate::rules::shape::container_path;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
@@ -24,8 +22,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 if m.name.is_empty() || defined.contains(&m.name.as_str()) {
                     continue;
                 }
-                let mut path = container_path(&w, idx);
-                path.extend([P::K("volumeMounts"), P::I(i), P::K("name")]);
+                let path = w.container_path(idx).key("volumeMounts").index(i).key("name");
                 let Some(node) = y.lookup(o.root, &path) else { continue };
                 let known = if defined.is_empty() {
                     "the pod defines no volumes".to_string()
@@ -40,7 +37,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                         format!("container `{}` mounts volume `{}`, which the pod does not define ({known})", ctr.name, m.name),
                     )
                     .help(format!("{suggestion}add a volume named `{}` under the pod's `volumes` (or a volumeClaimTemplate for a StatefulSet); the API server rejects the pod otherwise", m.name))
-                    .path(crate::yaml::render_path(&path))
+                    .path(path)
                     .object(o);
             }
         }

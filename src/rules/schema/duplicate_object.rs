@@ -11,8 +11,8 @@
 //! identical Namespace or Secret in several files applies the same object twice, harmlessly).
 
 use crate::index::Index;
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::P;
 use std::collections::HashMap;
 
 /// Built-in kinds that have no namespace.
@@ -84,12 +84,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 continue;
             }
         }
-        let Some(node) = y.lookup(o.root, &[P::K("metadata"), P::K("name")]) else {
+        let Some(node) = y.lookup(o.root, &path!["metadata", "name"]) else {
             continue;
         };
         let fy = ix.file(first);
-        let first_span =
-            fy.lookup(first.root, &[P::K("metadata"), P::K("name")]).map(|n| fy.span(n)).unwrap_or_else(|| fy.span(first.root));
+        let first_span = fy.lookup(first.root, &path!["metadata", "name"]).map(|n| fy.span(n)).unwrap_or_else(|| fy.span(first.root));
         let ff = &ix.files[first.file];
         let (line, _) = ff.line_col(first_span.start);
         let where_ns = if ns.is_empty() { String::new() } else { format!(" in namespace `{ns}`") };
@@ -99,7 +98,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             format!("{} `{name}`{where_ns} is defined twice; the first is at {}:{line}", o.kind, ff.source.name),
         )
         .help("rename one of them or remove the copy: applied together, the later definition silently replaces the earlier one")
-        .path("metadata.name")
+        .path(path!["metadata", "name"])
         .object(o)
         .related(first.file, first_span, "first definition");
     }

@@ -5,7 +5,7 @@ use crate::index::Index;
 use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
 use crate::yaml::scalar::Resolved;
-use crate::yaml::{is_placeholder, NodeKind};
+use crate::yaml::{is_placeholder, NodeKind, Step};
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
@@ -32,7 +32,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     }
                 }
             };
-            let field = crate::yaml::last_key(&issue.path);
+            // The last key of the path: a list item is named by its list (`containers`).
+            let field = issue.path.iter().rev().find_map(Step::as_key).unwrap_or("");
             let field = if field.is_empty() { "this value" } else { field };
             let help = match (&node.kind, expected) {
                 (NodeKind::Scalar { text, resolved: Resolved::Int(_) | Resolved::Float(_) | Resolved::Bool(_) }, "a string") => {

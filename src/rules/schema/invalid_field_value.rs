@@ -3,9 +3,10 @@
 
 use crate::index::Index;
 use crate::model::{quantity, Object, Typed, WorkloadKind};
+use crate::path;
 use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
-use crate::yaml::{is_placeholder, render_path, YamlFile, P};
+use crate::yaml::{is_placeholder, FieldPath, YamlFile};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 
 struct Cx<'a> {
@@ -15,7 +16,7 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn emit(&mut self, path: &[P], message: String, help: String) {
+    fn emit(&mut self, path: &FieldPath, message: String, help: String) {
         let Some(node) = self.y.lookup(self.o.root, path) else {
             return;
         };
@@ -24,11 +25,11 @@ impl Cx<'_> {
         if self.o.issues.iter().any(|i| i.node == node) || self.y.scalar(node).is_some_and(is_placeholder) {
             return;
         }
-        self.out.report(self.o.file, self.y.span(node), message).help(help).path(render_path(path)).object(self.o);
+        self.out.report(self.o.file, self.y.span(node), message).help(help).path(path.clone()).object(self.o);
     }
 
     /// A string enumeration; empty/missing values are the API's default and fine.
-    fn one_of(&mut self, path: &[P], value: Option<&str>, allowed: &[&str], what: &str) {
+    fn one_of(&mut self, path: &FieldPath, value: Option<&str>, allowed: &[&str], what: &str) {
         let Some(v) = value else { return };
         if v.is_empty() || allowed.contains(&v) {
             return;
@@ -42,14 +43,14 @@ impl Cx<'_> {
         self.emit(path, format!("`{v}` is not a valid {what}; allowed: {list}"), help);
     }
 
-    fn port(&mut self, path: &[P], value: i64, what: &str, zero_ok: bool) {
+    fn port(&mut self, path: &FieldPath, value: i64, what: &str, zero_ok: bool) {
         if (zero_ok && value == 0) || (1..=65535).contains(&value) {
             return;
         }
         self.emit(path, format!("{what} `{value}` is outside 1-65535"), "use a port number from 1 to 65535".into());
     }
 
-    fn non_negative(&mut self, path: &[P], value: Option<i32>, what: &str) {
+    fn non_negative(&mut self, path: &FieldPath, value: Option<i32>, what: &str) {
         if let Some(v) = value {
             if v < 0 {
                 self.emit(path, format!("{what} is negative (`{v}`)"), format!("{what} must be 0 or more"));
@@ -58,7 +59,7 @@ impl Cx<'_> {
     }
 
     /// Quantities are checked on the source text: k8s-openapi accepts any string.
-    fn quantities(&mut self, path: &[P]) {
+    fn quantities(&mut self, path: &FieldPath) {
         let Some(map) = self.y.lookup(self.o.root, path) else {
             return;
         };
@@ -72,8 +73,7 @@ impl Cx<'_> {
             if self.y.is_null(v) || quantity::is_valid(text) {
                 continue;
             }
-            let mut full: Vec<P> = path.to_vec();
-            full.push(P::K(name));
+            let full = path.clone().key(name.to_string());
             let help = match quantity::suggestion(text) {
                 Some(s) => {
                     let binary = s.strip_suffix(['k', 'M', 'G', 'T']).map(|n| format!(" (or `{n}{}i` for powers of two)", if s.ends_with('k') { "K".to_string() } else { s[s.len() - 1..].to_string() })).unwrap_or_default();
@@ -104,7 +104,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         check_name(&mut cx);
         let Some(typed) = &o.typed else { continue };
         if let Some(w) = o.workload() {
-            let ps: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+            let ps = w.pod_spec_path();
             if let Some(spec) = w.pod_spec {
                 let allowed: &[&str] = match w.kind {
                     k if k.long_running() => &["Always"],
@@ -113,8 +113,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 };
                 if let Some(rp) = spec.restart_policy.as_deref() {
                     if !rp.is_empty() && !allowed.contains(&rp) {
-                        let mut p = ps.clone();
-                        p.push(P::K("restartPolicy"));
+                        let p = ps.clone().key("restartPolicy");
                         let kind = &o.kind;
                         let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(" or ");
                         let why = match w.kind {
@@ -127,59 +126,48 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 }
                 pod_spec(&mut cx, &ps, spec);
             }
-            let sp = [P::K("spec")];
             match typed {
                 Typed::Deployment(d) => {
-                    cx.non_negative(&[P::K("spec"), P::K("replicas")], d.spec.replicas, "replicas");
+                    cx.non_negative(&path!["spec", "replicas"], d.spec.replicas, "replicas");
                     let t = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref());
-                    cx.one_of(
-                        &[P::K("spec"), P::K("strategy"), P::K("type")],
-                        t,
-                        &["RollingUpdate", "Recreate"],
-                        "Deployment strategy type",
-                    );
+                    cx.one_of(&path!["spec", "strategy", "type"], t, &["RollingUpdate", "Recreate"], "Deployment strategy type");
                 }
                 Typed::StatefulSet(s) => {
-                    cx.non_negative(&[P::K("spec"), P::K("replicas")], s.spec.replicas, "replicas");
+                    cx.non_negative(&path!["spec", "replicas"], s.spec.replicas, "replicas");
                     cx.one_of(
-                        &[P::K("spec"), P::K("podManagementPolicy")],
+                        &path!["spec", "podManagementPolicy"],
                         s.spec.pod_management_policy.as_deref(),
                         &["OrderedReady", "Parallel"],
                         "podManagementPolicy",
                     );
                     let t = s.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
                     cx.one_of(
-                        &[P::K("spec"), P::K("updateStrategy"), P::K("type")],
+                        &path!["spec", "updateStrategy", "type"],
                         t,
                         &["RollingUpdate", "OnDelete"],
                         "StatefulSet updateStrategy type",
                     );
                     for (i, _) in s.spec.volume_claim_templates.iter().flatten().enumerate() {
                         for part in ["requests", "limits"] {
-                            cx.quantities(&[sp[0], P::K("volumeClaimTemplates"), P::I(i), P::K("spec"), P::K("resources"), P::K(part)]);
+                            cx.quantities(&path!["spec", "volumeClaimTemplates", i, "spec", "resources", part]);
                         }
                     }
                 }
                 Typed::DaemonSet(d) => {
                     let t = d.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
-                    cx.one_of(
-                        &[P::K("spec"), P::K("updateStrategy"), P::K("type")],
-                        t,
-                        &["RollingUpdate", "OnDelete"],
-                        "DaemonSet updateStrategy type",
-                    );
+                    cx.one_of(&path!["spec", "updateStrategy", "type"], t, &["RollingUpdate", "OnDelete"], "DaemonSet updateStrategy type");
                 }
-                Typed::ReplicaSet(r) => cx.non_negative(&[P::K("spec"), P::K("replicas")], r.spec.replicas, "replicas"),
+                Typed::ReplicaSet(r) => cx.non_negative(&path!["spec", "replicas"], r.spec.replicas, "replicas"),
                 Typed::Job(j) => {
                     if let Some(s) = &j.spec {
-                        cx.non_negative(&[P::K("spec"), P::K("parallelism")], s.parallelism, "parallelism");
-                        cx.non_negative(&[P::K("spec"), P::K("completions")], s.completions, "completions");
-                        cx.non_negative(&[P::K("spec"), P::K("backoffLimit")], s.backoff_limit, "backoffLimit");
+                        cx.non_negative(&path!["spec", "parallelism"], s.parallelism, "parallelism");
+                        cx.non_negative(&path!["spec", "completions"], s.completions, "completions");
+                        cx.non_negative(&path!["spec", "backoffLimit"], s.backoff_limit, "backoffLimit");
                     }
                 }
                 Typed::CronJob(c) => {
                     cx.one_of(
-                        &[P::K("spec"), P::K("concurrencyPolicy")],
+                        &path!["spec", "concurrencyPolicy"],
                         c.spec.concurrency_policy.as_deref(),
                         &["Allow", "Forbid", "Replace"],
                         "concurrencyPolicy",
@@ -192,32 +180,27 @@ pub fn check(ix: &Index, out: &mut Findings) {
             Typed::Service(s) => {
                 if let Some(spec) = &s.spec {
                     cx.one_of(
-                        &[P::K("spec"), P::K("type")],
+                        &path!["spec", "type"],
                         spec.type_.as_deref(),
                         &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"],
                         "Service type",
                     );
                     for (i, port) in spec.ports.iter().flatten().enumerate() {
-                        let base = [P::K("spec"), P::K("ports"), P::I(i)];
-                        cx.port(&[base[0], base[1], base[2], P::K("port")], i64::from(port.port), "port", false);
-                        cx.one_of(
-                            &[base[0], base[1], base[2], P::K("protocol")],
-                            port.protocol.as_deref(),
-                            &["TCP", "UDP", "SCTP"],
-                            "protocol",
-                        );
+                        let base = path!["spec", "ports", i];
+                        cx.port(&base.clone().key("port"), i64::from(port.port), "port", false);
+                        cx.one_of(&base.clone().key("protocol"), port.protocol.as_deref(), &["TCP", "UDP", "SCTP"], "protocol");
                         if let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(t)) = port.target_port {
-                            cx.port(&[base[0], base[1], base[2], P::K("targetPort")], i64::from(t), "targetPort", false);
+                            cx.port(&base.clone().key("targetPort"), i64::from(t), "targetPort", false);
                         }
                         if let Some(np) = port.node_port {
-                            cx.port(&[base[0], base[1], base[2], P::K("nodePort")], i64::from(np), "nodePort", true);
+                            cx.port(&base.clone().key("nodePort"), i64::from(np), "nodePort", true);
                         }
                     }
                 }
             }
             Typed::PersistentVolumeClaim(_) => {
                 for part in ["requests", "limits"] {
-                    cx.quantities(&[P::K("spec"), P::K("resources"), P::K(part)]);
+                    cx.quantities(&path!["spec", "resources", part]);
                 }
             }
             _ => {}
@@ -225,33 +208,20 @@ pub fn check(ix: &Index, out: &mut Findings) {
     }
 }
 
-fn pod_spec(cx: &mut Cx, ps: &[P], spec: &PodSpec) {
+fn pod_spec(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
     let lists: [(&str, Option<&Vec<Container>>); 2] =
         [("containers", Some(&spec.containers)), ("initContainers", spec.init_containers.as_ref())];
     for (field, list) in lists {
         for (i, c) in list.into_iter().flatten().enumerate() {
-            let mut base = ps.to_vec();
-            base.push(P::K(field));
-            base.push(P::I(i));
-            let at = |k: &'static str| {
-                let mut p = base.clone();
-                p.push(P::K(k));
-                p
-            };
+            let base = ps.clone().key(field).index(i);
+            let at = |k: &'static str| base.clone().key(k);
             cx.one_of(&at("imagePullPolicy"), c.image_pull_policy.as_deref(), &["Always", "IfNotPresent", "Never"], "imagePullPolicy");
             for part in ["limits", "requests"] {
-                let mut p = at("resources");
-                p.push(P::K(part));
-                cx.quantities(&p);
+                cx.quantities(&at("resources").key(part));
             }
             for (j, port) in c.ports.iter().flatten().enumerate() {
-                let mut p = at("ports");
-                p.push(P::I(j));
-                let pp = |k: &'static str| {
-                    let mut q = p.clone();
-                    q.push(P::K(k));
-                    q
-                };
+                let p = at("ports").index(j);
+                let pp = |k: &'static str| p.clone().key(k);
                 cx.port(&pp("containerPort"), i64::from(port.container_port), "containerPort", false);
                 if let Some(h) = port.host_port {
                     cx.port(&pp("hostPort"), i64::from(h), "hostPort", true);
@@ -261,14 +231,8 @@ fn pod_spec(cx: &mut Cx, ps: &[P], spec: &PodSpec) {
         }
     }
     for (i, t) in spec.tolerations.iter().flatten().enumerate() {
-        let mut base = ps.to_vec();
-        base.push(P::K("tolerations"));
-        base.push(P::I(i));
-        let at = |k: &'static str| {
-            let mut p = base.clone();
-            p.push(P::K(k));
-            p
-        };
+        let base = ps.clone().key("tolerations").index(i);
+        let at = |k: &'static str| base.clone().key(k);
         cx.one_of(&at("operator"), t.operator.as_deref(), &["Equal", "Exists"], "toleration operator");
         cx.one_of(&at("effect"), t.effect.as_deref(), &["NoSchedule", "PreferNoSchedule", "NoExecute"], "toleration effect");
         if t.operator.as_deref() == Some("Exists") && t.value.as_deref().is_some_and(|v| !v.is_empty()) {
@@ -281,14 +245,13 @@ fn pod_spec(cx: &mut Cx, ps: &[P], spec: &PodSpec) {
     }
     for (i, v) in spec.volumes.iter().flatten().enumerate() {
         if v.empty_dir.is_some() {
-            let mut p = ps.to_vec();
-            p.extend([P::K("volumes"), P::I(i), P::K("emptyDir")]);
+            let p = ps.join(&path!["volumes", i, "emptyDir"]);
             check_single_quantity(cx, &p, "sizeLimit");
         }
     }
 }
 
-fn check_single_quantity(cx: &mut Cx, map_path: &[P], key: &'static str) {
+fn check_single_quantity(cx: &mut Cx, map_path: &FieldPath, key: &'static str) {
     let Some(map) = cx.y.lookup(cx.o.root, map_path) else {
         return;
     };
@@ -297,8 +260,7 @@ fn check_single_quantity(cx: &mut Cx, map_path: &[P], key: &'static str) {
     if cx.y.is_null(v) || quantity::is_valid(text) {
         return;
     }
-    let mut p = map_path.to_vec();
-    p.push(P::K(key));
+    let p = map_path.clone().key(key);
     cx.emit(
         &p,
         format!("`{text}` is not a valid Kubernetes quantity for `{key}`"),
@@ -343,7 +305,7 @@ fn check_name(cx: &mut Cx) {
     };
     if let Some(p) = problem {
         cx.emit(
-            &[P::K("metadata"), P::K("name")],
+            &path!["metadata", "name"],
             format!("`{name}` is not a valid {} name: it {p}", o.kind),
             "use lowercase letters, digits and `-` (and `.` where allowed), starting and ending with a letter or digit".into(),
         );

@@ -3,20 +3,21 @@
 
 use crate::index::Index;
 use crate::model::{is_builtin_kind, WorkloadKind};
+use crate::path;
 use crate::rules::Findings;
-use crate::yaml::{render_path, NodeId, Span, YamlFile, P};
+use crate::yaml::{FieldPath, NodeId, Span, Step, YamlFile};
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let y = ix.file(o);
-        let mut emit = |span: Span, path: &[P], message: String, help: &str| {
-            out.report(o.file, span, message).help(help).path(render_path(path)).object(o);
+        let mut emit = |span: Span, path: &FieldPath, message: String, help: &str| {
+            out.report(o.file, span, message).help(help).path(path.clone()).object(o);
         };
         let doc_start = Span::at(y.span(o.root).start as usize);
         if y.get_str(o.root, "apiVersion").is_none_or(str::is_empty) {
             emit(
                 doc_start,
-                &[P::K("apiVersion")],
+                &path!["apiVersion"],
                 format!("{} has no `apiVersion`", o.kind),
                 "add `apiVersion` (e.g. `apps/v1` for a Deployment, `v1` for a Service): the API server cannot read the object without it",
             );
@@ -25,10 +26,10 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if meta.is_some() || is_builtin_kind(&o.kind) {
             let has = |k: &str| meta.and_then(|m| y.get_str(m, k)).is_some_and(|s| !s.is_empty());
             if !has("name") && !has("generateName") {
-                let span = y.missing_span(o.root, &[P::K("metadata"), P::K("name")]);
+                let span = y.missing_span(o.root, &path!["metadata", "name"]);
                 emit(
                     span,
-                    &[P::K("metadata"), P::K("name")],
+                    &path!["metadata", "name"],
                     format!("{} has no `metadata.name`", o.kind),
                     "add `metadata.name` (or `metadata.generateName` for objects created with `kubectl create`)",
                 );
@@ -44,19 +45,19 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let spec = y.get(o.root, "spec").filter(|s| y.map_entries(*s).is_some());
             if spec.is_none() {
                 emit(
-                    y.missing_span(o.root, &[P::K("spec")]),
-                    &[P::K("spec")],
+                    y.missing_span(o.root, &path!["spec"]),
+                    &path!["spec"],
                     format!("{} has no `spec`", o.kind),
                     "add a `spec` with a `selector` and a pod `template`",
                 );
                 continue;
             }
-            if o.removed.is_none() && !present(y, o.root, &[P::K("spec"), P::K("selector")]) {
-                let p = [P::K("spec"), P::K("selector")];
+            if o.removed.is_none() && !present(y, o.root, &path!["spec", "selector"]) {
+                let p = path!["spec", "selector"];
                 emit(y.missing_span(o.root, &p), &p, format!("{} has no `spec.selector`", o.kind), "add `selector.matchLabels` with the labels of the pod template (`spec.template.metadata.labels`); apps/v1 requires it and it cannot be changed later");
             }
-            if !present(y, o.root, &[P::K("spec"), P::K("template")]) {
-                let p = [P::K("spec"), P::K("template")];
+            if !present(y, o.root, &path!["spec", "template"]) {
+                let p = path!["spec", "template"];
                 emit(
                     y.missing_span(o.root, &p),
                     &p,
@@ -66,8 +67,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 continue;
             }
         }
-        if matches!(w.kind, WorkloadKind::CronJob) && !present(y, o.root, &[P::K("spec"), P::K("jobTemplate")]) {
-            let p = [P::K("spec"), P::K("jobTemplate")];
+        if matches!(w.kind, WorkloadKind::CronJob) && !present(y, o.root, &path!["spec", "jobTemplate"]) {
+            let p = path!["spec", "jobTemplate"];
             emit(
                 y.missing_span(o.root, &p),
                 &p,
@@ -76,15 +77,13 @@ pub fn check(ix: &Index, out: &mut Findings) {
             );
             continue;
         }
-        let ps: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
+        let ps = w.pod_spec_path();
         // A template that exists without a pod spec, or a pod spec without containers.
-        let template_exists =
-            w.template_path.is_empty() || present(y, o.root, &w.template_path.iter().map(|k| P::K(k)).collect::<Vec<_>>());
+        let template_exists = !w.has_template() || present(y, o.root, &w.template_path());
         if !template_exists {
             continue;
         }
-        let mut cp = ps.clone();
-        cp.push(P::K("containers"));
+        let cp = ps.clone().key("containers");
         let containers = y.lookup(o.root, &cp);
         let empty = containers.map(|c| y.seq_items(c).is_some_and(|s| s.is_empty()) || y.is_null(c)).unwrap_or(true);
         if empty {
@@ -100,8 +99,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             );
         }
         for list in ["containers", "initContainers"] {
-            let mut lp = ps.clone();
-            lp.push(P::K(list));
+            let lp = ps.clone().key(list);
             let Some(items) = y.lookup(o.root, &lp).and_then(|l| y.seq_items(l)) else {
                 continue;
             };
@@ -113,9 +111,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     if y.get_str(item, field).is_some_and(|s| !s.is_empty()) {
                         continue;
                     }
-                    let mut p = lp.clone();
-                    p.push(P::I(i));
-                    p.push(P::K(field));
+                    let p = lp.clone().index(i).key(field);
                     let which = y
                         .get_str(item, "name")
                         .filter(|n| !n.is_empty())
@@ -133,7 +129,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
     }
 }
 
-fn present(y: &YamlFile, root: NodeId, path: &[P]) -> bool {
+fn present(y: &YamlFile, root: NodeId, path: &[Step]) -> bool {
     y.lookup(root, path).is_some_and(|n| !y.is_null(n))
 }
 
@@ -147,19 +143,17 @@ fn item_span(y: &YamlFile, item: NodeId) -> Span {
 /// beside it names: partial by design, so its missing fields are not findings. A whole
 /// manifest that forgot its selector still labels its pods.
 pub(crate) fn looks_like_patch(y: &YamlFile, root: NodeId, w: &crate::model::Workload) -> bool {
-    let has_selector = present(y, root, &[P::K("spec"), P::K("selector")]);
+    let has_selector = present(y, root, &path!["spec", "selector"]);
     let needs_selector =
         matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet);
     if has_selector || !needs_selector {
         return false;
     }
-    let mut labels: Vec<P> = w.template_path.iter().map(|k| P::K(k)).collect();
-    labels.extend([P::K("metadata"), P::K("labels")]);
-    if !w.template_path.is_empty() && !present(y, root, &labels) {
+    let labels = w.template_path().join(&path!["metadata", "labels"]);
+    if w.has_template() && !present(y, root, &labels) {
         return true;
     }
-    let mut p: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-    p.push(P::K("containers"));
+    let p = w.pod_spec_path().key("containers");
     match y.lookup(root, &p).and_then(|c| y.seq_items(c)) {
         Some(items) => !items.is_empty() && items.iter().all(|&c| y.get_str(c, "image").is_none_or(str::is_empty)),
         // No containers at all: a patch of other pod fields (nodeSelector, tolerations, replicas).

@@ -3,9 +3,10 @@
 use crate::fix::Fix;
 use crate::index::Index;
 use crate::model::{Object, Removed};
+use crate::path;
 use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
-use crate::yaml::P;
+use crate::yaml::FieldPath;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
@@ -17,7 +18,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             }
         }
         let y = ix.file(o);
-        let Some(node) = y.lookup(o.root, &[P::K("apiVersion")]) else {
+        let Some(node) = y.lookup(o.root, &path!["apiVersion"]) else {
             continue;
         };
         let (fix, blocker) = match upgrade(ix, o, r) {
@@ -47,7 +48,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             ),
         )
         .help(help)
-        .path("apiVersion")
+        .path(path!["apiVersion"])
         .object(o)
         .fix(fix);
     }
@@ -63,15 +64,15 @@ fn upgrade(ix: &Index, o: &Object, r: &Removed) -> Result<Option<Fix>, String> {
         return Ok(None);
     }
     let y = ix.file(o);
-    if to == "apps/v1" && y.lookup(o.root, &[P::K("spec"), P::K("selector")]).is_none() {
+    if to == "apps/v1" && y.lookup(o.root, &path!["spec", "selector"]).is_none() {
         return Err(format!("apps/v1 requires `spec.selector` (matching the pod template's labels), which this {} does not set", r.kind));
     }
     // Fields the old version had and the new one does not (`spec.rollbackTo`, `spec.templateGeneration`).
     let (_, issues, _) = crate::model::type_object(y, o.root, to, r.kind);
-    let gone: Vec<&str> = issues.iter().filter(|i| matches!(i.kind, IssueKind::UnknownField { .. })).map(|i| i.path.as_str()).collect();
+    let gone: Vec<&FieldPath> = issues.iter().filter(|i| matches!(i.kind, IssueKind::UnknownField { .. })).map(|i| &i.path).collect();
     if !gone.is_empty() {
         return Err(format!("{to} has no {}", gone.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")));
     }
-    let Some(node) = y.lookup(o.root, &[P::K("apiVersion")]) else { return Ok(None) };
+    let Some(node) = y.lookup(o.root, &path!["apiVersion"]) else { return Ok(None) };
     Ok(ix.editor(o).replace_scalar(node, to).map(|e| Fix { description: format!("set apiVersion to {to}"), edits: vec![e] }))
 }

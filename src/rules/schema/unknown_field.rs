@@ -17,7 +17,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let IssueKind::UnknownField { ty, fields } = &issue.kind else {
                 continue;
             };
-            if matches!(o.typed, Some(Typed::DaemonSet(_))) && issue.path == "spec.replicas" {
+            if matches!(o.typed, Some(Typed::DaemonSet(_))) && issue.path.is_keys(&["spec", "replicas"]) {
                 continue; // [`DaemonsetReplicas`](crate::rules::RuleId::DaemonsetReplicas) says it better
             }
             let key = y.scalar(issue.node).unwrap_or("");
@@ -25,7 +25,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if key.starts_with('$') {
                 continue;
             }
-            let parent_path = parent_of(&issue.path, key);
+            let parent_path = issue.path.parent().unwrap_or_default();
             let place = if parent_path.is_empty() { "at the top level".to_string() } else { format!("under `{parent_path}`") };
             let mut message = format!("unknown field `{key}` in {ty} ({place})");
             let help;
@@ -54,12 +54,6 @@ fn rename(ix: &Index, o: &Object, key_node: NodeId, key: &str, to: &str) -> Opti
     }
     let edit = ix.editor(o).replace_scalar(key_node, to)?;
     Some(Fix { description: format!("rename `{key}` to `{to}`"), edits: vec![edit] })
-}
-
-/// The path of the mapping that holds `key` (the issue's path without its last step).
-fn parent_of<'a>(path: &'a str, key: &str) -> &'a str {
-    let quoted = format!("[\"{}\"]", key.replace('"', "\\\""));
-    path.strip_suffix(quoted.as_str()).or_else(|| path.strip_suffix(key).map(|p| p.strip_suffix('.').unwrap_or(p))).unwrap_or("")
 }
 
 fn list(fields: &[&str]) -> String {

@@ -4,7 +4,6 @@ use crate::classify::Shape;
 use crate::index::Index;
 use crate::model::WorkloadKind;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
@@ -17,15 +16,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 continue;
             }
             let y = ix.file(o);
-            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-            path.extend([P::K("containers"), P::I(i), P::K("name")]);
+            let path = w.container_path(i).key("name");
             let Some(node) = y.lookup(o.root, &path) else { continue };
             out.report(o.file,
                     y.span(node),
                     format!("inference server container `{}` has no readinessProbe: the Service sends requests to replicas still loading model weights, and they fail", ctr.name),
                 )
                 .help("add a readinessProbe on the server's health endpoint, e.g. `readinessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 5}` for vLLM (`/v2/health/ready` for Triton)")
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
         }
     }

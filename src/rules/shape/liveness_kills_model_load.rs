@@ -3,7 +3,6 @@
 use crate::classify::Shape;
 use crate::index::Index;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 /// Seconds a model server gets before the first liveness failure can kill it.
 pub const MIN_GRACE_SECONDS: i64 = 300;
@@ -24,8 +23,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 continue;
             }
             let y = ix.file(o);
-            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-            path.extend([P::K("containers"), P::I(i), P::K("livenessProbe")]);
+            let path = w.container_path(i).key("livenessProbe");
             let Some(key) = y.lookup_key(o.root, &path) else { continue };
             let what = if c.container_has(Shape::InferenceServer, i) { "inference server" } else { "GPU container" };
             out.report(o.file,
@@ -36,7 +34,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     ),
                 )
                 .help("add a startupProbe that allows the whole load time (e.g. `failureThreshold: 60, periodSeconds: 10` for 10 minutes); the livenessProbe only starts after it succeeds")
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
         }
     }

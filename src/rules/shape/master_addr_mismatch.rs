@@ -1,11 +1,12 @@
 //! [`MasterAddrMismatch`](crate::rules::RuleId::MasterAddrMismatch): a distributed trainer whose MASTER_ADDR cannot reach rank 0.
 
-use super::{container_path, pod_count, span_within};
-use crate::classify::{containers, Shape};
+use super::span_within;
+use crate::classify::Shape;
 use crate::index::Index;
+use crate::model::workload::containers;
 use crate::model::{Object, Typed, Workload, WorkloadKind};
 use crate::rules::Findings;
-use crate::yaml::{NodeId, P};
+use crate::yaml::{FieldPath, NodeId};
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -46,7 +47,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             }
         }
         if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (w.kind, o.name.as_deref()) {
-            for i in 0..pod_count(&w).unwrap_or(1).clamp(1, 64) {
+            for i in 0..w.pod_count().unwrap_or(1).clamp(1, 64) {
                 pod_names.insert((ns, format!("{name}-{i}")));
             }
         }
@@ -58,16 +59,15 @@ pub fn check(ix: &Index, out: &mut Findings) {
         let Some(spec) = w.pod_spec else { continue };
         let y = ix.file(o);
         for (_, idx, ctr) in containers(spec) {
-            let base = container_path(&w, idx);
+            let base = w.container_path(idx);
             // MASTER_ADDR from env values, then --master_addr arguments.
-            let mut found: Vec<(String, NodeId, String)> = Vec::new();
+            let mut found: Vec<(String, NodeId, FieldPath)> = Vec::new();
             for (i, e) in ctr.env.iter().flatten().enumerate() {
                 if e.name == "MASTER_ADDR" {
                     if let Some(v) = e.value.as_deref().filter(|v| literal(v)) {
-                        let mut p = base.clone();
-                        p.extend([P::K("env"), P::I(i), P::K("value")]);
+                        let p = base.clone().key("env").index(i).key("value");
                         if let Some(n) = y.lookup(o.root, &p) {
-                            found.push((v.to_string(), n, crate::yaml::render_path(&p)));
+                            found.push((v.to_string(), n, p));
                         }
                     }
                 }
@@ -84,10 +84,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
                         };
                         let Some(v) = value.filter(|v| literal(v)) else { continue };
                         let at = if item.contains(&v) { i } else { i + 1 };
-                        let mut q = base.clone();
-                        q.extend([P::K(field), P::I(at)]);
+                        let q = base.clone().key(field).index(at);
                         if let Some(n) = y.lookup(o.root, &q) {
-                            found.push((v, n, crate::yaml::render_path(&q)));
+                            found.push((v, n, q));
                         }
                     }
                 }
@@ -114,7 +113,7 @@ fn judge(
 ) -> Option<(String, String)> {
     let name = o.name.as_deref().unwrap_or("");
     let ns = ix.namespace_of(o);
-    let pods = pod_count(w);
+    let pods = w.pod_count();
     let sts = match &o.typed {
         Some(Typed::StatefulSet(s)) => Some(s),
         _ => None,

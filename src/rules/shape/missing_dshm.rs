@@ -1,9 +1,9 @@
 //! [`MissingDshm`](crate::rules::RuleId::MissingDshm): a GPU training or inference container with the default 64Mi /dev/shm.
 
-use crate::classify::{containers, Shape};
+use crate::classify::Shape;
 use crate::index::Index;
+use crate::model::workload::containers;
 use crate::rules::Findings;
-use crate::yaml::P;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
@@ -18,7 +18,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             .filter(|v| v.empty_dir.as_ref().is_some_and(|e| e.medium.as_deref() == Some("Memory")))
             .map(|v| v.name.as_str())
             .collect();
-        for (prefix, idx, ctr) in containers(spec) {
+        for (_, idx, ctr) in containers(spec) {
             let ml = c.container_has(Shape::InferenceServer, idx) || c.container_has(Shape::DistributedTraining, idx);
             if !ml || !c.container_has(Shape::GpuConsumer, idx) {
                 continue;
@@ -32,11 +32,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 continue;
             }
             let y = ix.file(o);
-            let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-            let (list, i) = prefix.trim_end_matches(']').split_once('[').unwrap_or(("containers", "0"));
-            path.push(P::K(list));
-            path.push(P::I(i.parse().unwrap_or(0)));
-            path.push(P::K("name"));
+            let path = w.container_path(idx).key("name");
             let Some(node) = y.lookup(o.root, &path) else { continue };
             let what = if c.container_has(Shape::InferenceServer, idx) { "inference" } else { "training" };
             out.report(o.file,
@@ -44,7 +40,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     format!("GPU {what} container `{}` has the default 64Mi /dev/shm: PyTorch DataLoader workers and NCCL use shared memory and fail with bus errors", ctr.name),
                 )
                 .help("add a memory-backed emptyDir and mount it at /dev/shm: `volumes: [{name: dshm, emptyDir: {medium: Memory, sizeLimit: 16Gi}}]` and `volumeMounts: [{name: dshm, mountPath: /dev/shm}]`")
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
         }
     }

@@ -17,11 +17,12 @@ pub mod world_size_mismatch;
 use crate::classify::{Classification, Shape};
 use crate::index::Index;
 use crate::model::Object;
+use crate::path;
 use crate::rules::Findings;
 
 /// A finding at the object's `kind` value (the span of every wrong-controller rule).
 pub(crate) fn at_kind(out: &mut Findings, ix: &Index, o: &Object, message: String, help: String) {
-    out.report(o.file, ix.kind_span(o), message).help(help).path("kind").object(o);
+    out.report(o.file, ix.kind_span(o), message).help(help).path(path!["kind"]).object(o);
 }
 
 /// "image `vllm/vllm-openai:v0.6.3` matches inference-server"
@@ -48,19 +49,6 @@ pub(crate) fn suggested_controller(c: &Classification, run_to_completion: bool) 
     }
 }
 
-/// The field path of container `idx` (numbered as in [`crate::classify::containers`]).
-pub(crate) fn container_path<'a>(w: &crate::model::Workload<'a>, idx: usize) -> Vec<crate::yaml::P<'a>> {
-    use crate::yaml::P;
-    let mut path: Vec<P> = w.pod_spec_path.iter().map(|k| P::K(k)).collect();
-    let n = w.pod_spec.map(|s| s.containers.len()).unwrap_or(0);
-    if idx < n {
-        path.extend([P::K("containers"), P::I(idx)]);
-    } else {
-        path.extend([P::K("initContainers"), P::I(idx - n)]);
-    }
-    path
-}
-
 /// The span of `needle` inside a scalar node when the source holds it verbatim (a word in an
 /// `sh -c` script); the whole node otherwise.
 pub(crate) fn span_within(ix: &Index, o: &Object, node: crate::yaml::NodeId, needle: &str) -> crate::yaml::Span {
@@ -73,26 +61,5 @@ pub(crate) fn span_within(ix: &Index, o: &Object, node: crate::yaml::NodeId, nee
             crate::yaml::Span::new(start, start + needle.len())
         }
         _ => span,
-    }
-}
-
-/// Number of pods a workload runs, when it is a fixed number.
-pub(crate) fn pod_count(w: &crate::model::Workload) -> Option<i64> {
-    use crate::model::{Typed, WorkloadKind};
-    match w.kind {
-        WorkloadKind::Pod => Some(1),
-        WorkloadKind::DaemonSet => None,
-        WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet => Some(i64::from(w.replicas.unwrap_or(1))),
-        WorkloadKind::Job | WorkloadKind::CronJob => {
-            let spec = match &w.object.typed {
-                Some(Typed::Job(j)) => j.spec.as_ref(),
-                Some(Typed::CronJob(c)) => c.spec.job_template.spec.as_ref(),
-                _ => None,
-            }?;
-            let indexed = spec.completion_mode.as_deref() == Some("Indexed");
-            let parallelism = spec.parallelism.map(i64::from);
-            let completions = spec.completions.map(i64::from);
-            Some(if indexed { completions.or(parallelism).unwrap_or(1) } else { parallelism.unwrap_or(1) })
-        }
     }
 }

@@ -2,8 +2,9 @@
 //! and another workload.
 
 use super::at_kind;
-use crate::classify::{command_line, containers, Shape};
+use crate::classify::{command_line, Shape};
 use crate::index::Index;
+use crate::model::workload::containers;
 use crate::model::WorkloadKind;
 use crate::rules::Findings;
 use regex::Regex;

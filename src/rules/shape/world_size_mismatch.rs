@@ -1,10 +1,10 @@
 //! [`WorldSizeMismatch`](crate::rules::RuleId::WorldSizeMismatch): WORLD_SIZE or `--nnodes` that disagree with the number of pods.
 
-use super::{container_path, pod_count, span_within};
-use crate::classify::{containers, nonzero_quantity, Shape};
+use super::span_within;
+use crate::classify::{nonzero_quantity, Shape};
 use crate::index::Index;
+use crate::model::workload::containers;
 use crate::rules::Findings;
-use crate::yaml::P;
 use k8s_openapi::api::core::v1::Container;
 use regex::Regex;
 use std::num::IntErrorKind;
@@ -63,14 +63,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if !c.has(Shape::DistributedTraining) {
             continue;
         }
-        let (Some(spec), Some(pods)) = (w.pod_spec, pod_count(&w)) else { continue };
+        let (Some(spec), Some(pods)) = (w.pod_spec, w.pod_count()) else { continue };
         let y = ix.file(o);
         let what = match w.kind {
             crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob => "pods (parallelism/completions)",
             _ => "replicas",
         };
         for (_, idx, ctr) in containers(spec) {
-            let base = container_path(&w, idx);
+            let base = w.container_path(idx);
             let procs = procs_per_pod(ctr, p);
             // pods (from an i32) times procs (an i64) cannot overflow an i128.
             let total = i128::from(pods) * i128::from(procs);
@@ -87,8 +87,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     Err(err) if matches!(err.kind(), IntErrorKind::PosOverflow | IntErrorKind::NegOverflow) => text.to_string(),
                     Err(_) => continue,
                 };
-                let mut path = base.clone();
-                path.extend([P::K("env"), P::I(i), P::K("value")]);
+                let path = base.clone().key("env").index(i).key("value");
                 let Some(node) = y.lookup(o.root, &path) else { continue };
                 let expected =
                     if procs > 1 { format!("{pods} (pods) or {total} (pods x {procs} processes per pod)") } else { format!("{pods}") };
@@ -102,7 +101,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     ),
                 )
                 .help(format!("set WORLD_SIZE to {expected}, or derive it from the replica count so the two cannot drift"))
-                .path(crate::yaml::render_path(&path))
+                .path(path)
                 .object(o);
             }
             for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
@@ -122,8 +121,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     if (min..=max).contains(&pods) {
                         continue;
                     }
-                    let mut path = base.clone();
-                    path.extend([P::K(field), P::I(at)]);
+                    let path = base.clone().key(field).index(at);
                     let Some(node) = y.lookup(o.root, &path) else { continue };
                     let shown = cap.get(0).map(|m| m.as_str()).unwrap_or("--nnodes");
                     // The counts as written for the message: a saturated one is not its value.
@@ -140,7 +138,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                         ),
                     )
                     .help(format!("make `--nnodes` equal the number of pods ({pods}), or change the pod count to match"))
-                    .path(crate::yaml::render_path(&path))
+                    .path(path)
                     .object(o);
                 }
             }
