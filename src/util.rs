@@ -10,24 +10,12 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     out
 }
 
-/// Levenshtein distance, bounded: returns None when above `limit`.
+/// Levenshtein distance (`strsim`), ignoring ASCII case, bounded: returns None when above `limit`.
 pub fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > limit {
+    if a.chars().count().abs_diff(b.chars().count()) > limit {
         return None;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(!ca.eq_ignore_ascii_case(cb));
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    let d = prev[b.len()];
+    let d = strsim::levenshtein(&a.to_ascii_lowercase(), &b.to_ascii_lowercase());
     (d <= limit).then_some(d)
 }
 
@@ -64,5 +52,11 @@ mod tests {
         assert_eq!(edit_distance("foo", "barbaz", 2), None);
         assert_eq!(did_you_mean("replica", ["replicas", "selector"]), Some("replicas"));
         assert_eq!(did_you_mean("xyz", ["replicas"]), None);
+        // ASCII case is not a difference; other characters count once each.
+        assert_eq!(edit_distance("ContainerPort", "containerport", 0), Some(0));
+        assert_eq!(edit_distance("naïve", "naive", 2), Some(1));
+        assert_eq!(did_you_mean("imagepullpolicy", ["imagePullPolicy", "imagePullSecrets"]), Some("imagePullPolicy"));
+        // Two candidates equally close: no suggestion.
+        assert_eq!(did_you_mean("cat", ["bat", "hat"]), None);
     }
 }
