@@ -536,40 +536,14 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// `file:///a%20b/c.yaml` -> `/a b/c.yaml`; None for other schemes.
+/// `file:///a%20b/c.yaml` -> `/a b/c.yaml`; None for other schemes ([`crate::util::file_uri_to_path`]).
 pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
-    let rest = uri.strip_prefix("file://")?;
-    // `file://host/path`: only the local host is a path here.
-    let rest = if rest.starts_with('/') { rest } else { rest.strip_prefix("localhost")? };
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    Some(PathBuf::from(String::from_utf8(out).ok()?))
+    crate::util::file_uri_to_path(uri)
 }
 
-/// `/a b/c.yaml` -> `file:///a%20b/c.yaml`.
+/// `/a b/c.yaml` -> `file:///a%20b/c.yaml` ([`crate::util::path_to_file_uri`]).
 pub fn path_to_uri(path: &Path) -> String {
-    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
-    let mut s = String::from("file://");
-    for b in abs.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s
+    crate::util::path_to_file_uri(path)
 }
 
 #[cfg(test)]
