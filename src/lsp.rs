@@ -492,26 +492,19 @@ fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], u
     Finding { diagnostic, rule: d.rule, start, end, fix, raw_fix: d.fix.clone() }
 }
 
-/// Byte offsets <-> LSP positions (0-based line, UTF-16 code units).
+/// Byte offsets <-> LSP positions (0-based line, UTF-16 code units), from the one `LineIndex`.
 struct Lines<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    index: crate::yaml::LineIndex,
 }
 
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Lines<'a> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { text, starts }
+        Lines { text, index: crate::yaml::LineIndex::new(text) }
     }
 
     fn position(&self, offset: usize) -> Value {
-        let mut off = offset.min(self.text.len());
-        while !self.text.is_char_boundary(off) {
-            off -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= off).saturating_sub(1);
-        let character: usize = self.text[self.starts[line]..off].encode_utf16().count();
+        let (line, character) = self.index.utf16_position(self.text, offset);
         json!({"line": line, "character": character})
     }
 
@@ -523,16 +516,7 @@ impl<'a> Lines<'a> {
     fn offset(&self, pos: &Value) -> usize {
         let line = pos["line"].as_u64().unwrap_or(0) as usize;
         let character = pos["character"].as_u64().unwrap_or(0) as usize;
-        let Some(&start) = self.starts.get(line) else { return self.text.len() };
-        let end = self.starts.get(line + 1).copied().unwrap_or(self.text.len());
-        let mut units = 0;
-        for (i, c) in self.text[start..end].char_indices() {
-            if units >= character || c == '\n' || c == '\r' {
-                return start + i;
-            }
-            units += c.len_utf16();
-        }
-        end
+        self.index.utf16_offset(self.text, line, character)
     }
 }
 
