@@ -522,6 +522,7 @@ pub use crate::model::parse_version;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RuleId;
 
     fn errors(text: &str) -> Vec<String> {
         parse(text).err().unwrap_or_default().into_iter().map(|e| format!("{}:{}: {}", e.line, e.column, e.message)).collect()
@@ -529,9 +530,10 @@ mod tests {
 
     #[test]
     fn every_error_points_at_its_key_or_value() {
+        let (pod, unknown) = (RuleId::BarePod, RuleId::UnknownField);
         assert_eq!(
-            errors("# we used to ignore bare-pods\nrules:\n  ignore: [bare-pods]\n"),
-            ["3:12: unknown rule or category `bare-pods`; did you mean `bare-pod`?"]
+            errors(&format!("# we used to ignore {pod}s\nrules:\n  ignore: [{pod}s]\n")),
+            [format!("3:12: unknown rule or category `{pod}s`; did you mean `{pod}`?")]
         );
         assert_eq!(
             errors("rules:\n  sevrity: {}\n"),
@@ -544,7 +546,7 @@ mod tests {
         assert_eq!(errors("fail-on: [error]\n"), ["1:10: fail-on: invalid type: sequence, expected a string"]);
         assert_eq!(errors("rules: 3\n"), ["1:8: rules: invalid type: integer `3`, expected struct RulesConfig"]);
         assert_eq!(errors("- a\n"), ["1:1: invalid type: sequence, expected struct Config"]);
-        assert_eq!(errors("rules:\n  ignore: [bare-pod]\n  ignore: [unknown-field]\n"), ["3:3: rules: duplicate field `ignore`"]);
+        assert_eq!(errors(&format!("rules:\n  ignore: [{pod}]\n  ignore: [{unknown}]\n")), ["3:3: rules: duplicate field `ignore`"]);
         assert_eq!(
             errors("signatures:\n  shapes:\n    database:\n      env: {any: [A]}\n"),
             ["4:12: signatures.shapes.database.env: missing field `all`"]
@@ -560,11 +562,13 @@ mod tests {
 
     #[test]
     fn values_are_typed_and_scalars_read_as_written() {
-        let c =
-            parse("rules:\n  severity: {bare-pod: off, unknown-field: warning}\nfail-on: error\nkubernetes-version: 1.30\nnamespace: 3\n")
-                .unwrap();
-        assert_eq!(c.rules.severity.get("bare-pod"), Some(&None));
-        assert_eq!(c.rules.severity.get("unknown-field"), Some(&Some(Severity::Warning)));
+        let (pod, unknown) = (RuleId::BarePod, RuleId::UnknownField);
+        let c = parse(&format!(
+            "rules:\n  severity: {{{pod}: off, {unknown}: warning}}\nfail-on: error\nkubernetes-version: 1.30\nnamespace: 3\n"
+        ))
+        .unwrap();
+        assert_eq!(c.rules.severity.get(pod.as_str()), Some(&None));
+        assert_eq!(c.rules.severity.get(unknown.as_str()), Some(&Some(Severity::Warning)));
         assert_eq!(c.fail_on, Some(Severity::Error));
         assert_eq!(c.kubernetes_version, Some((1, 30)));
         assert_eq!(c.namespace.as_deref(), Some("3"));

@@ -604,26 +604,19 @@ fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], u
     Finding { diagnostic, rule: d.rule(), start, end, fix, raw_fix: d.fix.clone() }
 }
 
-/// Byte offsets <-> LSP positions (0-based line, UTF-16 code units).
+/// Byte offsets <-> LSP positions (0-based line, UTF-16 code units), from the one `LineIndex`.
 struct Lines<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    index: crate::yaml::LineIndex,
 }
 
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Lines<'a> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { text, starts }
+        Lines { text, index: crate::yaml::LineIndex::new(text) }
     }
 
     fn position(&self, offset: usize) -> Value {
-        let mut off = offset.min(self.text.len());
-        while !self.text.is_char_boundary(off) {
-            off -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= off).saturating_sub(1);
-        let character: usize = self.text[self.starts[line]..off].encode_utf16().count();
+        let (line, character) = self.index.utf16_position(self.text, offset);
         json!({"line": line, "character": character})
     }
 
@@ -635,53 +628,18 @@ impl<'a> Lines<'a> {
     fn offset(&self, pos: &Value) -> usize {
         let line = pos["line"].as_u64().unwrap_or(0) as usize;
         let character = pos["character"].as_u64().unwrap_or(0) as usize;
-        let Some(&start) = self.starts.get(line) else { return self.text.len() };
-        let end = self.starts.get(line + 1).copied().unwrap_or(self.text.len());
-        let mut units = 0;
-        for (i, c) in self.text[start..end].char_indices() {
-            if units >= character || c == '\n' || c == '\r' {
-                return start + i;
-            }
-            units += c.len_utf16();
-        }
-        end
+        self.index.utf16_offset(self.text, line, character)
     }
 }
 
-/// `file:///a%20b/c.yaml` -> `/a b/c.yaml`; None for other schemes.
+/// `file:///a%20b/c.yaml` -> `/a b/c.yaml`; None for other schemes ([`crate::util::file_uri_to_path`]).
 pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
-    let rest = uri.strip_prefix("file://")?;
-    // `file://host/path`: only the local host is a path here.
-    let rest = if rest.starts_with('/') { rest } else { rest.strip_prefix("localhost")? };
-    let bytes = rest.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    Some(PathBuf::from(String::from_utf8(out).ok()?))
+    crate::util::file_uri_to_path(uri)
 }
 
-/// `/a b/c.yaml` -> `file:///a%20b/c.yaml`.
+/// `/a b/c.yaml` -> `file:///a%20b/c.yaml` ([`crate::util::path_to_file_uri`]).
 pub fn path_to_uri(path: &Path) -> String {
-    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
-    let mut s = String::from("file://");
-    for b in abs.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s
+    crate::util::path_to_file_uri(path)
 }
 
 #[cfg(test)]

@@ -148,7 +148,8 @@ impl Collector<'_> {
     fn stdin(&mut self, name: &str) {
         let max = self.max;
         let mut buf = Vec::new();
-        match std::io::stdin().lock().take(max + 1).read_to_end(&mut buf) {
+        // `--max-file-size` is any u64: one byte more than the limit saturates at u64::MAX.
+        match std::io::stdin().lock().take(max.saturating_add(1)).read_to_end(&mut buf) {
             Ok(n) if n as u64 > max => self.out.errors.push(format!("cannot read standard input: more than --max-file-size {max} bytes")),
             Ok(_) => {
                 self.out.stdin = Some(self.out.files.len());

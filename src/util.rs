@@ -10,24 +10,12 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     out
 }
 
-/// Levenshtein distance, bounded: returns None when above `limit`.
+/// Levenshtein distance (`strsim`), ignoring ASCII case, bounded: returns None when above `limit`.
 pub fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > limit {
+    if a.chars().count().abs_diff(b.chars().count()) > limit {
         return None;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(!ca.eq_ignore_ascii_case(cb));
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    let d = prev[b.len()];
+    let d = strsim::levenshtein(&a.to_ascii_lowercase(), &b.to_ascii_lowercase());
     (d <= limit).then_some(d)
 }
 
@@ -53,6 +41,82 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     }
 }
 
+/// What a URI path may hold as it is (RFC 3986 `pchar` and `/`): everything else, and every
+/// non-ASCII byte, is percent-encoded. Sub-delimiters (`+`, `(`, `;`...), `:` and `@` stay.
+const URI_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A `/`-separated path as a URI path or relative reference: `a b/ü#1.yaml` -> `a%20b/%C3%BC%231.yaml`.
+/// In a relative reference a `:` before the first `/` would read as a scheme, so it is encoded there.
+pub fn encode_uri_path(path: &str) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(path, URI_PATH).to_string();
+    if path.starts_with('/') {
+        return encoded;
+    }
+    let first = encoded.find('/').unwrap_or(encoded.len());
+    match encoded.get(..first) {
+        Some(head) if head.contains(':') => format!("{}{}", head.replace(':', "%3A"), &encoded[first..]),
+        _ => encoded,
+    }
+}
+
+/// `C:/x` or `C:\x` (a Windows drive path, on any platform): the length of `C:`.
+fn drive_prefix(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b.len() == 2 || b[2] == b'/' || b[2] == b'\\')
+}
+
+/// A `file://` URI for a path; relative paths are taken from the current directory.
+/// `/a b/ü.yaml` -> `file:///a%20b/%C3%BC.yaml`; `C:\x\y.yaml` (Windows) or `C:/x` -> `file:///C:/x...`.
+/// On Windows, `\` separates and a verbatim `\\?\C:\` prefix (from `canonicalize`) is dropped.
+pub fn path_to_file_uri(path: &std::path::Path) -> String {
+    let mut s = path.to_string_lossy().into_owned();
+    if !path.is_absolute() && !drive_prefix(&s) {
+        if let Ok(cwd) = std::env::current_dir() {
+            s = cwd.join(path).to_string_lossy().into_owned();
+        }
+    }
+    if cfg!(windows) {
+        s = s.replace('\\', "/");
+        if let Some(rest) = s.strip_prefix("//?/").filter(|r| drive_prefix(r)) {
+            s = rest.to_string();
+        }
+    }
+    if drive_prefix(&s) {
+        s.insert(0, '/');
+    }
+    format!("file://{}", encode_uri_path(&s))
+}
+
+/// The path of a `file:` URI on this machine; None for other schemes, other hosts, or a path
+/// that is not UTF-8. `file:///a%20b/c.yaml` -> `/a b/c.yaml`, `file://localhost/x` -> `/x`.
+/// A first segment that is a drive (`/C:/x`, or `/c%3A/x` as VS Code writes it) gives `C:/x` on
+/// every platform: a Windows client's URI means that drive, and no Unix root holds a `C:`.
+pub fn file_uri_to_path(uri: &str) -> Option<std::path::PathBuf> {
+    let rest = uri.get(..7).filter(|s| s.eq_ignore_ascii_case("file://")).and(uri.get(7..))?;
+    // `file://host/path`: only the local host is a path here.
+    let rest = if rest.starts_with('/') { rest } else { rest.strip_prefix("localhost").filter(|r| r.starts_with('/'))? };
+    let path = percent_encoding::percent_decode_str(rest).decode_utf8().ok()?;
+    match path.strip_prefix('/') {
+        Some(p) if drive_prefix(p) => Some(std::path::PathBuf::from(p)),
+        _ => Some(std::path::PathBuf::from(path.as_ref())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +128,53 @@ mod tests {
         assert_eq!(edit_distance("foo", "barbaz", 2), None);
         assert_eq!(did_you_mean("replica", ["replicas", "selector"]), Some("replicas"));
         assert_eq!(did_you_mean("xyz", ["replicas"]), None);
+        // ASCII case is not a difference; other characters count once each.
+        assert_eq!(edit_distance("ContainerPort", "containerport", 0), Some(0));
+        assert_eq!(edit_distance("naïve", "naive", 2), Some(1));
+        assert_eq!(did_you_mean("imagepullpolicy", ["imagePullPolicy", "imagePullSecrets"]), Some("imagePullPolicy"));
+        // Two candidates equally close: no suggestion.
+        assert_eq!(did_you_mean("cat", ["bat", "hat"]), None);
+    }
+
+    #[test]
+    fn file_uris() {
+        use std::path::{Path, PathBuf};
+        let round_trip = |p: &str, uri: &str| {
+            assert_eq!(path_to_file_uri(Path::new(p)), uri, "{p}");
+            assert_eq!(file_uri_to_path(uri), Some(PathBuf::from(p)), "{uri}");
+        };
+        round_trip("/a b/c.yaml", "file:///a%20b/c.yaml");
+        round_trip("/x/#1.yaml", "file:///x/%231.yaml");
+        round_trip("/x/100%.yaml", "file:///x/100%25.yaml");
+        round_trip("/x/ü/模型.yaml", "file:///x/%C3%BC/%E6%A8%A1%E5%9E%8B.yaml");
+        round_trip("/x/a?b[1]{2}.yaml", "file:///x/a%3Fb%5B1%5D%7B2%7D.yaml");
+        round_trip("/x/a+b(1);c=d@e:f.yaml", "file:///x/a+b(1);c=d@e:f.yaml");
+        // A Windows drive, on every platform (documented on `file_uri_to_path`).
+        round_trip("C:/x/y z.yaml", "file:///C:/x/y%20z.yaml");
+        assert_eq!(file_uri_to_path("file:///c%3A/x/y.yaml"), Some(PathBuf::from("c:/x/y.yaml")));
+        assert_eq!(file_uri_to_path("file:///C:"), Some(PathBuf::from("C:")));
+        // `/C:x` is not a drive path.
+        assert_eq!(file_uri_to_path("file:///Cx:/y"), Some(PathBuf::from("/Cx:/y")));
+        assert_eq!(file_uri_to_path("file://localhost/x.yaml"), Some(PathBuf::from("/x.yaml")));
+        assert_eq!(file_uri_to_path("FILE:///x.yaml"), Some(PathBuf::from("/x.yaml")));
+        assert_eq!(file_uri_to_path("file://server/share/x.yaml"), None);
+        assert_eq!(file_uri_to_path("file://localhostx/y"), None);
+        assert_eq!(file_uri_to_path("untitled:Untitled-1"), None);
+        assert_eq!(file_uri_to_path("file:///%FF.yaml"), None);
+        assert_eq!(file_uri_to_path("file:///a%2"), Some(PathBuf::from("/a%2")));
+        assert_eq!(file_uri_to_path("file:"), None);
+        assert_eq!(file_uri_to_path("fil\u{e9}:///x"), None);
+        // Relative paths are taken from the current directory.
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(file_uri_to_path(&path_to_file_uri(Path::new("a b.yaml"))), Some(cwd.join("a b.yaml")));
+    }
+
+    #[test]
+    fn uri_references() {
+        assert_eq!(encode_uri_path("testdata/a b/ü#%.yaml"), "testdata/a%20b/%C3%BC%23%25.yaml");
+        assert_eq!(encode_uri_path("a:b/c:d.yaml"), "a%3Ab/c:d.yaml");
+        assert_eq!(encode_uri_path("/a:b/c.yaml"), "/a:b/c.yaml");
+        assert_eq!(encode_uri_path(""), "");
     }
 }
 

@@ -128,7 +128,11 @@ fn edges() -> BTreeMap<String, BTreeSet<String>> {
         let code = code_of(&std::fs::read_to_string(f).unwrap());
         for (i, _) in code.match_indices("#[macro_export]") {
             let rest = &code[i..];
-            if let Some(name) = rest.split("macro_rules!").nth(1).and_then(|r| r.split(|c: char| !(c.is_alphanumeric() || c == '_')).find(|w| !w.is_empty())) {
+            if let Some(name) = rest
+                .split("macro_rules!")
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !(c.is_alphanumeric() || c == '_')).find(|w| !w.is_empty()))
+            {
                 macros.insert(name.to_string(), module_of(&src, f));
             }
         }

@@ -234,6 +234,13 @@ fn sarif_output_passes_the_sarif_2_1_0_schema() {
     let mut broken = v.clone();
     broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
     assert!(!schema::errors_of(&schema, &broken).is_empty());
+    // `format` is asserted too: a helpUri must be an absolute URI.
+    let mut broken = v.clone();
+    broken["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = serde_json::json!("docs/rules/x.md");
+    assert!(!schema::errors_of(&schema, &broken).is_empty());
+    let mut broken = v.clone();
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = serde_json::json!("a b#c#d.yaml");
+    assert!(!schema::errors_of(&schema, &broken).is_empty());
 }
 
 #[test]

@@ -261,7 +261,7 @@ mod arithmetic {
         assert_eq!(parse_nanos("1e99999999999999999999999"), Some(LIMIT));
         assert_eq!(parse_nanos("-1e2147483647"), Some(-LIMIT));
         assert_eq!(parse_nanos("9000000000000000000Ei"), Some(LIMIT));
-        // An exponent and a suffix together are no quantity (invalid-field-value reports it).
+        // An exponent and a suffix together are no quantity ([`InvalidFieldValue`](crate::rules::RuleId::InvalidFieldValue) reports it).
         assert_eq!(parse_nanos("9e18Ei"), None);
         assert_eq!(parse_nanos(&format!("{}Ei", "9".repeat(60))), Some(LIMIT));
         assert_eq!(parse_nanos("1e29"), Some(LIMIT));

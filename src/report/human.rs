@@ -21,14 +21,11 @@ struct Report<'a> {
 /// minified or generated line can be megabytes long.
 const MAX_SNIPPET_LINE: usize = 1000;
 
-/// The length in characters of the longest line that holds a span's start or end.
-fn longest_line(text: &str, start: usize, end: usize) -> usize {
-    let bytes = text.as_bytes();
+/// The length in bytes of the longest line that holds a span's start or end.
+fn longest_line(f: &SourceView, start: usize, end: usize) -> usize {
     let line_of = |at: usize| {
-        let at = at.min(bytes.len());
-        let from = bytes[..at].iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
-        let to = bytes[at..].iter().position(|b| *b == b'\n').map(|i| at + i).unwrap_or(bytes.len());
-        to - from
+        let (from, to) = f.index().line_bounds(f.text, at);
+        to.saturating_sub(from)
     };
     line_of(start).max(line_of(end))
 }
@@ -105,8 +102,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
         help.push_str(&format!("docs: {}", d.rule().docs_path()));
         let p = pos(f, d.span.start);
         let location = format!(" (at {}:{}:{})", f.name, p.line, p.column);
-        let src =
-            (longest_line(f.text, d.span.start as usize, d.span.end as usize) <= MAX_SNIPPET_LINE).then(|| NamedSource::new(f.name, text));
+        let src = (longest_line(f, d.span.start as usize, d.span.end as usize) <= MAX_SNIPPET_LINE).then(|| NamedSource::new(f.name, text));
         let report = Report { d, src, labels, help, location };
         let _ = handler.render_report(&mut out, &report);
         out.push('\n');

@@ -48,7 +48,11 @@ pub struct SourceView<'a> {
 
 impl SourceView<'_> {
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        self.lines.get_or_init(|| LineIndex::new(self.text)).line_col(self.text, offset)
+        self.index().line_col(self.text, offset)
+    }
+
+    pub fn index(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(self.text))
     }
 }
 

@@ -15,48 +15,18 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// A URI reference for a file name as given (relative paths stay relative).
+/// A URI reference for a file name as given (relative paths stay relative; an absolute path
+/// outside the current directory is a `file:` URI, so a Windows drive is not read as a scheme).
 pub fn uri(name: &str) -> String {
-    let cwd = std::env::current_dir().ok();
-    let rel = match (cwd, std::path::Path::new(name).is_absolute()) {
-        (Some(c), true) => {
-            std::path::Path::new(name).strip_prefix(&c).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| name.to_string())
-        }
-        _ => name.to_string(),
-    };
-    let mut out = String::new();
-    for ch in rel.replace('\\', "/").chars() {
-        match ch {
-            'A'..='Z'
-            | 'a'..='z'
-            | '0'..='9'
-            | '-'
-            | '.'
-            | '_'
-            | '~'
-            | '/'
-            | ':'
-            | '@'
-            | '!'
-            | '$'
-            | '&'
-            | '\''
-            | '('
-            | ')'
-            | '*'
-            | '+'
-            | ','
-            | ';'
-            | '=' => out.push(ch),
-            _ => {
-                let mut buf = [0u8; 4];
-                for b in ch.encode_utf8(&mut buf).bytes() {
-                    out.push_str(&format!("%{b:02X}"));
-                }
-            }
+    let path = std::path::Path::new(name);
+    let mut rel = std::borrow::Cow::Borrowed(name);
+    if path.is_absolute() {
+        match std::env::current_dir().ok().and_then(|c| path.strip_prefix(c).ok().map(|p| p.to_string_lossy().into_owned())) {
+            Some(p) => rel = p.into(),
+            None => return crate::util::path_to_file_uri(path),
         }
     }
-    out
+    crate::util::encode_uri_path(&rel.replace('\\', "/"))
 }
 
 fn region(f: &SourceView, span: crate::yaml::Span) -> Value {
@@ -136,4 +106,22 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn uris_are_references_relative_to_the_current_directory() {
+        assert_eq!(uri("testdata/a b/ü#1.yaml"), "testdata/a%20b/%C3%BC%231.yaml");
+        assert_eq!(uri("dir\\x.yaml"), "dir/x.yaml");
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(uri(&cwd.join("x 1.yaml").to_string_lossy()), "x%201.yaml");
+        // Outside it, a file URI: a bare `C:/x` would read as a URI with the scheme `c`.
+        if cfg!(unix) {
+            assert_eq!(uri("/nonexistent-root/x.yaml"), "file:///nonexistent-root/x.yaml");
+        }
+        assert_eq!(uri("C:/x.yaml"), if cfg!(windows) { "file:///C:/x.yaml" } else { "C%3A/x.yaml" });
+    }
 }

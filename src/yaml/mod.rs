@@ -512,7 +512,8 @@ impl Builder<'_> {
     }
 }
 
-/// Byte offset -> 1-based line and column (columns counted in characters).
+/// Byte offset -> 1-based line and column (columns counted in characters), for every report
+/// format; and the Language Server Protocol's 0-based UTF-16 positions, both ways.
 pub struct LineIndex {
     starts: Vec<u32>,
 }
@@ -543,6 +544,48 @@ impl LineIndex {
         let col = text.get(from..offset).map(|s| s.chars().count()).unwrap_or(offset - from);
         (line as u32 + 1, col as u32 + 1)
     }
+
+    /// The 0-based line that holds a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s as usize <= offset).saturating_sub(1)
+    }
+
+    /// The byte range of the line that holds `offset`, without its `\n` (a `\r` stays).
+    pub fn line_bounds(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.line_of(offset);
+        let start = self.starts.get(line).map_or(0, |&s| s as usize);
+        let end = self.starts.get(line + 1).map_or(text.len(), |&s| (s as usize).saturating_sub(1));
+        (start, end)
+    }
+
+    /// (line, character), both 0-based, the character in UTF-16 code units as the Language
+    /// Server Protocol counts them. An offset inside a character counts from its start; a BOM is
+    /// a character here.
+    pub fn utf16_position(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut off = offset.min(text.len());
+        while !text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let line = self.line_of(off);
+        let start = self.starts.get(line).map_or(0, |&s| s as usize);
+        (line, text.get(start..off).map_or(0, |s| s.encode_utf16().count()))
+    }
+
+    /// The byte offset of a 0-based line and UTF-16 character, clamped to the line (before its
+    /// line break); past the last line, the end of the text.
+    pub fn utf16_offset(&self, text: &str, line: usize, character: usize) -> usize {
+        let Some(start) = self.starts.get(line).map(|&s| s as usize) else { return text.len() };
+        let end = self.starts.get(line + 1).map_or(text.len(), |&s| s as usize);
+        let mut units = 0;
+        for (i, c) in text.get(start..end).unwrap_or_default().char_indices() {
+            if units >= character || c == '\n' || c == '\r' {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        end
+    }
 }
 
 #[cfg(test)]
@@ -563,6 +606,23 @@ mod tests {
         assert_eq!(li.line_col(text, f.span(k).start), (3, 1));
         assert_eq!(li.line_col(text, f.span(root).start), (1, 1));
         assert!(f.docs[1].root.is_none() || f.is_null(f.docs[1].root.unwrap()));
+    }
+
+    #[test]
+    fn line_index_counts_characters_or_utf16_units() {
+        let text = "\u{feff}a: é😀x\r\nb: 1\n";
+        let li = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        // Report formats: 1-based, characters, the BOM not counted.
+        assert_eq!(li.line_col(text, x as u32), (1, 6));
+        // The language server: 0-based, UTF-16 units (😀 is two), the BOM counted.
+        assert_eq!(li.utf16_position(text, x), (0, 7));
+        assert_eq!(li.utf16_position(text, x - 1), (0, 5), "inside 😀: from its start");
+        assert_eq!(li.utf16_offset(text, 0, 7), x);
+        assert_eq!(li.utf16_offset(text, 0, 99), text.find('\r').unwrap(), "clamped before the line break");
+        assert_eq!(li.utf16_offset(text, 9, 0), text.len());
+        assert_eq!(li.line_bounds(text, x), (0, text.find('\n').unwrap()));
+        assert_eq!(li.line_bounds(text, text.len() + 5), (text.len(), text.len()));
     }
 
     #[test]
