@@ -2,7 +2,7 @@
 //! enumerations, quantities, port ranges, negative counts, object names.
 
 use crate::index::Index;
-use crate::model::{quantity, Object, Typed, WorkloadKind};
+use crate::model::{quantity, Object, Typed, Workload, WorkloadKind};
 use crate::path;
 use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
@@ -89,122 +89,142 @@ impl Cx<'_> {
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let y = ix.file(o);
-        for issue in &o.issues {
-            if let IssueKind::BadValue { message } = &issue.kind {
-                if y.scalar(issue.node).is_some_and(is_placeholder) {
-                    continue;
-                }
-                out.report(o.file, y.span(issue.node), format!("invalid value: {message}"))
-                    .help("fix the value to the form the API expects")
-                    .path(issue.path.clone())
-                    .object(o);
-            }
-        }
         let mut cx = Cx { o, y, out };
+        cx.bad_values();
         check_name(&mut cx);
         let Some(typed) = &o.typed else { continue };
         if let Some(w) = o.workload() {
             let ps = w.pod_spec_path();
             if let Some(spec) = w.pod_spec {
-                let allowed: &[&str] = match w.kind {
-                    k if k.long_running() => &["Always"],
-                    WorkloadKind::Job | WorkloadKind::CronJob => &["OnFailure", "Never"],
-                    _ => &["Always", "OnFailure", "Never"],
-                };
-                if let Some(rp) = spec.restart_policy.as_deref() {
-                    if !rp.is_empty() && !allowed.contains(&rp) {
-                        let p = ps.clone().key("restartPolicy");
-                        let kind = &o.kind;
-                        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(" or ");
-                        let why = match w.kind {
-                            k if k.long_running() => format!("a {kind} keeps its pods running, so its pod template only accepts `Always`"),
-                            WorkloadKind::Job | WorkloadKind::CronJob => format!("a {kind}'s pods run to completion, so `Always` is rejected: use `OnFailure` to retry in place or `Never` to let the Job create a new pod"),
-                            _ => "allowed values are `Always`, `OnFailure` and `Never`".to_string(),
-                        };
-                        cx.emit(&p, format!("restartPolicy `{rp}` is not allowed in a {kind}; allowed: {list}"), why);
-                    }
-                }
+                restart_policy(&mut cx, &w, &ps, spec);
                 pod_spec(&mut cx, &ps, spec);
             }
-            match typed {
-                Typed::Deployment(d) => {
-                    cx.non_negative(&path!["spec", "replicas"], d.spec.replicas, "replicas");
-                    let t = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref());
-                    cx.one_of(&path!["spec", "strategy", "type"], t, &["RollingUpdate", "Recreate"], "Deployment strategy type");
+            controller_fields(&mut cx, typed);
+        }
+        other_fields(&mut cx, typed);
+    }
+}
+
+impl Cx<'_> {
+    /// Values the deserializer itself could not accept (a malformed timestamp...).
+    fn bad_values(&mut self) {
+        let (o, y) = (self.o, self.y);
+        for issue in &o.issues {
+            if let IssueKind::BadValue { message } = &issue.kind {
+                if y.scalar(issue.node).is_some_and(is_placeholder) {
+                    continue;
                 }
-                Typed::StatefulSet(s) => {
-                    cx.non_negative(&path!["spec", "replicas"], s.spec.replicas, "replicas");
-                    cx.one_of(
-                        &path!["spec", "podManagementPolicy"],
-                        s.spec.pod_management_policy.as_deref(),
-                        &["OrderedReady", "Parallel"],
-                        "podManagementPolicy",
-                    );
-                    let t = s.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
-                    cx.one_of(
-                        &path!["spec", "updateStrategy", "type"],
-                        t,
-                        &["RollingUpdate", "OnDelete"],
-                        "StatefulSet updateStrategy type",
-                    );
-                    for (i, _) in s.spec.volume_claim_templates.iter().flatten().enumerate() {
-                        for part in ["requests", "limits"] {
-                            cx.quantities(&path!["spec", "volumeClaimTemplates", i, "spec", "resources", part]);
-                        }
-                    }
-                }
-                Typed::DaemonSet(d) => {
-                    let t = d.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
-                    cx.one_of(&path!["spec", "updateStrategy", "type"], t, &["RollingUpdate", "OnDelete"], "DaemonSet updateStrategy type");
-                }
-                Typed::ReplicaSet(r) => cx.non_negative(&path!["spec", "replicas"], r.spec.replicas, "replicas"),
-                Typed::Job(j) => {
-                    if let Some(s) = &j.spec {
-                        cx.non_negative(&path!["spec", "parallelism"], s.parallelism, "parallelism");
-                        cx.non_negative(&path!["spec", "completions"], s.completions, "completions");
-                        cx.non_negative(&path!["spec", "backoffLimit"], s.backoff_limit, "backoffLimit");
-                    }
-                }
-                Typed::CronJob(c) => {
-                    cx.one_of(
-                        &path!["spec", "concurrencyPolicy"],
-                        c.spec.concurrency_policy.as_deref(),
-                        &["Allow", "Forbid", "Replace"],
-                        "concurrencyPolicy",
-                    );
-                }
-                _ => {}
+                self.out
+                    .report(o.file, y.span(issue.node), format!("invalid value: {message}"))
+                    .help("fix the value to the form the API expects")
+                    .path(issue.path.clone())
+                    .object(o);
             }
         }
-        match typed {
-            Typed::Service(s) => {
-                if let Some(spec) = &s.spec {
-                    cx.one_of(
-                        &path!["spec", "type"],
-                        spec.type_.as_deref(),
-                        &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"],
-                        "Service type",
-                    );
-                    for (i, port) in spec.ports.iter().flatten().enumerate() {
-                        let base = path!["spec", "ports", i];
-                        cx.port(&base.clone().key("port"), i64::from(port.port), "port", false);
-                        cx.one_of(&base.clone().key("protocol"), port.protocol.as_deref(), &["TCP", "UDP", "SCTP"], "protocol");
-                        if let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(t)) = port.target_port {
-                            cx.port(&base.clone().key("targetPort"), i64::from(t), "targetPort", false);
-                        }
-                        if let Some(np) = port.node_port {
-                            cx.port(&base.clone().key("nodePort"), i64::from(np), "nodePort", true);
-                        }
-                    }
-                }
-            }
-            Typed::PersistentVolumeClaim(_) => {
+    }
+}
+
+/// The restart policies a controller's pod template accepts.
+fn restart_policy(cx: &mut Cx, w: &Workload, ps: &FieldPath, spec: &PodSpec) {
+    let o = cx.o;
+    let allowed: &[&str] = match w.kind {
+        k if k.long_running() => &["Always"],
+        WorkloadKind::Job | WorkloadKind::CronJob => &["OnFailure", "Never"],
+        _ => &["Always", "OnFailure", "Never"],
+    };
+    if let Some(rp) = spec.restart_policy.as_deref() {
+        if !rp.is_empty() && !allowed.contains(&rp) {
+            let p = ps.clone().key("restartPolicy");
+            let kind = &o.kind;
+            let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(" or ");
+            let why = match w.kind {
+                k if k.long_running() => format!("a {kind} keeps its pods running, so its pod template only accepts `Always`"),
+                WorkloadKind::Job | WorkloadKind::CronJob => format!("a {kind}'s pods run to completion, so `Always` is rejected: use `OnFailure` to retry in place or `Never` to let the Job create a new pod"),
+                _ => "allowed values are `Always`, `OnFailure` and `Never`".to_string(),
+            };
+            cx.emit(&p, format!("restartPolicy `{rp}` is not allowed in a {kind}; allowed: {list}"), why);
+        }
+    }
+}
+
+/// Enumerations and counts of the controllers' own specs.
+fn controller_fields(cx: &mut Cx, typed: &Typed) {
+    match typed {
+        Typed::Deployment(d) => {
+            cx.non_negative(&path!["spec", "replicas"], d.spec.replicas, "replicas");
+            let t = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref());
+            cx.one_of(&path!["spec", "strategy", "type"], t, &["RollingUpdate", "Recreate"], "Deployment strategy type");
+        }
+        Typed::StatefulSet(s) => {
+            cx.non_negative(&path!["spec", "replicas"], s.spec.replicas, "replicas");
+            cx.one_of(
+                &path!["spec", "podManagementPolicy"],
+                s.spec.pod_management_policy.as_deref(),
+                &["OrderedReady", "Parallel"],
+                "podManagementPolicy",
+            );
+            let t = s.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
+            cx.one_of(&path!["spec", "updateStrategy", "type"], t, &["RollingUpdate", "OnDelete"], "StatefulSet updateStrategy type");
+            for (i, _) in s.spec.volume_claim_templates.iter().flatten().enumerate() {
                 for part in ["requests", "limits"] {
-                    cx.quantities(&path!["spec", "resources", part]);
+                    cx.quantities(&path!["spec", "volumeClaimTemplates", i, "spec", "resources", part]);
                 }
             }
-            _ => {}
         }
+        Typed::DaemonSet(d) => {
+            let t = d.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
+            cx.one_of(&path!["spec", "updateStrategy", "type"], t, &["RollingUpdate", "OnDelete"], "DaemonSet updateStrategy type");
+        }
+        Typed::ReplicaSet(r) => cx.non_negative(&path!["spec", "replicas"], r.spec.replicas, "replicas"),
+        Typed::Job(j) => {
+            if let Some(s) = &j.spec {
+                cx.non_negative(&path!["spec", "parallelism"], s.parallelism, "parallelism");
+                cx.non_negative(&path!["spec", "completions"], s.completions, "completions");
+                cx.non_negative(&path!["spec", "backoffLimit"], s.backoff_limit, "backoffLimit");
+            }
+        }
+        Typed::CronJob(c) => {
+            cx.one_of(
+                &path!["spec", "concurrencyPolicy"],
+                c.spec.concurrency_policy.as_deref(),
+                &["Allow", "Forbid", "Replace"],
+                "concurrencyPolicy",
+            );
+        }
+        _ => {}
+    }
+}
+
+/// Services' types and ports, claims' quantities.
+fn other_fields(cx: &mut Cx, typed: &Typed) {
+    match typed {
+        Typed::Service(s) => {
+            if let Some(spec) = &s.spec {
+                cx.one_of(
+                    &path!["spec", "type"],
+                    spec.type_.as_deref(),
+                    &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"],
+                    "Service type",
+                );
+                for (i, port) in spec.ports.iter().flatten().enumerate() {
+                    let base = path!["spec", "ports", i];
+                    cx.port(&base.clone().key("port"), i64::from(port.port), "port", false);
+                    cx.one_of(&base.clone().key("protocol"), port.protocol.as_deref(), &["TCP", "UDP", "SCTP"], "protocol");
+                    if let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(t)) = port.target_port {
+                        cx.port(&base.clone().key("targetPort"), i64::from(t), "targetPort", false);
+                    }
+                    if let Some(np) = port.node_port {
+                        cx.port(&base.clone().key("nodePort"), i64::from(np), "nodePort", true);
+                    }
+                }
+            }
+        }
+        Typed::PersistentVolumeClaim(_) => {
+            for part in ["requests", "limits"] {
+                cx.quantities(&path!["spec", "resources", part]);
+            }
+        }
+        _ => {}
     }
 }
 

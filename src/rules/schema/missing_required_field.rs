@@ -2,7 +2,7 @@
 //! k8s-openapi silently defaults missing required fields, so this looks at the node tree.
 
 use crate::index::Index;
-use crate::model::{is_builtin_kind, WorkloadKind};
+use crate::model::{is_builtin_kind, Object, Workload, WorkloadKind};
 use crate::path;
 use crate::rules::Findings;
 use crate::yaml::{FieldPath, NodeId, Span, Step, YamlFile};
@@ -10,13 +10,39 @@ use crate::yaml::{FieldPath, NodeId, Span, Step, YamlFile};
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
         let y = ix.file(o);
-        let mut emit = |span: Span, path: &FieldPath, message: String, help: &str| {
-            out.report(o.file, span, message).help(help).path(path.clone()).object(o);
-        };
-        let doc_start = Span::at(y.span(o.root).start as usize);
+        let mut cx = Cx { out, o, y, doc_start: Span::at(y.span(o.root).start as usize) };
+        cx.identity();
+        let Some(w) = o.workload() else { continue };
+        if looks_like_patch(y, o.root, &w) || !cx.controller_spec(&w) {
+            continue;
+        }
+        // A template that exists without a pod spec, or a pod spec without containers.
+        if !w.has_template() || present(y, o.root, &w.template_path()) {
+            cx.containers(&w);
+        }
+    }
+}
+
+/// One object being checked, and where its findings go.
+struct Cx<'a> {
+    out: &'a mut Findings,
+    o: &'a Object,
+    y: &'a YamlFile,
+    /// Where a finding about the whole object points.
+    doc_start: Span,
+}
+
+impl Cx<'_> {
+    fn emit(&mut self, span: Span, path: &FieldPath, message: String, help: &str) {
+        self.out.report(self.o.file, span, message).help(help).path(path.clone()).object(self.o);
+    }
+
+    /// `apiVersion` and `metadata.name` (or `generateName`).
+    fn identity(&mut self) {
+        let (o, y) = (self.o, self.y);
         if y.get_str(o.root, "apiVersion").is_none_or(str::is_empty) {
-            emit(
-                doc_start,
+            self.emit(
+                self.doc_start,
                 &path!["apiVersion"],
                 format!("{} has no `apiVersion`", o.kind),
                 "add `apiVersion` (e.g. `apps/v1` for a Deployment, `v1` for a Service): the API server cannot read the object without it",
@@ -27,7 +53,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let has = |k: &str| meta.and_then(|m| y.get_str(m, k)).is_some_and(|s| !s.is_empty());
             if !has("name") && !has("generateName") {
                 let span = y.missing_span(o.root, &path!["metadata", "name"]);
-                emit(
+                self.emit(
                     span,
                     &path!["metadata", "name"],
                     format!("{} has no `metadata.name`", o.kind),
@@ -35,63 +61,66 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 );
             }
         }
-        let Some(w) = o.workload() else { continue };
-        if looks_like_patch(y, o.root, &w) {
-            continue;
-        }
+    }
+
+    /// A controller's `spec`, `selector` and `template`, a CronJob's `jobTemplate`. False when
+    /// there is no pod template to look into.
+    fn controller_spec(&mut self, w: &Workload) -> bool {
+        let (o, y) = (self.o, self.y);
         let needs_selector =
             matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet);
         if needs_selector {
             let spec = y.get(o.root, "spec").filter(|s| y.map_entries(*s).is_some());
             if spec.is_none() {
-                emit(
+                self.emit(
                     y.missing_span(o.root, &path!["spec"]),
                     &path!["spec"],
                     format!("{} has no `spec`", o.kind),
                     "add a `spec` with a `selector` and a pod `template`",
                 );
-                continue;
+                return false;
             }
             if o.removed.is_none() && !present(y, o.root, &path!["spec", "selector"]) {
                 let p = path!["spec", "selector"];
-                emit(y.missing_span(o.root, &p), &p, format!("{} has no `spec.selector`", o.kind), "add `selector.matchLabels` with the labels of the pod template (`spec.template.metadata.labels`); apps/v1 requires it and it cannot be changed later");
+                self.emit(y.missing_span(o.root, &p), &p, format!("{} has no `spec.selector`", o.kind), "add `selector.matchLabels` with the labels of the pod template (`spec.template.metadata.labels`); apps/v1 requires it and it cannot be changed later");
             }
             if !present(y, o.root, &path!["spec", "template"]) {
                 let p = path!["spec", "template"];
-                emit(
+                self.emit(
                     y.missing_span(o.root, &p),
                     &p,
                     format!("{} has no pod `spec.template`", o.kind),
                     "add `template` with `metadata.labels` and a pod `spec` listing the containers",
                 );
-                continue;
+                return false;
             }
         }
         if matches!(w.kind, WorkloadKind::CronJob) && !present(y, o.root, &path!["spec", "jobTemplate"]) {
             let p = path!["spec", "jobTemplate"];
-            emit(
+            self.emit(
                 y.missing_span(o.root, &p),
                 &p,
                 "CronJob has no `spec.jobTemplate`".into(),
                 "add `jobTemplate` with the Job's spec and pod template",
             );
-            continue;
+            return false;
         }
+        true
+    }
+
+    /// At least one container, and a `name` and an `image` for each container and init container.
+    fn containers(&mut self, w: &Workload) {
+        let (o, y) = (self.o, self.y);
         let ps = w.pod_spec_path();
-        // A template that exists without a pod spec, or a pod spec without containers.
-        let template_exists = !w.has_template() || present(y, o.root, &w.template_path());
-        if !template_exists {
-            continue;
-        }
         let cp = ps.clone().key("containers");
         let containers = y.lookup(o.root, &cp);
-        let empty = containers.map(|c| y.seq_items(c).is_some_and(|s| s.is_empty()) || y.is_null(c)).unwrap_or(true);
+        let empty = containers.is_none_or(|c| y.seq_items(c).is_some_and(<[NodeId]>::is_empty) || y.is_null(c));
         if empty {
             let span = match containers {
-                Some(_) => y.lookup_key(o.root, &cp).map(|k| y.span(k)).unwrap_or(doc_start),
+                Some(_) => y.lookup_key(o.root, &cp).map_or(self.doc_start, |k| y.span(k)),
                 None => y.missing_span(o.root, &cp),
             };
-            emit(
+            self.emit(
                 span,
                 &cp,
                 format!("the pod spec of {} has no containers", o.kind),
@@ -115,14 +144,13 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     let which = y
                         .get_str(item, "name")
                         .filter(|n| !n.is_empty())
-                        .map(|n| format!("container `{n}`"))
-                        .unwrap_or_else(|| format!("{list}[{i}]"));
+                        .map_or_else(|| format!("{list}[{i}]"), |n| format!("container `{n}`"));
                     let help = if field == "name" {
                         "add a `name` (a DNS label, unique within the pod)"
                     } else {
                         "add the `image` to run, pinned to a tag or digest"
                     };
-                    emit(item_span(y, item), &p, format!("{which} has no `{field}`"), help);
+                    self.emit(item_span(y, item), &p, format!("{which} has no `{field}`"), help);
                 }
             }
         }

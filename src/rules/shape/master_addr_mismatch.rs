@@ -25,33 +25,48 @@ fn is_ip(v: &str) -> bool {
     v.parse::<std::net::IpAddr>().is_ok()
 }
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    // Services and resolvable pod hostnames per namespace, for bare names.
-    let mut services: HashSet<(&str, &str)> = HashSet::new();
-    let mut namespaces_with_services: HashSet<&str> = HashSet::new();
-    for o in &ix.objects {
-        if let (Some(Typed::Service(_)), Some(name)) = (&o.typed, o.name.as_deref()) {
-            services.insert((ix.namespace_of(o), name));
-            namespaces_with_services.insert(ix.namespace_of(o));
+/// The names a pod can resolve in each namespace of the run: Services, pod hostnames under a
+/// Service subdomain, and the pod names StatefulSets and Jobs give their pods.
+struct Names<'a> {
+    services: HashSet<(&'a str, &'a str)>,
+    namespaces_with_services: HashSet<&'a str>,
+    hostnames: HashSet<(&'a str, &'a str)>,
+    pod_names: HashSet<(&'a str, String)>,
+}
+
+impl<'a> Names<'a> {
+    fn of(ix: &'a Index) -> Names<'a> {
+        let mut services: HashSet<(&str, &str)> = HashSet::new();
+        let mut namespaces_with_services: HashSet<&str> = HashSet::new();
+        for o in &ix.objects {
+            if let (Some(Typed::Service(_)), Some(name)) = (&o.typed, o.name.as_deref()) {
+                services.insert((ix.namespace_of(o), name));
+                namespaces_with_services.insert(ix.namespace_of(o));
+            }
         }
-    }
-    let mut hostnames: HashSet<(&str, &str)> = HashSet::new();
-    let mut pod_names: HashSet<(&str, String)> = HashSet::new();
-    for (o, w, _) in ix.workloads() {
-        let ns = ix.namespace_of(o);
-        if let Some(spec) = w.pod_spec {
-            if let (Some(h), Some(sub)) = (spec.hostname.as_deref(), spec.subdomain.as_deref()) {
-                if services.contains(&(ns, sub)) {
-                    hostnames.insert((ns, h));
+        let mut hostnames: HashSet<(&str, &str)> = HashSet::new();
+        let mut pod_names: HashSet<(&str, String)> = HashSet::new();
+        for (o, w, _) in ix.workloads() {
+            let ns = ix.namespace_of(o);
+            if let Some(spec) = w.pod_spec {
+                if let (Some(h), Some(sub)) = (spec.hostname.as_deref(), spec.subdomain.as_deref()) {
+                    if services.contains(&(ns, sub)) {
+                        hostnames.insert((ns, h));
+                    }
+                }
+            }
+            if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (w.kind, o.name.as_deref()) {
+                for i in 0..w.pod_count().unwrap_or(1).clamp(1, 64) {
+                    pod_names.insert((ns, format!("{name}-{i}")));
                 }
             }
         }
-        if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (w.kind, o.name.as_deref()) {
-            for i in 0..w.pod_count().unwrap_or(1).clamp(1, 64) {
-                pod_names.insert((ns, format!("{name}-{i}")));
-            }
-        }
+        Names { services, namespaces_with_services, hostnames, pod_names }
     }
+}
+
+pub fn check(ix: &Index, out: &mut Findings) {
+    let names = Names::of(ix);
     for (o, w, c) in ix.workloads() {
         if !c.has(Shape::DistributedTraining) {
             continue;
@@ -92,7 +107,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 }
             }
             for (addr, node, path) in found {
-                if let Some((message, help)) = judge(ix, o, &w, &addr, &services, &namespaces_with_services, &hostnames, &pod_names) {
+                if let Some((message, help)) = judge(ix, o, &w, &addr, &names) {
                     out.report(o.file, span_within(ix, o, node, &addr), message).help(help).path(path).object(o);
                 }
             }
@@ -100,17 +115,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn judge(
-    ix: &Index,
-    o: &Object,
-    w: &Workload,
-    addr: &str,
-    services: &HashSet<(&str, &str)>,
-    namespaces_with_services: &HashSet<&str>,
-    hostnames: &HashSet<(&str, &str)>,
-    pod_names: &HashSet<(&str, String)>,
-) -> Option<(String, String)> {
+/// Whether `addr` reaches rank 0 of workload `o`: a message and help when it cannot.
+fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Option<(String, String)> {
     let name = o.name.as_deref().unwrap_or("");
     let ns = ix.namespace_of(o);
     let pods = w.pod_count();
@@ -179,11 +185,11 @@ fn judge(
         return None;
     }
     if labels.len() == 1 {
-        if services.contains(&(ns, addr)) || hostnames.contains(&(ns, addr)) {
+        if names.services.contains(&(ns, addr)) || names.hostnames.contains(&(ns, addr)) {
             return None;
         }
-        let is_pod_name = pod_names.contains(&(ns, addr.to_string()));
-        if !is_pod_name && !namespaces_with_services.contains(ns) {
+        let is_pod_name = names.pod_names.contains(&(ns, addr.to_string()));
+        if !is_pod_name && !names.namespaces_with_services.contains(ns) {
             return None; // the Services are not among the inputs: nothing to judge against
         }
         let why = if is_pod_name {
