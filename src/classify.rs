@@ -272,7 +272,7 @@ impl Compiled {
         for p in prepared {
             let (prefix, idx, c, line) = (&p.prefix, p.idx, p.c, &p.line);
             let image_excluded = c.image.as_deref().is_some_and(|i| self.not_images.iter().any(|r| r.is_match(i)));
-            if image_excluded || self.not_commands.iter().any(|r| r.is_match(&line)) {
+            if image_excluded || self.not_commands.iter().any(|r| r.is_match(line)) {
                 continue;
             }
             if let Some(image) = c.image.as_deref() {

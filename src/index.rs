@@ -258,7 +258,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     let lines = std::sync::OnceLock::new();
     if let Some(at) = source.invalid_utf8_at {
         let mut y = YamlFile::default();
-        y.errors.push(yaml::SyntaxError { offset: at as u32, message: "the file is not valid UTF-8".into() });
+        y.errors.push(yaml::SyntaxError { offset: yaml::offset_u32(at), message: "the file is not valid UTF-8".into() });
         let report = !source.is_json;
         let stats = Stats { syntax_errors: usize::from(report), ..Stats::default() };
         return (ParsedFile { source, yaml: y, lines, report_syntax: report, stats }, Vec::new(), stats, Vec::new());

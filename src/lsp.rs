@@ -81,7 +81,7 @@ fn serve(conn: &Connection) -> Result<(), String> {
                     if n.method == "exit" {
                         return Ok(());
                     }
-                    let (lint, out) = server.apply(n);
+                    let (lint, out) = server.apply(&n);
                     dirty |= lint;
                     send(out)?;
                 }
@@ -243,7 +243,7 @@ impl Server {
     }
 
     /// Applies a notification to the server's state: (whether to lint again, what to publish now).
-    fn apply(&mut self, n: Notification) -> (bool, Vec<Notification>) {
+    fn apply(&mut self, n: &Notification) -> (bool, Vec<Notification>) {
         let p = &n.params;
         let uri = p["textDocument"]["uri"].as_str().unwrap_or("").to_string();
         if uri.is_empty() && n.method.starts_with("textDocument/") {
@@ -554,7 +554,8 @@ fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
 }
 
 fn publish(uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Notification {
-    let mut params = json!({"uri": uri, "diagnostics": diagnostics});
+    let mut params = json!({"uri": uri});
+    params["diagnostics"] = Value::Array(diagnostics);
     if let Some(v) = version {
         params["version"] = json!(v);
     }
@@ -626,8 +627,9 @@ impl<'a> Lines<'a> {
 
     /// The byte offset of an LSP position (clamped to its line).
     fn offset(&self, pos: &Value) -> usize {
-        let line = pos["line"].as_u64().unwrap_or(0) as usize;
-        let character = pos["character"].as_u64().unwrap_or(0) as usize;
+        // A number past usize is past the end of any line or text: clamped like one that fits.
+        let number = |v: &Value| v.as_u64().map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let (line, character) = (number(&pos["line"]), number(&pos["character"]));
         self.index.utf16_offset(self.text, line, character)
     }
 }

@@ -167,7 +167,7 @@ impl Collector<'_> {
             let entry = match next {
                 Ok(e) => e,
                 Err(e) => {
-                    self.walk_error(root, e);
+                    self.walk_error(root, &e);
                     continue;
                 }
             };
@@ -204,7 +204,7 @@ impl Collector<'_> {
         }
     }
 
-    fn walk_error(&mut self, root: &Path, e: walkdir::Error) {
+    fn walk_error(&mut self, root: &Path, e: &walkdir::Error) {
         if e.loop_ancestor().is_some() {
             let path = e.path().map(|p| p.display().to_string()).unwrap_or_default();
             self.out.notes.push(format!("{path}: a symbolic link loop; not followed"));

@@ -117,6 +117,41 @@ pub fn file_uri_to_path(uri: &str) -> Option<std::path::PathBuf> {
     }
 }
 
+/// Maps `f` over `items` on `threads` threads; results keep the input order, so the output is
+/// the same whatever the thread count.
+pub fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(usize, T) -> R + Sync) -> Vec<R> {
+    let n = items.len();
+    if threads <= 1 || n < 2 {
+        return items.into_iter().enumerate().map(|(i, t)| f(i, t)).collect();
+    }
+    let slots: Vec<std::sync::Mutex<Option<T>>> = items.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
+    let results: Vec<std::sync::Mutex<Option<R>>> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(n) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let item = slots[i].lock().ok().and_then(|mut s| s.take());
+                if let Some(item) = item {
+                    let r = f(i, item);
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
+}
+
+/// Threads to use: `KSHAPE_THREADS`/`--threads`, else the available cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,39 +211,4 @@ mod tests {
         assert_eq!(encode_uri_path("/a:b/c.yaml"), "/a:b/c.yaml");
         assert_eq!(encode_uri_path(""), "");
     }
-}
-
-/// Maps `f` over `items` on `threads` threads; results keep the input order, so the output is
-/// the same whatever the thread count.
-pub fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(usize, T) -> R + Sync) -> Vec<R> {
-    let n = items.len();
-    if threads <= 1 || n < 2 {
-        return items.into_iter().enumerate().map(|(i, t)| f(i, t)).collect();
-    }
-    let slots: Vec<std::sync::Mutex<Option<T>>> = items.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
-    let results: Vec<std::sync::Mutex<Option<R>>> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(n) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= n {
-                    break;
-                }
-                let item = slots[i].lock().ok().and_then(|mut s| s.take());
-                if let Some(item) = item {
-                    let r = f(i, item);
-                    if let Ok(mut slot) = results[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    results.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
-}
-
-/// Threads to use: `KSHAPE_THREADS`/`--threads`, else the available cores.
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }

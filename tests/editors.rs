@@ -49,7 +49,7 @@ fn efm_formats_cover_every_severity() {
     let formats: Vec<&str> = docs.lines().filter_map(|l| l.trim().strip_prefix("- \"%f:%l:%c: ")).collect();
     assert_eq!(formats.len(), 3);
     for l in compact_output().lines() {
-        let sev = l.splitn(5, ':').nth(3).unwrap().trim().split(' ').next().unwrap();
+        let sev = l.split(':').nth(3).unwrap().trim().split(' ').next().unwrap();
         let rest = &sev[1..];
         assert!(formats.iter().any(|f| f.starts_with(&format!("%t{rest} %m"))), "no format for {sev}");
     }
@@ -62,10 +62,11 @@ fn nvim_lint_parser_reads_fields_the_json_has() {
     let v: serde_json::Value = serde_json::from_str(&l.render(kshape::report::Format::Json, false)).unwrap();
     let d = &v["diagnostics"][0];
     let field = Regex::new(r#"\bd\.([a-z]+)((?:\.[a-z]+|\["[a-z]+"\])*)"#).unwrap();
+    let part_of = Regex::new(r#"\.([a-z]+)|\["([a-z]+)"\]"#).unwrap();
     let mut seen = 0;
     for c in field.captures_iter(&docs) {
         let mut cur = &d[&c[1]];
-        for part in Regex::new(r#"\.([a-z]+)|\["([a-z]+)"\]"#).unwrap().captures_iter(&c[2]) {
+        for part in part_of.captures_iter(&c[2]) {
             let key = part.get(1).or(part.get(2)).unwrap().as_str();
             cur = &cur[key];
         }

@@ -53,21 +53,25 @@ impl Client {
         Client { child, stdin, incoming, next_id: 1 }
     }
 
-    fn send(&mut self, msg: Value) {
+    fn send(&mut self, msg: &Value) {
         let body = msg.to_string();
         write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
         self.stdin.flush().unwrap();
     }
 
     fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+        let mut msg = json!({"jsonrpc": "2.0", "method": method});
+        msg["params"] = params;
+        self.send(&msg);
     }
 
     /// Sends a request and waits for its response (answering nothing else meanwhile).
     fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let mut msg = json!({"jsonrpc": "2.0", "id": id, "method": method});
+        msg["params"] = params;
+        self.send(&msg);
         let msg = self.wait(|m| m["id"] == json!(id) && m.get("method").is_none());
         assert!(msg.get("error").is_none(), "{method} failed: {msg}");
         msg["result"].clone()
@@ -83,7 +87,7 @@ impl Client {
                     // The server may ask to watch files; answer so it is not left waiting.
                     if m["method"] == "client/registerCapability" {
                         let id = m["id"].clone();
-                        self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => panic!("no matching message from the server within 30 s"),
@@ -286,7 +290,7 @@ fn related_information_suppression_config_and_close() {
         .find(|a| a["title"] == "Suppress statefulset-service-not-headless on this line")
         .expect("suppress action");
     let edit = &suppress["edit"]["changes"][&sts][0];
-    let line = edit["range"]["start"]["line"].as_u64().unwrap() as usize;
+    let line = usize::try_from(edit["range"]["start"]["line"].as_u64().unwrap()).unwrap();
     let mut lines: Vec<String> = STS.lines().map(|l| format!("{l}\n")).collect();
     lines.insert(line, edit["newText"].as_str().unwrap().to_string());
     let text: String = lines.concat();
@@ -408,7 +412,7 @@ fn odd_messages_get_answers_not_crashes() {
     let mut c = Client::start(&dir);
     c.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
     c.notify("initialized", json!({}));
-    c.send(json!({"jsonrpc": "2.0", "id": 99, "method": "textDocument/formatting", "params": {}}));
+    c.send(&json!({"jsonrpc": "2.0", "id": 99, "method": "textDocument/formatting", "params": {}}));
     let err = c.wait(|m| m["id"] == 99);
     assert_eq!(err["error"]["code"], -32601, "{err}");
     assert_eq!(c.request("textDocument/codeAction", json!({"textDocument": {"uri": "file:///nowhere.yaml"}})), json!([]));

@@ -179,8 +179,9 @@ pub fn parse_nanos(s: &str) -> Option<i128> {
         ds.iter().fold(0i128, |v, d| v.saturating_mul(10).saturating_add(i128::from(*d))).min(LIMIT)
     };
     let v = if exp10 >= 0 {
-        let len = i64::try_from(digits.len()).unwrap_or(i64::MAX);
-        if len.saturating_add(exp10) > MAX_DIGITS as i64 {
+        // exp10 >= 0 here; one past usize is past MAX_DIGITS anyway.
+        let exp = usize::try_from(exp10).unwrap_or(usize::MAX);
+        if digits.len().saturating_add(exp) > MAX_DIGITS {
             LIMIT
         } else {
             (0..exp10).fold(whole(digits), |v, _| v.saturating_mul(10)).min(LIMIT)
@@ -221,7 +222,7 @@ pub fn display(nanos: i128, resource: &str) -> String {
         }
         for (unit, size) in [("Ti", 1i128 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20)] {
             if b >= size {
-                return format!("{:.1}{unit}", b as f64 / size as f64);
+                return format!("{:.1}{unit}", display_ratio(b, size));
             }
         }
         return b.to_string();
@@ -231,8 +232,15 @@ pub fn display(nanos: i128, resource: &str) -> String {
     } else if nanos % 1_000_000 == 0 {
         format!("{}m", nanos / 1_000_000)
     } else {
-        format!("{}", nanos as f64 / NANO as f64)
+        format!("{}", display_ratio(nanos, NANO))
     }
+}
+
+/// `a / b` as a float, only to print it.
+// Rounding is intended: past 2^53 an f64 is not exact, and the result is only displayed.
+#[allow(clippy::cast_precision_loss)]
+fn display_ratio(a: i128, b: i128) -> f64 {
+    a as f64 / b as f64
 }
 
 #[cfg(test)]

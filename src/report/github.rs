@@ -24,7 +24,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
         };
         let mut message = d.message.clone();
         if !d.help.is_empty() {
-            message.push_str("\n");
+            message.push('\n');
             message.push_str(&d.help);
         }
         let _ = writeln!(

@@ -263,13 +263,8 @@ impl<'a, 'f> De<'a, 'f> {
         self.tick()?;
         let r = match self.shape() {
             Shape::Null => visitor.visit_i64(0),
-            Shape::Scalar(_, Resolved::Int(v)) if (v as i128) >= min && (v as i128) <= max => {
-                if (v as i128) > i64::MAX as i128 {
-                    visitor.visit_u64(v as u64)
-                } else {
-                    visitor.visit_i64(v as i64)
-                }
-            }
+            // A resolved integer is an i64, so any one in range is visited as an i64.
+            Shape::Scalar(_, Resolved::Int(v)) if (min..=max).contains(&i128::from(v)) => visitor.visit_i64(v),
             Shape::Scalar(t, Resolved::Int(_)) => {
                 self.record(IssueKind::BadValue { message: format!("`{t}` is out of range for {ty}") });
                 visitor.visit_i64(0)
@@ -295,7 +290,7 @@ impl<'a, 'f> De<'a, 'f> {
 macro_rules! ints {
     ($($m:ident => $min:expr, $max:expr, $ty:expr;)*) => {$(
         fn $m<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-            self.int(visitor, $min as i128, $max as i128, $ty)
+            self.int(visitor, i128::from($min), i128::from($max), $ty)
         }
     )*};
 }
@@ -350,6 +345,8 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
         self.tick()?;
         let r = match self.shape() {
             Shape::Null => visitor.visit_f64(0.0),
+            // An integer in a float field becomes the nearest f64, as serde converts it for an f64.
+            #[allow(clippy::cast_precision_loss)]
             Shape::Scalar(_, Resolved::Int(v)) => visitor.visit_f64(v as f64),
             Shape::Scalar(_, Resolved::Float(f)) => visitor.visit_f64(f),
             _ => {

@@ -24,9 +24,29 @@ pub struct Span {
     pub end: u32,
 }
 
+/// A byte offset as the arena stores it: spans, comments, errors and document starts are u32,
+/// which keeps a node at 32 bytes (see the size test). An offset past 4 GiB cannot be
+/// represented, so it saturates at `u32::MAX`: that never panics, and never wraps around to a
+/// wrong, earlier position. Files are far smaller (`--max-file-size` defaults to 32 MiB).
+pub(crate) fn offset_u32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
+/// Where `len` more entries go in a pool (scalar text, mapping pairs or list items) that holds
+/// `used`: the start and the length, as u32 like the nodes that point into it. Unlike an offset,
+/// a pool index must not saturate (it would read the wrong entries): a pool that outgrows u32
+/// stops the document like too many nodes do. Only merge keys or escapes that expand (`\L`)
+/// could get there from a file under 4 GiB.
+fn pool_range(used: usize, len: usize) -> Result<(u32, u32), String> {
+    match (u32::try_from(used), u32::try_from(used.saturating_add(len))) {
+        (Ok(start), Ok(end)) => Ok((start, end - start)),
+        _ => Err(format!("document too large: more than {} scalar bytes or entries", u32::MAX)),
+    }
+}
+
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start: start as u32, end: end.max(start) as u32 }
+        Span { start: offset_u32(start), end: offset_u32(end.max(start)) }
     }
     pub fn at(offset: usize) -> Span {
         Span::new(offset, offset)
@@ -147,23 +167,23 @@ impl YamlFile {
         self.strings.get(s.start as usize..(s.start + s.len()) as usize).unwrap_or("")
     }
 
-    fn intern(&mut self, value: &str, quoted: bool) -> Str {
-        let start = self.strings.len() as u32;
+    fn intern(&mut self, value: &str, quoted: bool) -> Result<Str, String> {
+        let (start, len) = pool_range(self.strings.len(), value.len())?;
         self.strings.push_str(value);
-        let len = (value.len() as u32).min(!Str::QUOTED);
-        Str { start, len_quoted: if quoted { len | Str::QUOTED } else { len } }
+        let len = len.min(!Str::QUOTED);
+        Ok(Str { start, len_quoted: if quoted { len | Str::QUOTED } else { len } })
     }
 
-    fn add_pairs(&mut self, pairs: &[(NodeId, NodeId)]) -> Range {
-        let start = self.pairs.len() as u32;
+    fn add_pairs(&mut self, pairs: &[(NodeId, NodeId)]) -> Result<Range, String> {
+        let (start, len) = pool_range(self.pairs.len(), pairs.len())?;
         self.pairs.extend_from_slice(pairs);
-        Range { start, len: pairs.len() as u32 }
+        Ok(Range { start, len })
     }
 
-    fn add_items(&mut self, items: &[NodeId]) -> Range {
-        let start = self.items.len() as u32;
+    fn add_items(&mut self, items: &[NodeId]) -> Result<Range, String> {
+        let (start, len) = pool_range(self.items.len(), items.len())?;
         self.items.extend_from_slice(items);
-        Range { start, len: items.len() as u32 }
+        Ok(Range { start, len })
     }
 
     /// The text of a scalar node, None for collections.
@@ -306,7 +326,7 @@ impl Builder<'_> {
     }
 
     fn error(&mut self, offset: usize, message: String) {
-        self.file.errors.push(SyntaxError { offset: offset as u32, message });
+        self.file.errors.push(SyntaxError { offset: offset_u32(offset), message });
     }
 
     fn scan_error(&mut self, e: &ScanError) {
@@ -328,11 +348,12 @@ impl Builder<'_> {
     }
 
     fn alloc(&mut self, kind: NodeKind, span: Span) -> Result<NodeId, String> {
-        if self.file.nodes.len() >= MAX_NODES {
-            return Err(format!("document too large: more than {MAX_NODES} YAML nodes"));
-        }
+        let id = match NodeId::try_from(self.file.nodes.len()) {
+            Ok(id) if self.file.nodes.len() < MAX_NODES => id,
+            _ => return Err(format!("document too large: more than {MAX_NODES} YAML nodes")),
+        };
         self.file.nodes.push(Node { kind, span });
-        Ok((self.file.nodes.len() - 1) as NodeId)
+        Ok(id)
     }
 
     fn event(&mut self, event: Event<'_>, span: granit_parser::Span) -> Result<(), String> {
@@ -348,7 +369,7 @@ impl Builder<'_> {
             }
             Event::DocumentEnd => {
                 if self.in_doc {
-                    let start = self.doc_root.map(|r| self.file.span(r).start).unwrap_or(self.doc_start as u32);
+                    let start = self.doc_root.map(|r| self.file.span(r).start).unwrap_or(offset_u32(self.doc_start));
                     self.file.docs.push(Document { root: self.doc_root, start, source: self.source.take() });
                 }
                 self.in_doc = false;
@@ -359,11 +380,11 @@ impl Builder<'_> {
                 if let Some(src) = text.trim().strip_prefix("Source:") {
                     self.source = Some(src.trim().to_string());
                 }
-                self.file.comments.push(Comment { offset: start as u32, text: text.into_owned() });
+                self.file.comments.push(Comment { offset: offset_u32(start), text: text.into_owned() });
             }
             Event::Alias(id) => {
                 let target = *self.anchors.get(&id).ok_or_else(|| "unknown anchor".to_string())?;
-                self.add(target)?;
+                self.add(target);
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let quoted = !matches!(style, ScalarStyle::Plain);
@@ -384,12 +405,12 @@ impl Builder<'_> {
                     None if quoted => Resolved::Str,
                     None => scalar::resolve_plain(&value),
                 };
-                let text = self.file.intern(&value, quoted);
+                let text = self.file.intern(&value, quoted)?;
                 let id = self.alloc(NodeKind::Scalar { text, resolved }, Span::new(start, end))?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
-                self.add(id)?;
+                self.add(id);
             }
             Event::SequenceStart(_, anchor, _) => {
                 let id = self.alloc(NodeKind::Seq(Range::default()), Span::new(start, end))?;
@@ -407,21 +428,21 @@ impl Builder<'_> {
             }
             Event::SequenceEnd => {
                 if let Some(Open::Seq { id, items }) = self.stack.pop() {
-                    let range = self.file.add_items(&items);
+                    let range = self.file.add_items(&items)?;
                     let node = &mut self.file.nodes[id as usize];
-                    node.span.end = end as u32;
+                    node.span.end = offset_u32(end);
                     node.kind = NodeKind::Seq(range);
-                    self.add(id)?;
+                    self.add(id);
                 }
             }
             Event::MappingEnd => {
                 if let Some(Open::Map { id, entries, .. }) = self.stack.pop() {
-                    let entries = self.finish_map(entries)?;
-                    let range = self.file.add_pairs(&entries);
+                    let entries = self.finish_map(&entries)?;
+                    let range = self.file.add_pairs(&entries)?;
                     let node = &mut self.file.nodes[id as usize];
-                    node.span.end = end as u32;
+                    node.span.end = offset_u32(end);
                     node.kind = NodeKind::Map(range);
-                    self.add(id)?;
+                    self.add(id);
                 }
             }
             _ => {}
@@ -430,7 +451,7 @@ impl Builder<'_> {
     }
 
     /// Attaches a finished node to its parent (or makes it the document root).
-    fn add(&mut self, id: NodeId) -> Result<(), String> {
+    fn add(&mut self, id: NodeId) {
         match self.stack.last_mut() {
             None => self.doc_root = Some(id),
             Some(Open::Seq { items, .. }) => items.push(id),
@@ -439,14 +460,13 @@ impl Builder<'_> {
                 Some(k) => entries.push((k, id)),
             },
         }
-        Ok(())
     }
 
     /// Records duplicate keys and applies `<<` merge keys (explicit keys win; earlier merged maps win).
-    fn finish_map(&mut self, entries: Vec<(NodeId, NodeId)>) -> Result<Vec<(NodeId, NodeId)>, String> {
+    fn finish_map(&mut self, entries: &[(NodeId, NodeId)]) -> Result<Vec<(NodeId, NodeId)>, String> {
         let mut merges = Vec::new();
         let mut out = Vec::with_capacity(entries.len());
-        for &(k, v) in &entries {
+        for &(k, v) in entries {
             if let NodeKind::Scalar { text, .. } = &self.file.nodes[k as usize].kind {
                 if !text.quoted() && self.file.text(*text) == "<<" {
                     merges.push(v);
@@ -523,7 +543,7 @@ impl LineIndex {
         let mut starts = vec![0u32];
         for (i, b) in text.bytes().enumerate() {
             if b == b'\n' {
-                starts.push(i as u32 + 1);
+                starts.push(offset_u32(i + 1));
             }
         }
         LineIndex { starts }
@@ -532,7 +552,7 @@ impl LineIndex {
     /// (line, column), both 1-based. A BOM at the start of the file is not counted as a column.
     pub fn line_col(&self, text: &str, offset: u32) -> (u32, u32) {
         let offset = (offset as usize).min(text.len());
-        let line = match self.starts.binary_search(&(offset as u32)) {
+        let line = match self.starts.binary_search(&offset_u32(offset)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
@@ -542,7 +562,8 @@ impl LineIndex {
             from = 3;
         }
         let col = text.get(from..offset).map(|s| s.chars().count()).unwrap_or(offset - from);
-        (line as u32 + 1, col as u32 + 1)
+        // Neither can pass the offset, which came as a u32.
+        (offset_u32(line).saturating_add(1), offset_u32(col).saturating_add(1))
     }
 
     /// The 0-based line that holds a byte offset.
@@ -614,7 +635,7 @@ mod tests {
         let li = LineIndex::new(text);
         let x = text.find('x').unwrap();
         // Report formats: 1-based, characters, the BOM not counted.
-        assert_eq!(li.line_col(text, x as u32), (1, 6));
+        assert_eq!(li.line_col(text, u32::try_from(x).unwrap()), (1, 6));
         // The language server: 0-based, UTF-16 units (😀 is two), the BOM counted.
         assert_eq!(li.utf16_position(text, x), (0, 7));
         assert_eq!(li.utf16_position(text, x - 1), (0, 5), "inside 😀: from its start");

@@ -83,7 +83,7 @@ fn parse_int(s: &str) -> Option<i64> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    let v = u64::from_str_radix(digits, radix).ok()? as i128;
+    let v = i128::from(u64::from_str_radix(digits, radix).ok()?);
     let v = if neg { -v } else { v };
     i64::try_from(v).ok()
 }

@@ -44,7 +44,7 @@ pub(crate) fn services(ix: &Index) -> HashMap<(&str, &str), (&Object, &Service)>
 }
 
 /// Whether the HPAs or KEDA ScaledObjects of the run target this workload.
-pub(crate) fn autoscalers<'a>(ix: &'a Index) -> HashMap<(&'a str, &'a str, &'a str), &'a Object> {
+pub(crate) fn autoscalers(ix: &Index) -> HashMap<(&str, &str, &str), &Object> {
     let mut m = HashMap::new();
     for o in &ix.objects {
         let scaler =
