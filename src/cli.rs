@@ -29,7 +29,7 @@ pub enum Command {
     Rules,
     /// Print a rule's documentation.
     Explain {
-        #[arg(help = format!("The rule id, e.g. `{}`.", crate::rules::RuleId::UnknownField))]
+        #[arg(help = format!("The rule id, e.g. `{}`", crate::rules::RuleId::UnknownField))]
         rule: String,
     },
     /// Write a commented .kshape.yaml with every rule and its default severity.
