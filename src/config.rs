@@ -7,8 +7,8 @@
 
 use crate::classify::SignatureFile;
 use crate::index::Settings;
-use crate::rules::Selection;
 use crate::rules::Severity;
+use crate::rules::{Category, RuleId, Selection};
 use crate::yaml::de::{self, Issue, IssueKind, Mode};
 use crate::yaml::scalar::Resolved as Scalar;
 use crate::yaml::{self, FieldPath, NodeId, NodeKind, Span, YamlFile};
@@ -492,20 +492,15 @@ fn anchored_excludes(dir: &Path, globs: &[String]) -> Vec<String> {
 
 /// Whether `id` names a rule (the one place configuration asks the rule table for one).
 fn is_rule(id: &str) -> bool {
-    crate::rules::meta(id).is_some()
-}
-
-/// Every rule's (id, category) (the one place configuration lists the rule table).
-fn rules() -> impl Iterator<Item = (&'static str, &'static str)> {
-    crate::rules::metas().iter().map(|m| (m.id.as_str(), m.category.as_str()))
+    RuleId::parse(id).is_some()
 }
 
 fn suggestion(id: &str) -> String {
-    crate::util::did_you_mean(id, rules().map(|(id, _)| id)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    crate::util::did_you_mean(id, RuleId::ALL.iter().map(|r| r.as_str())).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
 }
 
 pub fn known_rule_or_category(id: &str) -> bool {
-    rules().any(|(rule, category)| rule == id || category == id)
+    RuleId::parse(id).is_some() || Category::parse(id).is_some()
 }
 
 /// `error`/`warning`/`info` as Some(Some(severity)), `off` as Some(None).
@@ -522,7 +517,6 @@ pub use crate::model::parse_version;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::RuleId;
 
     fn errors(text: &str) -> Vec<String> {
         parse(text).err().unwrap_or_default().into_iter().map(|e| format!("{}:{}: {}", e.line, e.column, e.message)).collect()

@@ -1,5 +1,7 @@
 //! kshape: a linter for Kubernetes manifests that knows which workload controller a
-//! workload needs. Data flows one way: source -> yaml -> model -> index -> rules -> report.
+//! workload needs. Data flows one way: source -> yaml -> kustomize -> model -> classify -> fix
+//! -> index -> rules -> suppress -> config -> report (docs/architecture.md; the order is a test,
+//! tests/architecture.rs).
 
 pub mod classify;
 pub mod cli;

@@ -144,11 +144,13 @@ pub fn apply(ix: &Index, diags: Vec<Diagnostic>, selection: &Selection) -> (Vec<
                     format!("`{rule}` in this suppression ({}) names no rule{hint}", dir.what)
                 };
                 out.report(dir.file, dir.span, message)
-                    .help("remove it (or fix the rule name): a stale suppression would hide the next real finding there")
-                    .severity = sev;
+                    .help("remove it (or fix the rule name): a stale suppression would hide the next real finding there");
             }
         }
-        kept.extend(out.into_vec());
+        kept.extend(out.into_vec().into_iter().map(|mut d| {
+            d.severity = sev;
+            d
+        }));
         crate::rules::sort(ix, &mut kept);
     }
     (kept, suppressed)

@@ -12,8 +12,8 @@ use std::path::Path;
 /// here.
 const STAGES: &[&str] = &[
     "util",
-    "yaml",
     "source",
+    "yaml",
     "kustomize",
     "model",
     "classify",
@@ -71,20 +71,75 @@ fn uses(code: &str, modules: &BTreeSet<String>, macros: &BTreeMap<String, String
     };
     for (i, _) in code.match_indices("crate::") {
         let before = code[..i].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
-            continue; // `kshape_crate::` or `$crate::`
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':' || c == '$') {
+            continue; // `kshape_crate::`, `$crate::` (a macro's own crate)
         }
         let rest = &code[i + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            for item in group[..end].split(',') {
-                name(item);
-            }
-        } else {
-            name(rest);
+        match rest.strip_prefix('{') {
+            Some(group) => group_items(group).iter().for_each(|item| name(item)),
+            None => name(rest),
         }
     }
     out
+}
+
+/// The top-level items of a `{...}` use group (the text after its `{`), nested groups skipped:
+/// `yaml::{P, Q}, model}` gives `yaml::{P, Q}` and `model`.
+fn group_items(group: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(&group[start..i]);
+                return items;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&group[start..]);
+    items
+}
+
+/// The top-level modules reached through `super::` chains that climb to the crate root: a
+/// file at `src/a/b.rs` (module `a::b`) reaches `x` of the root with `super::super::x`.
+fn super_uses(code: &str, depth: usize, modules: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, _) in code.match_indices("super::") {
+        if code[..i].ends_with("super::") || code[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue; // counted from the first `super::` of the chain
+        }
+        let mut rest = &code[i..];
+        let mut ups = 0;
+        while let Some(r) = rest.strip_prefix("super::") {
+            ups += 1;
+            rest = r;
+        }
+        // Only a top-level module's name counts: an inline module (`mod tests { use super::*; }`)
+        // adds a level this reader does not track, and its `super::` names the file's own items.
+        let first: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if ups >= depth && modules.contains(&first) {
+            out.insert(first);
+        }
+    }
+    out
+}
+
+/// How deep a file's module is: `src/index.rs` and `src/rules/mod.rs` 1, `src/rules/gpu/x.rs` 3.
+fn depth_of(src: &Path, file: &Path) -> usize {
+    let rel = file.strip_prefix(src).unwrap();
+    let n = rel.components().count();
+    if rel.file_name().is_some_and(|f| f == "mod.rs") {
+        n - 1
+    } else {
+        n
+    }
 }
 
 /// The modules the crate root names directly (`cli::Format`, `rules::run`).
@@ -144,7 +199,9 @@ fn edges() -> BTreeMap<String, BTreeSet<String>> {
             continue; // the binary: calls the library's cli
         }
         let code = code_of(&std::fs::read_to_string(f).unwrap());
+        assert!(!code.contains("crate as "), "{}: an alias of the crate would hide its edges", f.display());
         let mut used = uses(&code, &modules, &macros);
+        used.extend(super_uses(&code, depth_of(&src, f), &modules));
         if m == "lib" {
             used.extend(root_uses(&code, &modules)); // the crate root names its modules directly
         }
@@ -199,4 +256,16 @@ fn the_reader_finds_what_it_should() {
     let macros = BTreeMap::from([("path".to_string(), "yaml".to_string())]);
     let got: Vec<String> = uses(&code, &modules, &macros).into_iter().collect();
     assert_eq!(got, ["lib", "model", "rules", "yaml"]);
+    let nested = code_of("use crate::{yaml::{P, Q}, model, index::{self, Index}};");
+    let got: Vec<String> = uses(&nested, &modules, &macros).into_iter().collect();
+    assert_eq!(got, ["index", "model", "yaml"]);
+    // `super::` from src/index.rs (depth 1) reaches the root; from src/rules/gpu/x.rs (depth 3)
+    // two levels stay inside rules, three reach the root.
+    let sup = code_of("use super::rules::X; use super::super::shape;");
+    assert_eq!(super_uses(&sup, 1, &modules).into_iter().collect::<Vec<_>>(), ["rules"]);
+    let sup3 = code_of("use super::super::super::config::Y; use super::super::super::index::Z;");
+    assert_eq!(super_uses(&sup3, 3, &modules).into_iter().collect::<Vec<_>>(), ["index"]);
+    assert!(super_uses(&code_of("mod tests { use super::*; }"), 1, &modules).is_empty());
+    assert_eq!(depth_of(Path::new("src"), Path::new("src/rules/gpu/x.rs")), 3);
+    assert_eq!(depth_of(Path::new("src"), Path::new("src/rules/mod.rs")), 1);
 }

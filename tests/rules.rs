@@ -100,6 +100,35 @@ fn fixtures(r: RuleId) -> Vec<(String, kshape::source::SourceFile)> {
     v
 }
 
+/// A rule documented as needing a node inventory is silent without one (its bad example fires
+/// only with `--nodes`); every other rule's bad example fires without one.
+#[test]
+fn needs_nodes_is_true_of_exactly_the_inventory_rules() {
+    for &r in RuleId::ALL {
+        let without = kshape::lint_str("bad.yaml", &r.meta().bad);
+        let fires = without.diagnostics.iter().any(|d| d.rule() == r);
+        assert_eq!(
+            fires,
+            !common::needs_nodes(r),
+            "{r}: needs-nodes is {} but its bad example fires without nodes: {fires}",
+            common::needs_nodes(r)
+        );
+    }
+}
+
+/// Every snapshot belongs to a fixture: a renamed or deleted fixture leaves none behind.
+#[test]
+fn no_snapshot_without_its_fixture() {
+    for &r in RuleId::ALL {
+        let names: BTreeSet<String> = fixtures(r).into_iter().map(|(n, _)| format!("{n}.snap")).collect();
+        let dir = root().join("testdata/rules").join(r.as_str()).join("snapshots");
+        for e in std::fs::read_dir(&dir).unwrap_or_else(|_| panic!("{r}: no snapshots")) {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(names.contains(&name), "testdata/rules/{r}/snapshots/{name} belongs to no fixture");
+        }
+    }
+}
+
 #[test]
 fn every_rule_has_a_near_miss_fixture() {
     for &r in RuleId::ALL {

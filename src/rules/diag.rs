@@ -2,7 +2,16 @@
 //!
 //! A check never builds a [`Diagnostic`] itself: it reports through the [`Findings`] it is
 //! given, which is bound to the rule being run and stamps every finding with that rule. The
-//! `rule` field is private, so no code outside this module can make a finding of another rule.
+//! `rule` field is private, `Findings` accepts no finished finding, and `report` hands back a
+//! [`Reported`] builder rather than the finding itself, so a check cannot emit, build or
+//! overwrite a finding of another rule:
+//!
+//! ```compile_fail,E0614
+//! // No way to overwrite the reported finding with another: the builder is not the finding.
+//! fn check(_ix: &kshape::index::Index, out: &mut kshape::rules::Findings, other: kshape::rules::Diagnostic) {
+//!     *out.report(0, kshape::yaml::Span::at(0), "x") = other;
+//! }
+//! ```
 //!
 //! ```compile_fail,E0599
 //! // A check cannot hand in a finding it made some other way: `Findings` has no `push`.
@@ -107,38 +116,45 @@ impl Diagnostic {
     pub fn rule(&self) -> RuleId {
         self.rule
     }
+}
 
-    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
-        self.help = help.into();
+/// A finding a check has just reported, to add to: help, path, object, fix, related places.
+/// It gives no other access to the finding, so a check can complete its own findings but never
+/// replace one with another rule's.
+pub struct Reported<'a>(&'a mut Diagnostic);
+
+impl Reported<'_> {
+    pub fn help(self, help: impl Into<String>) -> Self {
+        self.0.help = help.into();
         self
     }
 
-    pub fn path(&mut self, path: impl Into<FieldPath>) -> &mut Self {
+    pub fn path(self, path: impl Into<FieldPath>) -> Self {
         let p = path.into();
-        self.path = if p.is_empty() { None } else { Some(p) };
+        self.0.path = if p.is_empty() { None } else { Some(p) };
         self
     }
 
-    pub fn object(&mut self, o: &crate::model::Object) -> &mut Self {
-        self.object = Some(ObjectRef {
+    pub fn object(self, o: &crate::model::Object) -> Self {
+        self.0.object = Some(ObjectRef {
             api_version: o.api_version.clone(),
             kind: o.kind.clone(),
             namespace: o.namespace.clone(),
             name: o.name.clone(),
         });
-        self.object_root = Some(o.root);
-        self.source = o.source.clone();
+        self.0.object_root = Some(o.root);
+        self.0.source = o.source.clone();
         self
     }
 
     /// Attaches a fix when there is one.
-    pub fn fix(&mut self, fix: Option<Fix>) -> &mut Self {
-        self.fix = fix.filter(|f| !f.edits.is_empty());
+    pub fn fix(self, fix: Option<Fix>) -> Self {
+        self.0.fix = fix.filter(|f| !f.edits.is_empty());
         self
     }
 
-    pub fn related(&mut self, file: usize, span: Span, message: impl Into<String>) -> &mut Self {
-        self.related.push(Related { file, span, message: message.into() });
+    pub fn related(self, file: usize, span: Span, message: impl Into<String>) -> Self {
+        self.0.related.push(Related { file, span, message: message.into() });
         self
     }
 }
@@ -162,10 +178,10 @@ impl Findings {
         self.rule
     }
 
-    /// Reports a finding at `span` in `file`; the builder methods of the returned
-    /// [`Diagnostic`] add help, path, object, fix and related places. Severity is filled in
-    /// from the rule's declaration and the run's configuration.
-    pub fn report(&mut self, file: usize, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    /// Reports a finding at `span` in `file`; the returned [`Reported`] adds help, path,
+    /// object, fix and related places. Severity is filled in from the rule's declaration and
+    /// the run's configuration.
+    pub fn report(&mut self, file: usize, span: Span, message: impl Into<String>) -> Reported<'_> {
         self.out.push(Diagnostic {
             rule: self.rule,
             severity: Severity::Error,
@@ -180,21 +196,8 @@ impl Findings {
             source: None,
             fix: None,
         });
-        let last = self.out.len() - 1;
-        &mut self.out[last]
-    }
-
-    pub fn len(&self) -> usize {
-        self.out.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.out.is_empty()
-    }
-
-    /// The findings reported so far, for a check that revises its own output.
-    pub fn as_mut_slice(&mut self) -> &mut [Diagnostic] {
-        &mut self.out
+        let last = self.out.len() - 1; // just pushed: never empty
+        Reported(&mut self.out[last])
     }
 
     pub(crate) fn into_vec(self) -> Vec<Diagnostic> {

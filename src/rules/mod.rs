@@ -10,7 +10,7 @@ mod unused_suppression;
 
 mod diag;
 
-pub use diag::{Diagnostic, Findings, ObjectRef, Related, Severity};
+pub use diag::{Diagnostic, Findings, ObjectRef, Related, Reported, Severity};
 
 use crate::index::Index;
 use serde::Deserialize;
@@ -235,6 +235,9 @@ pub struct Meta {
     /// What `kshape --fix` (and the editor's quick fix) does, for rules that have a fix.
     #[serde(default)]
     pub autofix: Option<String>,
+    /// The rule judges workloads against a node inventory (`--nodes`) and is silent without one.
+    #[serde(default, rename = "needs-nodes")]
+    pub needs_nodes: bool,
 }
 
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse
@@ -256,6 +259,7 @@ pub fn metas() -> &'static [Meta] {
                     good: String::new(),
                     references: Vec::new(),
                     autofix: None,
+                    needs_nodes: false,
                 })
             })
             .collect()

@@ -43,9 +43,11 @@ pub fn lint_file(p: &Path) -> kshape::Lint {
     kshape::lint(vec![source_file(p)], "default")
 }
 
-/// Rules that need a node inventory; their fixtures and examples are linted with
-/// testdata/nodes/inventory.yaml.
-pub const INVENTORY_RULES: &[RuleId] = &[RuleId::NoEligibleNodes, RuleId::TaintNotTolerated, RuleId::RequestsExceedAllocatable];
+/// Whether a rule needs a node inventory (its metadata's `needs-nodes`): its fixtures and
+/// examples are linted with testdata/nodes/inventory.yaml.
+pub fn needs_nodes(rule: RuleId) -> bool {
+    rule.meta().needs_nodes
+}
 
 pub fn inventory() -> Vec<kshape::model::scheduling::NodeInfo> {
     let p = root().join("testdata/nodes/inventory.yaml");
@@ -61,7 +63,7 @@ pub fn lint_file_with_nodes(p: &Path) -> kshape::Lint {
 
 /// Lints a text with every rule, with the inventory when `rule` needs one.
 pub fn lint_example(rule: RuleId, name: &str, text: &str) -> kshape::Lint {
-    let nodes = INVENTORY_RULES.contains(&rule).then(inventory);
+    let nodes = needs_nodes(rule).then(inventory);
     kshape::lint_with(vec![text_file(name, text)], "default", nodes)
 }
 
@@ -71,7 +73,7 @@ pub fn lint_example(rule: RuleId, name: &str, text: &str) -> kshape::Lint {
 /// `unused-suppression` judges whether the other rules' findings used a suppression, so they
 /// run too for its fixtures; only its own findings are kept.
 pub fn lint_only(rule: RuleId, file: kshape::source::SourceFile) -> kshape::Lint {
-    let nodes = INVENTORY_RULES.contains(&rule).then(inventory);
+    let nodes = needs_nodes(rule).then(inventory);
     if rule == RuleId::UnusedSuppression {
         let mut l = kshape::lint_with(vec![file], "default", nodes);
         l.diagnostics.retain(|d| d.rule() == rule);
