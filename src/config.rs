@@ -8,7 +8,7 @@
 use crate::classify::SignatureFile;
 use crate::index::Settings;
 use crate::rules::Severity;
-use crate::rules::{Category, RuleId, Selection};
+use crate::rules::{Category, RuleId, Selection, Selector};
 use crate::yaml::de::{self, Issue, IssueKind, Mode};
 use crate::yaml::scalar::Resolved as Scalar;
 use crate::yaml::{self, FieldPath, NodeId, NodeKind, Span, YamlFile};
@@ -422,27 +422,30 @@ impl Default for RunSettings {
 /// The run's settings: the configuration, then the overrides.
 pub fn resolve(loaded: &Loaded, o: &Overrides) -> Result<RunSettings, String> {
     let cfg = &loaded.config;
-    let mut sel = Selection { select: cfg.rules.select.clone(), ignore: cfg.rules.ignore.clone(), severity: cfg.rules.severity.clone() };
-    if !o.select.is_empty() {
-        sel.select = o.select.clone();
-    }
-    sel.ignore.extend(o.ignore.iter().cloned());
+    // The configuration's names were checked when it was read; the overrides' are checked here.
+    let selectors = |names: &[String]| names.iter().filter_map(|n| Selector::parse(n)).collect::<Vec<_>>();
     for id in o.select.iter().chain(&o.ignore) {
-        if !known_rule_or_category(id) {
+        if Selector::parse(id).is_none() {
             return Err(format!("unknown rule or category `{id}` (`kshape rules` lists them)"));
         }
     }
+    let mut sel = Selection {
+        select: selectors(if o.select.is_empty() { &cfg.rules.select } else { &o.select }),
+        ignore: selectors(&cfg.rules.ignore),
+        severity: cfg.rules.severity.iter().filter_map(|(id, l)| Some((RuleId::parse(id)?, *l))).collect(),
+    };
+    sel.ignore.extend(selectors(&o.ignore));
     for s in &o.severity {
         let Some((id, level)) = s.split_once('=') else {
             return Err(format!("--severity takes RULE=LEVEL, not `{s}`"));
         };
-        if !is_rule(id) {
+        let Some(rule) = RuleId::parse(id) else {
             return Err(format!("unknown rule `{id}` in --severity"));
-        }
+        };
         let Some(l) = parse_level(level) else {
             return Err(format!("`{level}` is not a severity; use error, warning, info or off"));
         };
-        sel.severity.insert(id.to_string(), l);
+        sel.severity.insert(rule, l);
     }
     let classifier = match &cfg.signatures {
         Some(extra) => Some(crate::classify::Classifier::with_extra(extra)?),

@@ -271,27 +271,50 @@ pub fn meta(id: &str) -> Option<&'static Meta> {
     RuleId::parse(id).map(RuleId::meta)
 }
 
-/// The effective rule selection of a run: configuration, then command line. Entries of
-/// `select` and `ignore` name rules or categories.
+/// A name in `select` or `ignore`: a rule or a whole category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selector {
+    Rule(RuleId),
+    Category(Category),
+}
+
+impl Selector {
+    /// A rule id or a category name, as users write them.
+    pub fn parse(name: &str) -> Option<Selector> {
+        RuleId::parse(name).map(Selector::Rule).or_else(|| Category::parse(name).map(Selector::Category))
+    }
+
+    pub fn matches(self, rule: RuleId) -> bool {
+        match self {
+            Selector::Rule(r) => r == rule,
+            Selector::Category(c) => c == rule.category(),
+        }
+    }
+}
+
+/// The effective rule selection of a run: configuration, then command line.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    pub select: Vec<String>,
-    pub ignore: Vec<String>,
-    pub severity: std::collections::BTreeMap<String, Option<Severity>>,
+    /// Only these (all rules when empty).
+    pub select: Vec<Selector>,
+    /// Never these.
+    pub ignore: Vec<Selector>,
+    /// Per-rule severity; None turns the rule off.
+    pub severity: std::collections::BTreeMap<RuleId, Option<Severity>>,
 }
 
 impl Selection {
     /// Only `rule`, at its default severity (how a rule's own fixtures are run).
     pub fn only(rule: RuleId) -> Selection {
-        Selection { select: vec![rule.as_str().to_string()], ..Selection::default() }
+        Selection { select: vec![Selector::Rule(rule)], ..Selection::default() }
     }
 
     /// The severity `rule` reports with, or None when it is off.
     pub fn level(&self, rule: RuleId) -> Option<Severity> {
-        if let Some(s) = self.severity.get(rule.as_str()) {
+        if let Some(s) = self.severity.get(&rule) {
             return *s;
         }
-        let named = |list: &[String]| list.iter().any(|x| x == rule.as_str() || x == rule.category().as_str());
+        let named = |list: &[Selector]| list.iter().any(|x| x.matches(rule));
         if (!self.select.is_empty() && !named(&self.select)) || named(&self.ignore) {
             return None;
         }
