@@ -20,6 +20,12 @@ pub struct Fix {
 }
 
 /// Builds edits against one file: its text and its node tree.
+///
+/// Every edit it builds changes only text that one place of the document reads: it never
+/// replaces, removes or inserts into a node that a YAML alias (`*name`) repeats elsewhere, or
+/// that sits inside one ([`YamlFile::is_shared`]). Such text belongs to every object and field
+/// that uses the alias (a `<<: *defaults` in two workloads, an apiVersion an annotation
+/// aliases), and a fix for one finding must not change the others: there is no fix then.
 pub struct Editor<'a> {
     pub y: &'a YamlFile,
     pub text: &'a str,
@@ -64,6 +70,11 @@ impl<'a> Editor<'a> {
             NodeKind::Seq(_) => self.byte_at(n.span.start) == Some(b'['),
             NodeKind::Scalar { .. } => false,
         }
+    }
+
+    /// Some when none of `nodes` is shared through an alias: the edit may change them.
+    fn owned(&self, nodes: &[NodeId]) -> Option<()> {
+        (!nodes.iter().any(|&n| self.y.is_shared(n))).then_some(())
     }
 
     fn within(outer: Span, inner: Span) -> bool {
@@ -133,6 +144,7 @@ impl<'a> Editor<'a> {
         if self.is_flow(map) || !matches!(self.y.node(value).kind, NodeKind::Scalar { .. }) {
             return None;
         }
+        self.owned(&[map, key, value])?;
         let ks = self.y.span(key).start as usize;
         let ls = self.line_start(ks);
         // `- replicas: 1` or `a: {replicas: 1}`: the line holds more than this entry.
@@ -156,6 +168,7 @@ impl<'a> Editor<'a> {
         if self.json {
             return None;
         }
+        self.owned(&[map])?;
         let col = self.key_column(map)?;
         let at = self.next_line(self.content_end(map)?);
         Some(self.insert_lines(at, col, lines))
@@ -169,6 +182,7 @@ impl<'a> Editor<'a> {
         if self.is_flow(seq) {
             return None;
         }
+        self.owned(&[seq])?;
         let first = *self.y.seq_items(seq)?.first()?;
         let col = self.dash_column(first)?;
         let at = self.next_line(self.content_end(seq)?);
@@ -202,6 +216,7 @@ impl<'a> Editor<'a> {
         if self.json || !self.is_flow(node) {
             return None;
         }
+        self.owned(&[node])?;
         let close = (self.y.span(node).end as usize).checked_sub(1)?;
         (self.text.as_bytes().get(close) == Some(&bracket)).then_some(close)
     }
@@ -280,6 +295,7 @@ impl<'a> Editor<'a> {
 
     /// Replaces a scalar's value, keeping its quotes when it had them.
     pub fn replace_scalar(&self, id: NodeId, value: &str) -> Option<Edit> {
+        self.owned(&[id])?;
         let span = self.y.span(id);
         let text = match self.byte_at(span.start) {
             Some(q @ (b'"' | b'\'')) => {

@@ -318,3 +318,74 @@ fn json_files_get_no_yaml_insertions() {
     assert_eq!(fixes[0].0, "unknown-field");
     assert_eq!(fixes[0].1.edits[0].text, "\"imagePullPolicy\"");
 }
+
+/// The replicas of each Deployment in a text, by name.
+fn deployment_replicas(text: &str) -> Vec<(String, Option<i32>)> {
+    let l = kshape::lint_str("f.yaml", text);
+    l.index
+        .objects
+        .iter()
+        .filter_map(|o| match &o.typed {
+            Some(kshape::model::Typed::Deployment(d)) => Some((o.name.clone().unwrap_or_default(), d.spec.replicas)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A finding inside an anchored block points at the anchor's definition; a fix there would
+/// change every object (or field) that uses the alias too. There is none (issue #13, part 5).
+#[test]
+fn fixes_never_change_text_an_alias_repeats() {
+    let cases: &[(&str, &str)] = &[
+        ("daemonset-replicas", "bad-anchored-rollout.yaml"),
+        ("gpu-daemonset-missing-toleration", "bad-anchored-pod-spec.yaml"),
+        ("unknown-field", "bad-anchored-spec.yaml"),
+        ("unknown-field", "bad-anchored-key.yaml"),
+        ("removed-api-version", "bad-aliased-api-version.yaml"),
+        ("gpu-limit-missing", "bad-anchored-resources.yaml"),
+    ];
+    for (rule, name) in cases {
+        let text = std::fs::read_to_string(root().join("testdata/rules").join(rule).join(name)).unwrap();
+        let l = kshape::lint_str(name, &text);
+        let d: Vec<_> = l.diagnostics.iter().filter(|d| d.rule().as_str() == *rule).collect();
+        assert!(!d.is_empty(), "{rule}/{name} does not fire:\n{}", common::compact(&l));
+        assert!(d.iter().all(|d| d.fix.is_none()), "{rule}/{name}: a fix edits text an alias repeats");
+    }
+
+    // The issue's case: `--fix` leaves the Deployment at 3 replicas (and the DaemonSet's finding).
+    let dir = tmp("fix-anchor");
+    let text = std::fs::read_to_string(root().join("testdata/rules/daemonset-replicas/bad-anchored-rollout.yaml")).unwrap();
+    assert_eq!(deployment_replicas(&text), vec![("web".to_string(), Some(3))]);
+    std::fs::write(dir.join("list.yaml"), &text).unwrap();
+    let out = run_in(&dir, &["--no-config", "--fix", "--format", "compact", "list.yaml"], None);
+    let fixed = std::fs::read_to_string(dir.join("list.yaml")).unwrap();
+    assert_eq!(deployment_replicas(&fixed), vec![("web".to_string(), Some(3))], "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[daemonset-replicas]"));
+
+    // An anchor no alias uses, and aliases elsewhere in the object, leave the fix as it was.
+    let text = std::fs::read_to_string(root().join("testdata/rules/daemonset-replicas/bad-aliases-elsewhere.yaml")).unwrap();
+    let l = kshape::lint_str("f.yaml", &text);
+    assert!(l.diagnostics.iter().any(|d| d.rule() == RuleId::DaemonsetReplicas && d.fix.is_some()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `YamlFile::is_shared`: what an alias names, what is inside it (merged entries included),
+/// and nothing else; alias cycles end.
+#[test]
+fn shared_nodes_are_those_an_alias_reaches() {
+    let text = "a: &x {b: 1, c: [2]}\nd: *x\ne: &y 3\nf: {<<: &m {g: 4}}\nh: {<<: *m}\n";
+    let y = kshape::yaml::parse(text);
+    let root = y.docs[0].root.unwrap();
+    let shared = |path: &[&'static str]| {
+        let steps: Vec<kshape::yaml::Step> = path.iter().map(|&k| kshape::yaml::Step::Key(k.into())).collect();
+        y.is_shared(y.lookup(root, &steps).unwrap())
+    };
+    assert!(shared(&["a"]) && shared(&["a", "b"]) && shared(&["a", "c"]));
+    assert!(!shared(&["e"]), "an anchor without an alias is not shared");
+    assert!(shared(&["f", "g"]) && shared(&["h", "g"]));
+    assert!(!shared(&["f"]) && !shared(&["h"]) && !y.is_shared(root));
+    // An alias inside its own anchor: marking ends.
+    let cyclic = kshape::yaml::parse("a: &x [1, *x]\n");
+    let a = cyclic.lookup(cyclic.docs[0].root.unwrap(), &kshape::path!["a"]).unwrap();
+    assert!(cyclic.is_shared(a));
+}

@@ -146,6 +146,11 @@ pub struct YamlFile {
     pairs: Vec<(NodeId, NodeId)>,
     /// Every list's items, one list after the other.
     items: Vec<NodeId>,
+    /// The nodes an alias (`*name`) names, once per alias.
+    aliased: Vec<NodeId>,
+    /// One bit per node: reachable from an aliased node, so the same text is read in two or
+    /// more places (see [`YamlFile::is_shared`]). Empty when the file has no alias.
+    shared: Vec<u64>,
 }
 
 enum Open {
@@ -237,6 +242,35 @@ impl YamlFile {
     pub fn span(&self, id: NodeId) -> Span {
         self.node(id).span
     }
+
+    /// Whether a node's text is read in more than one place: it is, or is inside (through
+    /// mappings, lists and merge keys), a node an alias names. Editing its text changes every
+    /// place that uses it.
+    pub fn is_shared(&self, id: NodeId) -> bool {
+        self.shared.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    /// Marks every node reachable from an aliased node (each node once: linear, and alias
+    /// cycles end).
+    fn mark_shared(&mut self) {
+        if self.aliased.is_empty() {
+            return;
+        }
+        let mut shared = vec![0u64; self.nodes.len().div_ceil(64)];
+        let mut stack = std::mem::take(&mut self.aliased);
+        while let Some(id) = stack.pop() {
+            let Some(word) = shared.get_mut(id as usize / 64) else { continue };
+            if *word & (1 << (id % 64)) != 0 {
+                continue;
+            }
+            *word |= 1 << (id % 64);
+            if let Some(entries) = self.map_entries(id) {
+                stack.extend(entries.iter().flat_map(|&(k, v)| [k, v]));
+            }
+            stack.extend_from_slice(self.seq_items(id).unwrap_or(&[]));
+        }
+        self.shared = shared;
+    }
 }
 
 /// Parses a whole file. Never fails: syntax errors are recorded and the next document is tried.
@@ -295,6 +329,7 @@ fn parse_opts(text: &str, comments: bool) -> YamlFile {
             }
         }
     }
+    b.file.mark_shared();
     b.file.nodes.shrink_to_fit();
     b.file.strings.shrink_to_fit();
     b.file.pairs.shrink_to_fit();
@@ -384,6 +419,7 @@ impl Builder<'_> {
             }
             Event::Alias(id) => {
                 let target = *self.anchors.get(&id).ok_or_else(|| "unknown anchor".to_string())?;
+                self.file.aliased.push(target);
                 self.add(target);
             }
             Event::Scalar(value, style, anchor, tag) => {
