@@ -72,6 +72,13 @@ impl<'a> Editor<'a> {
         }
     }
 
+    /// A literal or folded block scalar (`|`, `>`), whose span starts at its first line of
+    /// content, after the header: quoted in the tree, but not starting with a quote.
+    fn is_block_scalar(&self, id: NodeId) -> bool {
+        let quoted = matches!(self.y.node(id).kind, NodeKind::Scalar { text, .. } if text.quoted());
+        quoted && !matches!(self.byte_at(self.y.span(id).start), Some(b'"' | b'\''))
+    }
+
     /// Some when none of `nodes` is shared through an alias: the edit may change them.
     fn owned(&self, nodes: &[NodeId]) -> Option<()> {
         (!nodes.iter().any(|&n| self.y.is_shared(n))).then_some(())
@@ -89,6 +96,12 @@ impl<'a> Editor<'a> {
         match &n.kind {
             NodeKind::Scalar { .. } => {
                 let s = self.text.get(n.span.start as usize..n.span.end as usize)?;
+                // A block scalar that keeps its final line breaks (`|+`) ends after them: they
+                // are part of its value. The end is its last line break, as for other scalars
+                // the last line's text.
+                if self.is_block_scalar(id) && self.y.scalar(id).is_some_and(|v| v.ends_with("\n\n")) {
+                    return Some(n.span.start as usize + s.strip_suffix('\n').map_or(s.len(), str::len));
+                }
                 Some(n.span.start as usize + s.trim_end().len())
             }
             _ if self.is_flow(id) => Some(n.span.end as usize),
@@ -296,6 +309,10 @@ impl<'a> Editor<'a> {
     /// Replaces a scalar's value, keeping its quotes when it had them.
     pub fn replace_scalar(&self, id: NodeId, value: &str) -> Option<Edit> {
         self.owned(&[id])?;
+        // Its text is the content lines, after a header the edit would leave as it is.
+        if self.is_block_scalar(id) {
+            return None;
+        }
         let span = self.y.span(id);
         let text = match self.byte_at(span.start) {
             Some(q @ (b'"' | b'\'')) => {
@@ -305,7 +322,6 @@ impl<'a> Editor<'a> {
                 }
                 format!("{q}{value}{q}")
             }
-            Some(b'|' | b'>') => return None,
             _ => plain(value)?,
         };
         Some(Edit { span, text })

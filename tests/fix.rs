@@ -288,6 +288,11 @@ fn no_fix_where_it_would_be_a_guess() {
             "daemonset-replicas",
             "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: x\n  annotations: {count: &n \"3\"}\nspec:\n  replicas: *n\n  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n      labels: {app: x}\n    spec:\n      containers:\n        - name: x\n          image: busybox:1.36\n",
         ),
+        // A block scalar: its span is the content lines, after a header an edit would keep.
+        (
+            "removed-api-version",
+            "apiVersion: |-\n  extensions/v1beta1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+        ),
         // `replicas` inside a flow mapping: removing its line would break the document.
         (
             "daemonset-replicas",
@@ -388,4 +393,24 @@ fn shared_nodes_are_those_an_alias_reaches() {
     let cyclic = kshape::yaml::parse("a: &x [1, *x]\n");
     let a = cyclic.lookup(cyclic.docs[0].root.unwrap(), &kshape::path!["a"]).unwrap();
     assert!(cyclic.is_shared(a));
+}
+
+/// A `|+` block scalar keeps its final line breaks: the toleration goes after them, and the
+/// container argument is the same string before and after.
+#[test]
+fn toleration_after_a_block_scalar_that_keeps_its_line_breaks() {
+    let name = "testdata/rules/gpu-daemonset-missing-toleration/bad-keep-chomping.yaml";
+    let text = std::fs::read_to_string(root().join(name)).unwrap();
+    let arg = |t: &str| {
+        let l = kshape::lint_str("f.yaml", t);
+        let o = l.index.objects.iter().find(|o| o.kind == "DaemonSet").unwrap();
+        let Some(kshape::model::Typed::DaemonSet(d)) = &o.typed else { panic!() };
+        d.spec.template.spec.as_ref().unwrap().containers[0].args.clone().unwrap()
+    };
+    assert_eq!(arg(&text), vec!["while true; do\n  sleep 60\ndone\n\n\n".to_string()]);
+    let l = kshape::lint_str("f.yaml", &text);
+    let fix = l.diagnostics.iter().find_map(|d| d.fix.clone()).expect("a fix");
+    let fixed = kshape::fix::apply(&text, &fix.edits).unwrap();
+    assert_eq!(arg(&fixed), arg(&text), "the fix changed the argument:\n{fixed}");
+    assert!(!kshape::lint_str("f.yaml", &fixed).diagnostics.iter().any(|d| d.rule() == RuleId::GpuDaemonsetMissingToleration));
 }
