@@ -187,6 +187,23 @@ impl<'a> Editor<'a> {
         Some(self.insert_lines(at, col, lines))
     }
 
+    /// Appends a document (`manifest`, lines ending in `\n`) to the file, after `---`, in the
+    /// file's line ending. It changes no node; None for JSON.
+    pub fn append_document(&self, manifest: &str) -> Option<Edit> {
+        if self.json {
+            return None;
+        }
+        let eol = self.eol();
+        let mut add = String::new();
+        if !self.text.is_empty() && !self.text.ends_with('\n') {
+            add.push_str(eol);
+        }
+        add.push_str("---");
+        add.push_str(eol);
+        add.push_str(&manifest.replace('\n', eol));
+        Some(Edit { span: Span::at(self.text.len()), text: add })
+    }
+
     /// Appends an item to a block sequence, at its dashes' column.
     pub fn append_item(&self, seq: NodeId, lines: &[String]) -> Option<Edit> {
         if self.json {

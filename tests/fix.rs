@@ -414,3 +414,19 @@ fn toleration_after_a_block_scalar_that_keeps_its_line_breaks() {
     assert_eq!(arg(&fixed), arg(&text), "the fix changed the argument:\n{fixed}");
     assert!(!kshape::lint_str("f.yaml", &fixed).diagnostics.iter().any(|d| d.rule() == RuleId::GpuDaemonsetMissingToleration));
 }
+
+/// The headless Service would select the selector's labels, which no pod carries while the
+/// selector does not select the template: no fix then, and the help says what comes first.
+#[test]
+fn no_headless_service_while_the_selector_misses_the_template() {
+    let text = std::fs::read_to_string(root().join("testdata/rules/statefulset-service-not-found/bad-selector-mismatch.yaml")).unwrap();
+    let l = kshape::lint_str("f.yaml", &text);
+    let rules: BTreeSet<&str> = l.diagnostics.iter().map(|d| d.rule().as_str()).collect();
+    assert!(rules.contains("selector-template-mismatch"), "{rules:?}");
+    let d = l.diagnostics.iter().find(|d| d.rule() == RuleId::StatefulsetServiceNotFound).unwrap();
+    assert!(d.fix.is_none());
+    assert!(d.help.contains("selector-template-mismatch"), "{}", d.help);
+    // Once they agree, the fix is back.
+    let l = kshape::lint_str("f.yaml", &text.replace("{app: database}", "{app: db}"));
+    assert!(l.diagnostics.iter().any(|d| d.rule() == RuleId::StatefulsetServiceNotFound && d.fix.is_some()));
+}

@@ -2,12 +2,11 @@
 
 use super::{resolvable, services};
 use crate::fix::scalar;
-use crate::fix::{Edit, Fix};
+use crate::fix::Fix;
 use crate::index::Index;
-use crate::model::Typed;
+use crate::model::{selector, Typed};
 use crate::path;
 use crate::rules::Findings;
-use crate::yaml::Span;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::BTreeMap;
 
@@ -22,36 +21,30 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         let y = ix.file(o);
         let Some(node) = y.lookup(o.root, &path!["spec", "serviceName"]) else { continue };
-        let labels = s
-            .spec
-            .selector
-            .match_labels
-            .clone()
-            .filter(|m| !m.is_empty())
-            .or_else(|| s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()))
-            .unwrap_or_default();
+        let template_labels = s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+        let labels = s.spec.selector.match_labels.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| template_labels.clone());
         let manifest = headless_service(svc, o.namespace.as_deref(), &labels, s);
-        let fix = (!labels.is_empty() && !ix.files[o.file].source.is_json).then(|| {
-            let text = &ix.files[o.file].source.text;
-            let ed = ix.editor(o);
-            let eol = ed.eol();
-            let mut add = String::new();
-            if !text.is_empty() && !text.ends_with('\n') {
-                add.push_str(eol);
-            }
-            add.push_str("---");
-            add.push_str(eol);
-            add.push_str(&manifest.replace('\n', eol));
-            Fix {
-                description: format!("add a headless Service `{svc}` selecting the StatefulSet's pods"),
-                edits: vec![Edit { span: Span::at(text.len()), text: add }],
-            }
-        });
+        // While the selector does not select the template
+        // ([`SelectorTemplateMismatch`](crate::rules::RuleId::SelectorTemplateMismatch)), which of
+        // the two labels the pods should carry is the author's call: a Service for either is a
+        // guess, and one for the selector's would select no pod.
+        let consistent = selector::check(&s.spec.selector, &template_labels, &|_| false).is_ok();
+        let fix = (!labels.is_empty() && consistent)
+            .then(|| ix.editor(o).append_document(&manifest))
+            .flatten()
+            .map(|edit| Fix { description: format!("add a headless Service `{svc}` selecting the StatefulSet's pods"), edits: vec![edit] });
         out.report(o.file,
                 y.span(node),
                 format!("StatefulSet `{}` names governing Service `{svc}`, but no Service `{svc}` is in namespace `{ns}` among the inputs: its pods get no DNS names and peers cannot find each other", o.name.as_deref().unwrap_or("")),
             )
-            .help(format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}"))
+            .help(if consistent {
+                format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}")
+            } else {
+                format!(
+                    "make the selector select the pod template first ({}); then add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}",
+                    crate::rules::RuleId::SelectorTemplateMismatch
+                )
+            })
             .path(path!["spec", "serviceName"])
             .object(o)
             .fix(fix);
