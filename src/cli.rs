@@ -144,7 +144,7 @@ pub struct LintArgs {
     #[arg(long, value_name = "BYTES", default_value_t = source::DEFAULT_MAX_FILE_BYTES)]
     pub max_file_size: u64,
     /// Apply the safe fixes in place (standard input: print the fixed stream), then report
-    /// what is left.
+    /// what is left. Read-only files and files that cannot be written are reported (exit 2).
     #[arg(long)]
     pub fix: bool,
     /// Print the fixes as a unified diff instead of writing them; exit 1 when there is one.
@@ -391,16 +391,16 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     let _ = warm.join();
     let read_errors = !sources.errors.is_empty();
-    let (result, fixed_stream) = if a.fix || a.diff {
+    let (result, fixed_stream, not_written) = if a.fix || a.diff {
         match fix(a, sources, &run, nodes, read_errors, out, err) {
-            Ok(r) => r,
+            Ok(r) => (r.lint, r.stream, r.not_written),
             Err(code) => return code,
         }
     } else {
-        (crate::lint_full(sources.files, &run.namespace, nodes, run.settings, &run.selection), None)
+        (crate::lint_full(sources.files, &run.namespace, nodes, run.settings, &run.selection), None, false)
     };
     write_report(a, &result, fixed_stream.as_deref(), out, err);
-    if read_errors {
+    if read_errors || not_written {
         return 2;
     }
     let code = i32::from(result.diagnostics.iter().any(|d| d.severity >= run.fail_on));
@@ -441,8 +441,19 @@ fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Res
     Ok(sources)
 }
 
+/// What `--fix` leaves to report.
+struct FixRun {
+    /// The lint of the files as they now are: fixed where written, as they were where not.
+    lint: crate::Lint,
+    /// Standard input's stream, fixed (printed instead of written).
+    stream: Option<Vec<u8>>,
+    /// A changed file was not written (read-only, or the write failed): exit 2.
+    not_written: bool,
+}
+
 /// `--fix` and `--diff`: the lint of the fixed texts, and the fixed standard input stream
-/// (printed instead of written). Err is the exit code when the run ends here.
+/// (printed instead of written). Every changed file is tried; each one not written is reported
+/// and linted as it still is. Err is the exit code when the run ends here (`--diff`).
 fn fix(
     a: &LintArgs,
     sources: Sources,
@@ -451,31 +462,62 @@ fn fix(
     read_errors: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<(crate::Lint, Option<String>), i32> {
+) -> Result<FixRun, i32> {
     let stdin = sources.stdin;
-    let fixed = crate::fix_full(sources.files, &run.namespace, nodes, &run.settings, &run.selection);
+    let fixed = crate::fix_full(sources.files, &run.namespace, nodes.clone(), &run.settings, &run.selection);
     if a.diff {
         return Err(print_diff(&fixed, read_errors, out));
     }
-    if let Err(e) = write_fixes(&fixed, stdin) {
-        let _ = writeln!(err, "error: {e}");
-        return Err(2);
+    let mut not_written = Vec::new();
+    let mut written = Vec::new();
+    for i in fixed.changed() {
+        if Some(i) == stdin {
+            written.push(i);
+            continue;
+        }
+        let f = &fixed.lint.index.files[i].source;
+        match write_fix(std::path::Path::new(&f.name), &fixed.original[i], &f.text) {
+            Ok(()) => written.push(i),
+            Err(e) => {
+                let _ = writeln!(err, "error: {}: {e}; not fixed", f.name);
+                not_written.push(i);
+            }
+        }
     }
-    let changed = fixed.changed().len();
-    if fixed.applied > 0 {
+    let findings: usize = written.iter().map(|&i| fixed.applied[i]).sum();
+    if findings > 0 {
         let s = |n: usize| if n == 1 { "" } else { "s" };
-        let _ = writeln!(err, "fixed {} finding{} in {changed} file{}", fixed.applied, s(fixed.applied), s(changed));
+        let _ = writeln!(err, "fixed {findings} finding{} in {} file{}", s(findings), written.len(), s(written.len()));
     }
-    let stream = stdin.and_then(|i| fixed.lint.index.files.get(i)).map(|f| f.source.text.clone());
-    Ok((fixed.lint, stream))
+    let stream = stdin.and_then(|i| fixed.lint.index.files.get(i)).map(|f| f.source.text.clone().into_bytes());
+    if not_written.is_empty() {
+        return Ok(FixRun { lint: fixed.lint, stream, not_written: false });
+    }
+    // What is on disk now: the files not written still hold their findings.
+    let files = fixed
+        .lint
+        .index
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut s = f.source.clone();
+            if not_written.contains(&i) {
+                s.text.clone_from(&fixed.original[i]);
+            }
+            s
+        })
+        .collect();
+    let lint = crate::lint_full(files, &run.namespace, nodes, run.settings.clone(), &run.selection);
+    Ok(FixRun { lint, stream, not_written: true })
 }
 
 /// Prints the findings (and `--statistics`). With `--fix` on standard input, standard output
 /// carries the fixed stream and the report goes to stderr.
-fn write_report(a: &LintArgs, result: &crate::Lint, fixed_stream: Option<&str>, out: &mut dyn Write, err: &mut dyn Write) {
+fn write_report(a: &LintArgs, result: &crate::Lint, fixed_stream: Option<&[u8]>, out: &mut dyn Write, err: &mut dyn Write) {
     let mut report = Vec::new();
-    if let Some(text) = fixed_stream {
-        let _ = out.write_all(text.as_bytes());
+    if let Some(bytes) = fixed_stream {
+        let _ = out.write_all(bytes);
     }
     let color = match a.color {
         Color::Always => true,
@@ -515,35 +557,93 @@ fn print_diff(fixed: &crate::Fixed, read_errors: bool, out: &mut dyn Write) -> i
     }
 }
 
-/// `--fix`: rewrites the files that changed (never standard input, which is printed instead).
-fn write_fixes(fixed: &crate::Fixed, stdin: Option<usize>) -> Result<(), String> {
-    for i in fixed.changed() {
-        if Some(i) == stdin {
-            continue;
-        }
-        let f = &fixed.lint.index.files[i].source;
-        write_atomically(std::path::Path::new(&f.name), &f.text).map_err(|e| format!("cannot write {}: {e}", f.name))?;
+/// `--fix`: writes one fixed file, as formatters do. A file without any write permission bit
+/// is read-only, and left alone (root could write it; the mode says not to); a path that is
+/// not a regular file is not replaced. Otherwise the whole text or nothing: a temporary file
+/// beside it with the same mode and owner, renamed over it; a symbolic link keeps pointing at
+/// the file, which is the one rewritten. A file with other hard links, or whose owner the
+/// temporary file cannot be given (another user's file in a directory we may write), is
+/// written in place, so it stays the same file; should that write fail, `old` is put back.
+/// Err says why the file was not written.
+fn write_fix(path: &std::path::Path, old: &str, new: &str) -> Result<(), String> {
+    let reason = |e: std::io::Error| crate::util::io_reason(&e);
+    let target = std::fs::canonicalize(path).map_err(reason)?;
+    let meta = std::fs::metadata(&target).map_err(reason)?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
     }
-    Ok(())
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let mode = meta.permissions().mode();
+        if mode & 0o222 == 0 {
+            return Err(format!("read-only (mode {:o})", mode & 0o7777));
+        }
+        if meta.nlink() > 1 {
+            return write_in_place(&target, old, new);
+        }
+    }
+    #[cfg(not(unix))]
+    if meta.permissions().readonly() {
+        return Err("read-only".into());
+    }
+    match replace_file(&target, &meta, new) {
+        Ok(Replaced::Yes) => Ok(()),
+        Ok(Replaced::KeepOwner) => write_in_place(&target, old, new),
+        Err(e) => Err(reason(e)),
+    }
 }
 
-/// Writes a whole file or nothing: a temporary file beside it (same permissions), then a rename
-/// over it. A symbolic link keeps pointing at the file, which is the one rewritten.
-fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
+enum Replaced {
+    Yes,
+    /// The temporary file could not be given the file's owner: nothing was replaced.
+    KeepOwner,
+}
+
+/// A temporary file beside `target` (same permissions and owner), renamed over it.
+fn replace_file(target: &std::path::Path, meta: &std::fs::Metadata, text: &str) -> std::io::Result<Replaced> {
     let dir = target.parent().ok_or_else(|| std::io::Error::other("no parent directory"))?;
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.kshape-{}.tmp", std::process::id()));
-    let permissions = std::fs::metadata(&target)?.permissions();
     let result = (|| {
         let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
-        std::fs::set_permissions(&tmp, permissions)?;
-        std::fs::rename(&tmp, &target)
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let made = f.metadata()?;
+            if (made.uid(), made.gid()) != (meta.uid(), meta.gid())
+                && std::os::unix::fs::chown(&tmp, Some(meta.uid()), Some(meta.gid())).is_err()
+            {
+                return Ok(Replaced::KeepOwner);
+            }
+        }
+        // After the owner: changing it can clear set-id bits.
+        std::fs::set_permissions(&tmp, meta.permissions())?;
+        std::fs::rename(&tmp, target)?;
+        Ok(Replaced::Yes)
     })();
-    if result.is_err() {
+    if !matches!(result, Ok(Replaced::Yes)) {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Overwrites a file's bytes, keeping the file (its hard links, owner and mode). Not atomic:
+/// when the write fails, the old text is written back.
+fn write_in_place(target: &std::path::Path, old: &str, new: &str) -> Result<(), String> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::OpenOptions::new().write(true).open(target).map_err(|e| crate::util::io_reason(&e))?;
+    let mut put = |text: &str| -> std::io::Result<()> {
+        f.seek(SeekFrom::Start(0))?;
+        f.write_all(text.as_bytes())?;
+        f.set_len(text.len() as u64)?;
+        f.sync_all()
+    };
+    match put(new) {
+        Ok(()) => Ok(()),
+        Err(e) if put(old).is_ok() => Err(crate::util::io_reason(&e)),
+        Err(e) => Err(format!("{}; the file may be partly written", crate::util::io_reason(&e))),
+    }
 }

@@ -57,8 +57,8 @@ pub struct Fixed {
     pub lint: Lint,
     /// Each file's text before fixing, parallel to `lint.index.files`.
     pub original: Vec<String>,
-    /// Findings whose fix was applied.
-    pub applied: usize,
+    /// Per file, parallel to `original`: findings whose fix was applied.
+    pub applied: Vec<usize>,
 }
 
 impl Fixed {
@@ -85,13 +85,13 @@ pub fn fix_full(
     let mut sources = files;
     // Files a round did not change are not parsed, typed and classified again.
     let mut kept = index::Prepared::default();
-    let mut applied = 0;
+    let mut applied = vec![0; original.len()];
     for _ in 0..FIX_PASSES {
         let prepared = index::Prepared::new(sources, kept, settings);
         let n = prepared.len();
         let l = lint_index(Index::build_prepared(prepared, Vec::new(), default_namespace, settings.clone()), nodes.clone(), selection);
-        let (new_texts, count) = chosen_fixes(&l);
-        applied += count;
+        let (new_texts, counts) = chosen_fixes(&l);
+        applied.iter_mut().zip(counts).for_each(|(a, c)| *a += c);
         if new_texts.iter().all(Option::is_none) {
             return Fixed { lint: l, original, applied };
         }
@@ -123,10 +123,10 @@ fn lint_index(mut index: Index, nodes: Option<Vec<model::scheduling::NodeInfo>>,
 }
 
 /// One round's fixes: the new text of each file that has fixes which do not overlap (others
-/// wait for the next round, against the fixed text), and how many findings they fix. Files
+/// wait for the next round, against the fixed text), and how many findings they fix in each. Files
 /// loaded as context and files that are not UTF-8 are never changed; a fix that would add a
 /// YAML syntax error is dropped.
-fn chosen_fixes(l: &Lint) -> (Vec<Option<String>>, usize) {
+fn chosen_fixes(l: &Lint) -> (Vec<Option<String>>, Vec<usize>) {
     let n = l.index.files.len();
     let mut new_texts: Vec<Option<String>> = vec![None; n];
     let mut chosen: Vec<Vec<&fix::Fix>> = vec![Vec::new(); n];
@@ -146,7 +146,7 @@ fn chosen_fixes(l: &Lint) -> (Vec<Option<String>>, usize) {
         }
         counts[d.file] += 1;
     }
-    let mut applied = 0;
+    let mut applied = vec![0; n];
     for (i, fixes) in chosen.iter().enumerate() {
         if fixes.is_empty() {
             continue;
@@ -158,7 +158,7 @@ fn chosen_fixes(l: &Lint) -> (Vec<Option<String>>, usize) {
             continue;
         }
         new_texts[i] = Some(text);
-        applied += counts[i];
+        applied[i] = counts[i];
     }
     (new_texts, applied)
 }

@@ -430,3 +430,79 @@ fn no_headless_service_while_the_selector_misses_the_template() {
     let l = kshape::lint_str("f.yaml", &text.replace("{app: database}", "{app: db}"));
     assert!(l.diagnostics.iter().any(|d| d.rule() == RuleId::StatefulsetServiceNotFound && d.fix.is_some()));
 }
+
+/// `--fix` over a writable, a read-only and a file that cannot be written (a file-size limit,
+/// as a full disk or a quota fails a write; it applies to root too): the writable one is fixed,
+/// the other two are reported and left as they were, the report shows their findings, exit 2.
+#[cfg(unix)]
+#[test]
+fn fix_tries_every_file_and_reports_those_it_cannot_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp("fix-unwritable");
+    let bad = RuleId::DaemonsetReplicas.meta().bad.clone();
+    // Under 512 bytes (one block of `ulimit -f 1`) fixed; `big.yaml` is over it.
+    assert!(bad.len() < 512);
+    let big = format!("{bad}{}", "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: padding\n".repeat(12));
+    assert!(big.len() > 600);
+    std::fs::write(dir.join("a-ok.yaml"), &bad).unwrap();
+    std::fs::write(dir.join("b-readonly.yaml"), &bad).unwrap();
+    std::fs::write(dir.join("c-big.yaml"), &big).unwrap();
+    std::fs::set_permissions(dir.join("b-readonly.yaml"), std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -f 1 && trap '' XFSZ && exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_kshape")])
+        .args(["--no-config", "--fix", "--format", "compact", "a-ok.yaml", "b-readonly.yaml", "c-big.yaml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.join("a-ok.yaml")).unwrap(), bad.replace("  replicas: 3\n", ""));
+    assert_eq!(std::fs::read_to_string(dir.join("b-readonly.yaml")).unwrap(), bad);
+    assert_eq!(std::fs::read_to_string(dir.join("c-big.yaml")).unwrap(), big);
+    assert_eq!(std::fs::metadata(dir.join("b-readonly.yaml")).unwrap().permissions().mode() & 0o777, 0o444);
+    assert!(stderr.contains("error: b-readonly.yaml: read-only (mode 444); not fixed\n"), "{stderr}");
+    assert!(stderr.contains("error: c-big.yaml: File too large; not fixed\n"), "{stderr}");
+    assert!(stderr.ends_with("fixed 1 finding in 1 file\n"), "{stderr}");
+    // The report is about the files as they are now.
+    assert!(!stdout.contains("a-ok.yaml"), "{stdout}");
+    assert!(stdout.contains("b-readonly.yaml:") && stdout.contains("c-big.yaml:"), "{stdout}");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A hard-linked file stays one file with two names (written in place); a file keeps its owner
+/// and group (when we may give them: as root) and its mode.
+#[cfg(unix)]
+#[test]
+fn fix_keeps_hard_links_owner_and_mode() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tmp("fix-links");
+    let bad = RuleId::DaemonsetReplicas.meta().bad.clone();
+    let fixed = bad.replace("  replicas: 3\n", "");
+    std::fs::write(dir.join("a.yaml"), &bad).unwrap();
+    std::fs::hard_link(dir.join("a.yaml"), dir.join("b.yaml")).unwrap();
+    std::fs::write(dir.join("c.yaml"), &bad).unwrap();
+    std::fs::set_permissions(dir.join("c.yaml"), std::fs::Permissions::from_mode(0o604)).unwrap();
+    let root_user = std::fs::metadata(dir.join("c.yaml")).unwrap().uid() == 0;
+    if root_user {
+        std::os::unix::fs::chown(dir.join("c.yaml"), Some(4242), Some(4343)).unwrap();
+    }
+    let out = run_in(&dir, &["--no-config", "--fix", "--format", "compact", "a.yaml", "c.yaml"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (a, b, c) = (dir.join("a.yaml"), dir.join("b.yaml"), dir.join("c.yaml"));
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), fixed, "the other name of the file was not fixed");
+    assert_eq!(std::fs::metadata(&a).unwrap().ino(), std::fs::metadata(&b).unwrap().ino());
+    assert_eq!(std::fs::metadata(&a).unwrap().nlink(), 2);
+    assert_eq!(std::fs::read_to_string(&c).unwrap(), fixed);
+    let m = std::fs::metadata(&c).unwrap();
+    assert_eq!(m.permissions().mode() & 0o7777, 0o604);
+    if root_user {
+        assert_eq!((m.uid(), m.gid()), (4242, 4343));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
