@@ -451,6 +451,11 @@ struct FixRun {
     not_written: bool,
 }
 
+/// Formats a program parses: nothing but the report may share its stream.
+fn machine_format(f: Format) -> bool {
+    matches!(f, Format::Json | Format::Sarif)
+}
+
 /// `--fix` and `--diff`: the lint of the fixed texts, and the fixed standard input stream
 /// (printed instead of written). Every changed file is tried; each one not written is reported
 /// and linted as it still is. Err is the exit code when the run ends here (`--diff`).
@@ -463,7 +468,7 @@ fn fix(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<FixRun, i32> {
-    let stdin = sources.stdin;
+    let (stdin, stdin_bytes) = (sources.stdin, sources.stdin_bytes);
     let fixed = crate::fix_full(sources.files, &run.namespace, nodes.clone(), &run.settings, &run.selection);
     if a.diff {
         return Err(print_diff(&fixed, read_errors, out));
@@ -484,12 +489,18 @@ fn fix(
             }
         }
     }
+    // The report on standard input goes to stderr: a machine format keeps it to itself there.
+    let quiet = stdin.is_some() && machine_format(a.format);
     let findings: usize = written.iter().map(|&i| fixed.applied[i]).sum();
-    if findings > 0 {
+    if findings > 0 && !quiet {
         let s = |n: usize| if n == 1 { "" } else { "s" };
         let _ = writeln!(err, "fixed {findings} finding{} in {} file{}", s(findings), written.len(), s(written.len()));
     }
-    let stream = stdin.and_then(|i| fixed.lint.index.files.get(i)).map(|f| f.source.text.clone().into_bytes());
+    // Standard input that is not UTF-8 is never fixed: its bytes come back as they were.
+    let stream = stdin.map(|i| match (stdin_bytes, fixed.lint.index.files.get(i)) {
+        (Some(bytes), _) => bytes,
+        (None, f) => f.map(|f| f.source.text.clone().into_bytes()).unwrap_or_default(),
+    });
     if not_written.is_empty() {
         return Ok(FixRun { lint: fixed.lint, stream, not_written: false });
     }
@@ -530,7 +541,7 @@ fn write_report(a: &LintArgs, result: &crate::Lint, fixed_stream: Option<&[u8]>,
         // Machine formats stay parseable: the table goes to stderr for them.
         if matches!(a.format, Format::Human | Format::Compact) {
             let _ = report.write_all(stats.as_bytes());
-        } else {
+        } else if fixed_stream.is_none() || !machine_format(a.format) {
             let _ = err.write_all(stats.as_bytes());
         }
     }

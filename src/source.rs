@@ -34,6 +34,9 @@ pub struct Sources {
     pub files: Vec<SourceFile>,
     /// Which of `files` is standard input (`-`), if any.
     pub stdin: Option<usize>,
+    /// Standard input's bytes when they are not UTF-8 (its text has U+FFFD in their place):
+    /// `--fix -` echoes them unchanged.
+    pub stdin_bytes: Option<Vec<u8>>,
     /// Paths that could not be read: (path, reason). Exit code 2.
     pub errors: Vec<String>,
     /// Informational notes (skipped Helm templates, kustomize patches).
@@ -153,6 +156,9 @@ impl Collector<'_> {
             Ok(n) if n as u64 > max => self.out.errors.push(format!("cannot read standard input: more than --max-file-size {max} bytes")),
             Ok(_) => {
                 self.out.stdin = Some(self.out.files.len());
+                if std::str::from_utf8(&buf).is_err() {
+                    self.out.stdin_bytes = Some(buf.clone());
+                }
                 self.out.files.push(decode(name.to_string(), buf, false, self.context));
             }
             Err(e) => self.out.errors.push(format!("cannot read standard input: {e}")),

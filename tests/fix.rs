@@ -431,6 +431,55 @@ fn no_headless_service_while_the_selector_misses_the_template() {
     assert!(l.diagnostics.iter().any(|d| d.rule() == RuleId::StatefulsetServiceNotFound && d.fix.is_some()));
 }
 
+fn run_bytes(dir: &std::path::Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kshape"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A stream that is not UTF-8 is never fixed, and `--fix -` gives its bytes back unchanged.
+#[test]
+fn fix_on_stdin_echoes_bytes_that_are_not_utf8() {
+    let dir = tmp("fix-stdin-bytes");
+    let mut bytes = RuleId::DaemonsetReplicas.meta().bad.clone().into_bytes();
+    bytes.extend_from_slice(b"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: \"\xff\xfe\"\n");
+    let out = run_bytes(&dir, &["--no-config", "--fix", "--format", "compact", "-"], &bytes);
+    assert_eq!(out.stdout, bytes);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("fixed"), "{}", String::from_utf8_lossy(&out.stderr));
+    let clean = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: \"\xc3\"\n";
+    let out = run_bytes(&dir, &["--no-config", "--fix", "-"], clean);
+    assert_eq!(out.stdout, clean.to_vec());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// On standard input the report goes to stderr: with json or sarif it is all there is there.
+#[test]
+fn fix_on_stdin_keeps_machine_formats_clean() {
+    let dir = tmp("fix-stdin-json");
+    let bad = RuleId::DaemonsetReplicas.meta().bad.clone();
+    for format in ["json", "sarif"] {
+        let out = run_in(&dir, &["--no-config", "--fix", "--statistics", "--format", format, "-"], Some(&bad));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), bad.replace("  replicas: 3\n", ""));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(serde_json::from_str::<serde_json::Value>(&stderr).is_ok(), "{format}: stderr is not only the report:\n{stderr}");
+    }
+    // Files: the report is on stdout, the summary on stderr.
+    std::fs::write(dir.join("ds.yaml"), &bad).unwrap();
+    let out = run_in(&dir, &["--no-config", "--fix", "--format", "json", "ds.yaml"], None);
+    assert!(serde_json::from_slice::<serde_json::Value>(&out.stdout).is_ok());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "fixed 1 finding in 1 file\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--fix` over a writable, a read-only and a file that cannot be written (a file-size limit,
 /// as a full disk or a quota fails a write; it applies to root too): the writable one is fixed,
 /// the other two are reported and left as they were, the report shows their findings, exit 2.
