@@ -539,10 +539,13 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Line breaks are YAML's (1.2, b-break): `\n`, `\r\n` and a lone `\r` (classic Mac OS)
+    /// each end a line, as granit-parser reads them.
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
+        let bytes = text.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
                 starts.push(offset_u32(i + 1));
             }
         }
@@ -571,7 +574,8 @@ impl LineIndex {
         self.starts.partition_point(|&s| s as usize <= offset).saturating_sub(1)
     }
 
-    /// The byte range of the line that holds `offset`, without its `\n` (a `\r` stays).
+    /// The byte range of the line that holds `offset`, without its `\n` or lone `\r` (the `\r`
+    /// of a `\r\n` stays).
     pub fn line_bounds(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(text.len());
         let line = self.line_of(offset);
@@ -644,6 +648,29 @@ mod tests {
         assert_eq!(li.utf16_offset(text, 9, 0), text.len());
         assert_eq!(li.line_bounds(text, x), (0, text.find('\n').unwrap()));
         assert_eq!(li.line_bounds(text, text.len() + 5), (text.len(), text.len()));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        // YAML 1.2 line breaks: LF, CRLF and a lone CR (classic Mac OS); the parser agrees.
+        let text = "a: 1\rb: x\r\nc: 2\nd: y\r";
+        let f = parse(text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let root = f.docs[0].root.unwrap();
+        let li = LineIndex::new(text);
+        let at = |key: &str| f.span(f.get_entry(root, key).unwrap().0).start;
+        assert_eq!(li.line_col(text, at("b")), (2, 1));
+        assert_eq!(li.line_col(text, at("c")), (3, 1));
+        assert_eq!(li.line_col(text, at("d")), (4, 1));
+        assert_eq!(li.line_col(text, f.span(f.get(root, "d").unwrap()).start), (4, 4));
+        // The end of the file, after the last lone CR, starts a fifth (empty) line.
+        assert_eq!(li.line_col(text, u32::try_from(text.len()).unwrap()), (5, 1));
+        assert_eq!(li.line_bounds(text, 1), (0, 4), "without the lone CR");
+        assert_eq!(li.line_bounds(text, 6), (5, 10), "the CR of a CRLF stays");
+        let d = at("d") as usize;
+        assert_eq!(li.utf16_position(text, d), (3, 0));
+        assert_eq!(li.utf16_offset(text, 3, 0), d);
+        assert_eq!(li.utf16_offset(text, 0, 99), 4, "clamped before the lone CR");
     }
 
     #[test]
