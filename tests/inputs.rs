@@ -44,3 +44,30 @@ fn lone_carriage_returns_are_line_breaks_in_every_format() {
     let sarif: Value = serde_json::from_slice(&kshape(&["--format", "sarif", f]).stdout).unwrap();
     assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 19);
 }
+
+#[test]
+fn offsets_on_invalid_utf8_index_the_files_bytes() {
+    for f in ["testdata/malformed/not-utf8.yaml", "testdata/malformed/not-utf8-at-end.yaml"] {
+        let bytes = std::fs::read(common::root().join(f)).unwrap();
+        let bad = match std::str::from_utf8(&bytes) {
+            Ok(_) => panic!("{f} is UTF-8"),
+            Err(e) => e.valid_up_to(),
+        };
+        for format in ["json", "sarif", "compact", "github"] {
+            let out = kshape(&["--format", format, f]);
+            assert_eq!(out.status.code(), Some(1), "{f} {format}");
+        }
+        let v = json(&kshape(&["--format", "json", f]));
+        let d = &v["diagnostics"][0];
+        assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1, "{v:#}");
+        assert_eq!(d["rule"], "yaml-syntax");
+        assert_eq!(d["range"]["start"]["offset"], bad, "{f}: at the first bad byte");
+        assert_eq!(d["range"]["end"]["offset"], bad + 1, "{f}: that byte, as the file holds it");
+        assert!(d["range"]["end"]["offset"].as_u64().unwrap() <= bytes.len() as u64);
+        // The column counts characters (the bad byte is one, shown as U+FFFD).
+        let line_start = bytes[..bad].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = std::str::from_utf8(&bytes[line_start..bad]).unwrap().chars().count() + 1;
+        assert_eq!(d["range"]["start"]["column"], column);
+        assert_eq!(d["range"]["end"]["column"], column + 1);
+    }
+}

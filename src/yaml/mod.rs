@@ -564,7 +564,13 @@ impl LineIndex {
         if from == 0 && text.starts_with('\u{feff}') && offset >= 3 {
             from = 3;
         }
-        let col = text.get(from..offset).map(|s| s.chars().count()).unwrap_or(offset - from);
+        // An offset inside a character (the end of a span that covers part of one, such as the
+        // first bad byte of a file that is not UTF-8, shown as U+FFFD) counts that character.
+        let mut to = offset;
+        while !text.is_char_boundary(to) {
+            to += 1;
+        }
+        let col = text.get(from..to).map(|s| s.chars().count()).unwrap_or(offset - from);
         // Neither can pass the offset, which came as a u32.
         (offset_u32(line).saturating_add(1), offset_u32(col).saturating_add(1))
     }

@@ -11,8 +11,12 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         for e in &f.yaml.errors {
-            let end = next_char_end(&f.source.text, e.offset as usize);
-            out.report(i, Span::new(e.offset as usize, end), format!("invalid YAML: {}", e.message))
+            let at = e.offset as usize;
+            // The text of a file that is not UTF-8 is decoded lossily (a bad byte becomes U+FFFD,
+            // three bytes): the finding covers the first bad byte as the file holds it, so its
+            // offsets index the file's bytes and never pass its end.
+            let end = if f.source.invalid_utf8_at == Some(at) { at + 1 } else { next_char_end(&f.source.text, at) };
+            out.report(i, Span::new(at, end), format!("invalid YAML: {}", e.message))
                 .help("fix the syntax at this position; the other documents of the file are still linted");
         }
     }
