@@ -4,6 +4,12 @@
 //! `--exclude` globs honoured). Helm chart templates are not YAML until rendered: they are left
 //! out, with a note. Kustomizations are not read here (that needs YAML): `kustomize` decides
 //! which of the files are kustomize inputs or patches.
+//!
+//! What is a manifest: every file named explicitly (whatever its extension) and standard input
+//! are linted, syntax errors included: the user asked for them. Of the files found by walking a
+//! directory, a `*.json` file is a manifest only when its text has a `"kind"` key:
+//! `package.json` or `tsconfig.json` (whose comments are not JSON) are left out silently, as
+//! files of other extensions are. So a syntax error is reported for every file that is linted.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeSet, HashSet};
@@ -153,7 +159,9 @@ impl Collector<'_> {
             Ok(n) if n as u64 > max => self.out.errors.push(format!("cannot read standard input: more than --max-file-size {max} bytes")),
             Ok(_) => {
                 self.out.stdin = Some(self.out.files.len());
-                self.out.files.push(decode(name.to_string(), buf, false, self.context));
+                // Named like a file (`--stdin-filename x.json`), read like that file.
+                let is_json = is_manifest_name(Path::new(name)).unwrap_or(false);
+                self.out.files.push(decode(name.to_string(), buf, is_json, self.context));
             }
             Err(e) => self.out.errors.push(format!("cannot read standard input: {e}")),
         }
@@ -199,7 +207,12 @@ impl Collector<'_> {
                 // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
                 let shown = path.display().to_string();
                 let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
+                let before = self.out.files.len();
                 self.read_file(&path, shown, is_json);
+                // JSON found by walking is a manifest only with `"kind"` (see the module docs).
+                if is_json && self.out.files.len() > before && !self.out.files[before].text.contains("\"kind\"") {
+                    self.out.files.truncate(before);
+                }
             }
         }
     }

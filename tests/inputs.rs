@@ -71,3 +71,33 @@ fn offsets_on_invalid_utf8_index_the_files_bytes() {
         assert_eq!(d["range"]["end"]["column"], column + 1);
     }
 }
+
+/// A file named explicitly, or standard input, is linted: its syntax errors are reported, JSON
+/// or not. Walking a directory, a `.json` file without `"kind"` is not a manifest and is left
+/// out silently (package.json, tsconfig.json with its comments).
+#[test]
+fn json_syntax_errors_are_reported_when_named_and_on_stdin_not_when_found_walking() {
+    let fixture = common::root().join("testdata/malformed/broken-json-without-kind.json");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    assert!(!text.contains("\"kind\""));
+    let dir = common::tmp("inputs-json");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/broken.json"), &text).unwrap();
+    std::fs::write(dir.join("tsconfig.json"), "{\n  // comments are not JSON\n  \"compilerOptions\": {\"strict\": true,}\n}\n").unwrap();
+    std::fs::write(dir.join("cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n").unwrap();
+
+    let walked = common::run_in(&dir, &["--format", "json"], None);
+    assert_eq!(walked.status.code(), Some(0), "{}", String::from_utf8_lossy(&walked.stdout));
+    let v = json(&walked);
+    assert_eq!(v["summary"]["files"], 1, "only cm.yaml is a manifest: {v:#}");
+
+    let named = common::run_in(&dir, &["--format", "json", "sub/broken.json"], None);
+    assert_eq!(named.status.code(), Some(1));
+    let named = json(&named);
+    assert_eq!(places(&named), [("yaml-syntax".to_string(), 1, 34)], "{named:#}");
+
+    let stdin = common::run_in(&dir, &["--format", "json", "--stdin-filename", "sub/broken.json", "-"], Some(&text));
+    assert_eq!(stdin.status.code(), Some(1));
+    assert_eq!(json(&stdin)["diagnostics"], named["diagnostics"], "standard input named like the file is read like it");
+    let _ = std::fs::remove_dir_all(&dir);
+}

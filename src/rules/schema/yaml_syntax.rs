@@ -7,9 +7,6 @@ use crate::yaml::Span;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (i, f) in ix.files.iter().enumerate() {
-        if !f.report_syntax {
-            continue;
-        }
         for e in &f.yaml.errors {
             let at = e.offset as usize;
             // The text of a file that is not UTF-8 is decoded lossily (a bad byte becomes U+FFFD,
