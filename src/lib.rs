@@ -179,10 +179,15 @@ pub fn lint_prepared(
 pub fn read_nodes(file: SourceFile) -> Result<Vec<model::scheduling::NodeInfo>, String> {
     let name = file.name.clone();
     let ix = Index::build(vec![file], "default");
-    if let Some(e) = ix.files.first().and_then(|f| f.yaml.errors.first()) {
-        let f = &ix.files[0];
-        let (line, col) = f.line_col(e.offset);
-        return Err(format!("{name}:{line}:{col}: invalid YAML in the node inventory: {}", e.message));
+    if let Some(f) = ix.files.first() {
+        if let Some(e) = f.yaml.errors.first() {
+            let (line, col) = f.line_col(e.offset);
+            return Err(format!("{name}:{line}:{col}: invalid YAML in the node inventory: {}", e.message));
+        }
+        if let Some(e) = &f.yaml.limit {
+            let (line, col) = f.line_col(e.offset);
+            return Err(format!("{name}:{line}:{col}: the node inventory is too large: {}", e.message));
+        }
     }
     let nodes: Vec<_> = ix
         .objects

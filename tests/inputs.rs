@@ -101,3 +101,21 @@ fn json_syntax_errors_are_reported_when_named_and_on_stdin_not_when_found_walkin
     assert_eq!(json(&stdin)["diagnostics"], named["diagnostics"], "standard input named like the file is read like it");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A size limit is not a syntax error: it has its own rule, and says which limit was hit.
+#[test]
+fn size_limits_are_reported_as_limits_not_syntax_errors() {
+    let out = kshape(&["--format", "json", "testdata/malformed/alias-bomb-typed.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let d = &v["diagnostics"][0];
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1, "{v:#}");
+    assert_eq!(d["rule"], "input-too-large");
+    assert_eq!(
+        d["message"],
+        "the object expands to more than 1,000,000 values through aliases that repeat its nodes; it is not checked against its schema"
+    );
+    assert_eq!(d["object"]["name"], "bomb");
+    let rules = String::from_utf8(kshape(&["rules"]).stdout).unwrap();
+    assert!(rules.lines().any(|l| l.starts_with("input-too-large ") && l.contains("error") && l.contains("schema")), "{rules}");
+}

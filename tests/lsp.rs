@@ -425,7 +425,8 @@ fn a_document_with_lone_carriage_returns_gets_diagnostics_on_its_lines() {
         "textDocument/codeAction",
         json!({"textDocument": {"uri": u}, "range": unknown["range"], "context": {"diagnostics": [unknown], "only": ["quickfix"]}}),
     );
-    let suppress = actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap_or("").starts_with("Suppress")).expect("a suppress action");
+    let suppress =
+        actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap_or("").starts_with("Suppress")).expect("a suppress action");
     let edit = &suppress["edit"]["changes"][u][0];
     assert_eq!(edit["range"]["start"], json!({"line": 11, "character": 0}), "{edit:#}");
     assert_eq!(edit["newText"], "    # kshape: ignore[unknown-field]\r", "{edit:#}");
