@@ -3,6 +3,9 @@
 
 mod common;
 
+#[path = "common/schema.rs"]
+mod schema;
+
 use serde_json::Value;
 use std::process::Output;
 
@@ -118,4 +121,48 @@ fn size_limits_are_reported_as_limits_not_syntax_errors() {
     assert_eq!(d["object"]["name"], "bomb");
     let rules = String::from_utf8(kshape(&["rules"]).stdout).unwrap();
     assert!(rules.lines().any(|l| l.starts_with("input-too-large ") && l.contains("error") && l.contains("schema")), "{rules}");
+}
+
+/// A file skipped by `--max-file-size` is in the report, not only on standard error: a CI step
+/// that reads only the JSON or SARIF report must not see the run as clean.
+#[test]
+fn files_over_max_file_size_are_in_the_json_and_sarif_reports() {
+    let args = |format: &'static str| {
+        ["--format", format, "--max-file-size", "50000", "testdata/malformed/long-line.yaml", "testdata/examples/inference.yaml"]
+    };
+    let out = kshape(&args("json"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("cannot read testdata/malformed/long-line.yaml: the file is 200066 bytes, more than --max-file-size 50000"));
+    let v = json(&out);
+    assert_eq!(v["summary"]["notRead"], 1);
+    assert_eq!(v["summary"]["files"], 1, "inference.yaml is linted");
+    assert_eq!(
+        v["notRead"],
+        serde_json::json!([{"file": "testdata/malformed/long-line.yaml", "reason": "the file is 200066 bytes, more than --max-file-size 50000"}])
+    );
+
+    let out = kshape(&args("sarif"));
+    assert_eq!(out.status.code(), Some(2));
+    let sarif = json(&out);
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{sarif:#}");
+    let note = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(note["level"], "error");
+    assert_eq!(note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "testdata/malformed/long-line.yaml");
+    assert!(note["message"]["text"].as_str().unwrap().contains("more than --max-file-size 50000"));
+    let path = common::root().join("../shared/schemas/sarif-schema-2.1.0.json");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let errors = schema::errors_of(&serde_json::from_str(&text).unwrap(), &sarif);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+
+    // Standard input past the limit is listed under its name too.
+    let out = common::run_in(
+        &common::root(),
+        &["--format", "json", "--max-file-size", "10", "--stdin-filename", "in.yaml", "-"],
+        Some("apiVersion: v1\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(json(&out)["notRead"], serde_json::json!([{"file": "in.yaml", "reason": "more than --max-file-size 10 bytes"}]));
 }
