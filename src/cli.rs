@@ -340,7 +340,7 @@ fn load_nodes(path: &str, opts: &source::Options) -> Result<Vec<crate::model::sc
     let mut s = Sources::default();
     crate::kustomize::collect(&[path.to_string()], opts, true, &mut s)?;
     if let Some(e) = s.errors.first() {
-        return Err(e.clone());
+        return Err(e.to_string());
     }
     let mut all = Vec::new();
     for f in s.files {
@@ -391,6 +391,8 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     let _ = warm.join();
     let read_errors = !sources.errors.is_empty();
+    // The reports list the inputs that were not read: one reading only the report sees them.
+    let not_read = sources.errors.clone();
     let (result, fixed_stream, not_written) = if a.fix || a.diff {
         match fix(a, sources, &run, nodes, read_errors, out, err) {
             Ok(r) => (r.lint, r.stream, r.not_written),
@@ -399,7 +401,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         (crate::lint_full(sources.files, &run.namespace, nodes, run.settings, &run.selection), None, false)
     };
-    write_report(a, &result, fixed_stream.as_deref(), out, err);
+    write_report(a, &result, fixed_stream.as_deref(), &not_read, out, err);
     if read_errors || not_written {
         return 2;
     }
@@ -525,7 +527,14 @@ fn fix(
 
 /// Prints the findings (and `--statistics`). With `--fix` on standard input, standard output
 /// carries the fixed stream and the report goes to stderr.
-fn write_report(a: &LintArgs, result: &crate::Lint, fixed_stream: Option<&[u8]>, out: &mut dyn Write, err: &mut dyn Write) {
+fn write_report(
+    a: &LintArgs,
+    result: &crate::Lint,
+    fixed_stream: Option<&[u8]>,
+    not_read: &[source::ReadError],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) {
     let mut report = Vec::new();
     if let Some(bytes) = fixed_stream {
         let _ = out.write_all(bytes);
@@ -535,7 +544,7 @@ fn write_report(a: &LintArgs, result: &crate::Lint, fixed_stream: Option<&[u8]>,
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let _ = report.write_all(result.render_with(a.format, color, a.show_suppressed).as_bytes());
+    let _ = report.write_all(result.render_report(a.format, color, a.show_suppressed, not_read).as_bytes());
     if a.statistics {
         let stats = crate::report::statistics(&result.diagnostics);
         // Machine formats stay parseable: the table goes to stderr for them.

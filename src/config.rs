@@ -150,7 +150,8 @@ pub fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
     }
     let y = yaml::parse(text);
     let mut errs = Errors { y: &y, spans: Vec::new() };
-    if let Some(e) = y.errors.first() {
+    // A syntax error, or a size limit (the rest of the file was not read).
+    if let Some(e) = y.errors.first().or(y.limit.as_ref()) {
         errs.spans.push((Span::at(e.offset as usize), e.message.clone()));
         return Err(errs.finish(text));
     }

@@ -10,8 +10,6 @@ pub struct ParsedFile {
     pub yaml: YamlFile,
     /// Computed on first use: only files with findings need lines and columns.
     pub(crate) lines: std::sync::OnceLock<LineIndex>,
-    /// Syntax errors are reported for this file (not for JSON that is not a manifest).
-    pub report_syntax: bool,
     /// This file's share of the run's counts (kept so a processed file can join another run).
     stats: Stats,
 }
@@ -65,8 +63,8 @@ impl Settings {
 }
 
 impl ParsedFile {
-    pub fn new(source: SourceFile, yaml: YamlFile, report_syntax: bool) -> ParsedFile {
-        ParsedFile { source, yaml, lines: std::sync::OnceLock::new(), report_syntax, stats: Stats::default() }
+    pub fn new(source: SourceFile, yaml: YamlFile) -> ParsedFile {
+        ParsedFile { source, yaml, lines: std::sync::OnceLock::new(), stats: Stats::default() }
     }
 
     /// Byte offsets to lines and columns.
@@ -259,21 +257,17 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     if let Some(at) = source.invalid_utf8_at {
         let mut y = YamlFile::default();
         y.errors.push(yaml::SyntaxError { offset: yaml::offset_u32(at), message: "the file is not valid UTF-8".into() });
-        let report = !source.is_json;
-        let stats = Stats { syntax_errors: usize::from(report), ..Stats::default() };
-        return (ParsedFile { source, yaml: y, lines, report_syntax: report, stats }, Vec::new(), stats, Vec::new());
+        let stats = Stats { syntax_errors: 1, ..Stats::default() };
+        return (ParsedFile { source, yaml: y, lines, stats }, Vec::new(), stats, Vec::new());
     }
     let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
         yaml::parse_with_comments(&source.text)
     } else {
         yaml::parse(&source.text)
     };
-    let mut stats = Stats::default();
-    // A JSON file is a manifest only when it has an object with `kind`.
-    let report_syntax = !source.is_json || source.text.contains("\"kind\"");
-    if report_syntax {
-        stats.syntax_errors += y.errors.len();
-    }
+    // Every file given is linted, syntax errors included: which JSON files found by walking a
+    // directory are manifests is decided when they are read (`source`).
+    let mut stats = Stats { syntax_errors: y.errors.len(), ..Stats::default() };
     let mut objects = Vec::new();
     let context = source.context;
     for doc in &y.docs {
@@ -305,7 +299,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     }
     stats.objects = objects.len();
     let shapes = objects.iter().map(|o| o.workload().map(|w| classifier.classify(&w))).collect();
-    (ParsedFile { source, yaml: y, lines, report_syntax, stats }, objects, stats, shapes)
+    (ParsedFile { source, yaml: y, lines, stats }, objects, stats, shapes)
 }
 
 /// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing

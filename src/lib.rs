@@ -179,10 +179,15 @@ pub fn lint_prepared(
 pub fn read_nodes(file: SourceFile) -> Result<Vec<model::scheduling::NodeInfo>, String> {
     let name = file.name.clone();
     let ix = Index::build(vec![file], "default");
-    if let Some(e) = ix.files.first().and_then(|f| f.yaml.errors.first()) {
-        let f = &ix.files[0];
-        let (line, col) = f.line_col(e.offset);
-        return Err(format!("{name}:{line}:{col}: invalid YAML in the node inventory: {}", e.message));
+    if let Some(f) = ix.files.first() {
+        if let Some(e) = f.yaml.errors.first() {
+            let (line, col) = f.line_col(e.offset);
+            return Err(format!("{name}:{line}:{col}: invalid YAML in the node inventory: {}", e.message));
+        }
+        if let Some(e) = &f.yaml.limit {
+            let (line, col) = f.line_col(e.offset);
+            return Err(format!("{name}:{line}:{col}: the node inventory is too large: {}", e.message));
+        }
     }
     let nodes: Vec<_> = ix
         .objects
@@ -238,14 +243,22 @@ impl Lint {
 
     /// `show_suppressed` adds the suppressed findings (human, compact and JSON).
     pub fn render_with(&self, format: report::Format, color: bool, show_suppressed: bool) -> String {
+        self.render_report(format, color, show_suppressed, &[])
+    }
+
+    /// [`Lint::render_with`] for a run that could not read some of its inputs: the JSON report
+    /// lists and counts them (`notRead`), SARIF gives a failed invocation with a notification for
+    /// each; the other formats leave them to the messages on standard error.
+    pub fn render_report(&self, format: report::Format, color: bool, show_suppressed: bool, not_read: &[source::ReadError]) -> String {
         let views = self.views();
         let suppressed = show_suppressed.then_some(self.suppressed.as_slice());
+        let summary = Summary { not_read: not_read.len(), ..self.summary() };
         let mut out = match format {
-            report::Format::Json => return report::json::render(&views, &self.diagnostics, &self.summary(), suppressed),
-            report::Format::Sarif => return report::sarif::render(&views, &self.diagnostics),
+            report::Format::Json => return report::json::render(&views, &self.diagnostics, &summary, suppressed, not_read),
+            report::Format::Sarif => return report::sarif::render(&views, &self.diagnostics, not_read),
             report::Format::Github => return report::github::render(&views, &self.diagnostics),
             report::Format::Compact => report::compact::render(&views, &self.diagnostics),
-            report::Format::Human => report::human::render(&views, &self.diagnostics, &self.summary(), color),
+            report::Format::Human => report::human::render(&views, &self.diagnostics, &summary, color),
         };
         for s in suppressed.into_iter().flatten() {
             let d = &s.diagnostic;

@@ -482,9 +482,13 @@ impl Server {
         }
         for f in findings.iter().filter(|f| f.start <= to && from <= f.end) {
             // A comment on the line before silences this line (and the one after it).
-            let line_start = doc.text.get(..f.start).and_then(|t| t.rfind('\n')).map(|i| i + 1).unwrap_or(0);
+            let line_start = lines.index.line_bounds(&doc.text, f.start).0;
             let indent: String = doc.text.get(line_start..).unwrap_or("").chars().take_while(|c| *c == ' ').collect();
-            let eol = if doc.text.contains("\r\n") { "\r\n" } else { "\n" };
+            let eol = match (doc.text.contains("\r\n"), doc.text.contains('\n'), doc.text.contains('\r')) {
+                (true, ..) => "\r\n",
+                (false, false, true) => "\r",
+                _ => "\n",
+            };
             let at = lines.position(line_start);
             actions.push(json!({
                 "title": format!("Suppress {} on this line", f.rule),
@@ -513,7 +517,8 @@ impl Server {
 /// The document as a lint input; None when it is not a Kubernetes manifest (no `apiVersion`
 /// or `kind` key), is a Helm template, or a kustomization's patch: those get no diagnostics.
 fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
-    let looks_like_manifest = text.lines().any(|l| {
+    // Lines end at `\n`, `\r\n` or a lone `\r` (as YAML and the protocol count them).
+    let looks_like_manifest = text.split(['\n', '\r']).any(|l| {
         let l = l.trim_start().trim_start_matches("- ").trim_start_matches(['"', '\'']);
         l.starts_with("apiVersion") || l.starts_with("kind")
     });

@@ -4,6 +4,12 @@
 //! `--exclude` globs honoured). Helm chart templates are not YAML until rendered: they are left
 //! out, with a note. Kustomizations are not read here (that needs YAML): `kustomize` decides
 //! which of the files are kustomize inputs or patches.
+//!
+//! What is a manifest: every file named explicitly (whatever its extension) and standard input
+//! are linted, syntax errors included: the user asked for them. Of the files found by walking a
+//! directory, a `*.json` file is a manifest only when its text has a `"kind"` key:
+//! `package.json` or `tsconfig.json` (whose comments are not JSON) are left out silently, as
+//! files of other extensions are. So a syntax error is reported for every file that is linted.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeSet, HashSet};
@@ -37,8 +43,9 @@ pub struct Sources {
     /// Standard input's bytes when they are not UTF-8 (its text has U+FFFD in their place):
     /// `--fix -` echoes them unchanged.
     pub stdin_bytes: Option<Vec<u8>>,
-    /// Paths that could not be read: (path, reason). Exit code 2.
-    pub errors: Vec<String>,
+    /// Inputs that were not read (an error from the system, or larger than `--max-file-size`).
+    /// Printed on standard error, listed in the JSON and SARIF reports; exit code 2.
+    pub errors: Vec<ReadError>,
     /// Informational notes (skipped Helm templates, kustomize patches).
     pub notes: Vec<String>,
     /// Directories holding a kustomization, met while walking (its patches may be files of
@@ -46,6 +53,27 @@ pub struct Sources {
     pub kustomizations: Vec<PathBuf>,
     /// Which of `files` were named explicitly (not found by walking a directory).
     pub named: Vec<usize>,
+}
+
+/// An input that was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// The path as given or found (a directory when walking it failed), or standard input's name.
+    pub file: String,
+    /// "No such file or directory", "the file is N bytes, more than --max-file-size M"...
+    pub reason: String,
+}
+
+impl ReadError {
+    fn new(file: impl Into<String>, reason: impl Into<String>) -> ReadError {
+        ReadError { file: file.into(), reason: reason.into() }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read {}: {}", self.file, self.reason)
+    }
 }
 
 pub struct Options<'a> {
@@ -130,7 +158,7 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
                     }
                 }
             }
-            Err(e) => c.out.errors.push(format!("cannot read {p}: {}", os_reason(&e))),
+            Err(e) => c.out.errors.push(ReadError::new(p.clone(), os_reason(&e))),
         }
     }
     Ok(())
@@ -153,15 +181,19 @@ impl Collector<'_> {
         let mut buf = Vec::new();
         // `--max-file-size` is any u64: one byte more than the limit saturates at u64::MAX.
         match std::io::stdin().lock().take(max.saturating_add(1)).read_to_end(&mut buf) {
-            Ok(n) if n as u64 > max => self.out.errors.push(format!("cannot read standard input: more than --max-file-size {max} bytes")),
+            Ok(n) if n as u64 > max => {
+                self.out.errors.push(ReadError::new(name, format!("more than --max-file-size {max} bytes")));
+            }
             Ok(_) => {
                 self.out.stdin = Some(self.out.files.len());
                 if std::str::from_utf8(&buf).is_err() {
                     self.out.stdin_bytes = Some(buf.clone());
                 }
-                self.out.files.push(decode(name.to_string(), buf, false, self.context));
+                // Named like a file (`--stdin-filename x.json`), read like that file.
+                let is_json = is_manifest_name(Path::new(name)).unwrap_or(false);
+                self.out.files.push(decode(name.to_string(), buf, is_json, self.context));
             }
-            Err(e) => self.out.errors.push(format!("cannot read standard input: {e}")),
+            Err(e) => self.out.errors.push(ReadError::new(name, e.to_string())),
         }
     }
 
@@ -205,7 +237,12 @@ impl Collector<'_> {
                 // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
                 let shown = path.display().to_string();
                 let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
+                let before = self.out.files.len();
                 self.read_file(&path, shown, is_json);
+                // JSON found by walking is a manifest only with `"kind"` (see the module docs).
+                if is_json && self.out.files.len() > before && !self.out.files[before].text.contains("\"kind\"") {
+                    self.out.files.truncate(before);
+                }
             }
         }
     }
@@ -218,7 +255,7 @@ impl Collector<'_> {
         }
         let path = e.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
         let reason = e.io_error().map(os_reason).unwrap_or_else(|| e.to_string());
-        self.out.errors.push(format!("cannot read {path}: {reason}"));
+        self.out.errors.push(ReadError::new(path, reason));
     }
 
     /// Whether a directory is not walked: hidden or excluded (below the root), or a Helm
@@ -257,14 +294,14 @@ fn read_file(path: &Path, name: String, is_json: bool, context: bool, max: u64, 
             return;
         }
         Ok(m) if m.len() > max => {
-            out.errors.push(format!("cannot read {name}: the file is {} bytes, more than --max-file-size {max}", m.len()));
+            out.errors.push(ReadError::new(name, format!("the file is {} bytes, more than --max-file-size {max}", m.len())));
             return;
         }
         _ => {}
     }
     match std::fs::read(path) {
         Ok(bytes) => out.files.push(decode(name, bytes, is_json, context)),
-        Err(e) => out.errors.push(format!("cannot read {name}: {}", os_reason(&e))),
+        Err(e) => out.errors.push(ReadError::new(name, os_reason(&e))),
     }
 }
 

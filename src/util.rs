@@ -161,8 +161,29 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// `5000000` as `5,000,000`, as limits are written in messages.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(5_000_000), "5,000,000");
+        assert_eq!(super::thousands(u64::from(u32::MAX)), "4,294,967,295");
+    }
+
     use super::*;
 
     #[test]

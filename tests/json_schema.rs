@@ -57,3 +57,32 @@ fn the_schema_check_rejects_broken_output() {
     assert!(!broken(&|v| v["diagnostics"][0]["unexpected"] = true.into()).is_empty(), "additionalProperties");
     assert!(!broken(&|v| v["diagnostics"][0].as_object_mut().unwrap().remove("rule").map_or((), drop)).is_empty(), "required");
 }
+
+/// Inputs that were not read are listed (`notRead`, counted in `summary.notRead`), an addition
+/// the schema describes; a run that read everything has neither field.
+#[test]
+fn inputs_not_read_match_the_schema() {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::root().join("docs/json-output.schema.json")).unwrap()).unwrap();
+    let validator = schema::validator(&schema);
+    let args = [
+        "--format",
+        "json",
+        "--max-file-size",
+        "400",
+        "testdata/examples/clean.yaml",
+        "testdata/malformed/long-line.yaml",
+        "does/not/exist.yaml",
+    ];
+    let out = common::run_in(&common::root(), &args, None);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(schema::errors(&validator, &v).is_empty(), "{:#?}", schema::errors(&validator, &v));
+    assert_eq!(v["summary"]["notRead"], 2, "{v:#}");
+    assert_eq!(v["notRead"].as_array().unwrap().len(), 2);
+    let mut broken = v.clone();
+    broken["notRead"][0]["line"] = 1.into();
+    assert!(!schema::errors(&validator, &broken).is_empty(), "additionalProperties");
+    let clean = common::run_in(&common::root(), &["--format", "json", "testdata/examples/clean.yaml"], None);
+    let clean: Value = serde_json::from_slice(&clean.stdout).unwrap();
+    assert!(clean.get("notRead").is_none() && clean["summary"].get("notRead").is_none(), "{clean:#}");
+}

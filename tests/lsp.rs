@@ -404,6 +404,37 @@ fn workspace_through_a_symlink() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Classic Mac OS line ends (a lone `\r`) are line breaks for YAML and for the protocol: the
+/// document is linted, positions are on the right lines, and a suppression comment goes on its
+/// own line with the document's line end.
+#[test]
+fn a_document_with_lone_carriage_returns_gets_diagnostics_on_its_lines() {
+    let dir = common::tmp("lsp-cr");
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    let u = "untitled:Untitled-cr";
+    let text = "# saved by a classic Mac editor\rapiVersion: apps/v1\rkind: StatefulSet\rmetadata:\r  name: trainer\rspec:\r  serviceName: trainer\r  replicas: 2\r  selector:\r    matchLabels: {app: trainer}\r  template:\r    metadata: {labels: {app: trainer}, lables: {app: x}}\r    spec:\r      containers:\r        - name: trainer\r          image: ghcr.io/example/trainer:1.0\r";
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": u, "languageId": "yaml", "version": 1, "text": text}}));
+    let diags = c.diagnostics(u);
+    let unknown = by_rule(&diags, "unknown-field").unwrap_or_else(|| panic!("linted: {diags:#?}"));
+    let lables = text.find("lables").unwrap();
+    let character = text[..lables].rfind('\r').map_or(lables, |i| lables - i - 1);
+    assert_eq!(unknown["range"]["start"], json!({"line": 11, "character": character}), "{unknown:#}");
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": u}, "range": unknown["range"], "context": {"diagnostics": [unknown], "only": ["quickfix"]}}),
+    );
+    let suppress =
+        actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap_or("").starts_with("Suppress")).expect("a suppress action");
+    let edit = &suppress["edit"]["changes"][u][0];
+    assert_eq!(edit["range"]["start"], json!({"line": 11, "character": 0}), "{edit:#}");
+    assert_eq!(edit["newText"], "    # kshape: ignore[unknown-field]\r", "{edit:#}");
+    assert!(c.request("shutdown", Value::Null).is_null());
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// What a confused or newer client may send: unknown requests get MethodNotFound, requests about
 /// documents the server does not know get empty answers, malformed notifications are ignored.
 #[test]

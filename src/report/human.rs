@@ -82,7 +82,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
     let mut out = String::new();
     for d in diags {
         let Some(f) = files.get(d.file) else { continue };
-        let text = sources[d.file].get_or_insert_with(|| Arc::from(f.text)).clone();
+        let text = sources[d.file].get_or_insert_with(|| Arc::from(miette_text(f.text).as_ref())).clone();
         let mut labels = vec![LabeledSpan::new_primary_with_span(Some(label_for(d)), span(d.span))];
         let mut help = d.help.clone();
         for r in &d.related {
@@ -114,6 +114,21 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
     }
     out.push('\n');
     out
+}
+
+/// The text as miette reads it: miette breaks lines only at `\n`, so a lone `\r` (classic Mac
+/// OS line ends, a line break in YAML) becomes `\n`. Same length: every span stays valid, and
+/// the snippet's lines and header agree with the other formats.
+fn miette_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return text.into();
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        out.push(if c == '\r' && bytes.get(i + 1) != Some(&b'\n') { '\n' } else { c });
+    }
+    out.into()
 }
 
 fn label_for(d: &Diagnostic) -> String {

@@ -3,6 +3,7 @@
 
 use super::{range, SourceView, Summary};
 use crate::rules::{Diagnostic, ObjectRef};
+use crate::source::ReadError;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -13,6 +14,19 @@ struct Output<'a> {
     diagnostics: Vec<Item<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<Vec<Item<'a>>>,
+    /// Inputs that were not read; absent when every input was.
+    #[serde(rename = "notRead", skip_serializing_if = "<[_]>::is_empty")]
+    not_read: &'a [ReadError],
+}
+
+impl Serialize for ReadError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("NotRead", 2)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("reason", &self.reason)?;
+        st.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -75,13 +89,16 @@ struct Pos {
 impl serde::Serialize for Summary {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Summary", 6)?;
+        let mut st = s.serialize_struct("Summary", 7)?;
         st.serialize_field("files", &self.files)?;
         st.serialize_field("documents", &self.documents)?;
         st.serialize_field("objects", &self.objects)?;
         st.serialize_field("errors", &self.errors)?;
         st.serialize_field("warnings", &self.warnings)?;
         st.serialize_field("infos", &self.infos)?;
+        if self.not_read > 0 {
+            st.serialize_field("notRead", &self.not_read)?;
+        }
         st.end()
     }
 }
@@ -121,7 +138,14 @@ fn item<'a>(files: &'a [SourceView], d: &'a Diagnostic, by: Option<&'a str>) -> 
 }
 
 /// `suppressed`: with `--show-suppressed`, the silenced findings and what silenced them.
-pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, suppressed: Option<&[crate::suppress::Suppressed]>) -> String {
+/// `not_read`: the inputs that were not read (listed, and counted in the summary).
+pub fn render(
+    files: &[SourceView],
+    diags: &[Diagnostic],
+    summary: &Summary,
+    suppressed: Option<&[crate::suppress::Suppressed]>,
+    not_read: &[ReadError],
+) -> String {
     let items = diags.iter().filter_map(|d| item(files, d, None)).collect();
     let suppressed = suppressed.map(|s| s.iter().filter_map(|x| item(files, &x.diagnostic, Some(&x.by))).collect());
     let out = Output {
@@ -130,6 +154,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, sup
         summary: *summary,
         diagnostics: items,
         suppressed,
+        not_read,
     };
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');

@@ -64,6 +64,8 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Inputs that were not read (JSON: `notRead`, present when not zero).
+    pub not_read: usize,
 }
 
 impl Summary {

@@ -34,7 +34,9 @@ fn region(f: &SourceView, span: crate::yaml::Span) -> Value {
     json!({"startLine": a.line, "startColumn": a.column, "endLine": b.line, "endColumn": b.column.max(a.column)})
 }
 
-pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
+/// `not_read`: inputs that were not read, each a notification of a failed invocation (SARIF's
+/// place for what kept a tool from analysing something).
+pub fn render(files: &[SourceView], diags: &[Diagnostic], not_read: &[crate::source::ReadError]) -> String {
     let rules: Vec<Value> = crate::rules::RuleId::ALL
         .iter()
         .map(|&r| {
@@ -94,7 +96,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
             Some(v)
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -103,6 +105,19 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic]) -> String {
             "results": results
         }]
     });
+    if !not_read.is_empty() {
+        let notifications: Vec<Value> = not_read
+            .iter()
+            .map(|e| {
+                json!({
+                    "level": "error",
+                    "message": {"text": e.to_string()},
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(&e.file)}}}]
+                })
+            })
+            .collect();
+        doc["runs"][0]["invocations"] = json!([{"executionSuccessful": false, "toolExecutionNotifications": notifications}]);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

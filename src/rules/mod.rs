@@ -115,6 +115,7 @@ macro_rules! declare_rules {
 
 declare_rules! {
     YamlSyntax = "yaml-syntax" => schema::yaml_syntax::check,
+    InputTooLarge = "input-too-large" => schema::input_too_large::check,
     DuplicateKey = "duplicate-key" => schema::duplicate_key::check,
     UnknownField = "unknown-field" => schema::unknown_field::check,
     InvalidFieldType = "invalid-field-type" => schema::invalid_field_type::check,

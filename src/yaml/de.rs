@@ -25,7 +25,9 @@ pub enum IssueKind {
     WrongType { expected: &'static str },
     /// A value of the right type that cannot be accepted (out of range, bad format).
     BadValue { message: String },
-    /// The object is too large once aliases are expanded.
+    /// The object expands to more than [`BUDGET`] values through aliases (or merge keys) that
+    /// repeat its nodes: it is not typed. An object without them is never cut short (the
+    /// file's node limit bounds it).
     TooLarge,
 }
 
@@ -101,7 +103,17 @@ struct State<'f> {
     reported: RefCell<HashSet<NodeId>>,
     issues: RefCell<Vec<Issue>>,
     structs: RefCell<Vec<StructSeen>>,
-    budget: Cell<u64>,
+    /// Values met so far.
+    used: Cell<u64>,
+    /// The last node met: values are met in document order, so meeting a node at or before it
+    /// means meeting one again, through an alias or a merge key.
+    last: Cell<Option<NodeId>>,
+    /// A node was met again: from here on the object may grow past its own nodes.
+    repeated: Cell<bool>,
+    /// The budget ran out (the object is reported as too large).
+    too_large: Cell<bool>,
+    /// [`BUDGET`] (smaller in tests).
+    budget: u64,
     failed: Cell<Option<NodeId>>,
     failed_path: RefCell<FieldPath>,
     skip: HashSet<NodeId>,
@@ -127,8 +139,9 @@ pub struct Outcome<T> {
     pub structs: Vec<StructSeen>,
 }
 
-/// How many values one object may expand to (aliases make a small file large).
-const BUDGET: u64 = 1_000_000;
+/// How many values one object may expand to once aliases repeat its nodes (a small file made
+/// large, a billion laughs). Without repeats an object is as large as its text.
+pub const BUDGET: u64 = 1_000_000;
 
 /// How a document is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +167,10 @@ pub fn from_node<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId) -> Outc
 
 /// [`from_node`] in another [`Mode`].
 pub fn from_node_with<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mode: Mode) -> Outcome<T> {
+    from_node_budget(file, root, mode, BUDGET)
+}
+
+fn from_node_budget<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mode: Mode, budget: u64) -> Outcome<T> {
     let mut skip = HashSet::new();
     let mut extra = Vec::new();
     for _ in 0..32 {
@@ -162,7 +179,11 @@ pub fn from_node_with<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mo
             issues: RefCell::new(Vec::new()),
             reported: RefCell::new(HashSet::new()),
             structs: RefCell::new(Vec::new()),
-            budget: Cell::new(BUDGET),
+            used: Cell::new(0),
+            last: Cell::new(None),
+            repeated: Cell::new(false),
+            too_large: Cell::new(false),
+            budget,
             failed: Cell::new(None),
             failed_path: RefCell::new(FieldPath::new()),
             skip: skip.clone(),
@@ -177,7 +198,7 @@ pub fn from_node_with<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mo
                 return Outcome { value: Some(v), issues, structs: st.structs.into_inner() };
             }
             Err(e) => {
-                if st.budget.get() == 0 {
+                if st.too_large.get() {
                     extra.push(Issue { kind: IssueKind::TooLarge, node: root, path: FieldPath::new() });
                     return Outcome { value: None, issues: extra, structs: Vec::new() };
                 }
@@ -229,12 +250,19 @@ impl<'a, 'f> De<'a, 'f> {
         }
     }
 
+    /// Counts a value against the budget, which only an object that repeats nodes can pass.
     fn tick(&self) -> Result<(), DeError> {
-        let b = self.st.budget.get();
-        if b == 0 {
+        let st = self.st;
+        match st.last.get() {
+            Some(last) if self.node <= last => st.repeated.set(true),
+            _ => st.last.set(Some(self.node)),
+        }
+        let used = st.used.get().saturating_add(1);
+        st.used.set(used);
+        if used > st.budget && st.repeated.get() {
+            st.too_large.set(true);
             return Err(DeError("too large after expanding aliases".into()));
         }
-        self.st.budget.set(b - 1);
         Ok(())
     }
 
@@ -560,5 +588,35 @@ impl<'de> de::SeqAccess<'de> for SeqAcc<'_, '_> {
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.items.len() - self.i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{from_node_budget, IssueKind, Mode, Outcome};
+    use k8s_openapi::api::core::v1::ConfigMap;
+
+    fn type_config_map(text: &str, budget: u64) -> Outcome<ConfigMap> {
+        let f = crate::yaml::parse(text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        from_node_budget(&f, f.docs[0].root.unwrap(), Mode::KUBERNETES, budget)
+    }
+
+    #[test]
+    fn only_aliases_can_pass_the_budget() {
+        // More values than the budget, none repeated: as large as its text, typed in full.
+        let mut big = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n");
+        for i in 0..40 {
+            big.push_str(&format!("  k{i}: v\n"));
+        }
+        let out = type_config_map(&big, 10);
+        assert!(out.issues.is_empty(), "{:?}", out.issues);
+        assert_eq!(out.value.and_then(|c| c.data).map(|d| d.len()), Some(40));
+        // Fewer values, but repeated through aliases past the budget: cut short, and said so.
+        let alias = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: laughs\n  labels: &l {a: x, b: x, c: x, d: x, e: x}\n  annotations: *l\ndata: *l\n";
+        let out = type_config_map(alias, 12);
+        assert!(out.value.is_none());
+        assert!(matches!(out.issues.as_slice(), [i] if i.kind == IssueKind::TooLarge), "{:?}", out.issues);
+        assert!(type_config_map(alias, 1_000).value.is_some(), "under the budget, aliases are fine");
     }
 }

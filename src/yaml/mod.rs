@@ -35,13 +35,25 @@ pub(crate) fn offset_u32(offset: usize) -> u32 {
 /// Where `len` more entries go in a pool (scalar text, mapping pairs or list items) that holds
 /// `used`: the start and the length, as u32 like the nodes that point into it. Unlike an offset,
 /// a pool index must not saturate (it would read the wrong entries): a pool that outgrows u32
-/// stops the document like too many nodes do. Only merge keys or escapes that expand (`\L`)
+/// stops reading the file like too many nodes do. Only merge keys or escapes that expand (`\L`)
 /// could get there from a file under 4 GiB.
-fn pool_range(used: usize, len: usize) -> Result<(u32, u32), String> {
+fn pool_range(used: usize, len: usize) -> Result<(u32, u32), Stop> {
     match (u32::try_from(used), u32::try_from(used.saturating_add(len))) {
         (Ok(start), Ok(end)) => Ok((start, end - start)),
-        _ => Err(format!("document too large: more than {} scalar bytes or entries", u32::MAX)),
+        _ => Err(Stop::Limit(format!(
+            "the file holds more than {} bytes of scalar text or more than as many mapping or list entries (merge keys included)",
+            crate::util::thousands(u64::from(u32::MAX))
+        ))),
     }
+}
+
+/// Why reading a document stopped.
+enum Stop {
+    /// It is not valid YAML (or not YAML kubectl reads: an unknown anchor, a bad merge key): a
+    /// syntax error, and the next document is read.
+    Invalid(String),
+    /// A size limit of the node arena (not a syntax error): the rest of the file is not read.
+    Limit(String),
 }
 
 impl Span {
@@ -118,6 +130,7 @@ pub struct Comment {
     pub text: String,
 }
 
+/// A syntax error, or where reading stopped at a size limit ([`YamlFile::limit`]).
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
     pub offset: u32,
@@ -137,6 +150,10 @@ pub struct YamlFile {
     pub nodes: Vec<Node>,
     pub docs: Vec<Document>,
     pub errors: Vec<SyntaxError>,
+    /// Where reading stopped at a size limit of the node arena (too many nodes, or a pool past
+    /// u32): at the start of the document that was not read, with what limit. That document and
+    /// the rest of the file are not read. Not a syntax error: the YAML may be valid.
+    pub limit: Option<SyntaxError>,
     pub duplicate_keys: Vec<DuplicateKey>,
     /// Comments, when the file was parsed with them (see [`parse_with_comments`]).
     pub comments: Vec<Comment>,
@@ -158,8 +175,8 @@ enum Open {
     Seq { id: NodeId, items: Vec<NodeId> },
 }
 
-/// Most nodes a single file may hold before parsing stops with an error.
-const MAX_NODES: usize = 5_000_000;
+/// Most nodes a single file may hold: reading stops at the document that would pass it.
+pub const MAX_NODES: usize = 5_000_000;
 
 impl YamlFile {
     pub fn node(&self, id: NodeId) -> &Node {
@@ -172,20 +189,20 @@ impl YamlFile {
         self.strings.get(s.start as usize..(s.start + s.len()) as usize).unwrap_or("")
     }
 
-    fn intern(&mut self, value: &str, quoted: bool) -> Result<Str, String> {
+    fn intern(&mut self, value: &str, quoted: bool) -> Result<Str, Stop> {
         let (start, len) = pool_range(self.strings.len(), value.len())?;
         self.strings.push_str(value);
         let len = len.min(!Str::QUOTED);
         Ok(Str { start, len_quoted: if quoted { len | Str::QUOTED } else { len } })
     }
 
-    fn add_pairs(&mut self, pairs: &[(NodeId, NodeId)]) -> Result<Range, String> {
+    fn add_pairs(&mut self, pairs: &[(NodeId, NodeId)]) -> Result<Range, Stop> {
         let (start, len) = pool_range(self.pairs.len(), pairs.len())?;
         self.pairs.extend_from_slice(pairs);
         Ok(Range { start, len })
     }
 
-    fn add_items(&mut self, items: &[NodeId]) -> Result<Range, String> {
+    fn add_items(&mut self, items: &[NodeId]) -> Result<Range, Stop> {
         let (start, len) = pool_range(self.items.len(), items.len())?;
         self.items.extend_from_slice(items);
         Ok(Range { start, len })
@@ -284,6 +301,11 @@ pub fn parse_with_comments(text: &str) -> YamlFile {
 }
 
 fn parse_opts(text: &str, comments: bool) -> YamlFile {
+    parse_limited(text, comments, MAX_NODES)
+}
+
+/// [`parse`] with another node limit than [`MAX_NODES`] (tests reach it with a small file).
+pub(crate) fn parse_limited(text: &str, comments: bool, max_nodes: usize) -> YamlFile {
     let (body, base) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3usize),
         None => (text, 0usize),
@@ -303,14 +325,16 @@ fn parse_opts(text: &str, comments: bool) -> YamlFile {
         doc_root: None,
         in_doc: false,
         source: None,
+        max_nodes,
     };
     let options = granit_parser::options! { emit_comments: comments };
     let mut parser = Parser::new_from_str_with_options(body, options);
     loop {
         match parser.next_event() {
             None => break,
-            Some(Ok((event, span))) => {
-                if let Err(message) = b.event(event, span) {
+            Some(Ok((event, span))) => match b.event(event, span) {
+                Ok(()) => {}
+                Err(Stop::Invalid(message)) => {
                     let offset = b.offset(&span.start);
                     b.error(offset, message);
                     b.abandon();
@@ -319,7 +343,15 @@ fn parse_opts(text: &str, comments: bool) -> YamlFile {
                         _ => break,
                     }
                 }
-            }
+                Err(Stop::Limit(message)) => {
+                    // Every later document would stop at the same limit: the rest is not read.
+                    let offset = offset_u32(b.doc_start);
+                    b.file.limit =
+                        Some(SyntaxError { offset, message: format!("{message}: this document and the rest of the file are not read") });
+                    b.abandon();
+                    break;
+                }
+            },
             Some(Err(e)) => {
                 b.scan_error(&e);
                 match parser.proceed_next_document() {
@@ -348,6 +380,8 @@ struct Builder<'t> {
     in_doc: bool,
     /// The last `# Source:` comment since the previous document ended.
     source: Option<String>,
+    /// [`MAX_NODES`] (smaller in tests).
+    max_nodes: usize,
 }
 
 impl Builder<'_> {
@@ -382,16 +416,16 @@ impl Builder<'_> {
         self.anchors.clear();
     }
 
-    fn alloc(&mut self, kind: NodeKind, span: Span) -> Result<NodeId, String> {
+    fn alloc(&mut self, kind: NodeKind, span: Span) -> Result<NodeId, Stop> {
         let id = match NodeId::try_from(self.file.nodes.len()) {
-            Ok(id) if self.file.nodes.len() < MAX_NODES => id,
-            _ => return Err(format!("document too large: more than {MAX_NODES} YAML nodes")),
+            Ok(id) if self.file.nodes.len() < self.max_nodes => id,
+            _ => return Err(Stop::Limit(format!("the file has more than {} YAML nodes", crate::util::thousands(self.max_nodes as u64)))),
         };
         self.file.nodes.push(Node { kind, span });
         Ok(id)
     }
 
-    fn event(&mut self, event: Event<'_>, span: granit_parser::Span) -> Result<(), String> {
+    fn event(&mut self, event: Event<'_>, span: granit_parser::Span) -> Result<(), Stop> {
         let start = self.offset(&span.start);
         let end = self.offset(&span.end);
         match event {
@@ -418,7 +452,7 @@ impl Builder<'_> {
                 self.file.comments.push(Comment { offset: offset_u32(start), text: text.into_owned() });
             }
             Event::Alias(id) => {
-                let target = *self.anchors.get(&id).ok_or_else(|| "unknown anchor".to_string())?;
+                let target = *self.anchors.get(&id).ok_or_else(|| Stop::Invalid("unknown anchor".into()))?;
                 self.file.aliased.push(target);
                 self.add(target);
             }
@@ -431,7 +465,7 @@ impl Builder<'_> {
                         "bool" | "int" | "float" => {
                             let r = scalar::resolve_plain(&value);
                             if matches!(r, Resolved::Str | Resolved::Null) {
-                                return Err(format!("cannot decode `{value}` as !!{}", t.suffix()));
+                                return Err(Stop::Invalid(format!("cannot decode `{value}` as !!{}", t.suffix())));
                             }
                             r
                         }
@@ -499,7 +533,7 @@ impl Builder<'_> {
     }
 
     /// Records duplicate keys and applies `<<` merge keys (explicit keys win; earlier merged maps win).
-    fn finish_map(&mut self, entries: &[(NodeId, NodeId)]) -> Result<Vec<(NodeId, NodeId)>, String> {
+    fn finish_map(&mut self, entries: &[(NodeId, NodeId)]) -> Result<Vec<(NodeId, NodeId)>, Stop> {
         let mut merges = Vec::new();
         let mut out = Vec::with_capacity(entries.len());
         for &(k, v) in entries {
@@ -521,12 +555,12 @@ impl Builder<'_> {
             let sources: Vec<NodeId> = match &self.file.nodes[m as usize].kind {
                 NodeKind::Map(_) => vec![m],
                 NodeKind::Seq(_) => self.file.seq_items(m).map(<[NodeId]>::to_vec).unwrap_or_default(),
-                NodeKind::Scalar { .. } => return Err("merge key `<<` needs a mapping or a list of mappings".into()),
+                NodeKind::Scalar { .. } => return Err(Stop::Invalid("merge key `<<` needs a mapping or a list of mappings".into())),
             };
             for src in sources {
                 let src_entries = match self.file.map_entries(src) {
                     Some(e) => e.to_vec(),
-                    None => return Err("merge key `<<` needs a mapping or a list of mappings".into()),
+                    None => return Err(Stop::Invalid("merge key `<<` needs a mapping or a list of mappings".into())),
                 };
                 for (k, v) in src_entries {
                     if let Some(t) = self.file.scalar(k) {
@@ -575,10 +609,13 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Line breaks are YAML's (1.2, b-break): `\n`, `\r\n` and a lone `\r` (classic Mac OS)
+    /// each end a line, as granit-parser reads them.
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
+        let bytes = text.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
                 starts.push(offset_u32(i + 1));
             }
         }
@@ -597,7 +634,13 @@ impl LineIndex {
         if from == 0 && text.starts_with('\u{feff}') && offset >= 3 {
             from = 3;
         }
-        let col = text.get(from..offset).map(|s| s.chars().count()).unwrap_or(offset - from);
+        // An offset inside a character (the end of a span that covers part of one, such as the
+        // first bad byte of a file that is not UTF-8, shown as U+FFFD) counts that character.
+        let mut to = offset;
+        while !text.is_char_boundary(to) {
+            to += 1;
+        }
+        let col = text.get(from..to).map(|s| s.chars().count()).unwrap_or(offset - from);
         // Neither can pass the offset, which came as a u32.
         (offset_u32(line).saturating_add(1), offset_u32(col).saturating_add(1))
     }
@@ -607,7 +650,8 @@ impl LineIndex {
         self.starts.partition_point(|&s| s as usize <= offset).saturating_sub(1)
     }
 
-    /// The byte range of the line that holds `offset`, without its `\n` (a `\r` stays).
+    /// The byte range of the line that holds `offset`, without its `\n` or lone `\r` (the `\r`
+    /// of a `\r\n` stays).
     pub fn line_bounds(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(text.len());
         let line = self.line_of(offset);
@@ -680,6 +724,43 @@ mod tests {
         assert_eq!(li.utf16_offset(text, 9, 0), text.len());
         assert_eq!(li.line_bounds(text, x), (0, text.find('\n').unwrap()));
         assert_eq!(li.line_bounds(text, text.len() + 5), (text.len(), text.len()));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        // YAML 1.2 line breaks: LF, CRLF and a lone CR (classic Mac OS); the parser agrees.
+        let text = "a: 1\rb: x\r\nc: 2\nd: y\r";
+        let f = parse(text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let root = f.docs[0].root.unwrap();
+        let li = LineIndex::new(text);
+        let at = |key: &str| f.span(f.get_entry(root, key).unwrap().0).start;
+        assert_eq!(li.line_col(text, at("b")), (2, 1));
+        assert_eq!(li.line_col(text, at("c")), (3, 1));
+        assert_eq!(li.line_col(text, at("d")), (4, 1));
+        assert_eq!(li.line_col(text, f.span(f.get(root, "d").unwrap()).start), (4, 4));
+        // The end of the file, after the last lone CR, starts a fifth (empty) line.
+        assert_eq!(li.line_col(text, u32::try_from(text.len()).unwrap()), (5, 1));
+        assert_eq!(li.line_bounds(text, 1), (0, 4), "without the lone CR");
+        assert_eq!(li.line_bounds(text, 6), (5, 10), "the CR of a CRLF stays");
+        let d = at("d") as usize;
+        assert_eq!(li.utf16_position(text, d), (3, 0));
+        assert_eq!(li.utf16_offset(text, 3, 0), d);
+        assert_eq!(li.utf16_offset(text, 0, 99), 4, "clamped before the lone CR");
+    }
+
+    #[test]
+    fn a_size_limit_stops_reading_and_is_not_a_syntax_error() {
+        let text = "a: [1, 2]\n---\nb: [1, 2, 3, 4, 5, 6, 7, 8]\n---\nc: 1\n---\nd: [\n";
+        let f = parse_limited(text, false, 10);
+        assert!(f.errors.is_empty(), "valid YAML up to the limit: {:?}", f.errors);
+        assert_eq!(f.docs.len(), 1, "the document past the limit and the rest are not read");
+        let limit = f.limit.expect("the limit is recorded");
+        assert_eq!(limit.offset as usize, text.find("---").unwrap(), "at the start of the document not read");
+        assert_eq!(limit.message, "the file has more than 10 YAML nodes: this document and the rest of the file are not read");
+        // Under the limit, nothing is recorded.
+        assert!(parse_limited(text, false, 100).limit.is_none());
+        assert!(parse(text).limit.is_none());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod daemonset_replicas;
 pub mod duplicate_key;
 pub mod duplicate_object;
+pub mod input_too_large;
 pub mod invalid_field_type;
 pub mod invalid_field_value;
 pub mod missing_required_field;

@@ -1,33 +1,20 @@
-//! [`YamlSyntax`](crate::rules::RuleId::YamlSyntax): the file does not parse as YAML (or is not UTF-8, or expands too far).
+//! [`YamlSyntax`](crate::rules::RuleId::YamlSyntax): the file does not parse as YAML (or is not
+//! UTF-8). Size limits are not syntax errors: [`InputTooLarge`](crate::rules::RuleId::InputTooLarge).
 
 use crate::index::Index;
 use crate::rules::Findings;
-use crate::yaml::de::IssueKind;
 use crate::yaml::Span;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (i, f) in ix.files.iter().enumerate() {
-        if !f.report_syntax {
-            continue;
-        }
         for e in &f.yaml.errors {
-            let end = next_char_end(&f.source.text, e.offset as usize);
-            out.report(i, Span::new(e.offset as usize, end), format!("invalid YAML: {}", e.message))
+            let at = e.offset as usize;
+            // The text of a file that is not UTF-8 is decoded lossily (a bad byte becomes U+FFFD,
+            // three bytes): the finding covers the first bad byte as the file holds it, so its
+            // offsets index the file's bytes and never pass its end.
+            let end = if f.source.invalid_utf8_at == Some(at) { at + 1 } else { next_char_end(&f.source.text, at) };
+            out.report(i, Span::new(at, end), format!("invalid YAML: {}", e.message))
                 .help("fix the syntax at this position; the other documents of the file are still linted");
-        }
-    }
-    for o in &ix.objects {
-        for issue in &o.issues {
-            if issue.kind == IssueKind::TooLarge {
-                let span = ix.file(o).span(o.root);
-                out.report(
-                    o.file,
-                    Span::new(span.start as usize, span.start as usize),
-                    "the object is too large once its aliases are expanded (more than 1,000,000 values)",
-                )
-                .help("write the object out without nested aliases")
-                .object(o);
-            }
         }
     }
 }
