@@ -796,6 +796,42 @@ fn diagnostics_are_published_when_they_change() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Fix-all applies every fix whose edits do not conflict: two Services appended at the same
+/// place both apply, and the one Service two StatefulSets need is added once.
+#[test]
+fn fix_all_applies_inserts_at_the_same_place() {
+    let dir = common::tmp("lsp-fixall");
+    let sts = |name: &str, service: &str, app: &str| {
+        format!("---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {name}\nspec:\n  serviceName: {service}\n  replicas: 1\n  selector:\n    matchLabels: {{app: {app}}}\n  template:\n    metadata:\n      labels: {{app: {app}}}\n    spec:\n      containers:\n        - name: c\n          image: busybox:1.36\n")
+    };
+    let text = format!("{}{}{}", sts("a", "svc-a", "a"), sts("b", "svc-b", "b"), sts("a2", "svc-a", "a"));
+    let doc = uri(&dir.join("sts.yaml"));
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": doc, "languageId": "yaml", "version": 1, "text": text}}));
+    let diags = c.diagnostics(&doc);
+    let missing = diags.iter().filter(|d| d["code"] == "statefulset-service-not-found").count();
+    assert_eq!(missing, 3, "{diags:#?}");
+    let all = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": doc}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let edits = all[0]["edit"]["changes"][&doc].as_array().unwrap_or_else(|| panic!("{all:#}")).clone();
+    let texts: Vec<&str> = edits.iter().map(|e| e["newText"].as_str().unwrap()).collect();
+    assert_eq!(texts.len(), 2, "{texts:#?}");
+    assert!(texts[0].contains("name: svc-a") && texts[1].contains("name: svc-b"), "{texts:#?}");
+    assert_eq!(edits[0]["range"], edits[1]["range"]);
+    // Applied as an editor applies them, no Service is missing any more.
+    let fixed = format!("{text}{}{}", texts[0], texts[1]);
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": doc, "version": 2}, "contentChanges": [{"text": fixed}]}));
+    let diags = c.diagnostics(&doc);
+    assert!(by_rule(&diags, "statefulset-service-not-found").is_none(), "{diags:#?}");
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 mod framing {
     use kshape::lsp::transport::{End, Frame, Message, Reader};
     use proptest::prelude::*;

@@ -542,17 +542,18 @@ impl Server {
         let wants = |kind: &str| only.is_empty() || only.iter().any(|o| kind == *o || kind.starts_with(&format!("{o}.")));
         let mut actions = Vec::new();
         if wants("source.fixAll.kshape") {
-            // Every fix that does not overlap another, as one edit of the document.
-            let mut chosen: Vec<&crate::fix::Fix> = Vec::new();
+            // Every fix none of whose edits conflicts with a fix taken before, as one edit of
+            // the document; an edit already taken (the same Service for two StatefulSets) once.
+            let mut chosen: Vec<&crate::fix::Edit> = Vec::new();
             for f in findings.iter().filter_map(|f| f.raw_fix.as_ref()) {
-                if !chosen.contains(&f) && !chosen.iter().any(|c| crate::fix::overlaps(c, f)) {
-                    chosen.push(f);
+                let new: Vec<&crate::fix::Edit> = f.edits.iter().filter(|e| !chosen.contains(e)).collect();
+                if !new.iter().any(|e| chosen.iter().any(|c| edits_conflict(c, e))) {
+                    chosen.extend(new);
                 }
             }
             if !chosen.is_empty() {
                 let edits: Vec<Value> = chosen
                     .iter()
-                    .flat_map(|f| f.edits.iter())
                     .map(|e| json!({"range": lines.range(e.span.start as usize, e.span.end as usize), "newText": e.text}))
                     .collect();
                 actions.push(json!({"title": "kshape: fix all", "kind": "source.fixAll.kshape", "edit": {"changes": {uri: edits}}}));
@@ -600,6 +601,18 @@ impl Server {
             "range": f.diagnostic["range"]
         })
     }
+}
+
+/// Whether two edits of a text cannot both be applied: they replace bytes in common, one
+/// inserts inside (or at the start of) what the other replaces. Two inserts at the same place
+/// both apply, in the order given, as LSP specifies (`crate::fix::overlaps` is stricter: the
+/// command line's fix loop applies the second in its next round, which fix-all has not).
+fn edits_conflict(a: &crate::fix::Edit, b: &crate::fix::Edit) -> bool {
+    let (xs, xe, ys, ye) = (a.span.start, a.span.end, b.span.start, b.span.end);
+    if xs == xe && ys == ye {
+        return false;
+    }
+    (xs < ye && ys < xe) || xs == ys || (xs == xe && ys < xs && xs < ye) || (ys == ye && xs < ys && ys < xe)
 }
 
 /// The document as a lint input; None when it is not a Kubernetes manifest (no `apiVersion`
