@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 
 struct Client {
     child: Child,
-    stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     incoming: Receiver<Value>,
     next_id: i64,
+    /// Every message taken from the server, in order.
+    seen: Vec<Value>,
 }
 
 impl Client {
@@ -50,13 +52,41 @@ impl Client {
                 return;
             }
         });
-        Client { child, stdin, incoming, next_id: 1 }
+        Client { child, stdin: Some(stdin), incoming, next_id: 1, seen: Vec::new() }
     }
 
     fn send(&mut self, msg: &Value) {
         let body = msg.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    /// Bytes as they are, framed or not.
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("input still open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Closes the server's input.
+    fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The server's exit code, waited for at most 10 s.
+    fn exit_code(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// `kshape/status`: how many lints and publications the server has done.
+    fn status(&mut self) -> Value {
+        self.request("kshape/status", Value::Null)
     }
 
     fn notify(&mut self, method: &str, params: Value) {
@@ -82,8 +112,12 @@ impl Client {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.incoming.recv_timeout(left) {
-                Ok(m) if pred(&m) => return m,
+                Ok(m) if pred(&m) => {
+                    self.seen.push(m.clone());
+                    return m;
+                }
                 Ok(m) => {
+                    self.seen.push(m.clone());
                     // The server may ask to watch files; answer so it is not left waiting.
                     if m["method"] == "client/registerCapability" {
                         let id = m["id"].clone();
@@ -518,4 +552,424 @@ fn a_kustomization_added_while_running_counts() {
     c.request("shutdown", Value::Null);
     c.notify("exit", Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A frame around a body, with the Content-Length it really has.
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut v = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    v.extend_from_slice(body);
+    v
+}
+
+/// What the server must send back for a malformed message, before the next request's answer.
+#[derive(Debug)]
+enum Expect {
+    /// Nothing: skipped (and logged).
+    Nothing,
+    /// An error response with this id and code.
+    Error(Value, i64),
+    /// An answer to the request: what was sent is understood after all.
+    Answer(Value),
+}
+
+fn status_request(id: i64) -> Vec<u8> {
+    json!({"jsonrpc": "2.0", "id": id, "method": "kshape/status"}).to_string().into_bytes()
+}
+
+/// Each class of malformed message: the server answers what it must (-32700 for what is not
+/// JSON, -32600 for JSON that is not a request, id null when it cannot be known), skips what is
+/// not a frame, and answers the next request. Every answer comes once.
+#[test]
+fn malformed_messages_leave_the_server_answering() {
+    let dir = common::tmp("lsp-malformed");
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    let status = status_request(55);
+    let mut longer = format!("Content-Length: {}\r\n\r\n", status.len() + 10).into_bytes();
+    longer.extend_from_slice(&status);
+    let mut shorter = format!("Content-Length: {}\r\n\r\n", status.len() - 10).into_bytes();
+    shorter.extend_from_slice(&status_request(56));
+    let mut bare_lf = format!("Content-Length: {}\n\n", status.len()).into_bytes();
+    bare_lf.extend_from_slice(&status_request(57));
+    let with_header = |header: &str| {
+        let mut v = header.as_bytes().to_vec();
+        v.extend_from_slice(&status_request(58));
+        v
+    };
+    let mut non_utf8 = br#"{"jsonrpc":"2.0","id":59,"method":"kshape/status","params":{"x":""#.to_vec();
+    non_utf8.extend_from_slice(b"\xff\xfe\"}}");
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let null = Value::Null;
+    let cases: Vec<(&str, Vec<u8>, Expect)> = vec![
+        ("invalid JSON", frame(b"{oops"), Expect::Error(null.clone(), -32700)),
+        ("empty body", frame(b""), Expect::Error(null.clone(), -32700)),
+        ("a batch", frame(br#"[{"jsonrpc":"2.0","id":60,"method":"kshape/status"}]"#), Expect::Error(null.clone(), -32600)),
+        ("not an object", frame(b"42"), Expect::Error(null.clone(), -32600)),
+        ("no method", frame(br#"{"jsonrpc":"2.0"}"#), Expect::Error(null.clone(), -32600)),
+        ("method a number", frame(br#"{"jsonrpc":"2.0","id":61,"method":5}"#), Expect::Error(json!(61), -32600)),
+        ("method a number, no id", frame(br#"{"jsonrpc":"2.0","method":5}"#), Expect::Error(null.clone(), -32600)),
+        (
+            "a lone surrogate",
+            frame(br#"{"jsonrpc":"2.0","id":62,"method":"kshape/status","params":{"x":"\ud800"}}"#),
+            Expect::Error(null.clone(), -32700),
+        ),
+        ("a non-UTF-8 body", frame(&non_utf8), Expect::Error(null.clone(), -32700)),
+        ("nesting past serde_json's limit", frame(deep.as_bytes()), Expect::Error(null.clone(), -32700)),
+        ("an object id", frame(br#"{"jsonrpc":"2.0","id":{"a":1},"method":"kshape/status"}"#), Expect::Error(null.clone(), -32600)),
+        ("a float id", frame(br#"{"jsonrpc":"2.0","id":1.5,"method":"kshape/status"}"#), Expect::Error(json!(1.5), -32600)),
+        ("a null id", frame(br#"{"jsonrpc":"2.0","id":null,"method":"kshape/status"}"#), Expect::Error(null.clone(), -32600)),
+        (
+            "params not an object",
+            frame(br#"{"jsonrpc":"2.0","id":63,"method":"textDocument/hover","params":5}"#),
+            Expect::Answer(json!(63)),
+        ),
+        ("a response to nothing", frame(br#"{"jsonrpc":"2.0","id":"zzz","result":1}"#), Expect::Nothing),
+        // The body runs into the next frame's header: the message is whole before it.
+        ("Content-Length too large", longer, Expect::Answer(json!(55))),
+        ("Content-Length too small", shorter, Expect::Error(null.clone(), -32700)),
+        ("Content-Length missing", with_header("Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n"), Expect::Nothing),
+        ("Content-Length negative", with_header("Content-Length: -5\r\n\r\n"), Expect::Nothing),
+        ("Content-Length not a number", with_header("Content-Length: lots\r\n\r\n"), Expect::Nothing),
+        ("Content-Length twice, differently", with_header("Content-Length: 10\r\nContent-Length: 20\r\n\r\n"), Expect::Nothing),
+        ("a header ended by bare LF", bare_lf, Expect::Answer(json!(57))),
+        ("Content-Length 2^63", with_header("Content-Length: 9223372036854775808\r\n\r\n"), Expect::Error(null.clone(), -32600)),
+        ("Content-Length 10^12", with_header("Content-Length: 1000000000000\r\n\r\n"), Expect::Error(null.clone(), -32600)),
+        ("Content-Length past u64", with_header("Content-Length: 99999999999999999999999999\r\n\r\n"), Expect::Error(null.clone(), -32600)),
+        ("bytes that are not a frame", b"hello \x00\xff world\r\n\r\n".to_vec(), Expect::Nothing),
+        ("stray line ends", b"\r\n\n\r\n".to_vec(), Expect::Nothing),
+    ];
+    for (i, (name, bytes, expect)) in cases.into_iter().enumerate() {
+        let probe = 1000 + i64::try_from(i).unwrap();
+        let from = c.seen.len();
+        c.send_raw(&bytes);
+        c.send_raw(&frame(&status_request(probe)));
+        let answer = c.wait(|m| m["id"] == probe && m.get("method").is_none());
+        assert!(answer.get("result").is_some(), "{name}: the next request failed: {answer}");
+        let responses: Vec<&Value> = c.seen[from..c.seen.len() - 1].iter().filter(|m| m.get("method").is_none()).collect();
+        match &expect {
+            Expect::Nothing => assert!(responses.is_empty(), "{name}: {responses:#?}"),
+            Expect::Error(id, code) => {
+                assert_eq!(responses.len(), 1, "{name}: {responses:#?}");
+                assert_eq!(responses[0]["id"], *id, "{name}: {}", responses[0]);
+                assert_eq!(responses[0]["error"]["code"], *code, "{name}: {}", responses[0]);
+            }
+            Expect::Answer(id) => {
+                assert_eq!(responses.len(), 1, "{name}: {responses:#?}");
+                assert_eq!(responses[0]["id"], *id, "{name}: {}", responses[0]);
+                assert!(responses[0].get("error").is_none(), "{name}: {}", responses[0]);
+            }
+        }
+    }
+    assert!(c.request("shutdown", Value::Null).is_null());
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Initialize once, requests only after it, nothing but exit after shutdown; exit's code says
+/// whether shutdown came first.
+#[test]
+fn the_lifecycle_follows_the_protocol() {
+    let dir = common::tmp("lsp-lifecycle");
+    let mut c = Client::start(&dir);
+    c.send(&json!({"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": {}}));
+    assert_eq!(c.wait(|m| m["id"] == 1)["error"]["code"], -32002);
+    c.send(&json!({"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {"capabilities": {}}}));
+    assert!(c.wait(|m| m["id"] == 2)["result"]["capabilities"].is_object());
+    c.send(&json!({"jsonrpc": "2.0", "id": 3, "method": "initialize", "params": {"capabilities": {}}}));
+    assert_eq!(c.wait(|m| m["id"] == 3)["error"]["code"], -32600);
+    c.send(&json!({"jsonrpc": "2.0", "id": 4, "method": "shutdown"}));
+    assert!(c.wait(|m| m["id"] == 4)["result"].is_null());
+    c.send(&json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {}}));
+    assert_eq!(c.wait(|m| m["id"] == 5)["error"]["code"], -32600);
+    c.send(&json!({"jsonrpc": "2.0", "id": 6, "method": "shutdown"}));
+    assert_eq!(c.wait(|m| m["id"] == 6)["error"]["code"], -32600);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), Some(0));
+
+    // exit without shutdown: 1.
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"capabilities": {}}));
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), Some(1));
+
+    // The input ends inside a message: logged, 1 (not a panic's 101).
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"capabilities": {}}));
+    c.send_raw(b"Content-Length: 100\r\n\r\n{\"jsonrpc\"");
+    c.close_input();
+    assert_eq!(c.exit_code(), Some(1));
+
+    // ...or inside a header, or between messages without exit: 1.
+    for tail in [&b"Content-Len"[..], b""] {
+        let mut c = Client::start(&dir);
+        c.request("initialize", json!({"capabilities": {}}));
+        c.send_raw(tail);
+        c.close_input();
+        assert_eq!(c.exit_code(), Some(1));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A Deployment of its own, distinct names and labels: `count` of them make the workspace file.
+fn workspace_deployments(count: usize) -> String {
+    let mut s = String::new();
+    for i in 0..count {
+        s.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{i}\n  namespace: team-{t}\n  labels: {{app: web-{i}}}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{app: web-{i}}}\n  template:\n    metadata:\n      labels: {{app: web-{i}}}\n    spec:\n      containers:\n        - name: web\n          image: registry.example.com/web:{i}.0\n          resources:\n            requests: {{cpu: 100m, memory: 128Mi}}\n            limits: {{memory: 128Mi}}\n",
+            t = i % 7
+        ));
+    }
+    s
+}
+
+/// The issue's scripted session: a 4 MB workspace file, 30 edits sent at once, then a hover.
+/// The edits are applied together (at most two lints: one may have started with the first);
+/// the hover sees the last text and is answered in under a second in a release build.
+#[test]
+fn a_burst_of_edits_is_linted_at_most_twice() {
+    let dir = common::tmp("lsp-burst");
+    let big = workspace_deployments(9_300);
+    assert!(big.len() >= 4_000_000, "{}", big.len());
+    std::fs::write(dir.join("big.yaml"), &big).unwrap();
+    let pod = |extra: usize| {
+        format!(
+            "{}apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n",
+            "# edit\n".repeat(extra)
+        )
+    };
+    let doc = uri(&dir.join("pod.yaml"));
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": doc, "languageId": "yaml", "version": 1, "text": pod(0)}}));
+    let first = Instant::now();
+    assert!(by_rule(&c.diagnostics(&doc), "bare-pod").is_some());
+    let one_lint = {
+        // A lint with the workspace already processed: what each keystroke costs.
+        let before = c.status()["lints"].as_u64().unwrap();
+        let t = Instant::now();
+        c.notify("textDocument/didChange", json!({"textDocument": {"uri": doc, "version": 2}, "contentChanges": [{"text": pod(1)}]}));
+        c.status();
+        assert_eq!(c.status()["lints"].as_u64().unwrap(), before + 1);
+        t.elapsed()
+    };
+    let lints = c.status()["lints"].as_u64().unwrap();
+    let t = Instant::now();
+    for v in 3..33 {
+        // Every edit moves the finding one line down: its diagnostics differ from the last.
+        c.notify("textDocument/didChange", json!({"textDocument": {"uri": doc, "version": v}, "contentChanges": [{"text": pod(v - 1)}]}));
+    }
+    let sent = t.elapsed();
+    // The kind line of the last text: `# edit` x 31, then apiVersion, then kind.
+    let hover = c.request("textDocument/hover", json!({"textDocument": {"uri": doc}, "position": {"line": 32, "character": 7}}));
+    let answered = t.elapsed();
+    assert!(hover["contents"]["value"].as_str().is_some_and(|s| s.starts_with("# bare-pod")), "the hover sees the last edit: {hover}");
+    let ran = c.status()["lints"].as_u64().unwrap() - lints;
+    eprintln!(
+        "open {:?}, one lint {one_lint:?}, 30 edits sent in {sent:?}, hover answered after {answered:?}, {ran} lints",
+        first.elapsed()
+    );
+    assert!(ran <= 2, "{ran} lints for one burst of edits");
+    // A release build answers in well under a second (docs/performance.md); a debug build's
+    // lint is slower, but the burst still costs at most two of them.
+    let limit = if cfg!(debug_assertions) { one_lint * 3 + Duration::from_secs(1) } else { Duration::from_secs(1) };
+    assert!(answered < limit, "hover after {answered:?} (one lint: {one_lint:?})");
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Each open document gets its diagnostics once after opening, again only when they change,
+/// and an empty list when it is closed.
+#[test]
+fn diagnostics_are_published_when_they_change() {
+    let dir = common::tmp("lsp-publish");
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    let pod = |i: usize| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n")
+    };
+    let docs: Vec<String> = (0..20).map(|i| uri(&dir.join(format!("p{i}.yaml")))).collect();
+    for (i, d) in docs.iter().enumerate() {
+        c.notify("textDocument/didOpen", json!({"textDocument": {"uri": d, "languageId": "yaml", "version": 1, "text": pod(i)}}));
+    }
+    // A request after the notifications: answered once they are linted.
+    c.status();
+    let published = |c: &Client| c.seen.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics").count();
+    for d in &docs {
+        let n = c.seen.iter().filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == *d).count();
+        assert_eq!(n, 1, "{d} published {n} times");
+    }
+    assert_eq!(c.status()["publishedDiagnostics"], 20);
+    // An edit that changes no finding publishes nothing; one that does publishes that document.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": docs[3], "version": 2}, "contentChanges": [{"text": pod(3) + "# note\n"}]}),
+    );
+    assert_eq!(c.status()["publishedDiagnostics"], 20);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": docs[3], "version": 3}, "contentChanges": [{"text": format!("# note\n{}", pod(3))}]}),
+    );
+    c.diagnostics(&docs[3]);
+    assert_eq!(c.status()["publishedDiagnostics"], 21);
+    assert_eq!(published(&c), 21);
+    c.notify("textDocument/didClose", json!({"textDocument": {"uri": docs[3]}}));
+    assert_eq!(c.diagnostics(&docs[3]), Vec::<Value>::new());
+    // Opened again: published again, even though it is what was published before closing...
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": docs[3], "languageId": "yaml", "version": 4, "text": pod(3)}}));
+    assert!(by_rule(&c.diagnostics(&docs[3]), "bare-pod").is_some());
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Fix-all applies every fix whose edits do not conflict: two Services appended at the same
+/// place both apply, and the one Service two StatefulSets need is added once.
+#[test]
+fn fix_all_applies_inserts_at_the_same_place() {
+    let dir = common::tmp("lsp-fixall");
+    let sts = |name: &str, service: &str, app: &str| {
+        format!("---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {name}\nspec:\n  serviceName: {service}\n  replicas: 1\n  selector:\n    matchLabels: {{app: {app}}}\n  template:\n    metadata:\n      labels: {{app: {app}}}\n    spec:\n      containers:\n        - name: c\n          image: busybox:1.36\n")
+    };
+    let text = format!("{}{}{}", sts("a", "svc-a", "a"), sts("b", "svc-b", "b"), sts("a2", "svc-a", "a"));
+    let doc = uri(&dir.join("sts.yaml"));
+    let mut c = Client::start(&dir);
+    c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": doc, "languageId": "yaml", "version": 1, "text": text}}));
+    let diags = c.diagnostics(&doc);
+    let missing = diags.iter().filter(|d| d["code"] == "statefulset-service-not-found").count();
+    assert_eq!(missing, 3, "{diags:#?}");
+    let all = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": doc}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let edits = all[0]["edit"]["changes"][&doc].as_array().unwrap_or_else(|| panic!("{all:#}")).clone();
+    let texts: Vec<&str> = edits.iter().map(|e| e["newText"].as_str().unwrap()).collect();
+    assert_eq!(texts.len(), 2, "{texts:#?}");
+    assert!(texts[0].contains("name: svc-a") && texts[1].contains("name: svc-b"), "{texts:#?}");
+    assert_eq!(edits[0]["range"], edits[1]["range"]);
+    // Applied as an editor applies them, no Service is missing any more.
+    let fixed = format!("{text}{}{}", texts[0], texts[1]);
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": doc, "version": 2}, "contentChanges": [{"text": fixed}]}));
+    let diags = c.diagnostics(&doc);
+    assert!(by_rule(&diags, "statefulset-service-not-found").is_none(), "{diags:#?}");
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+mod framing {
+    use kshape::lsp::transport::{End, Frame, Message, Reader};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// What a client may put between good messages.
+    #[derive(Debug, Clone)]
+    enum Junk {
+        Bytes(Vec<u8>),
+        /// A message whose Content-Length is this much too small or too large.
+        Shorter(usize),
+        Longer(usize),
+        Header(&'static str),
+        NotJson(Vec<u8>),
+    }
+
+    fn junk() -> impl Strategy<Value = Junk> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..200).prop_map(Junk::Bytes),
+            proptest::collection::vec(prop::sample::select(b"ab:\r\n -{}\"".to_vec()), 0..60).prop_map(Junk::Bytes),
+            (1usize..30).prop_map(Junk::Shorter),
+            (1usize..30).prop_map(Junk::Longer),
+            prop::sample::select(vec![
+                "Content-Type: x\r\n\r\n",
+                "Content-Length: -3\r\n\r\n",
+                "Content-Length: 9223372036854775808\r\n\r\n",
+                "Content-Length: 1000000000000\r\n\r\n",
+                "Content-Length: x\r\n\r\n",
+            ])
+            .prop_map(Junk::Header),
+            proptest::collection::vec(any::<u8>(), 0..80).prop_map(Junk::NotJson),
+        ]
+    }
+
+    fn good(id: u64) -> Vec<u8> {
+        super::frame(json!({"jsonrpc": "2.0", "id": id, "method": "m", "params": {"text": "x\ny"}}).to_string().as_bytes())
+    }
+
+    fn bad_body(id: u64) -> Vec<u8> {
+        json!({"jsonrpc": "2.0", "id": id, "method": "junk"}).to_string().into_bytes()
+    }
+
+    fn contains_header(b: &[u8]) -> bool {
+        b.windows(15).any(|w| w.eq_ignore_ascii_case(b"content-length:"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Whatever junk comes between them, every good message is read, in order, and the
+        /// input ends cleanly after the last.
+        #[test]
+        fn good_messages_survive_junk_between_them(items in proptest::collection::vec((junk(), any::<bool>()), 1..10)) {
+            let mut input = Vec::new();
+            let mut want = Vec::new();
+            for (i, (junk, with_good)) in items.iter().enumerate() {
+                let id = u64::try_from(i).unwrap();
+                match junk {
+                    Junk::Bytes(b) if !contains_header(b) => input.extend_from_slice(b),
+                    Junk::Bytes(_) => {}
+                    Junk::Shorter(k) => {
+                        let body = bad_body(1_000_000 + id);
+                        input.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len() - k).as_bytes());
+                        input.extend_from_slice(&body);
+                    }
+                    Junk::Longer(k) => {
+                        let body = bad_body(1_000_000 + id);
+                        input.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len() + k).as_bytes());
+                        input.extend_from_slice(&body);
+                    }
+                    Junk::Header(h) => {
+                        input.extend_from_slice(h.as_bytes());
+                        input.extend_from_slice(&bad_body(1_000_000 + id));
+                    }
+                    Junk::NotJson(b) if !contains_header(b) => input.extend_from_slice(&super::frame(b)),
+                    Junk::NotJson(_) => {}
+                }
+                if *with_good || i + 1 == items.len() {
+                    input.extend_from_slice(&good(id));
+                    want.push(id);
+                }
+            }
+            let mut reader = Reader::new(&input[..]);
+            let mut got = Vec::new();
+            let end = loop {
+                match reader.next_frame() {
+                    Ok(Frame::Message(Message::Request { id, method, .. })) if method == "m" => got.push(id.as_u64().unwrap()),
+                    Ok(_) => {}
+                    Err(e) => break e,
+                }
+                prop_assert!(got.len() <= want.len());
+            };
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(end, End::Closed);
+        }
+
+        /// Any bytes at all: the reader never panics and comes to an end.
+        #[test]
+        fn any_bytes_end_the_reader(bytes in proptest::collection::vec(any::<u8>(), 0..3000), framed in any::<bool>()) {
+            let input = if framed { super::frame(&bytes) } else { bytes };
+            let mut reader = Reader::new(&input[..]);
+            let mut frames = 0;
+            // Each frame consumes input: at most one per byte, and then the end.
+            while reader.next_frame().is_ok() {
+                frames += 1;
+                prop_assert!(frames <= input.len() + 1, "no progress");
+            }
+        }
+    }
 }

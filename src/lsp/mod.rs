@@ -1,5 +1,6 @@
-//! `kshape lsp`: a language server over stdio (rust-analyzer's lsp-server scaffold; the
-//! protocol's JSON is built by hand, which keeps lsp-types and its dependencies out).
+//! `kshape lsp`: a language server over stdio. The base protocol (framing, JSON-RPC) is in
+//! [`transport`]; the protocol's JSON is built by hand, which keeps lsp-types and its
+//! dependencies out.
 //!
 //! Open documents are linted together, with the other manifests of the workspace folders as
 //! context (the `--context` mechanism), so cross-file references resolve. Diagnostics carry
@@ -7,33 +8,57 @@
 //! each finding's fix and a `# kshape: ignore[rule]` comment; hover on a finding shows the
 //! rule's documentation. Positions are LSP's: 0-based lines, UTF-16 columns.
 
+pub mod transport;
+
 use crate::config::{ConfigErrors, RunSettings};
 use crate::index::Prepared;
 use crate::rules::{Diagnostic, RuleId, Severity};
 use crate::source::{self, SourceFile, Sources};
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use transport::{End, Frame, Message, INTERNAL_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, SERVER_NOT_INITIALIZED};
 
 /// How long the workspace's files may be reused before they are read again (edits in the
 /// editor arrive as didChange; this covers files changed by other programs).
 const CONTEXT_TTL: Duration = Duration::from_secs(2);
 
-/// Runs the server until the client says `exit`; returns the process exit code.
+/// Runs the server until the client says `exit`; returns the process exit code: 0 after
+/// `shutdown` and `exit`, 1 for `exit` without `shutdown`, for the end of the input without
+/// `exit`, and when the input breaks off inside a message (logged on stderr).
 pub fn run() -> i32 {
-    let (conn, io) = Connection::stdio();
-    let code = match serve(&conn) {
-        Ok(()) => 0,
+    let (tx, rx) = mpsc::channel();
+    // The reader runs ahead of the server into an unbounded channel: whatever the client has
+    // sent is waiting there when the server looks, so edits typed during a lint are applied
+    // together and linted once.
+    std::thread::spawn(move || {
+        let mut reader = transport::Reader::new(std::io::stdin());
+        loop {
+            match reader.next_frame() {
+                Ok(Frame::Message(m)) => {
+                    if tx.send(Ok(m)).is_err() {
+                        return;
+                    }
+                }
+                Ok(Frame::Skipped(why)) => eprintln!("kshape lsp: {why}"),
+                Err(end) => {
+                    let _ = tx.send(Err(end));
+                    return;
+                }
+            }
+        }
+    });
+    let mut out = std::io::stdout().lock();
+    match serve(&rx, &mut out) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("kshape lsp: {e}");
             1
         }
-    };
-    drop(conn);
-    let _ = io.join();
-    code
+    }
 }
 
 fn capabilities() -> Value {
@@ -45,66 +70,91 @@ fn capabilities() -> Value {
     })
 }
 
-fn serve(conn: &Connection) -> Result<(), String> {
-    let (id, init) = conn.initialize_start().map_err(|e| e.to_string())?;
-    let result = json!({"capabilities": capabilities(), "serverInfo": {"name": "kshape", "version": env!("CARGO_PKG_VERSION")}});
-    conn.initialize_finish(id, result).map_err(|e| e.to_string())?;
-    let mut server = Server::new(&init);
-    if server.watch_files {
-        let watch = json!({"registrations": [{
+fn send(out: &mut impl Write, messages: &[Value]) -> Result<(), String> {
+    for m in messages {
+        transport::write(out, m).map_err(|e| format!("cannot write to the client: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("cannot write to the client: {e}"))
+}
+
+/// The session: initialize, messages, shutdown, exit; every request answered once.
+fn serve(rx: &mpsc::Receiver<Result<Message, End>>, out: &mut impl Write) -> Result<i32, String> {
+    let mut server: Option<Server> = None;
+    let mut shut_down = false;
+    while let Ok(first) = rx.recv() {
+        // Everything already sent (fast typing) is applied before the next lint; a request
+        // sees the documents as the notifications before it left them.
+        let mut dirty = false;
+        for incoming in std::iter::once(first).chain(rx.try_iter()) {
+            let message = match incoming {
+                Ok(m) => m,
+                Err(End::Closed) if shut_down => return Ok(0),
+                Err(End::Closed) => return Err("the input ended without shutdown and exit".into()),
+                Err(End::Broken(why)) => return Err(why),
+            };
+            match message {
+                Message::Notification { method, .. } if method == "exit" => return Ok(if shut_down { 0 } else { 1 }),
+                Message::Notification { method, params } => {
+                    let Some(s) = server.as_mut().filter(|_| !shut_down) else { continue };
+                    if method == "initialized" && s.watch_files {
+                        send(out, &[watch_registration()])?;
+                    }
+                    let (lint, published) = s.apply(&method, &params);
+                    dirty |= lint;
+                    send(out, &published)?;
+                }
+                Message::Request { id, method, params } => {
+                    let result = match server.as_mut() {
+                        _ if shut_down => Err((INVALID_REQUEST, format!("{method} after shutdown: only exit is expected"))),
+                        None if method == "initialize" => {
+                            server = Some(Server::new(&params));
+                            Ok(
+                                json!({"capabilities": capabilities(), "serverInfo": {"name": "kshape", "version": env!("CARGO_PKG_VERSION")}}),
+                            )
+                        }
+                        None => Err((SERVER_NOT_INITIALIZED, format!("{method} before initialize"))),
+                        Some(_) if method == "initialize" => Err((INVALID_REQUEST, "initialize was already received".to_string())),
+                        Some(_) if method == "shutdown" => {
+                            shut_down = true;
+                            Ok(Value::Null)
+                        }
+                        Some(s) => {
+                            if std::mem::take(&mut dirty) {
+                                let published = s.guarded_lint();
+                                send(out, &published)?;
+                            }
+                            s.guarded_request(&method, &params)
+                        }
+                    };
+                    send(out, &[transport::response(id, result)])?;
+                }
+                Message::Response => {}
+                Message::Invalid { id, code, message } => {
+                    eprintln!("kshape lsp: answered {code}: {message}");
+                    send(out, &[transport::response(id, Err((code, message)))])?;
+                }
+            }
+        }
+        if let Some(s) = server.as_mut().filter(|_| dirty) {
+            let published = s.guarded_lint();
+            send(out, &published)?;
+        }
+    }
+    Err("the input reader stopped".into())
+}
+
+/// Asks the client to report changes of the workspace's manifests and configuration.
+fn watch_registration() -> Value {
+    let mut m = transport::notification(
+        "client/registerCapability",
+        json!({"registrations": [{
             "id": "kshape-watch",
             "method": "workspace/didChangeWatchedFiles",
             "registerOptions": {"watchers": [{"globPattern": "**/*.{yaml,yml,json}"}, {"globPattern": "**/.kshape.yaml"}]}
-        }]});
-        let req = Request::new(lsp_server::RequestId::from("kshape-watch".to_string()), "client/registerCapability".into(), watch);
-        conn.sender.send(Message::Request(req)).map_err(|e| e.to_string())?;
-    }
-    let send = |out: Vec<Notification>| -> Result<(), String> {
-        for n in out {
-            conn.sender.send(Message::Notification(n)).map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    };
-    for first in &conn.receiver {
-        // Notifications already waiting (fast typing) are applied together and linted once.
-        let mut batch = vec![first];
-        while matches!(batch.last(), Some(Message::Notification(_))) {
-            match conn.receiver.try_recv() {
-                Ok(m) => batch.push(m),
-                Err(_) => break,
-            }
-        }
-        let mut dirty = false;
-        for msg in batch {
-            match msg {
-                Message::Notification(n) => {
-                    if n.method == "exit" {
-                        return Ok(());
-                    }
-                    let (lint, out) = server.apply(&n);
-                    dirty |= lint;
-                    send(out)?;
-                }
-                Message::Request(req) => {
-                    // A request sees the documents as the notifications before it left them.
-                    if dirty {
-                        send(server.lint())?;
-                        dirty = false;
-                    }
-                    if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
-                        return Ok(());
-                    }
-                    let resp = server.request(req);
-                    conn.sender.send(Message::Response(resp)).map_err(|e| e.to_string())?;
-                }
-                Message::Response(_) => {}
-            }
-        }
-        if dirty {
-            send(server.lint())?;
-        }
-    }
-    Ok(())
+        }]}),
+    );
+    m["id"] = json!("kshape-watch");
+    m
 }
 
 /// An open document.
@@ -138,6 +188,11 @@ struct Server {
     watch_files: bool,
     /// Each workspace folder's configuration, read again only when its file changes.
     configs: BTreeMap<PathBuf, FolderConfig>,
+    /// The diagnostics last published for each document: the same ones are not sent again.
+    published: BTreeMap<String, Vec<Value>>,
+    /// Lints run and diagnostics published so far (`kshape/status`).
+    lints: u64,
+    publishes: u64,
 }
 
 /// A workspace folder's `.kshape.yaml`, as last read.
@@ -227,31 +282,61 @@ impl Server {
             prepared_for: Vec::new(),
             watch_files,
             configs: BTreeMap::new(),
+            published: BTreeMap::new(),
+            lints: 0,
+            publishes: 0,
         }
     }
 
-    fn request(&mut self, req: Request) -> Response {
-        let result = match req.method.as_str() {
-            "textDocument/codeAction" => Ok(self.code_actions(&req.params)),
-            "textDocument/hover" => Ok(self.hover(&req.params)),
-            _ => Err((ErrorCode::MethodNotFound as i32, format!("kshape does not handle {}", req.method))),
-        };
-        match result {
-            Ok(v) => Response::new_ok(req.id, v),
-            Err((code, msg)) => Response::new_err(req.id, code, msg),
+    fn request(&mut self, method: &str, params: &Value) -> Result<Value, (i64, String)> {
+        match method {
+            "textDocument/codeAction" => Ok(self.code_actions(params)),
+            "textDocument/hover" => Ok(self.hover(params)),
+            // For tests and curious users: how much work the server has done.
+            "kshape/status" => Ok(json!({"lints": self.lints, "publishedDiagnostics": self.publishes, "openDocuments": self.docs.len()})),
+            _ => Err((METHOD_NOT_FOUND, format!("kshape does not handle {method}"))),
         }
+    }
+
+    /// `request`, answering InternalError if it panics (a bug, logged on stderr) rather than
+    /// ending the session.
+    fn guarded_request(&mut self, method: &str, params: &Value) -> Result<Value, (i64, String)> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.request(method, params)))
+            .unwrap_or_else(|_| Err((INTERNAL_ERROR, format!("kshape failed on {method} (a bug; see its stderr)"))))
+    }
+
+    /// `lint`, surviving a panic (a bug, logged on stderr): the workspace is read again next time.
+    fn guarded_lint(&mut self) -> Vec<Value> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.lint())).unwrap_or_else(|_| {
+            self.context = None;
+            self.prepared = Prepared::default();
+            self.prepared_for.clear();
+            Vec::new()
+        })
+    }
+
+    /// A publishDiagnostics notification, unless these are the diagnostics last published for
+    /// the document.
+    fn publish(&mut self, uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Option<Value> {
+        if self.published.get(uri) == Some(&diagnostics) {
+            return None;
+        }
+        self.publishes += 1;
+        self.published.insert(uri.to_string(), diagnostics.clone());
+        Some(publish(uri, version, diagnostics))
     }
 
     /// Applies a notification to the server's state: (whether to lint again, what to publish now).
-    fn apply(&mut self, n: &Notification) -> (bool, Vec<Notification>) {
-        let p = &n.params;
+    fn apply(&mut self, method: &str, p: &Value) -> (bool, Vec<Value>) {
         let uri = p["textDocument"]["uri"].as_str().unwrap_or("").to_string();
-        if uri.is_empty() && n.method.starts_with("textDocument/") {
+        if uri.is_empty() && method.starts_with("textDocument/") {
             return (false, Vec::new()); // malformed: no document to speak of
         }
-        match n.method.as_str() {
+        match method {
             "textDocument/didOpen" => {
                 let text = p["textDocument"]["text"].as_str().unwrap_or("").to_string();
+                // Published after the next lint, whatever was published before.
+                self.published.remove(&uri);
                 self.docs.insert(uri, Doc { text, version: p["textDocument"]["version"].as_i64() });
             }
             "textDocument/didChange" => {
@@ -270,7 +355,7 @@ impl Server {
                     // Read again at the next lint, even if its time stamp did not move.
                     self.configs.values_mut().for_each(|c| c.reread = true);
                 }
-                if n.method == "workspace/didChangeWorkspaceFolders" {
+                if method == "workspace/didChangeWorkspaceFolders" {
                     let ev = &p["event"];
                     let folders = |key: &str| -> Vec<PathBuf> {
                         ev[key]
@@ -293,7 +378,8 @@ impl Server {
                 // when the open set changes, without reading the workspace again. A
                 // configuration's errors stay until it is fixed.
                 let keep = self.config_diagnostics(&uri).unwrap_or_default();
-                return (true, vec![publish(&uri, None, keep)]);
+                self.published.remove(&uri);
+                return (true, self.publish(&uri, None, keep).into_iter().collect());
             }
             _ => return (false, Vec::new()),
         }
@@ -343,25 +429,27 @@ impl Server {
     /// Reads each folder's configuration again if it changed; publishes its errors (or clears
     /// them) on the file. A changed configuration changes the context's excludes and how
     /// every file is classified.
-    fn refresh_configs(&mut self) -> Vec<Notification> {
+    fn refresh_configs(&mut self) -> Vec<Value> {
         let mut out = Vec::new();
         self.configs.retain(|f, _| self.folders.contains(f));
-        for folder in &self.folders {
-            if self.configs.get(folder).is_some_and(|c| !c.stale(folder)) {
+        for folder in self.folders.clone() {
+            if self.configs.get(&folder).is_some_and(|c| !c.stale(&folder)) {
                 continue;
             }
-            let new = FolderConfig::read(folder);
-            let old = self.configs.remove(folder);
+            let new = FolderConfig::read(&folder);
+            let old = self.configs.remove(&folder);
             // Clear what was published for a file that is gone or now valid.
             if let Some((path, ..)) = old.as_ref().filter(|o| o.errors.is_some()).and_then(|o| o.file.as_ref()) {
                 if new.errors.is_none() || new.file.as_ref().map(|f| &f.0) != Some(path) {
-                    out.push(publish(&self.doc_uri(path), None, Vec::new()));
+                    let uri = self.doc_uri(path);
+                    out.extend(self.publish(&uri, None, Vec::new()));
                 }
             }
             if let Some((path, ..)) = new.file.as_ref().filter(|_| new.errors.is_some()) {
-                out.push(publish(&self.doc_uri(path), None, new.diagnostics()));
+                let uri = self.doc_uri(path);
+                out.extend(self.publish(&uri, None, new.diagnostics()));
             }
-            self.configs.insert(folder.clone(), new);
+            self.configs.insert(folder, new);
             self.context = None;
             self.prepared = Prepared::default();
         }
@@ -388,8 +476,10 @@ impl Server {
         self.folders.first().and_then(|f| self.configs.get(f)).map(|c| c.run.clone()).unwrap_or_default()
     }
 
-    /// Lints every open document (with the workspace as context) and publishes the results.
-    fn lint(&mut self) -> Vec<Notification> {
+    /// Lints every open document (with the workspace as context) and publishes the results
+    /// that changed.
+    fn lint(&mut self) -> Vec<Value> {
+        self.lints += 1;
         let mut out = self.refresh_configs();
         let mut inputs: Vec<SourceFile> = Vec::new();
         let mut uris: Vec<String> = Vec::new();
@@ -426,13 +516,15 @@ impl Server {
                 findings.push(finding(d, &lines, &views, &uris, first));
             }
             let diagnostics = findings.iter().map(|f| f.diagnostic.clone()).collect();
-            out.push(publish(uri, self.docs.get(uri).and_then(|d| d.version), diagnostics));
+            let version = self.docs.get(uri).and_then(|d| d.version);
+            out.extend(self.publish(uri, version, diagnostics));
             self.findings.insert(uri.clone(), findings);
         }
         for uri in silent {
             // An invalid `.kshape.yaml` keeps its errors.
             let diagnostics = self.config_diagnostics(&uri).unwrap_or_default();
-            out.push(publish(&uri, self.docs.get(&uri).and_then(|d| d.version), diagnostics));
+            let version = self.docs.get(&uri).and_then(|d| d.version);
+            out.extend(self.publish(&uri, version, diagnostics));
         }
         drop(views);
         self.prepared = lint.into_prepared(first);
@@ -450,17 +542,18 @@ impl Server {
         let wants = |kind: &str| only.is_empty() || only.iter().any(|o| kind == *o || kind.starts_with(&format!("{o}.")));
         let mut actions = Vec::new();
         if wants("source.fixAll.kshape") {
-            // Every fix that does not overlap another, as one edit of the document.
-            let mut chosen: Vec<&crate::fix::Fix> = Vec::new();
+            // Every fix none of whose edits conflicts with a fix taken before, as one edit of
+            // the document; an edit already taken (the same Service for two StatefulSets) once.
+            let mut chosen: Vec<&crate::fix::Edit> = Vec::new();
             for f in findings.iter().filter_map(|f| f.raw_fix.as_ref()) {
-                if !chosen.contains(&f) && !chosen.iter().any(|c| crate::fix::overlaps(c, f)) {
-                    chosen.push(f);
+                let new: Vec<&crate::fix::Edit> = f.edits.iter().filter(|e| !chosen.contains(e)).collect();
+                if !new.iter().any(|e| chosen.iter().any(|c| edits_conflict(c, e))) {
+                    chosen.extend(new);
                 }
             }
             if !chosen.is_empty() {
                 let edits: Vec<Value> = chosen
                     .iter()
-                    .flat_map(|f| f.edits.iter())
                     .map(|e| json!({"range": lines.range(e.span.start as usize, e.span.end as usize), "newText": e.text}))
                     .collect();
                 actions.push(json!({"title": "kshape: fix all", "kind": "source.fixAll.kshape", "edit": {"changes": {uri: edits}}}));
@@ -514,6 +607,18 @@ impl Server {
     }
 }
 
+/// Whether two edits of a text cannot both be applied: they replace bytes in common, one
+/// inserts inside (or at the start of) what the other replaces. Two inserts at the same place
+/// both apply, in the order given, as LSP specifies (`crate::fix::overlaps` is stricter: the
+/// command line's fix loop applies the second in its next round, which fix-all has not).
+fn edits_conflict(a: &crate::fix::Edit, b: &crate::fix::Edit) -> bool {
+    let (xs, xe, ys, ye) = (a.span.start, a.span.end, b.span.start, b.span.end);
+    if xs == xe && ys == ye {
+        return false;
+    }
+    (xs < ye && ys < xe) || xs == ys || (xs == xe && ys < xs && xs < ye) || (ys == ye && xs < ys && ys < xe)
+}
+
 /// The document as a lint input; None when it is not a Kubernetes manifest (no `apiVersion`
 /// or `kind` key), is a Helm template, or a kustomization's patch: those get no diagnostics.
 fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
@@ -558,13 +663,13 @@ fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
     })
 }
 
-fn publish(uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Notification {
+fn publish(uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Value {
     let mut params = json!({"uri": uri});
     params["diagnostics"] = Value::Array(diagnostics);
     if let Some(v) = version {
         params["version"] = json!(v);
     }
-    Notification::new("textDocument/publishDiagnostics".into(), params)
+    transport::notification("textDocument/publishDiagnostics", params)
 }
 
 /// `first`: the index in the run of the first open document (`uris[0]`).
