@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::{BTreeSet, HashMap};
 
 /// Declared ports a message lists.
-const LISTED: usize = 8;
+const LISTED: usize = 16;
 
 /// The ports the containers of a selector's pods declare.
 struct Ports<'a> {
@@ -85,12 +85,13 @@ pub fn check(ix: &Index, out: &mut Findings) {
             listed.sort();
             let more = listed.len().saturating_sub(LISTED);
             listed.truncate(LISTED);
+            let mut listed = listed.join(", ");
             if more > 0 {
-                listed.push(format!("{} more", super::thousands(more)));
+                listed.push_str(&format!(" and {} more", super::thousands(more)));
             }
             out.report(o.file,
                     y.span(node),
-                    format!("Service `{}` sends traffic to {shown}, which no container of the selected pods declares (they declare {})", o.name.as_deref().unwrap_or(""), listed.join(", ")),
+                    format!("Service `{}` sends traffic to {shown}, which no container of the selected pods declares (they declare {listed})", o.name.as_deref().unwrap_or("")),
                 )
                 .help("point targetPort at a containerPort (by number, or by the port's name) of the selected containers; connections to an undeclared port usually fail")
                 .path(path)
