@@ -8,7 +8,8 @@ use crate::model::{Object, Typed, Workload};
 use crate::path;
 use crate::rules::Findings;
 use crate::yaml::FieldPath;
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 /// Pods some object of the run will create.
 pub(crate) struct Candidate<'a> {
@@ -38,6 +39,10 @@ pub(crate) struct Namespace<'a> {
     by_label: HashMap<(String, String), Vec<usize>>,
     /// Candidates whose controller adds labels that vary per pod (checked against every selector).
     always: Vec<usize>,
+    /// The first candidate of the smallest name (the closest of those that share no label).
+    first_by_name: Option<usize>,
+    /// Directories the candidates come from.
+    dirs: HashSet<&'a str>,
     /// A custom resource kshape does not know may own pods here.
     pub unknown_owner: bool,
     /// Some object here is a kustomize input whose labels may still change.
@@ -54,12 +59,12 @@ pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
         }
         if let Some(w) = o.workload() {
             let labels = w.pod_labels(&Labels::new());
-            ns.push(Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
+            ns.push(ix, Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
         } else if o.typed.is_none() {
             match known_custom(ix.file(o), o) {
                 Some(templates) => {
                     for t in templates {
-                        ns.push(Candidate { object: t.object, workload: None, labels: t.labels, prefixes: t.controller_prefixes });
+                        ns.push(ix, Candidate { object: t.object, workload: None, labels: t.labels, prefixes: t.controller_prefixes });
                     }
                 }
                 None => ns.unknown_owner = true,
@@ -69,8 +74,20 @@ pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
     m
 }
 
+/// Labels a controller gives each pod its own value of: a selector is not looked up by them.
+fn per_pod(k: &str) -> bool {
+    matches!(k, "pod-template-hash" | "controller-revision-hash" | "pod-template-generation" | "controller-uid")
+        || k.starts_with("statefulset.kubernetes.io/")
+        || k.starts_with("apps.kubernetes.io/")
+        || k.starts_with("batch.kubernetes.io/")
+}
+
+/// Candidates examined for the closest pod template of a selector that selects none: those
+/// sharing the selector's rarest labels first. Beyond it the hint may name a farther one.
+pub(crate) const CLOSEST_CANDIDATES: usize = 256;
+
 impl<'a> Namespace<'a> {
-    fn push(&mut self, c: Candidate<'a>) {
+    fn push(&mut self, ix: &'a Index, c: Candidate<'a>) {
         let i = self.pods.len();
         for (k, v) in &c.labels {
             self.by_label.entry((k.clone(), v.clone())).or_default().push(i);
@@ -79,37 +96,119 @@ impl<'a> Namespace<'a> {
             // A custom workload's controller adds labels by prefix: checked against every selector.
             self.always.push(i);
         }
+        if self.first_by_name.is_none_or(|f| c.object.name < self.pods[f].object.name) {
+            self.first_by_name = Some(i);
+        }
+        self.dirs.insert(super::dir_of(ix, c.object));
         self.pods.push(c);
     }
 
-    /// The candidates a selector selects, found through the label index by one of the
-    /// selector's labels that no controller varies per pod.
+    /// Whether some candidate comes from this directory.
+    pub fn has_pods_in(&self, dir: &str) -> bool {
+        self.dirs.contains(dir)
+    }
+
+    fn posting(&self, k: &str, v: &str) -> &[usize] {
+        self.by_label.get(&(k.to_string(), v.to_string())).map_or(&[], Vec::as_slice)
+    }
+
+    /// The candidates carrying the selector's rarest label that no controller varies per pod
+    /// (None: every candidate may be selected).
+    fn rarest(&self, sel: &Labels) -> Option<&[usize]> {
+        sel.iter().filter(|(k, _)| !per_pod(k)).map(|(k, v)| self.posting(k, v)).min_by_key(|l| l.len())
+    }
+
+    fn selects(&self, sel: &Labels, i: usize) -> bool {
+        let c = &self.pods[i];
+        if c.prefixes.is_empty() && !sel.keys().any(|k| per_pod(k)) {
+            // Without labels that vary per pod, the candidate's labels are all there is to compare.
+            return check_map(sel, &c.labels, &|_| false).is_ok();
+        }
+        check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()
+    }
+
+    /// The candidates a selector selects, found through the label index by the selector's
+    /// rarest label that no controller varies per pod.
     pub fn selected(&self, sel: &Labels) -> Vec<&Candidate<'a>> {
-        let per_pod = |k: &str| {
-            matches!(k, "pod-template-hash" | "controller-revision-hash" | "pod-template-generation" | "controller-uid")
-                || k.starts_with("statefulset.kubernetes.io/")
-                || k.starts_with("apps.kubernetes.io/")
-                || k.starts_with("batch.kubernetes.io/")
-        };
-        let mut idx: Vec<usize> = match sel.iter().find(|(k, _)| !per_pod(k)) {
-            Some((k, v)) => self.by_label.get(&(k.clone(), v.clone())).cloned().unwrap_or_default(),
+        let mut idx: Vec<usize> = match self.rarest(sel) {
+            Some(l) => l.to_vec(),
             None => (0..self.pods.len()).collect(),
         };
         idx.extend(self.always.iter().copied());
         idx.sort_unstable();
         idx.dedup();
-        idx.into_iter().map(|i| &self.pods[i]).filter(|c| check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()).collect()
+        idx.into_iter().filter(|&i| self.selects(sel, i)).map(|i| &self.pods[i]).collect()
+    }
+
+    /// Whether a selector selects any candidate (stops at the first).
+    pub fn selects_any(&self, sel: &Labels) -> bool {
+        let found = match self.rarest(sel) {
+            Some(l) => l.iter().any(|&i| self.selects(sel, i)),
+            None => (0..self.pods.len()).any(|i| self.selects(sel, i)),
+        };
+        found || self.always.iter().any(|&i| self.selects(sel, i))
+    }
+
+    /// The candidate that misses the fewest of the selector's pairs (then the smallest name,
+    /// then the first). Only candidates sharing a pair with the selector can miss fewer than
+    /// all, so those are examined (at most [`CLOSEST_CANDIDATES`]), with the first of the
+    /// smallest name for when none does.
+    ///
+    /// Selectors that differ only in pairs no candidate carries (typos, one per Service) have
+    /// one closest candidate: `memo` holds it per selector without those pairs.
+    fn closest(&self, sel: &Labels, memo: &mut HashMap<Labels, Option<usize>>) -> Option<&Candidate<'a>> {
+        if !self.always.is_empty() || sel.keys().any(|k| per_pod(k)) {
+            return self.closest_of(sel).map(|i| &self.pods[i]);
+        }
+        let carried: Labels = sel.iter().filter(|(k, v)| !self.posting(k, v).is_empty()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let i = match memo.entry(carried) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let i = self.closest_of(e.key());
+                *e.insert(i)
+            }
+        };
+        i.map(|i| &self.pods[i])
+    }
+
+    fn closest_of(&self, sel: &Labels) -> Option<usize> {
+        let mut idx: Vec<usize> = Vec::new();
+        if sel.keys().any(|k| per_pod(k)) {
+            idx.extend(0..self.pods.len().min(CLOSEST_CANDIDATES));
+        } else {
+            let mut lists: Vec<&[usize]> = sel.iter().map(|(k, v)| self.posting(k, v)).collect();
+            lists.sort_by_key(|l| l.len());
+            for l in lists {
+                idx.extend(l.iter().take(CLOSEST_CANDIDATES.saturating_sub(idx.len())));
+            }
+        }
+        idx.extend(self.always.iter().take(CLOSEST_CANDIDATES));
+        idx.extend(self.first_by_name);
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter()
+            .map(|i| (misses(sel, &self.pods[i]), i))
+            .min_by(|(ma, a), (mb, b)| ma.cmp(mb).then_with(|| self.pods[*a].object.name.cmp(&self.pods[*b].object.name)))
+            .map(|(_, i)| i)
     }
 }
 
 /// How many of the selector's pairs a candidate misses.
 fn misses(sel: &Labels, c: &Candidate) -> usize {
+    if c.prefixes.is_empty() && !sel.keys().any(|k| per_pod(k)) {
+        // Without labels that vary per pod, the candidate's labels are all there is to compare.
+        return sel.iter().filter(|(k, v)| c.labels.get(*k) != Some(*v)).count();
+    }
     let labels = c.labels_for(sel);
     sel.iter().filter(|(k, v)| labels.get(*k) != Some(*v) && !c.satisfied(k)).count()
 }
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let spaces = namespaces(ix);
+    // Per namespace and selector: None when it selects a candidate, else the closest one.
+    type Closest<'a, 'b> = Option<Option<&'b Candidate<'a>>>;
+    let mut memo: HashMap<(&str, &Labels), Closest> = HashMap::new();
+    let mut closest_memo: HashMap<&str, HashMap<Labels, Option<usize>>> = HashMap::new();
     for o in &ix.objects {
         let Some(Typed::Service(svc)) = &o.typed else { continue };
         let Some(spec) = &svc.spec else { continue };
@@ -127,14 +226,18 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         // Only when the Service comes with workloads (the same directory: one apply unit); a
         // Service for pods that another installation runs is not ours to judge.
-        let dir = super::dir_of(ix, o);
-        if !ns.pods.iter().any(|c| super::dir_of(ix, c.object) == dir) {
+        if !ns.has_pods_in(super::dir_of(ix, o)) {
             continue;
         }
-        if !ns.selected(sel).is_empty() {
-            continue;
-        }
-        let closest = ns.pods.iter().min_by_key(|c| (misses(sel, c), c.object.name.clone()));
+        // Services with one selector (one per port, per tenant...) share the answer.
+        let closest = match memo.entry((ix.namespace_of(o), sel)) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let found = (!ns.selects_any(sel)).then(|| ns.closest(sel, closest_memo.entry(ix.namespace_of(o)).or_default()));
+                *e.insert(found)
+            }
+        };
+        let Some(closest) = closest else { continue };
         let hint = closest
             .and_then(|c| {
                 let miss = check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).err()?;

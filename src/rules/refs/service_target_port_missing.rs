@@ -3,13 +3,48 @@
 use super::resolvable;
 use super::service_selects_nothing::namespaces;
 use crate::index::Index;
+use crate::model::selector::Labels;
 use crate::model::Typed;
 use crate::path;
 use crate::rules::Findings;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::{BTreeSet, HashMap};
+
+/// Declared ports a message lists.
+const LISTED: usize = 16;
+
+/// The ports the containers of a selector's pods declare.
+struct Ports<'a> {
+    names: BTreeSet<&'a str>,
+    numbers: BTreeSet<i32>,
+}
+
+impl<'a> Ports<'a> {
+    /// None when the selector selects no pod, a custom workload (its containers are unknown),
+    /// or only containers that declare no ports.
+    fn of(ns: &super::service_selects_nothing::Namespace<'a>, sel: &Labels) -> Option<Ports<'a>> {
+        let mut ports = Ports { names: BTreeSet::new(), numbers: BTreeSet::new() };
+        let mut selected = false;
+        for c in ns.selected(sel) {
+            selected = true;
+            let spec = c.workload.as_ref().and_then(|w| w.pod_spec)?;
+            for ctr in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+                // Port 0 stands for a value that did not type (a placeholder): not a real port.
+                for p in ctr.ports.iter().flatten().filter(|p| p.container_port != 0) {
+                    ports.numbers.insert(p.container_port);
+                    if let Some(n) = &p.name {
+                        ports.names.insert(n);
+                    }
+                }
+            }
+        }
+        (selected && !ports.numbers.is_empty()).then_some(ports)
+    }
+}
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let spaces = namespaces(ix);
+    let mut memo: HashMap<(&str, &Labels), Option<Ports>> = HashMap::new();
     for o in &ix.objects {
         let Some(Typed::Service(svc)) = &o.typed else { continue };
         let Some(spec) = &svc.spec else { continue };
@@ -21,37 +56,15 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if ns.kustomize {
             continue;
         }
-        // Containers of the selected pods; a selected custom workload's containers are unknown.
-        let mut names: Vec<&str> = Vec::new();
-        let mut numbers: Vec<i32> = Vec::new();
-        let mut any_ports = false;
-        let mut unknown = false;
-        let mut selected = 0;
-        for c in ns.selected(sel) {
-            selected += 1;
-            let Some(spec) = c.workload.as_ref().and_then(|w| w.pod_spec) else {
-                unknown = true;
-                continue;
-            };
-            for ctr in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
-                // Port 0 stands for a value that did not type (a placeholder): not a real port.
-                for p in ctr.ports.iter().flatten().filter(|p| p.container_port != 0) {
-                    any_ports = true;
-                    numbers.push(p.container_port);
-                    if let Some(n) = &p.name {
-                        names.push(n);
-                    }
-                }
-            }
-        }
-        if selected == 0 || unknown || !any_ports {
-            continue;
-        }
+        // Containers of the selected pods, gathered once per selector (Services that share
+        // one, a Service per port or per tenant, do not walk the pods again).
+        let Some(ports) = memo.entry((ix.namespace_of(o), sel)).or_insert_with(|| Ports::of(ns, sel)) else { continue };
+        let (names, numbers) = (&ports.names, &ports.numbers);
         let y = ix.file(o);
         for (i, port) in spec.ports.iter().flatten().enumerate() {
             let (missing, field, shown) = match &port.target_port {
                 Some(IntOrString::String(name)) if name.parse::<i32>().is_err() => {
-                    (!names.contains(&name.as_str()), "targetPort", format!("named port `{name}`"))
+                    (!names.contains(name.as_str()), "targetPort", format!("named port `{name}`"))
                 }
                 Some(IntOrString::String(n)) => (!numbers.contains(&n.parse().unwrap_or(0)), "targetPort", format!("port {n}")),
                 Some(IntOrString::Int(n)) => (!numbers.contains(n), "targetPort", format!("port {n}")),
@@ -70,10 +83,15 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let mut listed: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
             listed.extend(names.iter().map(|n| format!("`{n}`")));
             listed.sort();
-            listed.dedup();
+            let more = listed.len().saturating_sub(LISTED);
+            listed.truncate(LISTED);
+            let mut listed = listed.join(", ");
+            if more > 0 {
+                listed.push_str(&format!(" and {} more", super::thousands(more)));
+            }
             out.report(o.file,
                     y.span(node),
-                    format!("Service `{}` sends traffic to {shown}, which no container of the selected pods declares (they declare {})", o.name.as_deref().unwrap_or(""), listed.join(", ")),
+                    format!("Service `{}` sends traffic to {shown}, which no container of the selected pods declares (they declare {listed})", o.name.as_deref().unwrap_or("")),
                 )
                 .help("point targetPort at a containerPort (by number, or by the port's name) of the selected containers; connections to an undeclared port usually fail")
                 .path(path)

@@ -54,12 +54,20 @@ pub fn check(ix: &Index, out: &mut Findings) {
             per_file.entry(o.file).or_default().insert((o.group(), o.kind.as_str(), ns, name));
         }
     }
-    let alternatives = |a: usize, b: usize| -> bool {
-        match (per_file.get(&a), per_file.get(&b)) {
-            (Some(x), Some(y)) => a != b && (x.is_subset(y) || y.is_subset(x)),
-            _ => false,
+    // Whether two files are alternatives, decided once per pair of files: the subset test
+    // costs the smaller file's size, and a run of copies asks it once per copy.
+    let mut alternatives_memo: HashMap<(usize, usize), bool> = HashMap::new();
+    let mut alternatives = |a: usize, b: usize| -> bool {
+        if a == b {
+            return false;
         }
+        *alternatives_memo.entry((a.min(b), a.max(b))).or_insert_with(|| match (per_file.get(&a), per_file.get(&b)) {
+            (Some(x), Some(y)) => x.is_subset(y) || y.is_subset(x),
+            _ => false,
+        })
     };
+    // The first definition's canonical text, written once however many copies it has.
+    let mut first_canonical: HashMap<usize, String> = HashMap::new();
     let mut seen: HashMap<(&str, &str, &str, &str, &str), usize> = HashMap::new();
     for (i, o) in ix.objects.iter().enumerate() {
         let Some(name) = o.name.as_deref() else {
@@ -79,8 +87,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         let y = ix.file(o);
         if first.file != o.file {
-            let (mut b1, mut b2) = (100_000, 100_000);
-            if ix.file(first).canonical(first.root, &mut b1) == y.canonical(o.root, &mut b2) {
+            let first_text = first_canonical.entry(first_idx).or_insert_with(|| ix.file(first).canonical(first.root, &mut 100_000));
+            if *first_text == y.canonical(o.root, &mut 100_000) {
                 continue;
             }
         }
