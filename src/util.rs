@@ -161,8 +161,9 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// `5000000` as `5,000,000`, as limits are written in messages.
-pub fn thousands(n: u64) -> String {
+/// `5000000` as `5,000,000`: counts and limits as messages write them.
+pub fn thousands(n: impl Into<u128>) -> String {
+    let n: u128 = n.into();
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -178,10 +179,12 @@ pub fn thousands(n: u64) -> String {
 mod tests {
     #[test]
     fn thousands_are_grouped() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(5_000_000), "5,000,000");
+        assert_eq!(super::thousands(0u32), "0");
+        assert_eq!(super::thousands(999u32), "999");
+        assert_eq!(super::thousands(5_000_000u32), "5,000,000");
         assert_eq!(super::thousands(u64::from(u32::MAX)), "4,294,967,295");
+        assert_eq!(super::thousands(1_999u16), "1,999");
+        assert_eq!(super::thousands(1_234_567u64), "1,234,567");
     }
 
     use super::*;

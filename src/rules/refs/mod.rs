@@ -70,25 +70,5 @@ pub(crate) fn dir_of<'a>(ix: &'a Index, o: &Object) -> &'a str {
 
 /// A count as a message writes it: `1,999`.
 pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1_000), "1,000");
-        assert_eq!(super::thousands(1_999), "1,999");
-        assert_eq!(super::thousands(1_234_567), "1,234,567");
-    }
+    crate::util::thousands(u64::try_from(n).unwrap_or(u64::MAX))
 }
