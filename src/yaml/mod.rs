@@ -419,7 +419,12 @@ impl Builder<'_> {
     fn alloc(&mut self, kind: NodeKind, span: Span) -> Result<NodeId, Stop> {
         let id = match NodeId::try_from(self.file.nodes.len()) {
             Ok(id) if self.file.nodes.len() < self.max_nodes => id,
-            _ => return Err(Stop::Limit(format!("the file has more than {} YAML nodes", crate::util::thousands(u64::try_from(self.max_nodes).unwrap_or(u64::MAX))))),
+            _ => {
+                return Err(Stop::Limit(format!(
+                    "the file has more than {} YAML nodes",
+                    crate::util::thousands(u64::try_from(self.max_nodes).unwrap_or(u64::MAX))
+                )))
+            }
         };
         self.file.nodes.push(Node { kind, span });
         Ok(id)
