@@ -156,7 +156,7 @@ fn precision_table(rows: &BTreeMap<String, Row>) -> String {
     for r in kshape::rules::RuleId::ALL {
         let row = rows.get(r.as_str()).copied().unwrap_or_default();
         let reviewed = row.right + row.wrong + row.debatable;
-        let precision = if reviewed == 0 { "-".to_string() } else { format!("{}%", row.right * 100 / reviewed) };
+        let precision = (row.right * 100).checked_div(reviewed).map_or_else(|| "-".to_string(), |p| format!("{p}%"));
         t.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r, row.real, row.test_data, reviewed, row.right, row.wrong, row.debatable, precision
