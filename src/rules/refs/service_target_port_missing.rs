@@ -13,22 +13,41 @@ use std::collections::{BTreeSet, HashMap};
 /// Declared ports a message lists.
 const LISTED: usize = 16;
 
-/// The ports the containers of a selector's pods declare.
+/// The ports the containers of a selector's pods declare, and the numbers their command lines
+/// and environment mention (`--metrics-bind-address=:8443`, `PORT=9000`).
 struct Ports<'a> {
     names: BTreeSet<&'a str>,
     numbers: BTreeSet<i32>,
+    mentioned: BTreeSet<i32>,
+}
+
+/// Every run of digits in `text` that is a port number.
+fn numbers_in(text: &str, out: &mut BTreeSet<i32>) {
+    for run in text.split(|c: char| !c.is_ascii_digit()).filter(|r| !r.is_empty() && r.len() <= 5) {
+        if let Ok(n) = run.parse::<i32>() {
+            if (1..=65535).contains(&n) {
+                out.insert(n);
+            }
+        }
+    }
 }
 
 impl<'a> Ports<'a> {
     /// None when the selector selects no pod, a custom workload (its containers are unknown),
     /// or only containers that declare no ports.
     fn of(ns: &super::service_selects_nothing::Namespace<'a>, sel: &Labels) -> Option<Ports<'a>> {
-        let mut ports = Ports { names: BTreeSet::new(), numbers: BTreeSet::new() };
+        let mut ports = Ports { names: BTreeSet::new(), numbers: BTreeSet::new(), mentioned: BTreeSet::new() };
         let mut selected = false;
         for c in ns.selected(sel) {
             selected = true;
             let spec = c.workload.as_ref().and_then(|w| w.pod_spec)?;
             for ctr in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+                for text in ctr.command.iter().chain(ctr.args.iter()).flatten() {
+                    numbers_in(text, &mut ports.mentioned);
+                }
+                for e in ctr.env.iter().flatten() {
+                    numbers_in(e.value.as_deref().unwrap_or(""), &mut ports.mentioned);
+                }
                 // Port 0 stands for a value that did not type (a placeholder): not a real port.
                 for p in ctr.ports.iter().flatten().filter(|p| p.container_port != 0) {
                     ports.numbers.insert(p.container_port);
@@ -60,15 +79,19 @@ pub fn check(ix: &Index, out: &mut Findings) {
         // one, a Service per port or per tenant, do not walk the pods again).
         let Some(ports) = memo.entry((ix.namespace_of(o), sel)).or_insert_with(|| Ports::of(ns, sel)) else { continue };
         let (names, numbers) = (&ports.names, &ports.numbers);
+        // `containerPort` is informational: a process may listen on a port it does not declare.
+        // A number is judged only where the declarations look complete: one port declared, and
+        // no argument or environment value of the containers names the number.
+        let number_missing = |n: i32| !numbers.contains(&n) && numbers.len() == 1 && !ports.mentioned.contains(&n);
         let y = ix.file(o);
         for (i, port) in spec.ports.iter().flatten().enumerate() {
             let (missing, field, shown) = match &port.target_port {
                 Some(IntOrString::String(name)) if name.parse::<i32>().is_err() => {
                     (!names.contains(name.as_str()), "targetPort", format!("named port `{name}`"))
                 }
-                Some(IntOrString::String(n)) => (!numbers.contains(&n.parse().unwrap_or(0)), "targetPort", format!("port {n}")),
-                Some(IntOrString::Int(n)) => (!numbers.contains(n), "targetPort", format!("port {n}")),
-                None => (!numbers.contains(&port.port), "port", format!("port {}", port.port)),
+                Some(IntOrString::String(n)) => (number_missing(n.parse().unwrap_or(0)), "targetPort", format!("port {n}")),
+                Some(IntOrString::Int(n)) => (number_missing(*n), "targetPort", format!("port {n}")),
+                None => (number_missing(port.port), "port", format!("port {}", port.port)),
             };
             if !missing {
                 continue;
