@@ -5,6 +5,7 @@ pub mod gpu;
 pub mod quantity;
 pub mod scheduling;
 pub mod selector;
+pub mod serving;
 pub mod workload;
 
 use crate::yaml::de::{self, Issue, StructSeen};

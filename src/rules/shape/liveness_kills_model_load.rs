@@ -2,16 +2,26 @@
 
 use crate::classify::Shape;
 use crate::index::Index;
+use crate::model::serving::Serving;
 use crate::rules::Findings;
 
 /// Seconds a model server gets before the first liveness failure can kill it.
 pub const MIN_GRACE_SECONDS: i64 = 300;
+/// Enough for a model of a few billion parameters or fewer, which loads in seconds.
+pub const SMALL_MODEL_GRACE_SECONDS: i64 = 60;
+/// Billions of parameters up to which a model counts as small.
+const SMALL_MODEL_BILLIONS: f64 = 3.0;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
+        let labels = w.pod_meta.and_then(|m| m.labels.as_ref());
         for (i, ctr) in spec.containers.iter().enumerate() {
-            if !(c.container_has(Shape::InferenceServer, i) || c.container_has(Shape::GpuConsumer, i)) || ctr.startup_probe.is_some() {
+            let serving = Serving::of(ctr, labels);
+            // A model server, or a GPU container that names the model it loads; not a server
+            // that loads models on demand (Ollama answers at once).
+            let loads = c.container_has(Shape::InferenceServer, i) || (c.container_has(Shape::GpuConsumer, i) && serving.model.is_some());
+            if !loads || serving.lazy_loading || ctr.startup_probe.is_some() {
                 continue;
             }
             let Some(probe) = &ctr.liveness_probe else { continue };
@@ -19,7 +29,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let failures = i64::from(probe.failure_threshold.unwrap_or(3));
             let period = i64::from(probe.period_seconds.unwrap_or(10));
             let grace = delay + failures * period;
-            if grace >= MIN_GRACE_SECONDS {
+            let small = serving.params_billion.is_some_and(|b| b <= SMALL_MODEL_BILLIONS);
+            if grace >= MIN_GRACE_SECONDS || (small && grace >= SMALL_MODEL_GRACE_SECONDS) {
                 continue;
             }
             let y = ix.file(o);
