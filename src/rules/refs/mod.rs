@@ -72,3 +72,65 @@ pub(crate) fn dir_of<'a>(ix: &'a Index, o: &Object) -> &'a str {
 pub(crate) fn thousands(n: usize) -> String {
     crate::util::thousands(u64::try_from(n).unwrap_or(u64::MAX))
 }
+
+/// Services that route traffic (not headless ones) and PodDisruptionBudgets of each namespace,
+/// indexed by one label of their selector, to find the ones that select a workload's pods
+/// without comparing every pair.
+pub(crate) struct Selecting<'a> {
+    /// (namespace, label key, label value) -> the objects whose selector starts with that label.
+    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<SelectingEntry<'a>>>,
+}
+
+/// An object that selects pods, what it is, and its selector's labels.
+type SelectingEntry<'a> = (&'a Object, SelectorKind, &'a std::collections::BTreeMap<String, String>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SelectorKind {
+    Service,
+    Budget,
+}
+
+/// Candidates checked per workload at most: past that, an answer of "none" may be wrong, which
+/// only makes the rules that ask quieter.
+const SELECTING_BUDGET: usize = 64;
+
+impl<'a> Selecting<'a> {
+    pub(crate) fn of(ix: &'a Index) -> Selecting<'a> {
+        let mut by_label: HashMap<_, Vec<_>> = HashMap::new();
+        for o in &ix.objects {
+            let (kind, sel) = match &o.typed {
+                // A headless Service (`clusterIP: None`) gives pods DNS names; it routes no traffic.
+                Some(crate::model::Typed::Service(s)) if s.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()) == Some("None") => continue,
+                Some(crate::model::Typed::Service(s)) => (SelectorKind::Service, s.spec.as_ref().and_then(|s| s.selector.as_ref())),
+                Some(crate::model::Typed::PodDisruptionBudget(p)) => {
+                    (SelectorKind::Budget, p.spec.as_ref().and_then(|s| s.selector.as_ref()).and_then(|s| s.match_labels.as_ref()))
+                }
+                _ => continue,
+            };
+            let Some(sel) = sel.filter(|s| !s.is_empty()) else { continue };
+            // Indexed by the selector's first label; a workload is a candidate only when its pods
+            // carry that label with that value.
+            if let Some((k, v)) = sel.iter().next() {
+                by_label.entry((ix.namespace_of(o), k.as_str(), v.as_str())).or_default().push((o, kind, sel));
+            }
+        }
+        Selecting { by_label }
+    }
+
+    /// The first Service or budget (of `kind`) in `ns` whose selector the pod labels satisfy.
+    pub(crate) fn first(&self, ns: &str, labels: &std::collections::BTreeMap<String, String>, kind: SelectorKind) -> Option<&'a Object> {
+        let mut budget = SELECTING_BUDGET;
+        for (k, v) in labels {
+            for (o, kd, sel) in self.by_label.get(&(ns, k.as_str(), v.as_str())).into_iter().flatten() {
+                if budget == 0 {
+                    return None;
+                }
+                budget -= 1;
+                if *kd == kind && sel.iter().all(|(sk, sv)| labels.get(sk) == Some(sv)) {
+                    return Some(o);
+                }
+            }
+        }
+        None
+    }
+}

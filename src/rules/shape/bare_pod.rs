@@ -1,11 +1,14 @@
 //! [`BarePod`](crate::rules::RuleId::BarePod): a Pod that no controller owns.
 
 use super::{at_kind, suggested_controller};
+use crate::classify::Shape;
 use crate::index::Index;
 use crate::model::WorkloadKind;
+use crate::rules::refs::{Selecting, SelectorKind};
 use crate::rules::Findings;
 
 pub fn check(ix: &Index, out: &mut Findings) {
+    let selecting = Selecting::of(ix);
     for (o, w, c) in ix.workloads() {
         if w.kind != WorkloadKind::Pod || w.meta.owner_references.as_ref().is_some_and(|r| !r.is_empty()) {
             continue;
@@ -15,7 +18,19 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if static_pod {
             continue;
         }
+        // A pod that runs to completion (a test, a benchmark, a one-off task) is at most a hint
+        // to use a Job; an exec, debug or demo pod that nothing depends on is deliberate. A
+        // long-running server as a bare Pod is the risk: a Service routes traffic to it (a
+        // headless one only names it), or it serves a model or a database.
         let completes = w.pod_spec.and_then(|s| s.restart_policy.as_deref()).is_some_and(|p| p == "Never" || p == "OnFailure");
+        let routed = w.pod_meta.and_then(|m| m.labels.as_ref()).and_then(|l| selecting.first(ix.namespace_of(o), l, SelectorKind::Service));
+        // A client pod with a database image that only idles (`sleep infinity`) waits for `kubectl
+        // exec`: it serves nothing even when its image is a server's.
+        let idles = w.pod_spec.is_some_and(|s| s.containers.iter().all(idle));
+        let serves = routed.is_some() || (!idles && (c.has(Shape::InferenceServer) || c.has(Shape::Database)));
+        if completes || !serves {
+            continue;
+        }
         let suggestion = suggested_controller(c, completes);
         let shape = c.evidence.first().map(|e| format!(" ({})", e.describe())).unwrap_or_default();
         at_kind(
@@ -29,4 +44,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
             format!("run it under {suggestion}{shape}, which recreates its pods"),
         );
     }
+}
+
+/// A container whose process only waits: `sleep infinity`, `sleep 3600`, `tail -f /dev/null`.
+fn idle(c: &k8s_openapi::api::core::v1::Container) -> bool {
+    let line: Vec<&str> = c.command.iter().chain(c.args.iter()).flatten().flat_map(|a| a.split_whitespace()).collect();
+    let shell = line.first().is_some_and(|w| w.ends_with("sh"));
+    let first = line.iter().position(|w| !w.starts_with('-') && !w.ends_with("sh")).and_then(|i| line.get(i));
+    let waits = |w: &str| matches!(w, "sleep" | "/bin/sleep" | "/usr/bin/sleep" | "pause" | "/pause");
+    first.is_some_and(|w| waits(w) || (*w == "tail" && line.contains(&"/dev/null")))
+        || (shell && line.iter().any(|w| waits(w)) && line.len() <= 6)
 }
