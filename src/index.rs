@@ -96,6 +96,7 @@ impl Index {
         for p in process_all(sources, &ix.settings) {
             ix.add(p);
         }
+        ix.mark_patches();
         ix
     }
 
@@ -117,6 +118,7 @@ impl Index {
         for p in processed {
             ix.add(p);
         }
+        ix.mark_patches();
         ix
     }
 
@@ -151,6 +153,36 @@ impl Index {
         self.objects.extend(objects);
         self.shapes.extend(shapes);
         self.files.push(file);
+    }
+
+    /// A partial object with the kind and name of a whole one among the inputs is a patch of it
+    /// ([`model::completion::PatchEvidence::SameNameAsWhole`]). One pass to collect the whole
+    /// objects, one to mark.
+    fn mark_patches(&mut self) {
+        use model::completion::{Completion, PatchEvidence};
+        // Marks of an earlier run (objects kept by the language server) are decided afresh.
+        for o in &mut self.objects {
+            if o.completion == Some(Completion::Patch(PatchEvidence::SameNameAsWhole)) {
+                o.completion = None;
+            }
+        }
+        let whole: std::collections::HashSet<(&str, &str)> = self
+            .objects
+            .iter()
+            .filter(|o| !o.partial && o.completion.is_none())
+            .filter_map(|o| Some((o.kind.as_str(), o.name.as_deref()?)))
+            .collect();
+        let marks: Vec<usize> = self
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.partial && o.completion.is_none())
+            .filter(|(_, o)| o.name.as_deref().is_some_and(|n| whole.contains(&(o.kind.as_str(), n))))
+            .map(|(i, _)| i)
+            .collect();
+        for i in marks {
+            self.objects[i].completion = Some(Completion::Patch(PatchEvidence::SameNameAsWhole));
+        }
     }
 
     /// Workloads with their classification.
@@ -281,7 +313,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
             continue;
         }
         let before = objects.len();
-        collect_objects(&y, root, file_idx, context, &mut objects);
+        collect_objects(&y, root, file_idx, &source.name, context, &mut objects);
         for o in &mut objects[before..] {
             o.source = doc.source.clone();
         }
@@ -309,7 +341,7 @@ pub fn parse_only(sources: Vec<SourceFile>, threads: usize) -> usize {
 }
 
 /// A document with `kind` is an object; `kind: List` (or `*List` with `items`) holds objects.
-fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: &mut Vec<Object>) {
+fn collect_objects(y: &YamlFile, root: NodeId, file: usize, file_name: &str, context: bool, out: &mut Vec<Object>) {
     if y.map_entries(root).is_none() {
         return;
     }
@@ -324,7 +356,7 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: 
         if let Some(items) = y.get(root, "items").and_then(|i| y.seq_items(i)) {
             for &item in items {
                 if y.map_entries(item).is_some() && y.get(item, "kind").is_some() {
-                    collect_objects(y, item, file, context, out);
+                    collect_objects(y, item, file, file_name, context, out);
                 }
             }
             return;
@@ -339,5 +371,23 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: 
         None => (None, Vec::new(), Vec::new()),
     };
     let removed = api_version.as_deref().and_then(|av| model::removed_api(av, &kind));
-    out.push(Object { file, root, api_version, kind, name, namespace, typed, removed, issues, structs, context, source: None });
+    let mut o = Object {
+        file,
+        root,
+        api_version,
+        kind,
+        name,
+        namespace,
+        typed,
+        removed,
+        issues,
+        structs,
+        context,
+        source: None,
+        partial: false,
+        completion: None,
+    };
+    o.partial = model::completion::is_partial(y, &o);
+    o.completion = model::completion::local(file_name, y, &o, o.partial);
+    out.push(o);
 }
