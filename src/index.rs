@@ -166,18 +166,31 @@ impl Index {
                 o.completion = None;
             }
         }
-        let whole: std::collections::HashSet<(&str, &str)> = self
-            .objects
-            .iter()
-            .filter(|o| !o.partial && o.completion.is_none())
-            .filter_map(|o| Some((o.kind.as_str(), o.name.as_deref()?)))
-            .collect();
+        // Whole objects by kind and name (a few per key: enough for a base and its variants).
+        let mut whole: std::collections::HashMap<(&str, &str), Vec<usize>> = std::collections::HashMap::new();
+        for o in self.objects.iter().filter(|o| !o.partial && o.completion.is_none()) {
+            if let Some(n) = o.name.as_deref() {
+                let v = whole.entry((o.kind.as_str(), n)).or_default();
+                if v.len() < 16 {
+                    v.push(o.file);
+                }
+            }
+        }
+        let name_of = |f: usize| self.files[f].source.name.as_str();
         let marks: Vec<usize> = self
             .objects
             .iter()
             .enumerate()
             .filter(|(_, o)| o.partial && o.completion.is_none())
-            .filter(|(_, o)| o.name.as_deref().is_some_and(|n| whole.contains(&(o.kind.as_str(), n))))
+            .filter(|(_, o)| {
+                let Some(files) = o.name.as_deref().and_then(|n| whole.get(&(o.kind.as_str(), n))) else { return false };
+                // The base lives near its patch: beside it, or under the directory two levels
+                // up (`overlays/x/patch.yaml` and `base/deployment.yaml`). Two unrelated
+                // applications of one repository that both name a Deployment `deployment` are
+                // not base and patch.
+                let near = nearby_dir(name_of(o.file));
+                files.iter().any(|&f| name_of(f).starts_with(near))
+            })
             .map(|(i, _)| i)
             .collect();
         for i in marks {
@@ -210,6 +223,19 @@ impl Index {
     pub fn namespace_of<'a>(&'a self, o: &'a Object) -> &'a str {
         o.namespace.as_deref().unwrap_or(&self.default_namespace)
     }
+}
+
+/// The directory two levels above a file's (with its trailing separator), or "" when the path
+/// is not that deep: where a patch's base can be.
+fn nearby_dir(file: &str) -> &str {
+    let mut end = file.len();
+    for _ in 0..3 {
+        match file[..end].rfind(['/', '\\']) {
+            Some(i) => end = i,
+            None => return "",
+        }
+    }
+    &file[..=end]
 }
 
 impl SourceFile {
@@ -301,7 +327,6 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     // directory are manifests is decided when they are read (`source`).
     let mut stats = Stats { syntax_errors: y.errors.len(), ..Stats::default() };
     let mut objects = Vec::new();
-    let context = source.context;
     for doc in &y.docs {
         stats.documents += 1;
         let Some(root) = doc.root else {
@@ -313,7 +338,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
             continue;
         }
         let before = objects.len();
-        collect_objects(&y, root, file_idx, &source.name, context, &mut objects);
+        collect_objects(&y, root, file_idx, &source, &mut objects);
         for o in &mut objects[before..] {
             o.source = doc.source.clone();
         }
@@ -341,7 +366,8 @@ pub fn parse_only(sources: Vec<SourceFile>, threads: usize) -> usize {
 }
 
 /// A document with `kind` is an object; `kind: List` (or `*List` with `items`) holds objects.
-fn collect_objects(y: &YamlFile, root: NodeId, file: usize, file_name: &str, context: bool, out: &mut Vec<Object>) {
+fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile, out: &mut Vec<Object>) {
+    let context = source.context;
     if y.map_entries(root).is_none() {
         return;
     }
@@ -356,7 +382,7 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, file_name: &str, con
         if let Some(items) = y.get(root, "items").and_then(|i| y.seq_items(i)) {
             for &item in items {
                 if y.map_entries(item).is_some() && y.get(item, "kind").is_some() {
-                    collect_objects(y, item, file, file_name, context, out);
+                    collect_objects(y, item, file, source, out);
                 }
             }
             return;
@@ -388,6 +414,6 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, file_name: &str, con
         completion: None,
     };
     o.partial = model::completion::is_partial(y, &o);
-    o.completion = model::completion::local(file_name, y, &o, o.partial);
+    o.completion = model::completion::local(&source.name, source.kustomize, y, &o, o.partial);
     out.push(o);
 }

@@ -44,6 +44,10 @@ pub enum RenderEvidence {
     PodTemplate,
     /// The name holds a placeholder a script substitutes (`REPLACE_ME`, `__INDEX__`, `<name>`).
     ScriptPlaceholder,
+    /// A controller with neither a selector nor pod labels in a kustomize input (a kustomization
+    /// above it, or kubebuilder's `controller-manager` in namespace `system`): the
+    /// kustomization's `commonLabels` (or `labels` with `includeSelectors`) adds both.
+    KustomizeLabels,
 }
 
 impl Completion {
@@ -61,6 +65,7 @@ impl Completion {
             Completion::Rendered(RenderEvidence::OperatorAsset) => "an operator's asset, completed by the operator",
             Completion::Rendered(RenderEvidence::PodTemplate) => "a pod template the operator completes",
             Completion::Rendered(RenderEvidence::ScriptPlaceholder) => "a template a script fills in",
+            Completion::Rendered(RenderEvidence::KustomizeLabels) => "a kustomize input whose selector and labels the kustomization adds",
         }
     }
 }
@@ -112,7 +117,7 @@ pub fn is_partial(y: &YamlFile, o: &Object) -> bool {
 
 /// Evidence an object itself (and its file's path) gives; the evidence that needs the other
 /// inputs ([`PatchEvidence::SameNameAsWhole`]) is added by the index.
-pub fn local(file_name: &str, y: &YamlFile, o: &Object, partial: bool) -> Option<Completion> {
+pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial: bool) -> Option<Completion> {
     if o.name.as_deref() == Some("*") {
         return Some(Completion::Patch(PatchEvidence::WildcardName));
     }
@@ -132,7 +137,9 @@ pub fn local(file_name: &str, y: &YamlFile, o: &Object, partial: bool) -> Option
     if !partial {
         return None;
     }
-    if stem.contains("patch") || dirs.iter().any(|d| d.eq_ignore_ascii_case("patches")) {
+    // `overlays/<name>/x.yaml`: a partial object in a kustomize overlay patches the base.
+    let overlay = dirs.len() >= 2 && dirs[dirs.len() - 2].eq_ignore_ascii_case("overlays");
+    if stem.contains("patch") || overlay || dirs.iter().any(|d| d.eq_ignore_ascii_case("patches")) {
         return Some(Completion::Patch(PatchEvidence::PatchPath));
     }
     let w = o.workload()?;
@@ -144,6 +151,11 @@ pub fn local(file_name: &str, y: &YamlFile, o: &Object, partial: bool) -> Option
         return Some(Completion::Rendered(RenderEvidence::PodTemplate));
     }
     if needs_selector(w.kind) && !present(y, o.root, &path!["spec", "selector"]) {
+        let labels = w.template_path().join(&path!["metadata", "labels"]);
+        let kubebuilder = o.name.as_deref() == Some("controller-manager") && o.namespace.as_deref() == Some("system");
+        if (kustomize || kubebuilder) && !present(y, o.root, &labels) {
+            return Some(Completion::Rendered(RenderEvidence::KustomizeLabels));
+        }
         // Only the fields it changes: no container to run at all, or none with an image.
         let p = w.pod_spec_path().key("containers");
         let no_image = match y.lookup(o.root, &p).and_then(|c| y.seq_items(c)) {
