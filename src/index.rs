@@ -186,7 +186,7 @@ impl Index {
                 let Some(files) = o.name.as_deref().and_then(|n| whole.get(&(o.kind.as_str(), n))) else { return false };
                 // The base lives near its patch: beside it, or under the directory two levels
                 // up (`overlays/x/patch.yaml` and `base/deployment.yaml`). Two unrelated
-                // applications of one repository that both name a Deployment `deployment` are
+                // applications of one repository that both name a Deployment `web` are
                 // not base and patch.
                 let near = nearby_dir(name_of(o.file));
                 files.iter().any(|&f| name_of(f).starts_with(near))

@@ -8,9 +8,9 @@ use kshape::rules::RuleId;
 
 const WHOLE_JOB: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: trainer\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: w\n          image: busybox:1.36\n";
 const PARTIAL_JOB: &str = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: trainer\nspec:\n  template:\n    spec:\n      containers:\n        - name: w\n          resources:\n            limits:\n              nvidia.com/gpu: 1\n";
-const WHOLE_DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deployment\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: a}\n  template:\n    metadata:\n      labels: {app: a}\n    spec:\n      containers:\n        - name: a\n          image: busybox:1.36\n";
+const WHOLE_DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: a}\n  template:\n    metadata:\n      labels: {app: a}\n    spec:\n      containers:\n        - name: a\n          image: busybox:1.36\n";
 /// Image, ports and labels, no selector: a whole manifest that forgot it.
-const NO_SELECTOR: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deployment\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {app: b}\n    spec:\n      containers:\n        - name: b\n          image: busybox:1.36\n          ports:\n            - containerPort: 8080\n";
+const NO_SELECTOR: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {app: b}\n    spec:\n      containers:\n        - name: b\n          image: busybox:1.36\n          ports:\n            - containerPort: 8080\n";
 /// Neither selector nor labels: what a kustomization's `commonLabels` completes.
 const NO_SELECTOR_NO_LABELS: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: grafana\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: grafana\n          image: grafana/grafana:11.0.0\n";
 const POD_NO_IMAGE: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-controller-manager\n  namespace: kube-system\nspec:\n  containers:\n    - name: kube-controller-manager\n      resources:\n        requests:\n          cpu: 1m\n";

@@ -44,9 +44,10 @@ pub enum RenderEvidence {
     PodTemplate,
     /// The name holds a placeholder a script substitutes (`REPLACE_ME`, `__INDEX__`, `<name>`).
     ScriptPlaceholder,
-    /// A controller with neither a selector nor pod labels in a kustomize input (a kustomization
-    /// above it, or kubebuilder's `controller-manager` in namespace `system`): the
-    /// kustomization's `commonLabels` (or `labels` with `includeSelectors`) adds both.
+    /// A controller without a selector in a kustomize base: with no pod labels either under a
+    /// kustomization, or with a base's signs (kubebuilder's namespace `system`, a name that is
+    /// only the kind as in `name: deployment`, a `kustomize.*` pod label). The kustomization's
+    /// `commonLabels` (or `labels` with `includeSelectors`) adds the selector.
     KustomizeLabels,
 }
 
@@ -152,8 +153,7 @@ pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial
     }
     if needs_selector(w.kind) && !present(y, o.root, &path!["spec", "selector"]) {
         let labels = w.template_path().join(&path!["metadata", "labels"]);
-        let kubebuilder = o.name.as_deref() == Some("controller-manager") && o.namespace.as_deref() == Some("system");
-        if (kustomize || kubebuilder) && !present(y, o.root, &labels) {
+        if (kustomize && !present(y, o.root, &labels)) || kustomize_base(y, o, &labels) {
             return Some(Completion::Rendered(RenderEvidence::KustomizeLabels));
         }
         // Only the fields it changes: no container to run at all, or none with an image.
@@ -167,6 +167,18 @@ pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial
         }
     }
     None
+}
+
+/// Signs of a kustomize base whose kustomization adds the selector (`commonLabels`, or `labels`
+/// with `includeSelectors`) and the name's prefix: kubebuilder's namespace `system`, a name that
+/// is only the kind (`name: deployment`, completed by `namePrefix`), a `kustomize.*` pod label.
+fn kustomize_base(y: &YamlFile, o: &Object, labels: &[crate::yaml::Step]) -> bool {
+    if o.namespace.as_deref() == Some("system") || o.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&o.kind)) {
+        return true;
+    }
+    y.lookup(o.root, labels)
+        .and_then(|l| y.map_entries(l))
+        .is_some_and(|e| e.iter().any(|(k, _)| y.scalar(*k).is_some_and(|k| k.starts_with("kustomize."))))
 }
 
 /// A string value anywhere in the object that is an operator's placeholder
