@@ -96,6 +96,7 @@ impl Index {
         for p in process_all(sources, &ix.settings) {
             ix.add(p);
         }
+        ix.mark_patches();
         ix
     }
 
@@ -117,6 +118,7 @@ impl Index {
         for p in processed {
             ix.add(p);
         }
+        ix.mark_patches();
         ix
     }
 
@@ -153,6 +155,49 @@ impl Index {
         self.files.push(file);
     }
 
+    /// A partial object with the kind and name of a whole one among the inputs is a patch of it
+    /// ([`model::completion::PatchEvidence::SameNameAsWhole`]). One pass to collect the whole
+    /// objects, one to mark.
+    fn mark_patches(&mut self) {
+        use model::completion::{Completion, PatchEvidence};
+        // Marks of an earlier run (objects kept by the language server) are decided afresh.
+        for o in &mut self.objects {
+            if o.completion == Some(Completion::Patch(PatchEvidence::SameNameAsWhole)) {
+                o.completion = None;
+            }
+        }
+        // Whole objects by kind and name (a few per key: enough for a base and its variants).
+        let mut whole: std::collections::HashMap<(&str, &str), Vec<usize>> = std::collections::HashMap::new();
+        for o in self.objects.iter().filter(|o| !o.partial && o.completion.is_none()) {
+            if let Some(n) = o.name.as_deref() {
+                let v = whole.entry((o.kind.as_str(), n)).or_default();
+                if v.len() < 16 {
+                    v.push(o.file);
+                }
+            }
+        }
+        let name_of = |f: usize| self.files[f].source.name.as_str();
+        let marks: Vec<usize> = self
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.partial && o.completion.is_none())
+            .filter(|(_, o)| {
+                let Some(files) = o.name.as_deref().and_then(|n| whole.get(&(o.kind.as_str(), n))) else { return false };
+                // The base lives near its patch: beside it, or under the directory two levels
+                // up (`overlays/x/patch.yaml` and `base/deployment.yaml`). Two unrelated
+                // applications of one repository that both name a Deployment `web` are
+                // not base and patch.
+                let near = nearby_dir(name_of(o.file));
+                files.iter().any(|&f| name_of(f).starts_with(near))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for i in marks {
+            self.objects[i].completion = Some(Completion::Patch(PatchEvidence::SameNameAsWhole));
+        }
+    }
+
     /// Workloads with their classification.
     pub fn workloads(&self) -> impl Iterator<Item = (&Object, crate::model::Workload<'_>, &Classification)> {
         self.objects.iter().zip(&self.shapes).filter_map(|(o, c)| Some((o, o.workload()?, c.as_ref()?)))
@@ -178,6 +223,19 @@ impl Index {
     pub fn namespace_of<'a>(&'a self, o: &'a Object) -> &'a str {
         o.namespace.as_deref().unwrap_or(&self.default_namespace)
     }
+}
+
+/// The directory two levels above a file's (with its trailing separator), or "" when the path
+/// is not that deep: where a patch's base can be.
+fn nearby_dir(file: &str) -> &str {
+    let mut end = file.len();
+    for _ in 0..3 {
+        match file[..end].rfind(['/', '\\']) {
+            Some(i) => end = i,
+            None => return "",
+        }
+    }
+    &file[..=end]
 }
 
 impl SourceFile {
@@ -269,7 +327,6 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     // directory are manifests is decided when they are read (`source`).
     let mut stats = Stats { syntax_errors: y.errors.len(), ..Stats::default() };
     let mut objects = Vec::new();
-    let context = source.context;
     for doc in &y.docs {
         stats.documents += 1;
         let Some(root) = doc.root else {
@@ -281,7 +338,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
             continue;
         }
         let before = objects.len();
-        collect_objects(&y, root, file_idx, context, &mut objects);
+        collect_objects(&y, root, file_idx, &source, &mut objects);
         for o in &mut objects[before..] {
             o.source = doc.source.clone();
         }
@@ -309,7 +366,8 @@ pub fn parse_only(sources: Vec<SourceFile>, threads: usize) -> usize {
 }
 
 /// A document with `kind` is an object; `kind: List` (or `*List` with `items`) holds objects.
-fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: &mut Vec<Object>) {
+fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile, out: &mut Vec<Object>) {
+    let context = source.context;
     if y.map_entries(root).is_none() {
         return;
     }
@@ -324,7 +382,7 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: 
         if let Some(items) = y.get(root, "items").and_then(|i| y.seq_items(i)) {
             for &item in items {
                 if y.map_entries(item).is_some() && y.get(item, "kind").is_some() {
-                    collect_objects(y, item, file, context, out);
+                    collect_objects(y, item, file, source, out);
                 }
             }
             return;
@@ -339,5 +397,23 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: 
         None => (None, Vec::new(), Vec::new()),
     };
     let removed = api_version.as_deref().and_then(|av| model::removed_api(av, &kind));
-    out.push(Object { file, root, api_version, kind, name, namespace, typed, removed, issues, structs, context, source: None });
+    let mut o = Object {
+        file,
+        root,
+        api_version,
+        kind,
+        name,
+        namespace,
+        typed,
+        removed,
+        issues,
+        structs,
+        context,
+        source: None,
+        partial: false,
+        completion: None,
+    };
+    o.partial = model::completion::is_partial(y, &o);
+    o.completion = model::completion::local(&source.name, source.kustomize, y, &o, o.partial);
+    out.push(o);
 }

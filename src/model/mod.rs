@@ -1,5 +1,6 @@
 //! Kubernetes objects: typed with k8s-openapi where we know the kind, untyped otherwise.
 
+pub mod completion;
 pub mod custom;
 pub mod gpu;
 pub mod quantity;
@@ -121,6 +122,12 @@ pub struct Object {
     pub context: bool,
     /// The template a rendered document came from (`# Source:` of `helm template`).
     pub source: Option<String>,
+    /// Missing a required part (name, selector, template, containers, an image): a patch, a
+    /// template, or a mistake; [`Object::completion`] tells which it is when there is evidence.
+    pub partial: bool,
+    /// Why the object is not whole by design (a patch, an operator's template), when the
+    /// inputs say so ([`completion`]).
+    pub completion: Option<completion::Completion>,
 }
 
 impl Object {

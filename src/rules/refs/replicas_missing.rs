@@ -31,7 +31,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
     let scalers = autoscalers(ix);
     let selecting = Selecting::of(ix);
     for (o, w, c) in ix.workloads() {
-        if !matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet) || w.replicas.is_some() {
+        // A patch leaves the count to its base; a template, to what renders it.
+        if !matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
+            || w.replicas.is_some()
+            || o.completion.is_some()
+        {
             continue;
         }
         let name = o.name.as_deref().unwrap_or("");

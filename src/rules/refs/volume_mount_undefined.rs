@@ -13,8 +13,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
             defined.extend(s.spec.volume_claim_templates.iter().flatten().filter_map(|t| t.metadata.name.as_deref()));
         }
         let y = ix.file(o);
-        // A strategic-merge patch adds mounts whose volumes the base defines.
-        if crate::rules::schema::missing_required_field::looks_like_patch(y, o.root, &w) {
+        // A strategic-merge patch adds mounts whose volumes the base defines; an operator adds
+        // the volumes of its assets.
+        if o.completion.is_some() {
             continue;
         }
         for (_, idx, ctr) in containers(spec) {
@@ -24,6 +25,12 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 }
                 let path = w.container_path(idx).key("volumeMounts").index(i).key("name");
                 let Some(node) = y.lookup(o.root, &path) else { continue };
+                // `# corresponding volumes are injected by the operator` above the mount.
+                let text = &ix.files[o.file].source.text;
+                let item = y.lookup(o.root, &w.container_path(idx).key("volumeMounts").index(i)).unwrap_or(node);
+                if crate::model::completion::comment_says_completed(text, y.span(item).start as usize) {
+                    continue;
+                }
                 let known = if defined.is_empty() {
                     "the pod defines no volumes".to_string()
                 } else {

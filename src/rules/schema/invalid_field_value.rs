@@ -304,7 +304,9 @@ fn check_name(cx: &mut Cx) {
     let Some(name) = cx.y.str_value(node) else {
         return;
     };
-    if name.is_empty() {
+    // A patch's `*` (a kustomize target selector), a script's placeholder (`REPLACE_ME`,
+    // `__INDEX__`, `<name>`), an operator's: not the name the object will have.
+    if name.is_empty() || o.completion.is_some() || crate::model::completion::has_script_placeholder(name) {
         return;
     }
     let problem = match o.kind.as_str() {

@@ -9,11 +9,15 @@ use crate::yaml::{FieldPath, NodeId, Span, Step, YamlFile};
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for o in &ix.objects {
+        // A patch or a template an operator completes is partial by design.
+        if o.completion.is_some() {
+            continue;
+        }
         let y = ix.file(o);
         let mut cx = Cx { out, o, y, doc_start: Span::at(y.span(o.root).start as usize) };
         cx.identity();
         let Some(w) = o.workload() else { continue };
-        if looks_like_patch(y, o.root, &w) || !cx.controller_spec(&w) {
+        if !cx.controller_spec(&w) {
             continue;
         }
         // A template that exists without a pod spec, or a pod spec without containers.
@@ -164,27 +168,4 @@ fn present(y: &YamlFile, root: NodeId, path: &[Step]) -> bool {
 /// A list item has no key of its own: point at its first key.
 fn item_span(y: &YamlFile, item: NodeId) -> Span {
     y.map_entries(item).and_then(|e| e.first()).map(|(k, _)| y.span(*k)).unwrap_or_else(|| y.span(item))
-}
-
-/// A workload with no selector and either no container image or no pod labels is a
-/// strategic-merge patch (kustomize overlays, `kubectl patch` files) that no kustomization
-/// beside it names: partial by design, so its missing fields are not findings. A whole
-/// manifest that forgot its selector still labels its pods.
-pub(crate) fn looks_like_patch(y: &YamlFile, root: NodeId, w: &crate::model::Workload) -> bool {
-    let has_selector = present(y, root, &path!["spec", "selector"]);
-    let needs_selector =
-        matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet);
-    if has_selector || !needs_selector {
-        return false;
-    }
-    let labels = w.template_path().join(&path!["metadata", "labels"]);
-    if w.has_template() && !present(y, root, &labels) {
-        return true;
-    }
-    let p = w.pod_spec_path().key("containers");
-    match y.lookup(root, &p).and_then(|c| y.seq_items(c)) {
-        Some(items) => !items.is_empty() && items.iter().all(|&c| y.get_str(c, "image").is_none_or(str::is_empty)),
-        // No containers at all: a patch of other pod fields (nodeSelector, tolerations, replicas).
-        None => true,
-    }
 }

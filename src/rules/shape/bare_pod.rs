@@ -15,7 +15,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         // A static pod (a kubelet manifest: kube-system, host network) is owned by the kubelet.
         let static_pod = ix.namespace_of(o) == "kube-system" && w.pod_spec.and_then(|s| s.host_network).unwrap_or(false);
-        if static_pod {
+        // A pod template an operator turns into its pods (Spark's driver and executor
+        // templates), a patch of a pod: not a pod that runs as it is.
+        if static_pod || o.completion.is_some() {
             continue;
         }
         // A pod that runs to completion (a test, a benchmark, a one-off task) is at most a hint

@@ -1,0 +1,240 @@
+//! Objects that are not whole by design: patches overlaid on a base object, and templates an
+//! operator or a script completes before anything reaches the API server. Rules that judge an
+//! object as a whole (a required field missing, a volume no one defines, a replica count) do
+//! not judge these; the evidence is kept so a rule or its docs can say why.
+//!
+//! A missing field alone is no evidence: a whole Deployment that forgot its `spec.selector` is
+//! rejected by `kubectl apply`, and is reported. Evidence is something beside the gap: a name
+//! only a patch has, a path or file name that says "patch" or "template", a whole object of the
+//! same kind and name among the inputs, an operator's asset directory or placeholder.
+
+use super::{Object, WorkloadKind};
+use crate::path;
+use crate::yaml::{NodeId, YamlFile};
+
+/// Why an object is not judged as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// A strategic-merge patch: another object among the inputs (or in the cluster) is its base.
+    Patch(PatchEvidence),
+    /// Filled in by an operator or a script before it is applied.
+    Rendered(RenderEvidence),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchEvidence {
+    /// `metadata.name: "*"`: applied by a kustomize target selector to every match.
+    WildcardName,
+    /// Partial, and a whole object of the same kind and name is among the inputs.
+    SameNameAsWhole,
+    /// Partial, and under a `patches/` directory or in a file named `*patch*`.
+    PatchPath,
+    /// A controller with no selector and no container image (or no containers): only the
+    /// fields it changes.
+    NoSelectorNoImage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderEvidence {
+    /// In an operator's asset directory (`assets/state-*`, `manifests/state-*`) or holding its
+    /// placeholder (`FILLED BY THE OPERATOR`): the operator sets images, namespaces and volumes.
+    OperatorAsset,
+    /// A partial pod in a file named `*template*`, or a Spark driver/executor pod template:
+    /// the operator (Spark, EMR) adds the image and the rest.
+    PodTemplate,
+    /// The name holds a placeholder a script substitutes (`REPLACE_ME`, `__INDEX__`, `<name>`).
+    ScriptPlaceholder,
+    /// A controller without a selector in a kustomize base: with no pod labels either under a
+    /// kustomization, or with a base's signs (kubebuilder's namespace `system`, a name that is
+    /// only the kind as in `name: deployment`, a `kustomize.*` pod label). The kustomization's
+    /// `commonLabels` (or `labels` with `includeSelectors`) adds the selector.
+    KustomizeLabels,
+}
+
+impl Completion {
+    pub fn is_patch(self) -> bool {
+        matches!(self, Completion::Patch(_))
+    }
+
+    /// How a finding or a note can name the evidence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Completion::Patch(PatchEvidence::WildcardName) => "a patch applied by a kustomize target selector (`name: \"*\"`)",
+            Completion::Patch(PatchEvidence::SameNameAsWhole) => "a patch of a whole object of the same kind and name",
+            Completion::Patch(PatchEvidence::PatchPath) => "a patch (its path says so)",
+            Completion::Patch(PatchEvidence::NoSelectorNoImage) => "a patch (no selector and no container image)",
+            Completion::Rendered(RenderEvidence::OperatorAsset) => "an operator's asset, completed by the operator",
+            Completion::Rendered(RenderEvidence::PodTemplate) => "a pod template the operator completes",
+            Completion::Rendered(RenderEvidence::ScriptPlaceholder) => "a template a script fills in",
+            Completion::Rendered(RenderEvidence::KustomizeLabels) => "a kustomize input whose selector and labels the kustomization adds",
+        }
+    }
+}
+
+fn present(y: &YamlFile, root: NodeId, p: &[crate::yaml::Step]) -> bool {
+    y.lookup(root, p).is_some_and(|n| !y.is_null(n))
+}
+
+fn needs_selector(kind: WorkloadKind) -> bool {
+    matches!(kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::DaemonSet | WorkloadKind::ReplicaSet)
+}
+
+/// The containers of a workload's pod spec (regular and init), as nodes; None when the pod
+/// spec has no container list.
+fn container_nodes(y: &YamlFile, o: &Object) -> Option<Vec<NodeId>> {
+    let w = o.workload()?;
+    let ps = w.pod_spec_path();
+    let mut out: Option<Vec<NodeId>> = None;
+    for list in ["containers", "initContainers"] {
+        if let Some(items) = y.lookup(o.root, &ps.clone().key(list)).and_then(|l| y.seq_items(l)) {
+            out.get_or_insert_with(Vec::new).extend_from_slice(items);
+        }
+    }
+    out
+}
+
+/// Whether a required part is absent: the name, a controller's selector or template, the
+/// containers, a container's image.
+pub fn is_partial(y: &YamlFile, o: &Object) -> bool {
+    let meta = y.get(o.root, "metadata");
+    let has = |k: &str| meta.and_then(|m| y.get_str(m, k)).is_some_and(|s| !s.is_empty());
+    if !has("name") && !has("generateName") {
+        return true;
+    }
+    let Some(w) = o.workload() else { return false };
+    if needs_selector(w.kind) && !present(y, o.root, &path!["spec", "selector"]) {
+        return true;
+    }
+    if w.has_template() && !present(y, o.root, &w.template_path()) {
+        return true;
+    }
+    match container_nodes(y, o) {
+        None => true,
+        Some(items) => {
+            items.is_empty() || items.iter().any(|&c| y.map_entries(c).is_some() && y.get_str(c, "image").is_none_or(str::is_empty))
+        }
+    }
+}
+
+/// Evidence an object itself (and its file's path) gives; the evidence that needs the other
+/// inputs ([`PatchEvidence::SameNameAsWhole`]) is added by the index.
+pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial: bool) -> Option<Completion> {
+    if o.name.as_deref() == Some("*") {
+        return Some(Completion::Patch(PatchEvidence::WildcardName));
+    }
+    let parts: Vec<&str> = file_name.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
+    let (dirs, base) = match parts.split_last() {
+        Some((b, d)) => (d, b.to_ascii_lowercase()),
+        None => (&[][..], String::new()),
+    };
+    let stem = base.rsplit_once('.').map_or(base.as_str(), |(s, _)| s);
+    if dirs.windows(2).any(|w| matches!(w[0], "assets" | "manifests") && w[1].starts_with("state-")) || has_operator_placeholder(y, o.root)
+    {
+        return Some(Completion::Rendered(RenderEvidence::OperatorAsset));
+    }
+    if o.name.as_deref().is_some_and(has_script_placeholder) {
+        return Some(Completion::Rendered(RenderEvidence::ScriptPlaceholder));
+    }
+    if !partial {
+        return None;
+    }
+    // `overlays/<name>/x.yaml`: a partial object in a kustomize overlay patches the base.
+    let overlay = dirs.len() >= 2 && dirs[dirs.len() - 2].eq_ignore_ascii_case("overlays");
+    if stem.contains("patch") || overlay || dirs.iter().any(|d| d.eq_ignore_ascii_case("patches")) {
+        return Some(Completion::Patch(PatchEvidence::PatchPath));
+    }
+    let w = o.workload()?;
+    let spark = container_nodes(y, o)
+        .unwrap_or_default()
+        .iter()
+        .any(|&c| y.get_str(c, "name").is_some_and(|n| matches!(n, "spark-kubernetes-driver" | "spark-kubernetes-executor")));
+    if spark || (stem.contains("template") && matches!(w.kind, WorkloadKind::Pod | WorkloadKind::Job)) {
+        return Some(Completion::Rendered(RenderEvidence::PodTemplate));
+    }
+    if needs_selector(w.kind) && !present(y, o.root, &path!["spec", "selector"]) {
+        let labels = w.template_path().join(&path!["metadata", "labels"]);
+        if (kustomize && !present(y, o.root, &labels)) || kustomize_base(y, o, &labels) {
+            return Some(Completion::Rendered(RenderEvidence::KustomizeLabels));
+        }
+        // Only the fields it changes: no container to run at all, or none with an image.
+        let p = w.pod_spec_path().key("containers");
+        let no_image = match y.lookup(o.root, &p).and_then(|c| y.seq_items(c)) {
+            Some(items) => !items.is_empty() && items.iter().all(|&c| y.get_str(c, "image").is_none_or(str::is_empty)),
+            None => true,
+        };
+        if no_image {
+            return Some(Completion::Patch(PatchEvidence::NoSelectorNoImage));
+        }
+    }
+    None
+}
+
+/// Signs of a kustomize base whose kustomization adds the selector (`commonLabels`, or `labels`
+/// with `includeSelectors`) and the name's prefix: kubebuilder's namespace `system`, a name that
+/// is only the kind (`name: deployment`, completed by `namePrefix`), a `kustomize.*` pod label.
+fn kustomize_base(y: &YamlFile, o: &Object, labels: &[crate::yaml::Step]) -> bool {
+    if o.namespace.as_deref() == Some("system") || o.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&o.kind)) {
+        return true;
+    }
+    y.lookup(o.root, labels)
+        .and_then(|l| y.map_entries(l))
+        .is_some_and(|e| e.iter().any(|(k, _)| y.scalar(*k).is_some_and(|k| k.starts_with("kustomize."))))
+}
+
+/// A string value anywhere in the object that is an operator's placeholder
+/// (`"FILLED BY THE OPERATOR"`, `FILLED_BY_OPERATOR`). Bounded: looks at the first 10,000 nodes.
+fn has_operator_placeholder(y: &YamlFile, root: NodeId) -> bool {
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > 10_000 {
+            return false;
+        }
+        if let Some(entries) = y.map_entries(n) {
+            stack.extend(entries.iter().map(|(_, v)| *v));
+        } else if let Some(items) = y.seq_items(n) {
+            stack.extend_from_slice(items);
+        } else if let Some(s) = y.scalar(n) {
+            let up = s.to_ascii_uppercase().replace('_', " ");
+            if up.contains("FILLED BY") && up.contains("OPERATOR") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// A name holding a placeholder a script substitutes: an upper-case token with an underscore
+/// (`REPLACE_JOB_ID`, `MODEL_NAME`, `__INDEX__`) or an `<angle-bracketed>` part. An upper-case
+/// letter alone (`BI-V100-pod`) is a mistake the API server rejects, not a placeholder.
+pub fn has_script_placeholder(name: &str) -> bool {
+    if name.contains('<') && name.contains('>') {
+        return true;
+    }
+    name.split(['-', '.']).any(|t| {
+        t.contains('_')
+            && t.chars().any(|c| c.is_ascii_uppercase())
+            && t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    }) || name.split(['-', '.']).any(|t| t.len() > 4 && t.starts_with("__") && t.ends_with("__"))
+}
+
+/// Whether the comment lines right above the line holding `offset` say that something
+/// completes it (`# corresponding volumes are dynamically injected by the operator`): "inject",
+/// "filled by", "added by", "provided by", "generated by". Reads at most five comment lines.
+pub fn comment_says_completed(text: &str, offset: usize) -> bool {
+    let Some(before) = text.get(..offset.min(text.len())) else { return false };
+    // The start of the line holding `offset`, then the lines above it.
+    let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let mut lines = text[..line_start].lines().rev();
+    for _ in 0..5 {
+        let Some(line) = lines.next() else { return false };
+        let t = line.trim_start();
+        let Some(comment) = t.strip_prefix('#') else { return false };
+        let c = comment.to_ascii_lowercase();
+        if ["inject", "filled by", "added by", "provided by", "generated by", "set by the operator"].iter().any(|w| c.contains(w)) {
+            return true;
+        }
+    }
+    false
+}
