@@ -164,7 +164,8 @@ pub const ACCELERATOR_POOLS: &[AcceleratorPool] = &[
         name: "NVIDIA GPU",
         taint: Some("nvidia.com/gpu"),
         taint_keys: &["nvidia.com/gpu"],
-        labels: &["nvidia.com/", "feature.node.kubernetes.io/pci-10de"],
+        // GKE's accelerator label names NVIDIA GPUs (TPUs have their own labels).
+        labels: &["nvidia.com/", "feature.node.kubernetes.io/pci-10de", "cloud.google.com/gke-accelerator"],
         values: &["nvidia", "tesla"],
         resources: &["nvidia.com/gpu", "nvidia.com/mig-"],
         images: &["nvidia", "dcgm", "gpu-feature-discovery", "k8s-device-plugin", "k8s-mig-manager"],
@@ -172,7 +173,25 @@ pub const ACCELERATOR_POOLS: &[AcceleratorPool] = &[
 ];
 
 /// Labels that name an accelerator without naming its vendor in the key.
-const NEUTRAL_ACCELERATOR_LABELS: &[&str] = &["k8s.amazonaws.com/accelerator", "cloud.google.com/gke-accelerator", "accelerator"];
+const NEUTRAL_ACCELERATOR_LABELS: &[&str] = &["k8s.amazonaws.com/accelerator", "accelerator"];
+
+/// Labels of pools the platform taints itself (GKE taints its GPU and TPU node pools): there the
+/// platform's taint is the one to tolerate, and a custom one is not enough.
+pub fn platform_tainted_pool(spec: &PodSpec) -> bool {
+    let platform = |k: &str| k.starts_with("cloud.google.com/gke-accelerator") || k.starts_with("cloud.google.com/gke-tpu");
+    let terms = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .map(|r| r.node_selector_terms.as_slice())
+        .unwrap_or(&[]);
+    spec.node_selector.iter().flatten().any(|(k, _)| platform(k))
+        || terms
+            .iter()
+            .flat_map(|t| t.match_expressions.iter().flatten())
+            .any(|e| platform(&e.key) && e.operator != "DoesNotExist" && e.operator != "NotIn")
+}
 
 /// Taint keys that mark a GPU pool of any vendor (AKS's `sku=gpu`).
 const NEUTRAL_GPU_TAINTS: &[&str] = &["sku"];
@@ -225,8 +244,8 @@ pub fn targeted_pools(spec: &PodSpec) -> Vec<&'static AcceleratorPool> {
 
 /// Whether a toleration lets a pod onto the nodes of the given pools (any accelerator pool when
 /// `pools` is empty): a taint key of one of them, a vendor-neutral GPU taint (`sku`), a custom
-/// taint that names an accelerator (`dedicated=gpu`), or every taint.
-pub fn tolerates_pool_taint(t: &Toleration, pools: &[&AcceleratorPool]) -> bool {
+/// taint that names an accelerator (`dedicated=gpu`, unless `custom` is false), or every taint.
+pub fn tolerates_pool_taint(t: &Toleration, pools: &[&AcceleratorPool], custom: bool) -> bool {
     let effect_ok = t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoSchedule");
     if !effect_ok {
         return false;
@@ -247,7 +266,7 @@ pub fn tolerates_pool_taint(t: &Toleration, pools: &[&AcceleratorPool]) -> bool 
                 let s = s.to_ascii_lowercase();
                 words.iter().any(|w| s.contains(w))
             };
-            named(key) || t.value.as_deref().is_some_and(named)
+            custom && (named(key) || t.value.as_deref().is_some_and(named))
         }
     }
 }

@@ -3,7 +3,7 @@
 use super::{gpu_agent_image, tolerations_or_spec};
 use crate::fix::Fix;
 use crate::index::Index;
-use crate::model::gpu::{gpu_node_label, targeted_pools, tolerates_gpu_taint, tolerates_pool_taint};
+use crate::model::gpu::{gpu_node_label, platform_tainted_pool, targeted_pools, tolerates_gpu_taint, tolerates_pool_taint};
 use crate::model::{Object, Workload, WorkloadKind};
 use crate::rules::Findings;
 use crate::yaml::NodeKind;
@@ -24,7 +24,10 @@ pub fn check(ix: &Index, out: &mut Findings) {
         let pools = targeted_pools(spec);
         let tolerations = spec.tolerations.iter().flatten();
         let tolerated = if ix.settings.gpu_taints.is_empty() {
-            tolerations.clone().any(|t| tolerates_pool_taint(t, &pools))
+            // On GKE the platform taints the pool itself (`nvidia.com/gpu`): a custom taint's
+            // toleration does not let the pods onto it.
+            let custom = !platform_tainted_pool(spec);
+            tolerations.clone().any(|t| tolerates_pool_taint(t, &pools, custom))
         } else {
             let keys = ix.settings.gpu_taint_keys();
             tolerations.clone().any(|t| tolerates_gpu_taint(t, &keys))

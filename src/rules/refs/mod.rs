@@ -124,8 +124,8 @@ pub(crate) fn identity_need(
         // The whole name (`etcd-0.etcd` of `http://etcd-0.etcd:2380`).
         let rest = &t[m.start()..];
         let end = rest.find(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ':' | '/' | ';' | '\'' | '"' | '=')).unwrap_or(rest.len());
-        let shown = rest[..end].trim_start_matches(['.', '-', ')', '}']);
-        return Some(format!("its pods address each other by per-pod DNS name (`{}`)", crate::util::ellipsize(shown, 60)));
+        let shown = if rest.starts_with("hostname") { m.as_str() } else { rest[..end].trim_start_matches(['.', '-', ')', '}']) };
+        return Some(format!("its pods use per-pod DNS names (`{}`)", crate::util::ellipsize(shown, 60)));
     }
     let replicas = s.spec.replicas.unwrap_or(1);
     if replicas <= 1 {
