@@ -239,7 +239,7 @@ pub fn targeted_pools(spec: &PodSpec) -> Vec<&'static AcceleratorPool> {
     if !requested.is_empty() {
         return requested;
     }
-    by(&|p| images.iter().any(|i| p.images.iter().any(|x| crate::classify::image_repository(i).1.contains(x))))
+    by(&|p| images.iter().any(|i| p.images.iter().any(|x| i.split('@').next().unwrap_or("").contains(x))))
 }
 
 /// Whether a toleration lets a pod onto the nodes of the given pools (any accelerator pool when
