@@ -74,7 +74,13 @@ impl<'a> Names<'a> {
 pub fn check(ix: &Index, out: &mut Findings) {
     let names = Names::of(ix);
     for (o, w, c) in ix.workloads() {
-        if !c.has(Shape::DistributedTraining) {
+        // A workload that sets MASTER_ADDR without other evidence of distributed training
+        // (`python train.py` reading it) is judged only where the name is certain not to
+        // resolve: a bare Pod's name.
+        let training = c.has(Shape::DistributedTraining);
+        let sets_master =
+            w.pod_spec.is_some_and(|p| containers(p).any(|(_, _, k)| k.env.iter().flatten().any(|e| e.name == "MASTER_ADDR")));
+        if !training && !sets_master {
             continue;
         }
         let Some(spec) = w.pod_spec else { continue };
@@ -113,7 +119,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 }
             }
             for (addr, node, path) in found {
-                if let Some((message, help)) = judge(ix, o, &w, &addr, &names) {
+                let judged = if training { judge(ix, o, &w, &addr, &names) } else { bare_pod(ix, o, &addr, &addr_labels(&addr), &names) };
+                if let Some((message, help)) = judged {
                     out.report(o.file, span_within(ix, o, node, &addr), message).help(help).path(path).object(o);
                 }
             }
@@ -151,7 +158,7 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
     if is_ip(addr) {
         return None; // a pinned IP is fragile, but it may be right
     }
-    let labels: Vec<&str> = addr.trim_end_matches('.').split('.').collect();
+    let labels = addr_labels(addr);
     if let (Some(s), true) = (sts, labels.len() >= 2) {
         let svc = s.spec.service_name.as_deref().unwrap_or("");
         let replicas = i64::from(s.spec.replicas.unwrap_or(1));
@@ -243,4 +250,9 @@ fn bare_pod(ix: &Index, o: &Object, addr: &str, labels: &[&str], names: &Names) 
             "give rank 0 a DNS name: a headless Service `{pod}` (clusterIP: None) selecting the Pod, or set the Pod's `hostname` and `subdomain` with a headless Service named by the subdomain and use `<hostname>.<subdomain>`; or run every rank in one Indexed Job with a headless Service as its pods' subdomain and use `<job>-0.<subdomain>`"
         ),
     ))
+}
+
+/// The DNS labels of an address (`a.b.svc.` -> `a`, `b`, `svc`).
+fn addr_labels(addr: &str) -> Vec<&str> {
+    addr.trim_end_matches('.').split('.').collect()
 }
