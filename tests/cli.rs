@@ -218,7 +218,7 @@ fn duplicate_objects_across_files_are_real_conflicts_only() {
 fn governing_service_is_found_across_files_and_through_context() {
     let dir = std::env::temp_dir().join(format!("kshape-sts-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("app")).unwrap();
-    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: trainer\nspec:\n  serviceName: trainer\n  replicas: 2\n  selector:\n    matchLabels: {app: trainer}\n  template:\n    metadata:\n      labels: {app: trainer}\n    spec:\n      containers:\n        - name: t\n          image: ghcr.io/example/trainer:1.0\n";
+    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: trainer\nspec:\n  serviceName: trainer\n  replicas: 2\n  selector:\n    matchLabels: {app: trainer}\n  template:\n    metadata:\n      labels: {app: trainer}\n    spec:\n      containers:\n        - name: t\n          image: ghcr.io/example/trainer:1.0\n          command: [torchrun, --nnodes=2, --master_addr=trainer-0.trainer, train.py]\n";
     let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: trainer\nspec:\n  clusterIP: None\n  selector: {app: trainer}\n";
     std::fs::write(dir.join("app/sts.yaml"), sts).unwrap();
     std::fs::write(dir.join("app/headless.yaml"), svc).unwrap();
@@ -262,7 +262,7 @@ fn kustomize_inputs_get_no_cross_object_findings() {
     let dir = std::env::temp_dir().join(format!("kshape-kust-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("base")).unwrap();
     std::fs::write(dir.join("base/kustomization.yaml"), "namePrefix: prod-\nresources: [sts.yaml]\n").unwrap();
-    std::fs::write(dir.join("base/sts.yaml"), "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: trainer\nspec:\n  serviceName: trainer\n  replicas: 2\n  selector:\n    matchLabels: {app: trainer}\n  template:\n    metadata:\n      labels: {app: trainer}\n    spec:\n      containers:\n        - name: t\n          image: ghcr.io/example/trainer:1.0\n").unwrap();
+    std::fs::write(dir.join("base/sts.yaml"), "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: trainer\nspec:\n  serviceName: trainer\n  replicas: 2\n  selector:\n    matchLabels: {app: trainer}\n  template:\n    metadata:\n      labels: {app: trainer}\n    spec:\n      containers:\n        - name: t\n          image: ghcr.io/example/trainer:1.0\n          command: [torchrun, --nnodes=2, --master_addr=trainer-0.trainer, train.py]\n").unwrap();
     let out = kshape(&["--format", "compact", dir.to_str().unwrap()], None);
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(!s.contains("statefulset-service-not-found"), "{s}");

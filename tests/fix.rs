@@ -312,7 +312,7 @@ fn no_fix_where_it_would_be_a_guess() {
 fn json_files_get_no_yaml_insertions() {
     let text = r#"{"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "t"},
  "spec": {"serviceName": "t", "replicas": 1, "selector": {"matchLabels": {"app": "t"}},
-  "template": {"metadata": {"labels": {"app": "t"}}, "spec": {"containers": [{"name": "t", "image": "x:1", "imagePullPolcy": "Always",
+  "template": {"metadata": {"labels": {"app": "t"}}, "spec": {"containers": [{"name": "t", "image": "x:1", "imagePullPolcy": "Always", "args": ["--peers=t-0.t"],
    "resources": {"requests": {"nvidia.com/gpu": 1}}}]}}}}
 "#;
     let l = kshape::lint_str("t.json", text);

@@ -165,6 +165,7 @@ spec:
       containers:
         - name: trainer
           image: ghcr.io/example/trainer:1.0
+          command: [torchrun, --nnodes=2, --master_addr=trainer-0.trainer, train.py]
 ";
 
 const SERVICE: &str = "apiVersion: v1
@@ -222,7 +223,7 @@ fn a_session_gets_diagnostics_fixes_hover_and_cross_file_references() {
     assert_eq!(add["kind"], "quickfix");
     let edits = add["edit"]["changes"][&sts].as_array().unwrap();
     assert_eq!(edits.len(), 1);
-    assert_eq!(edits[0]["range"]["start"], json!({"line": 15, "character": 0}));
+    assert_eq!(edits[0]["range"]["start"], json!({"line": 16, "character": 0}));
     let new_text = edits[0]["newText"].as_str().unwrap();
     assert!(new_text.starts_with("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: trainer\n"), "{new_text}");
     assert!(new_text.contains("  clusterIP: None\n  selector:\n    app: trainer\n"), "{new_text}");
@@ -833,7 +834,7 @@ fn diagnostics_are_published_when_they_change() {
 fn fix_all_applies_inserts_at_the_same_place() {
     let dir = common::tmp("lsp-fixall");
     let sts = |name: &str, service: &str, app: &str| {
-        format!("---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {name}\nspec:\n  serviceName: {service}\n  replicas: 1\n  selector:\n    matchLabels: {{app: {app}}}\n  template:\n    metadata:\n      labels: {{app: {app}}}\n    spec:\n      containers:\n        - name: c\n          image: busybox:1.36\n")
+        format!("---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {name}\nspec:\n  serviceName: {service}\n  replicas: 1\n  selector:\n    matchLabels: {{app: {app}}}\n  template:\n    metadata:\n      labels: {{app: {app}}}\n    spec:\n      containers:\n        - name: c\n          image: busybox:1.36\n          args: [--peer={name}-0.{service}]\n")
     };
     let text = format!("{}{}{}", sts("a", "svc-a", "a"), sts("b", "svc-b", "b"), sts("a2", "svc-a", "a"));
     let doc = uri(&dir.join("sts.yaml"));

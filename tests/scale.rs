@@ -55,7 +55,7 @@ fn generate(n: usize) -> (Vec<SourceFile>, usize, BTreeMap<RuleId, usize>) {
     // StatefulSets governed by one Service that is not headless.
     a.push_str("apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  selector: {app: db}\n  ports: [{port: 5432}]\n---\n");
     for i in 0..tenth {
-        let _ = write!(a, "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db-{i}\nspec:\n  serviceName: db\n  replicas: 1\n  selector:\n    matchLabels: {{app: db, id: d{i}}}\n  template:\n    metadata:\n      labels: {{app: db, id: d{i}}}\n    spec:\n      containers:\n        - name: db\n          image: postgres:16\n          ports: [{{containerPort: 5432}}]\n---\n");
+        let _ = write!(a, "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db-{i}\nspec:\n  serviceName: db\n  replicas: 2\n  selector:\n    matchLabels: {{app: db, id: d{i}}}\n  template:\n    metadata:\n      labels: {{app: db, id: d{i}}}\n    spec:\n      containers:\n        - name: db\n          image: postgres:16\n          ports: [{{containerPort: 5432}}]\n---\n");
     }
     // Two files of one directory defining the same ConfigMaps, differently.
     let (mut b, mut c) = (String::new(), String::new());

@@ -83,3 +83,190 @@ pub fn resource_entries<'a>(w: &Workload<'a>) -> Vec<ResourceEntry<'a>> {
     }
     out
 }
+
+/// An accelerator node pool: how its nodes are labelled, what its pods request, how its nodes
+/// are usually tainted.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AcceleratorPool {
+    /// What messages call it (`NVIDIA GPU`).
+    pub name: &'static str,
+    /// The taint its nodes usually carry, as a fix adds it (`None`: no common default).
+    pub taint: Option<&'static str>,
+    /// Taint keys or key prefixes (ending in `/`) of the pool.
+    pub taint_keys: &'static [&'static str],
+    /// Node label key prefixes that select the pool.
+    pub labels: &'static [&'static str],
+    /// Substrings of a vendor-neutral accelerator label's value (`k8s.amazonaws.com/accelerator: vgpu`).
+    pub values: &'static [&'static str],
+    /// Resource name prefixes its pods request.
+    pub resources: &'static [&'static str],
+    /// Substrings of its agents' image repositories.
+    pub images: &'static [&'static str],
+}
+
+/// Known accelerator pools, most specific first.
+pub const ACCELERATOR_POOLS: &[AcceleratorPool] = &[
+    AcceleratorPool {
+        name: "AWS virtual GPU",
+        taint: Some("k8s.amazonaws.com/vgpu"),
+        taint_keys: &["k8s.amazonaws.com/vgpu"],
+        labels: &[],
+        values: &["vgpu"],
+        resources: &["k8s.amazonaws.com/vgpu"],
+        images: &["aws-virtual-gpu"],
+    },
+    AcceleratorPool {
+        name: "AMD GPU",
+        taint: Some("amd.com/gpu"),
+        taint_keys: &["amd.com/gpu"],
+        labels: &["amd.com/", "beta.amd.com/", "feature.node.kubernetes.io/pci-1002"],
+        values: &["amd", "radeon", "instinct"],
+        resources: &["amd.com/gpu"],
+        images: &["amdgpu", "rocm"],
+    },
+    AcceleratorPool {
+        name: "Intel GPU",
+        taint: None,
+        taint_keys: &["gpu.intel.com/"],
+        labels: &["gpu.intel.com/", "intel.feature.node.kubernetes.io/gpu"],
+        values: &["intel"],
+        resources: &["gpu.intel.com/"],
+        images: &["intel-gpu"],
+    },
+    AcceleratorPool {
+        name: "Habana Gaudi",
+        taint: Some("habana.ai/gaudi"),
+        taint_keys: &["habana.ai/"],
+        labels: &["habana.ai/"],
+        values: &["gaudi", "habana"],
+        resources: &["habana.ai/"],
+        images: &["habana", "gaudi"],
+    },
+    AcceleratorPool {
+        name: "AWS Neuron",
+        taint: Some("aws.amazon.com/neuron"),
+        taint_keys: &["aws.amazon.com/neuron"],
+        labels: &["aws.amazon.com/neuron"],
+        values: &["inferentia", "trainium", "neuron"],
+        resources: &["aws.amazon.com/neuron"],
+        images: &["neuron"],
+    },
+    AcceleratorPool {
+        name: "Google TPU",
+        taint: Some("google.com/tpu"),
+        taint_keys: &["google.com/tpu"],
+        labels: &["cloud.google.com/gke-tpu"],
+        values: &["tpu"],
+        resources: &["google.com/tpu"],
+        images: &[],
+    },
+    AcceleratorPool {
+        name: "NVIDIA GPU",
+        taint: Some("nvidia.com/gpu"),
+        taint_keys: &["nvidia.com/gpu"],
+        // GKE's accelerator label names NVIDIA GPUs (TPUs have their own labels).
+        labels: &["nvidia.com/", "feature.node.kubernetes.io/pci-10de", "cloud.google.com/gke-accelerator"],
+        values: &["nvidia", "tesla"],
+        resources: &["nvidia.com/gpu", "nvidia.com/mig-"],
+        images: &["nvidia", "dcgm", "gpu-feature-discovery", "k8s-device-plugin", "k8s-mig-manager"],
+    },
+];
+
+/// Labels that name an accelerator without naming its vendor in the key.
+const NEUTRAL_ACCELERATOR_LABELS: &[&str] = &["k8s.amazonaws.com/accelerator", "accelerator"];
+
+/// Labels of pools the platform taints itself (GKE taints its GPU and TPU node pools): there the
+/// platform's taint is the one to tolerate, and a custom one is not enough.
+pub fn platform_tainted_pool(spec: &PodSpec) -> bool {
+    let platform = |k: &str| k.starts_with("cloud.google.com/gke-accelerator") || k.starts_with("cloud.google.com/gke-tpu");
+    let terms = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .map(|r| r.node_selector_terms.as_slice())
+        .unwrap_or(&[]);
+    spec.node_selector.iter().flatten().any(|(k, _)| platform(k))
+        || terms
+            .iter()
+            .flat_map(|t| t.match_expressions.iter().flatten())
+            .any(|e| platform(&e.key) && e.operator != "DoesNotExist" && e.operator != "NotIn")
+}
+
+/// Taint keys that mark a GPU pool of any vendor (AKS's `sku=gpu`).
+const NEUTRAL_GPU_TAINTS: &[&str] = &["sku"];
+
+fn key_matches(key: &str, patterns: &[&str]) -> bool {
+    patterns.iter().any(|p| if p.ends_with('/') { key.starts_with(p) } else { key == *p || key.starts_with(p) })
+}
+
+/// The accelerator pools a pod targets: by the node labels it requires (nodeSelector and
+/// required node affinity), the accelerators it requests, and its images.
+pub fn targeted_pools(spec: &PodSpec) -> Vec<&'static AcceleratorPool> {
+    let mut labels: Vec<(&str, Vec<&str>)> = spec.node_selector.iter().flatten().map(|(k, v)| (k.as_str(), vec![v.as_str()])).collect();
+    let terms = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .map(|r| r.node_selector_terms.as_slice())
+        .unwrap_or(&[]);
+    for e in terms.iter().flat_map(|t| t.match_expressions.iter().flatten()) {
+        if e.operator != "DoesNotExist" && e.operator != "NotIn" {
+            labels.push((e.key.as_str(), e.values.iter().flatten().map(String::as_str).collect()));
+        }
+    }
+    let resources: Vec<&str> = containers(spec)
+        .filter_map(|(_, _, c)| c.resources.as_ref())
+        .flat_map(|r| r.limits.iter().flatten().chain(r.requests.iter().flatten()))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let images: Vec<String> = containers(spec).filter_map(|(_, _, c)| c.image.as_deref()).map(str::to_ascii_lowercase).collect();
+    let by =
+        |f: &dyn Fn(&AcceleratorPool) -> bool| -> Vec<&'static AcceleratorPool> { ACCELERATOR_POOLS.iter().filter(|p| f(p)).collect() };
+    // What the pod selects decides; its requests next; its images only when nothing else does.
+    let selected = by(&|p| {
+        labels.iter().any(|(k, vs)| {
+            key_matches(k, p.labels)
+                || (NEUTRAL_ACCELERATOR_LABELS.contains(k)
+                    && vs.iter().any(|v| p.values.iter().any(|x| v.to_ascii_lowercase().contains(x))))
+        })
+    });
+    if !selected.is_empty() {
+        return selected;
+    }
+    let requested = by(&|p| resources.iter().any(|r| key_matches(r, p.resources)));
+    if !requested.is_empty() {
+        return requested;
+    }
+    by(&|p| images.iter().any(|i| p.images.iter().any(|x| i.split('@').next().unwrap_or("").contains(x))))
+}
+
+/// Whether a toleration lets a pod onto the nodes of the given pools (any accelerator pool when
+/// `pools` is empty): a taint key of one of them, a vendor-neutral GPU taint (`sku`), a custom
+/// taint that names an accelerator (`dedicated=gpu`, unless `custom` is false), or every taint.
+pub fn tolerates_pool_taint(t: &Toleration, pools: &[&AcceleratorPool], custom: bool) -> bool {
+    let effect_ok = t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoSchedule");
+    if !effect_ok {
+        return false;
+    }
+    let key = t.key.as_deref().unwrap_or("");
+    if key.is_empty() {
+        return t.operator.as_deref() == Some("Exists");
+    }
+    if NEUTRAL_GPU_TAINTS.contains(&key) {
+        return true;
+    }
+    let known = ACCELERATOR_POOLS.iter().find(|p| key_matches(key, p.taint_keys));
+    match known {
+        Some(p) => pools.is_empty() || pools.contains(&p),
+        None => {
+            let words = ["gpu", "accelerator", "nvidia", "neuron", "habana", "gaudi"];
+            let named = |s: &str| {
+                let s = s.to_ascii_lowercase();
+                words.iter().any(|w| s.contains(w))
+            };
+            custom && (named(key) || t.value.as_deref().is_some_and(named))
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use super::{gpu_agent_image, tolerations_or_spec};
 use crate::fix::Fix;
 use crate::index::Index;
-use crate::model::gpu::{gpu_node_label, tolerates_gpu_taint};
+use crate::model::gpu::{gpu_node_label, platform_tainted_pool, targeted_pools, tolerates_gpu_taint, tolerates_pool_taint};
 use crate::model::{Object, Workload, WorkloadKind};
 use crate::rules::Findings;
 use crate::yaml::NodeKind;
@@ -19,28 +19,46 @@ pub fn check(ix: &Index, out: &mut Findings) {
             (None, Some(label)) => format!("selects GPU nodes (`{label}`)"),
             (None, None) => continue,
         };
-        let keys = ix.settings.gpu_taint_keys();
-        if spec.tolerations.iter().flatten().any(|t| tolerates_gpu_taint(t, &keys)) {
+        // The pool the DaemonSet targets decides which taint it must tolerate: an agent for AWS
+        // virtual GPUs tolerates `k8s.amazonaws.com/vgpu`, not `nvidia.com/gpu`.
+        let pools = targeted_pools(spec);
+        let tolerations = spec.tolerations.iter().flatten();
+        let tolerated = if ix.settings.gpu_taints.is_empty() {
+            // On GKE the platform taints the pool itself (`nvidia.com/gpu`): a custom taint's
+            // toleration does not let the pods onto it.
+            let custom = !platform_tainted_pool(spec);
+            tolerations.clone().any(|t| tolerates_pool_taint(t, &pools, custom))
+        } else {
+            let keys = ix.settings.gpu_taint_keys();
+            tolerations.clone().any(|t| tolerates_gpu_taint(t, &keys))
+        };
+        if tolerated {
             continue;
         }
         let y = ix.file(o);
         let Some((span, path)) = tolerations_or_spec(y, o.root, &w) else { continue };
-        let amd = gpu_agent_image(spec).is_some_and(|i| i.contains("amd") || i.contains("rocm"))
-            || gpu_node_label(spec).is_some_and(|l| l.starts_with("amd.com"));
-        let key = match keys.first() {
-            Some(k) if !ix.settings.gpu_taints.is_empty() => k,
-            _ if amd => "amd.com/gpu",
-            _ => "nvidia.com/gpu",
+        let pool = pools.first();
+        let key = match ix.settings.gpu_taints.first() {
+            Some(k) => Some(k.as_str()),
+            None => pool.map_or(Some("nvidia.com/gpu"), |p| p.taint),
         };
-        let fix = add_toleration(ix, o, &w, key);
+        let pool_name = pool.map_or("GPU", |p| p.name);
+        let usual = match pool.and_then(|p| p.taint) {
+            Some(t) => format!("`{t}`, or `sku=gpu` on AKS"),
+            None => "nvidia.com/gpu, amd.com/gpu, sku=gpu".to_string(),
+        };
+        let fix = key.and_then(|key| add_toleration(ix, o, &w, key));
         out.report(o.file,
                 span,
                 format!(
-                    "DaemonSet `{}` {why} but tolerates no GPU-pool taint: GPU node pools are usually tainted (nvidia.com/gpu, amd.com/gpu, sku=gpu), so it never runs there and the GPU nodes go without it",
+                    "DaemonSet `{}` {why} but tolerates no taint of the {pool_name} pool: such node pools are usually tainted ({usual}), so it never runs there and the nodes go without it",
                     o.name.as_deref().unwrap_or("")
                 ),
             )
-            .help("add to the pod template's tolerations: `- {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}` (amd.com/gpu on AMD pools, `sku` on AKS)")
+            .help(match key {
+                Some(k) => format!("add to the pod template's tolerations the taint its nodes carry: `- {{key: {k}, operator: Exists, effect: NoSchedule}}` (`sku` on AKS)"),
+                None => "add to the pod template's tolerations the taint its nodes carry (`- {key: <taint key>, operator: Exists, effect: NoSchedule}`)".to_string(),
+            })
             .path(path)
             .object(o)
             .fix(fix);

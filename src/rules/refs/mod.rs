@@ -134,3 +134,76 @@ impl<'a> Selecting<'a> {
         None
     }
 }
+
+/// Images of servers whose members find each other by name when there are several.
+const CLUSTERED_IMAGES: &[&str] = &["redis", "valkey", "nats", "minio", "vault", "neo4j", "scylla", "couchdb", "couchbase-server"];
+
+/// Why the pods of a StatefulSet need stable network identity: per-pod DNS names
+/// (`<name>-0.<service>`), which exist only under a headless governing Service. `None` when
+/// nothing says so: `serviceName` is optional (kubernetes/kubernetes#130233), and a StatefulSet
+/// used for ordinals (sharding by ordinal) or its volumes alone, or a single member no peer
+/// addresses, needs no DNS names. The answer is a clause for messages ("its pods address each
+/// other as `etcd-0.etcd`").
+pub(crate) fn identity_need(
+    o: &Object,
+    w: &crate::model::Workload,
+    s: &k8s_openapi::api::apps::v1::StatefulSet,
+    c: &crate::classify::Classification,
+) -> Option<String> {
+    use crate::classify::Shape;
+    let spec = w.pod_spec?;
+    let name = o.name.as_deref().unwrap_or("");
+    let svc = s.spec.service_name.as_deref().unwrap_or("");
+    // Every string a container is given: env values, command and args.
+    let mut texts: Vec<&str> = Vec::new();
+    let mut pod_name_vars: Vec<&str> = vec!["HOSTNAME"];
+    for (_, _, ctr) in crate::model::workload::containers(spec) {
+        for e in ctr.env.iter().flatten() {
+            texts.extend(e.value.as_deref());
+            let field = e.value_from.as_ref().and_then(|v| v.field_ref.as_ref()).map(|f| f.field_path.as_str());
+            if field == Some("metadata.name") {
+                pod_name_vars.push(e.name.as_str());
+            }
+        }
+        texts.extend(ctr.command.iter().flatten().map(String::as_str));
+        texts.extend(ctr.args.iter().flatten().map(String::as_str));
+    }
+    // `<name>-0.<...>`, `<name>-$(i).<...>`, `$(POD_NAME).<...>`, `.<service>` after a pod name.
+    let mut patterns = Vec::new();
+    if !name.is_empty() {
+        patterns.push(format!(r"\b{}-(?:\d+|\$\{{?\(?\w+\)?\}}?)\.[A-Za-z$]", regex::escape(name)));
+    }
+    for v in &pod_name_vars {
+        let v = regex::escape(v);
+        patterns.push(format!(r"\$(?:\({v}\)|\{{{v}\}}|{v}\b)\.[A-Za-z$]"));
+    }
+    patterns.push(r"\bhostname\s+(?:-f|--fqdn)\b".to_string());
+    if !svc.is_empty() {
+        patterns.push(format!(r"(?:-\d+|\)|\}})\.{}(?:[.:/\s,;'\x22]|$)", regex::escape(svc)));
+    }
+    let re = regex::Regex::new(&patterns.join("|")).ok()?;
+    if let Some((t, m)) = texts.iter().find_map(|t| re.find(t).map(|m| (t, m))) {
+        // The whole name (`etcd-0.etcd` of `http://etcd-0.etcd:2380`).
+        let rest = &t[m.start()..];
+        let end = rest.find(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ':' | '/' | ';' | '\'' | '"' | '=')).unwrap_or(rest.len());
+        let shown = if rest.starts_with("hostname") { m.as_str() } else { rest[..end].trim_start_matches(['.', '-', ')', '}']) };
+        return Some(format!("its pods use per-pod DNS names (`{}`)", crate::util::ellipsize(shown, 60)));
+    }
+    let replicas = s.spec.replicas.unwrap_or(1);
+    if replicas <= 1 {
+        return None;
+    }
+    let shape = [Shape::DistributedTraining, Shape::MultiNodeInference, Shape::Database]
+        .into_iter()
+        .filter(|sh| *sh != Shape::MultiNodeInference || c.is_multi_node_inference())
+        .find_map(|sh| c.first(sh));
+    if let Some(e) = shape {
+        return Some(format!("its {replicas} members are peers ({})", e.describe()));
+    }
+    let clustered = crate::model::workload::containers(spec).find_map(|(_, _, ctr)| {
+        let image = ctr.image.as_deref()?;
+        let (repo, _) = crate::classify::image_repository(image);
+        CLUSTERED_IMAGES.iter().any(|i| repo.eq_ignore_ascii_case(i)).then_some(image)
+    });
+    clustered.map(|image| format!("its {replicas} members of `{}` find each other by name", crate::util::ellipsize(image, 60)))
+}

@@ -1,6 +1,6 @@
 //! [`StatefulsetServiceNotFound`](crate::rules::RuleId::StatefulsetServiceNotFound): the governing Service is not among the inputs.
 
-use super::{resolvable, services};
+use super::{identity_need, resolvable, services};
 use crate::fix::scalar;
 use crate::fix::Fix;
 use crate::index::Index;
@@ -12,13 +12,15 @@ use std::collections::BTreeMap;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let svcs = services(ix);
-    for o in &ix.objects {
+    for (o, w, c) in ix.workloads() {
         let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
         let Some(svc) = s.spec.service_name.as_deref().filter(|n| !n.is_empty()) else { continue };
         let ns = ix.namespace_of(o);
         if svcs.contains_key(&(ns, svc)) || !resolvable(ix, o) {
             continue;
         }
+        // A Service defined elsewhere is likely; its absence matters when the pods need their DNS names.
+        let Some(need) = identity_need(o, &w, s, c) else { continue };
         let y = ix.file(o);
         let Some(node) = y.lookup(o.root, &path!["spec", "serviceName"]) else { continue };
         let template_labels = s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
@@ -35,7 +37,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             .map(|edit| Fix { description: format!("add a headless Service `{svc}` selecting the StatefulSet's pods"), edits: vec![edit] });
         out.report(o.file,
                 y.span(node),
-                format!("StatefulSet `{}` names governing Service `{svc}`, but no Service `{svc}` is in namespace `{ns}` among the inputs: its pods get no DNS names and peers cannot find each other", o.name.as_deref().unwrap_or("")),
+                format!("StatefulSet `{}` names governing Service `{svc}`, and {need}, but no Service `{svc}` is in namespace `{ns}` among the inputs: without it the per-pod DNS names do not resolve and the members cannot reach each other", o.name.as_deref().unwrap_or("")),
             )
             .help(if consistent {
                 format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}")

@@ -32,6 +32,8 @@ struct Names<'a> {
     namespaces_with_services: HashSet<&'a str>,
     hostnames: HashSet<(&'a str, &'a str)>,
     pod_names: HashSet<(&'a str, String)>,
+    /// Bare Pods by name: a Pod's own name is no DNS name for its peers.
+    bare_pods: HashSet<(&'a str, &'a str)>,
 }
 
 impl<'a> Names<'a> {
@@ -46,6 +48,7 @@ impl<'a> Names<'a> {
         }
         let mut hostnames: HashSet<(&str, &str)> = HashSet::new();
         let mut pod_names: HashSet<(&str, String)> = HashSet::new();
+        let mut bare_pods: HashSet<(&str, &str)> = HashSet::new();
         for (o, w, _) in ix.workloads() {
             let ns = ix.namespace_of(o);
             if let Some(spec) = w.pod_spec {
@@ -55,20 +58,29 @@ impl<'a> Names<'a> {
                     }
                 }
             }
+            if let (WorkloadKind::Pod, Some(name)) = (w.kind, o.name.as_deref()) {
+                bare_pods.insert((ns, name));
+            }
             if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (w.kind, o.name.as_deref()) {
                 for i in 0..w.pod_count().unwrap_or(1).clamp(1, 64) {
                     pod_names.insert((ns, format!("{name}-{i}")));
                 }
             }
         }
-        Names { services, namespaces_with_services, hostnames, pod_names }
+        Names { services, namespaces_with_services, hostnames, pod_names, bare_pods }
     }
 }
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let names = Names::of(ix);
     for (o, w, c) in ix.workloads() {
-        if !c.has(Shape::DistributedTraining) {
+        // A workload that sets MASTER_ADDR without other evidence of distributed training
+        // (`python train.py` reading it) is judged only where the name is certain not to
+        // resolve: a bare Pod's name.
+        let training = c.has(Shape::DistributedTraining);
+        let sets_master =
+            w.pod_spec.is_some_and(|p| containers(p).any(|(_, _, k)| k.env.iter().flatten().any(|e| e.name == "MASTER_ADDR")));
+        if !training && !sets_master {
             continue;
         }
         let Some(spec) = w.pod_spec else { continue };
@@ -107,7 +119,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 }
             }
             for (addr, node, path) in found {
-                if let Some((message, help)) = judge(ix, o, &w, &addr, &names) {
+                let judged = if training { judge(ix, o, &w, &addr, &names) } else { bare_pod(ix, o, &addr, &addr_labels(&addr), &names) };
+                if let Some((message, help)) = judged {
                     out.report(o.file, span_within(ix, o, node, &addr), message).help(help).path(path).object(o);
                 }
             }
@@ -145,7 +158,7 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
     if is_ip(addr) {
         return None; // a pinned IP is fragile, but it may be right
     }
-    let labels: Vec<&str> = addr.trim_end_matches('.').split('.').collect();
+    let labels = addr_labels(addr);
     if let (Some(s), true) = (sts, labels.len() >= 2) {
         let svc = s.spec.service_name.as_deref().unwrap_or("");
         let replicas = i64::from(s.spec.replicas.unwrap_or(1));
@@ -184,6 +197,9 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
         }
         return None;
     }
+    if let Some(found) = bare_pod(ix, o, addr, &labels, names) {
+        return Some(found);
+    }
     if labels.len() == 1 {
         if names.services.contains(&(ns, addr)) || names.hostnames.contains(&(ns, addr)) {
             return None;
@@ -200,4 +216,43 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
         return Some((format!("MASTER_ADDR `{addr}` does not resolve: {why}; peers wait forever for rank 0"), format!("use {rank0}")));
     }
     None
+}
+
+/// MASTER_ADDR naming a bare Pod (`pytorch-master`, or `pytorch-master.<namespace>[.svc...]`):
+/// no Service of that name is among the inputs, and a Pod's name is no DNS name. A Pod is
+/// reachable by name only through a Service, or as `<hostname>.<subdomain>` under a headless
+/// Service named by its subdomain.
+fn bare_pod(ix: &Index, o: &Object, addr: &str, labels: &[&str], names: &Names) -> Option<(String, String)> {
+    let ns = ix.namespace_of(o);
+    let pod = *labels.first()?;
+    // `<pod>` or `<pod>.<namespace>[.svc[.cluster.local]]`: the forms a Service name takes.
+    let (pod_ns, tail_ok) = match labels.len() {
+        1 => (ns, true),
+        _ => (labels[1], labels.get(2).is_none_or(|l| *l == "svc")),
+    };
+    if !tail_ok || pod_ns != ns || !names.bare_pods.contains(&(ns, pod)) {
+        return None;
+    }
+    if names.services.contains(&(ns, pod)) || (labels.len() == 1 && names.hostnames.contains(&(ns, pod))) {
+        return None;
+    }
+    // The Pod itself finds its own name in /etc/hosts; only its peers cannot.
+    if matches!(o.typed, Some(Typed::Pod(_))) && o.name.as_deref() == Some(pod) {
+        return None;
+    }
+    let name = o.name.as_deref().unwrap_or("");
+    Some((
+        format!(
+            "MASTER_ADDR `{addr}` names the bare Pod `{pod}`, but a Pod's name is no DNS name and no Service `{pod}` is among the inputs: {} `{name}` cannot resolve rank 0 and the rendezvous never starts",
+            o.kind
+        ),
+        format!(
+            "give rank 0 a DNS name: a headless Service `{pod}` (clusterIP: None) selecting the Pod, or set the Pod's `hostname` and `subdomain` with a headless Service named by the subdomain and use `<hostname>.<subdomain>`; or run every rank in one Indexed Job with a headless Service as its pods' subdomain and use `<job>-0.<subdomain>`"
+        ),
+    ))
+}
+
+/// The DNS labels of an address (`a.b.svc.` -> `a`, `b`, `svc`).
+fn addr_labels(addr: &str) -> Vec<&str> {
+    addr.trim_end_matches('.').split('.').collect()
 }
