@@ -339,5 +339,6 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, context: bool, out: 
         None => (None, Vec::new(), Vec::new()),
     };
     let removed = api_version.as_deref().and_then(|av| model::removed_api(av, &kind));
-    out.push(Object { file, root, api_version, kind, name, namespace, typed, removed, issues, structs, context, source: None });
+    let export = model::is_live_export(y, root);
+    out.push(Object { file, root, api_version, kind, name, namespace, typed, removed, issues, structs, context, source: None, export });
 }

@@ -68,7 +68,9 @@ impl<'a> Names<'a> {
 pub fn check(ix: &Index, out: &mut Findings) {
     let names = Names::of(ix);
     for (o, w, c) in ix.workloads() {
-        if !c.has(Shape::DistributedTraining) {
+        // An export from a cluster is not a manifest to correct; it still names pods and
+        // Services for the others (see `Object::export`).
+        if !c.has(Shape::DistributedTraining) || o.export {
             continue;
         }
         let Some(spec) = w.pod_spec else { continue };
