@@ -412,6 +412,7 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile,
         source: None,
         partial: false,
         completion: None,
+        export: model::is_live_export(y, root),
     };
     o.partial = model::completion::is_partial(y, &o);
     o.completion = model::completion::local(&source.name, source.kustomize, y, &o, o.partial);

@@ -196,12 +196,21 @@ fn duplicate_objects_across_files_are_real_conflicts_only() {
     let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ml\n";
     let cm =
         |name: &str, v: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: ml\ndata:\n  k: \"{v}\"\n");
-    // The same Namespace twice, identical: harmless.
+    // Side by side without a kustomization: nothing says the files are applied together
+    // (they may be alternatives), so nothing is reported.
     std::fs::write(dir.join("app/a.yaml"), format!("{ns}---\n{}", cm("settings", "1"))).unwrap();
-    std::fs::write(dir.join("app/b.yaml"), format!("{ns}---\n{}", cm("other", "1"))).unwrap();
-    // One object copied, with another value, into an otherwise different file: a conflict.
     std::fs::write(dir.join("app/c.yaml"), format!("{}---\n{}", cm("settings", "2"), cm("third", "1"))).unwrap();
-    // Two files defining the same objects are alternatives (apply one or the other).
+    // Under a kustomization, its inputs are built together. The same Namespace twice,
+    // identical: harmless.
+    std::fs::create_dir_all(dir.join("kapp")).unwrap();
+    std::fs::write(dir.join("kapp/kustomization.yaml"), "resources: [a.yaml, b.yaml, c.yaml]\n").unwrap();
+    std::fs::write(dir.join("kapp/a.yaml"), format!("{ns}---\n{}", cm("settings", "1"))).unwrap();
+    std::fs::write(dir.join("kapp/b.yaml"), format!("{ns}---\n{}", cm("other", "1"))).unwrap();
+    // One object copied, with another value, into an otherwise different file: a conflict.
+    std::fs::write(dir.join("kapp/c.yaml"), format!("{}---\n{}", cm("settings", "2"), cm("third", "1"))).unwrap();
+    // Two files defining the same objects are alternatives (apply one or the other), even
+    // under a kustomization.
+    std::fs::write(dir.join("variants/kustomization.yaml"), "resources: [a3.yaml]\n").unwrap();
     std::fs::write(dir.join("variants/a3.yaml"), format!("{}---\n{}", cm("nccl", "a3"), cm("nccl-env", "a3"))).unwrap();
     std::fs::write(dir.join("variants/a4.yaml"), format!("{}---\n{}", cm("nccl", "a4"), cm("nccl-env", "a4"))).unwrap();
     // Another directory is another unit.
@@ -210,7 +219,7 @@ fn duplicate_objects_across_files_are_real_conflicts_only() {
     let s = String::from_utf8_lossy(&out.stdout);
     let dups: Vec<&str> = s.lines().filter(|l| l.contains("[duplicate-object]")).collect();
     assert_eq!(dups.len(), 1, "{s}");
-    assert!(dups[0].contains("app/c.yaml") && dups[0].contains("ConfigMap `settings`"), "{s}");
+    assert!(dups[0].contains("kapp/c.yaml") && dups[0].contains("ConfigMap `settings`"), "{s}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -19,7 +19,7 @@ fn bad_fixtures(rule: RuleId) -> Vec<(String, String)> {
     let mut paths: Vec<_> = std::fs::read_dir(root().join("testdata/rules").join(rule.as_str()))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("bad"))
+        .filter(|p| p.is_file() && p.file_name().unwrap().to_string_lossy().starts_with("bad"))
         .collect();
     paths.sort();
     v.extend(paths.into_iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap())));

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{compact, lint_only, rel, render_full, root, source_file, text_file};
+use common::{compact, lint_only_files, rel, render_full, root, source_file, text_file};
 use kshape::rules::{self, RuleId, RULES};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -79,23 +79,40 @@ fn documented_bad_example_triggers_and_good_example_is_clean() {
     }
 }
 
-/// A rule's fixtures: the examples of its documentation and testdata/rules/<id>/*.
-fn fixtures(r: RuleId) -> Vec<(String, kshape::source::SourceFile)> {
+/// A rule's fixtures: the examples of its documentation and testdata/rules/<id>/*. A fixture
+/// is a file, or a directory whose files are linted together as one run (objects of several
+/// files: variants side by side, inputs of one kustomization). A `kustomization.yaml` in such a
+/// directory is not linted: it marks the directory's other files as kustomize inputs, as
+/// `kustomize.rs` does for a real directory.
+fn fixtures(r: RuleId) -> Vec<(String, Vec<kshape::source::SourceFile>)> {
     let m = r.meta();
     let mut v = vec![
-        ("example-bad.yaml".to_string(), text_file("example-bad.yaml", &m.bad)),
-        ("example-good.yaml".to_string(), text_file("example-good.yaml", &m.good)),
+        ("example-bad.yaml".to_string(), vec![text_file("example-bad.yaml", &m.bad)]),
+        ("example-good.yaml".to_string(), vec![text_file("example-good.yaml", &m.good)]),
     ];
+    let manifest = |p: &Path| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json");
     let dir = root().join("testdata/rules").join(r.as_str());
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|_| panic!("no fixtures for {r}"))
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
+        .filter(|p| manifest(p) || (p.is_dir() && p.file_name().is_some_and(|n| n != "snapshots")))
         .collect();
     paths.sort();
     for p in paths {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        v.push((name, source_file(&p)));
+        if p.is_dir() {
+            let mut inner: Vec<_> = std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()).filter(|f| manifest(f)).collect();
+            inner.sort();
+            let kustomized = inner.iter().any(|f| f.file_name().is_some_and(|n| n == "kustomization.yaml"));
+            let files = inner
+                .iter()
+                .filter(|f| f.file_name().is_some_and(|n| n != "kustomization.yaml"))
+                .map(|f| kshape::source::SourceFile { kustomize: kustomized, ..source_file(f) })
+                .collect();
+            v.push((name, files));
+        } else {
+            v.push((name, vec![source_file(&p)]));
+        }
     }
     v
 }
@@ -149,9 +166,9 @@ fn fixtures_run_with_their_rule_alone() {
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| {
-            for (name, file) in fixtures(r) {
-                let shown = file.name.clone();
-                let l = lint_only(r, file);
+            for (name, files) in fixtures(r) {
+                let shown = files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(" + ");
+                let l = lint_only_files(r, files);
                 let out = render_full(&l);
                 assert!(l.diagnostics.iter().all(|d| d.rule() == r), "{r}/{name}: another rule ran:\n{out}");
                 let stem = name.strip_prefix("example-").unwrap_or(&name);
@@ -174,7 +191,7 @@ fn fixtures_run_with_their_rule_alone() {
 fn fixes_come_from_rules_documented_as_fixable() {
     for &r in RuleId::ALL {
         let fixed: usize =
-            fixtures(r).into_iter().map(|(_, f)| lint_only(r, f).diagnostics.iter().filter(|d| d.fix.is_some()).count()).sum();
+            fixtures(r).into_iter().map(|(_, f)| lint_only_files(r, f).diagnostics.iter().filter(|d| d.fix.is_some()).count()).sum();
         match &r.meta().autofix {
             Some(_) => assert!(fixed > 0, "{r} is documented as fixable but no fixture gets a fix"),
             None => assert_eq!(fixed, 0, "{r} attaches fixes but its metadata has no `autofix:`"),

@@ -57,14 +57,16 @@ fn generate(n: usize) -> (Vec<SourceFile>, usize, BTreeMap<RuleId, usize>) {
     for i in 0..tenth {
         let _ = write!(a, "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db-{i}\nspec:\n  serviceName: db\n  replicas: 2\n  selector:\n    matchLabels: {{app: db, id: d{i}}}\n  template:\n    metadata:\n      labels: {{app: db, id: d{i}}}\n    spec:\n      containers:\n        - name: db\n          image: postgres:16\n          ports: [{{containerPort: 5432}}]\n---\n");
     }
-    // Two files of one directory defining the same ConfigMaps, differently.
+    // Two files of one directory defining the same ConfigMaps, differently, both inputs of one
+    // kustomization (across files, only that makes them applied together), in a namespace of
+    // their own (a kustomize input may change labels: its namespace's Services are not judged).
     let (mut b, mut c) = (String::new(), String::new());
     for i in 0..copies {
-        let _ = write!(b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata: {{k: b}}\n---\n");
-        let _ = write!(c, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata: {{k: c}}\n---\n");
+        let _ = write!(b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  namespace: conf\ndata: {{k: b}}\n---\n");
+        let _ = write!(c, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  namespace: conf\ndata: {{k: c}}\n---\n");
     }
-    b.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: only-b\n");
-    c.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: only-c\n");
+    b.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: only-b\n  namespace: conf\n");
+    c.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: only-c\n  namespace: conf\n");
     let objects = fifth + 4 * tenth + 2 * copies + 5;
     let expected = BTreeMap::from([
         // Each copy but the first, and each `api-*` under the later `tier` selector once.
@@ -76,7 +78,8 @@ fn generate(n: usize) -> (Vec<SourceFile>, usize, BTreeMap<RuleId, usize>) {
         (RuleId::ServiceTargetPortMissing, tenth.div_ceil(2)),
         (RuleId::StatefulsetServiceNotHeadless, tenth),
     ]);
-    (vec![file("mix/a.yaml", a), file("mix/b.yaml", b), file("mix/c.yaml", c)], objects, expected)
+    let kustomized = |f: SourceFile| SourceFile { kustomize: true, ..f };
+    (vec![file("mix/a.yaml", a), kustomized(file("mix/b.yaml", b)), kustomized(file("mix/c.yaml", c))], objects, expected)
 }
 
 /// Lints `n` generated objects with every rule and checks the findings; the time each rule

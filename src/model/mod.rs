@@ -128,6 +128,9 @@ pub struct Object {
     /// Why the object is not whole by design (a patch, an operator's template), when the
     /// inputs say so ([`completion`]).
     pub completion: Option<completion::Completion>,
+    /// Captured from a cluster (`kubectl get -o yaml`, other tools' test data), not written to
+    /// be applied: see [`is_live_export`].
+    pub export: bool,
 }
 
 impl Object {
@@ -145,6 +148,34 @@ impl Object {
     pub fn workload(&self) -> Option<Workload<'_>> {
         workload::of(self)
     }
+}
+
+/// Whether the object at `root` was read back from a cluster rather than written to be applied:
+/// its metadata carries what only the API server sets (`uid`, `resourceVersion`, `selfLink`,
+/// `managedFields`), or it has a `creationTimestamp` together with an observed `status`.
+///
+/// A `creationTimestamp: null` with `status: {}` is what `kubectl create --dry-run -o yaml` and
+/// code generators write into manifests meant to be applied: neither counts. Empty values
+/// (`resourceVersion: ""`) do not count either.
+pub fn is_live_export(file: &YamlFile, root: NodeId) -> bool {
+    let Some(meta) = file.get(root, "metadata") else {
+        return false;
+    };
+    let set = |n: Option<NodeId>| {
+        n.is_some_and(|n| {
+            if let Some(entries) = file.map_entries(n) {
+                !entries.is_empty()
+            } else if let Some(items) = file.seq_items(n) {
+                !items.is_empty()
+            } else {
+                !file.is_null(n) && file.scalar(n).is_some_and(|s| !s.trim().is_empty())
+            }
+        })
+    };
+    if ["uid", "resourceVersion", "selfLink", "managedFields"].iter().any(|k| set(file.get(meta, k))) {
+        return true;
+    }
+    set(file.get(meta, "creationTimestamp")) && set(file.get(root, "status"))
 }
 
 /// Builds the typed form of a document's object when its kind is one kshape knows.

@@ -73,13 +73,18 @@ pub fn lint_example(rule: RuleId, name: &str, text: &str) -> kshape::Lint {
 /// `unused-suppression` judges whether the other rules' findings used a suppression, so they
 /// run too for its fixtures; only its own findings are kept.
 pub fn lint_only(rule: RuleId, file: kshape::source::SourceFile) -> kshape::Lint {
+    lint_only_files(rule, vec![file])
+}
+
+/// [`lint_only`] over several files linted as one run.
+pub fn lint_only_files(rule: RuleId, files: Vec<kshape::source::SourceFile>) -> kshape::Lint {
     let nodes = needs_nodes(rule).then(inventory);
     if rule == RuleId::UnusedSuppression {
-        let mut l = kshape::lint_with(vec![file], "default", nodes);
+        let mut l = kshape::lint_with(files, "default", nodes);
         l.diagnostics.retain(|d| d.rule() == rule);
         return l;
     }
-    kshape::lint_full(vec![file], "default", nodes, kshape::index::Settings::default(), &kshape::rules::Selection::only(rule))
+    kshape::lint_full(files, "default", nodes, kshape::index::Settings::default(), &kshape::rules::Selection::only(rule))
 }
 
 /// Every finding in full, as a reader sees it: position and span, severity, rule, message,

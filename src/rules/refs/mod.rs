@@ -4,6 +4,11 @@
 //! Files under a kustomize directory are inputs of `kustomize build`: their names, namespaces
 //! and labels may still change, so the rules that follow a reference between objects do not
 //! report on them (see docs/architecture.md); rules about one object alone still do.
+//!
+//! Objects captured from a cluster ([`Object::export`]: `kubectl get -o yaml` output, other
+//! tools' test data) are not manifests to apply: the rules that relate objects do not judge
+//! them, and they are not one side of a conflict, but they still count as what exists (a
+//! Service, a Pod, a workload a reference names), as `--context` files do.
 
 pub mod hpa_target_not_found;
 pub mod overlapping_selectors;
@@ -27,9 +32,10 @@ use crate::model::{Object, Typed};
 use k8s_openapi::api::core::v1::Service;
 use std::collections::HashMap;
 
-/// Whether cross-object references of this object can be judged soundly.
+/// Whether cross-object references of this object can be judged soundly: it is not a
+/// kustomize input whose names and labels may still change, nor an export from a cluster.
 pub(crate) fn resolvable(ix: &Index, o: &Object) -> bool {
-    !ix.files[o.file].source.kustomize
+    !ix.files[o.file].source.kustomize && !o.export
 }
 
 /// Services by (namespace, name).

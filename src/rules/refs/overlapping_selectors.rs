@@ -1,10 +1,14 @@
 //! [`OverlappingSelectors`](crate::rules::RuleId::OverlappingSelectors): two controllers in one namespace whose selectors claim each other's pods.
 //!
-//! Only workloads applied together are compared: those of one directory (or file, or stdin
-//! stream), as for [`DuplicateObject`](crate::rules::RuleId::DuplicateObject). Two copies of one object are [`DuplicateObject`](crate::rules::RuleId::DuplicateObject)'s finding.
-//! Across files, two workloads with the same name or the same selector are variants of one
-//! component (`daemonset-preloaded.yaml` / `daemonset-latest.yaml`, a Deployment and a
-//! DaemonSet flavour of one agent) meant to be applied one at a time; in one file they are not.
+//! Only workloads known to be applied together are compared: those of one file (or stdin
+//! stream). Files side by side in a directory are as often alternatives applied one at a time
+//! (`daemonset-preloaded.yaml` / `daemonset-latest.yaml`, `deploy-triple.yaml` /
+//! `deploy-dual-moe.yaml`, a Deployment and a DaemonSet flavour of one agent) as parts of one
+//! `kubectl apply -f dir/`; the inputs of a kustomization, which would be evidence, are not
+//! judged at all (their labels may still change). Two copies of one object are
+//! [`DuplicateObject`](crate::rules::RuleId::DuplicateObject)'s finding. Objects captured from a
+//! cluster ([`Object::export`]) are not compared: a ReplicaSet exported beside its Deployment
+//! selects the same pods by design.
 //!
 //! Two workloads overlap when the selector of either selects the other's pod template. A
 //! workload is reported once, when it overlaps a workload defined before it (so a pair gives
@@ -12,7 +16,7 @@
 //! first few of them: N copies of one workload give N − 1 findings, not N·(N − 1)/2.
 //!
 //! Linear in the run (n log n with the sorting), never comparing all pairs:
-//! - workloads with equal selectors in one namespace and directory form a *class*, and each
+//! - workloads with equal selectors in one namespace and file form a *class*, and each
 //!   class's selector is checked once against the pod templates it may select, found through
 //!   the label index by the selector's rarest requirement (a `matchLabels` pair, an `In` or
 //!   `Exists` expression), so workloads that share a common label but differ in another are
@@ -29,7 +33,6 @@
 //! more copies than that of one name (each a [`DuplicateObject`](crate::rules::RuleId::DuplicateObject) finding) the count may
 //! include some of them, though none is named.
 
-use super::dir_of;
 use crate::index::Index;
 use crate::model::selector::{self, Labels};
 use crate::model::{Object, Typed, Workload, WorkloadKind};
@@ -82,7 +85,7 @@ fn selector_key(scope: usize, sel: &LabelSelector) -> SelectorKey<'_> {
     )
 }
 
-/// Pod templates by label, per scope (namespace and directory).
+/// Pod templates by label, per scope (namespace and file).
 #[derive(Default)]
 struct Templates<'a> {
     by_pair: HashMap<(usize, &'a str, &'a str), Vec<usize>>,
@@ -159,7 +162,7 @@ struct Overlap {
 
 impl<'a> Run<'a> {
     fn new(ix: &'a Index) -> Run<'a> {
-        let mut scopes: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut scopes: HashMap<(&str, usize), usize> = HashMap::new();
         let mut classes: HashMap<SelectorKey, usize> = HashMap::new();
         let mut ws: Vec<Item> = Vec::new();
         for o in &ix.objects {
@@ -170,7 +173,7 @@ impl<'a> Run<'a> {
             }
             let labels = w.pod_meta.and_then(|m| m.labels.as_ref()).unwrap_or(&NO_LABELS);
             let n = scopes.len();
-            let scope = *scopes.entry((ix.namespace_of(o), dir_of(ix, o))).or_insert(n);
+            let scope = *scopes.entry((ix.namespace_of(o), o.file)).or_insert(n);
             let n = classes.len();
             let class = *classes.entry(selector_key(scope, sel)).or_insert(n);
             ws.push(Item { o, w, sel, labels, scope, class });

@@ -1,14 +1,18 @@
 //! [`DuplicateObject`](crate::rules::RuleId::DuplicateObject): the same group/kind/namespace/name twice in the input. Applied
 //! together, the later one silently replaces the earlier one.
 //!
-//! The unit that is applied together is a file (a rendered stream on stdin included) or a
-//! directory (`kubectl apply -f dir/`): copies in sibling directories are usually alternative
-//! environments or separate examples (`overlays/staging`, `overlays/prod`), not a conflict.
-//! Within a directory, two files of which one defines only objects the other defines too are
-//! alternatives of each other (`nccl-test-a3.yaml`, `nccl-test-a4.yaml`; `serve.yaml`,
-//! `serve-v5e.yaml`), meant to be applied one at a time: their copies are not reported. A copy
-//! inside one file is always reported; across files only when the two definitions differ (an
-//! identical Namespace or Secret in several files applies the same object twice, harmlessly).
+//! Only copies known to be applied together are reported. A copy inside one file (a rendered
+//! stream on stdin included) is certain. Across files, a directory is no such evidence: files
+//! side by side are as often alternatives applied one at a time (`basic.yaml` and
+//! `basic-vllm.yaml`, an install into one namespace or another, mutually exclusive GPU
+//! layouts) as parts of one `kubectl apply -f dir/`. A kustomization is: two files of one
+//! directory under a kustomization are inputs of one `kustomize build`, which fails on the
+//! copy. Even there, two files of which one defines only objects the other defines too are
+//! alternatives of each other (`nccl-test-a3.yaml`, `nccl-test-a4.yaml`), and two identical
+//! definitions apply the same object twice, harmlessly: neither is reported.
+//!
+//! Objects captured from a cluster ([`Object::export`](crate::model::Object::export)) are
+//! the state of an object, not a definition: they are not compared.
 
 use crate::index::Index;
 use crate::path;
@@ -48,7 +52,7 @@ type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
 pub fn check(ix: &Index, out: &mut Findings) {
     // The objects each file defines, to recognise files that are alternatives of each other.
     let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = HashMap::new();
-    for o in &ix.objects {
+    for o in ix.objects.iter().filter(|o| !o.export) {
         if let Some(name) = o.name.as_deref() {
             let ns = if is_cluster_scoped(&o.kind) { "" } else { ix.namespace_of(o) };
             per_file.entry(o.file).or_default().insert((o.group(), o.kind.as_str(), ns, name));
@@ -70,7 +74,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
     let mut first_canonical: HashMap<usize, String> = HashMap::new();
     let mut seen: HashMap<(&str, &str, &str, &str, &str), usize> = HashMap::new();
     for (i, o) in ix.objects.iter().enumerate() {
-        let Some(name) = o.name.as_deref() else {
+        let Some(name) = o.name.as_deref().filter(|_| !o.export) else {
             continue;
         };
         let ns = if is_cluster_scoped(&o.kind) { "" } else { ix.namespace_of(o) };
@@ -82,6 +86,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         };
         let first = &ix.objects[first_idx];
+        // Across files, only inputs of one kustomization are known to be applied together.
+        let together = |f: usize| ix.files[f].source.kustomize;
+        if first.file != o.file && !(together(first.file) && together(o.file)) {
+            continue;
+        }
         if alternatives(first.file, o.file) {
             continue;
         }
@@ -105,7 +114,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
             y.span(node),
             format!("{} `{name}`{where_ns} is defined twice; the first is at {}:{line}", o.kind, ff.source.name),
         )
-        .help("rename one of them or remove the copy: applied together, the later definition silently replaces the earlier one")
+        .help(if first.file == o.file {
+            "rename one of them or remove the copy: applied together, the later definition silently replaces the earlier one"
+        } else {
+            "rename one of them or remove the copy: both files are inputs of the kustomization here, and `kustomize build` refuses two objects with one id (list only one of the files if they are alternatives)"
+        })
         .path(path!["metadata", "name"])
         .object(o)
         .related(first.file, first_span, "first definition");

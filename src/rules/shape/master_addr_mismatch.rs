@@ -80,7 +80,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
         let training = c.has(Shape::DistributedTraining);
         let sets_master =
             w.pod_spec.is_some_and(|p| containers(p).any(|(_, _, k)| k.env.iter().flatten().any(|e| e.name == "MASTER_ADDR")));
-        if !training && !sets_master {
+        // An export from a cluster is not a manifest to correct; it still names pods and
+        // Services for the others (see `Object::export`).
+        if (!training && !sets_master) || o.export {
             continue;
         }
         let Some(spec) = w.pod_spec else { continue };
