@@ -171,10 +171,10 @@ fn fix_on_stdin_prints_the_fixed_stream() {
     // The report goes to stderr; here only the summary of what was fixed.
     assert_eq!(String::from_utf8_lossy(&out.stderr), "fixed 1 finding in 1 file\n");
     // Nothing to fix: the stream comes back unchanged, findings on stderr.
-    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n";
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  restartPolicy: Never\n  containers:\n    - name: c\n      image: busybox:1.36\n      resources: {limits: {memory: 48GB}}\n";
     let out = run_in(&dir, &["--no-config", "--fix", "--format", "compact", "-"], Some(text));
     assert_eq!(String::from_utf8_lossy(&out.stdout), text);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("[bare-pod]"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[invalid-field-value]"));
     assert_eq!(out.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -43,6 +43,22 @@ spec:
       containers:
         - name: api
           image: nginx:1.27
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: api
+spec:
+  selector: {app: api}
+  ports: [{port: 80}]
 ";
 
 fn rules(s: &str) -> Vec<String> {
@@ -271,5 +287,6 @@ fn helm_template_output_names_the_template() {
 fn statistics_count_per_rule() {
     let out = run_in(&common::root(), &["--format", "compact", "--statistics", "testdata/examples"], None);
     let s = compact(&out);
-    assert!(s.lines().any(|l| l.trim_start().starts_with("2  missing-dshm")), "{s}");
+    assert!(s.lines().any(|l| l.trim_start().starts_with("2  invalid-field-value")), "{s}");
+    assert!(s.lines().any(|l| l.trim_start().starts_with("1  missing-dshm")), "{s}");
 }

@@ -488,7 +488,7 @@ fn odd_messages_get_answers_not_crashes() {
     c.notify("$/cancelRequest", json!({"id": 1}));
     // Still serving: a document opened now is linted.
     let u = "untitled:Untitled-1";
-    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": u, "languageId": "yaml", "version": 1, "text": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n"}}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": u, "languageId": "yaml", "version": 1, "text": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: postgres:16.4\n"}}));
     assert!(by_rule(&c.diagnostics(u), "bare-pod").is_some());
     assert!(c.request("shutdown", Value::Null).is_null());
     c.notify("exit", Value::Null);
@@ -507,7 +507,7 @@ fn configuration_errors_are_published_on_the_configuration() {
     let mut c = Client::start(&dir);
     c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}));
     c.notify("initialized", json!({}));
-    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n";
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: postgres:16.4\n";
     c.notify("textDocument/didOpen", json!({"textDocument": {"uri": pod, "languageId": "yaml", "version": 1, "text": text}}));
     let errors = c.diagnostics(&cfg);
     assert_eq!(errors.len(), 1, "{errors:#?}");
@@ -736,7 +736,7 @@ fn a_burst_of_edits_is_linted_at_most_twice() {
     std::fs::write(dir.join("big.yaml"), &big).unwrap();
     let pod = |extra: usize| {
         format!(
-            "{}apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n",
+            "{}apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: postgres:16.4\n",
             "# edit\n".repeat(extra)
         )
     };
@@ -791,7 +791,7 @@ fn diagnostics_are_published_when_they_change() {
     c.request("initialize", json!({"processId": null, "rootUri": uri(&dir), "capabilities": {}}));
     c.notify("initialized", json!({}));
     let pod = |i: usize| {
-        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n")
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n    - name: c\n      image: postgres:16.4\n")
     };
     let docs: Vec<String> = (0..20).map(|i| uri(&dir.join(format!("p{i}.yaml")))).collect();
     for (i, d) in docs.iter().enumerate() {
