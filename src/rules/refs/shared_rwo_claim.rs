@@ -7,6 +7,10 @@ use crate::path;
 use crate::rules::Findings;
 use std::collections::HashMap;
 
+/// Storage classes of node-local provisioners (k3s/kind/Rancher local-path, MicroK8s, OpenEBS,
+/// static local volumes).
+const NODE_LOCAL_CLASSES: &[&str] = &["local-path", "hostpath", "microk8s-hostpath", "openebs-hostpath", "local-storage", "local"];
+
 pub fn check(ix: &Index, out: &mut Findings) {
     let mut claims = HashMap::new();
     for o in &ix.objects {
@@ -39,6 +43,12 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let Some((co, claim)) = claims.get(&(ix.namespace_of(o), pvc.claim_name.as_str())) else { continue };
             let modes = claim.spec.as_ref().and_then(|s| s.access_modes.clone()).unwrap_or_default();
             if modes.is_empty() || !modes.iter().all(|m| m == "ReadWriteOnce" || m == "ReadWriteOncePod") {
+                continue;
+            }
+            // A node-local volume (hostpath and local-path provisioners) pins every pod that
+            // mounts it to its node, where ReadWriteOnce allows them all: no Multi-Attach.
+            let class = claim.spec.as_ref().and_then(|s| s.storage_class_name.as_deref()).unwrap_or("");
+            if NODE_LOCAL_CLASSES.contains(&class) {
                 continue;
             }
             let path = w.pod_spec_path().join(&path!["volumes", i, "persistentVolumeClaim", "claimName"]);

@@ -9,6 +9,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
     for (i, f) in ix.files.iter().enumerate() {
         for e in &f.yaml.errors {
             let at = e.offset as usize;
+            // A build-time placeholder on the line (`{SERVICE_IP_PREFIX}`, filled in by make or
+            // envsubst-like scripts) makes the file a template, not YAML to apply as it is.
+            if placeholder_on_line(&f.source.text, at) {
+                continue;
+            }
             // The text of a file that is not UTF-8 is decoded lossily (a bad byte becomes U+FFFD,
             // three bytes): the finding covers the first bad byte as the file holds it, so its
             // offsets index the file's bytes and never pass its end.
@@ -24,4 +29,19 @@ fn next_char_end(text: &str, at: usize) -> usize {
         Some(c) if c != '\n' && c != '\r' => at + c.len_utf8(),
         _ => at,
     }
+}
+
+/// Whether the line holding `at` has a `{UPPER_CASE}` placeholder (one brace, an upper-case
+/// letter first, then upper-case letters, digits and underscores).
+fn placeholder_on_line(text: &str, at: usize) -> bool {
+    let start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let end = text.get(at..).and_then(|t| t.find('\n')).map_or(text.len(), |i| at + i);
+    let Some(line) = text.get(start..end) else { return false };
+    line.split('{').skip(1).any(|rest| {
+        let word = rest.split('}').next().unwrap_or("");
+        rest.contains('}')
+            && !rest.starts_with('{')
+            && word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
 }
