@@ -27,24 +27,26 @@ pub fn is_gpu_resource(name: &str) -> bool {
         || name.starts_with("aws.amazon.com/neuron")
 }
 
+/// The node-label requirements of a pod's required node affinity that select nodes *with* a
+/// label (not `DoesNotExist` or `NotIn`).
+fn required_node_labels(spec: &PodSpec) -> impl Iterator<Item = &k8s_openapi::api::core::v1::NodeSelectorRequirement> {
+    spec.affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .map_or(&[][..], |r| r.node_selector_terms.as_slice())
+        .iter()
+        .flat_map(|t| t.match_expressions.iter().flatten())
+        .filter(|e| e.operator != "DoesNotExist" && e.operator != "NotIn")
+}
+
 /// A GPU node label the pod requires (`nvidia.com/gpu.present` in its nodeSelector or required affinity).
 pub fn gpu_node_label(spec: &PodSpec) -> Option<String> {
     let is_gpu = |k: &str| GPU_LABEL_PREFIXES.iter().any(|p| k.starts_with(p));
     if let Some((k, v)) = spec.node_selector.iter().flatten().find(|(k, _)| is_gpu(k)) {
         return Some(format!("{k}={v}"));
     }
-    let terms = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
-        .map(|r| r.node_selector_terms.as_slice())
-        .unwrap_or(&[]);
-    terms
-        .iter()
-        .flat_map(|t| t.match_expressions.iter().flatten())
-        .find(|e| is_gpu(&e.key) && e.operator != "DoesNotExist" && e.operator != "NotIn")
-        .map(|e| format!("{} {}", e.key, e.operator))
+    required_node_labels(spec).find(|e| is_gpu(&e.key)).map(|e| format!("{} {}", e.key, e.operator))
 }
 
 /// A toleration that lets a pod onto GPU-tainted nodes.
@@ -179,18 +181,7 @@ const NEUTRAL_ACCELERATOR_LABELS: &[&str] = &["k8s.amazonaws.com/accelerator", "
 /// platform's taint is the one to tolerate, and a custom one is not enough.
 pub fn platform_tainted_pool(spec: &PodSpec) -> bool {
     let platform = |k: &str| k.starts_with("cloud.google.com/gke-accelerator") || k.starts_with("cloud.google.com/gke-tpu");
-    let terms = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
-        .map(|r| r.node_selector_terms.as_slice())
-        .unwrap_or(&[]);
-    spec.node_selector.iter().flatten().any(|(k, _)| platform(k))
-        || terms
-            .iter()
-            .flat_map(|t| t.match_expressions.iter().flatten())
-            .any(|e| platform(&e.key) && e.operator != "DoesNotExist" && e.operator != "NotIn")
+    spec.node_selector.iter().flatten().any(|(k, _)| platform(k)) || required_node_labels(spec).any(|e| platform(&e.key))
 }
 
 /// Taint keys that mark a GPU pool of any vendor (AKS's `sku=gpu`).
@@ -204,17 +195,8 @@ fn key_matches(key: &str, patterns: &[&str]) -> bool {
 /// required node affinity), the accelerators it requests, and its images.
 pub fn targeted_pools(spec: &PodSpec) -> Vec<&'static AcceleratorPool> {
     let mut labels: Vec<(&str, Vec<&str>)> = spec.node_selector.iter().flatten().map(|(k, v)| (k.as_str(), vec![v.as_str()])).collect();
-    let terms = spec
-        .affinity
-        .as_ref()
-        .and_then(|a| a.node_affinity.as_ref())
-        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
-        .map(|r| r.node_selector_terms.as_slice())
-        .unwrap_or(&[]);
-    for e in terms.iter().flat_map(|t| t.match_expressions.iter().flatten()) {
-        if e.operator != "DoesNotExist" && e.operator != "NotIn" {
-            labels.push((e.key.as_str(), e.values.iter().flatten().map(String::as_str).collect()));
-        }
+    for e in required_node_labels(spec) {
+        labels.push((e.key.as_str(), e.values.iter().flatten().map(String::as_str).collect()));
     }
     let resources: Vec<&str> = containers(spec)
         .filter_map(|(_, _, c)| c.resources.as_ref())
