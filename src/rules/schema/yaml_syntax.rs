@@ -31,17 +31,19 @@ fn next_char_end(text: &str, at: usize) -> usize {
     }
 }
 
-/// Whether the line holding `at` has a `{UPPER_CASE}` placeholder (one brace, an upper-case
-/// letter first, then upper-case letters, digits and underscores).
+/// Whether the line holding `at` has a single-brace placeholder that a person or a script
+/// replaces before applying: `{UPPER_CASE}` anywhere (`{SERVICE_IP_PREFIX}`), or `{name}` glued
+/// to the rest of a value (`image: {docker_username}/iris-classifier`).
 fn placeholder_on_line(text: &str, at: usize) -> bool {
     let start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
     let end = text.get(at..).and_then(|t| t.find('\n')).map_or(text.len(), |i| at + i);
     let Some(line) = text.get(start..end) else { return false };
     line.split('{').skip(1).any(|rest| {
-        let word = rest.split('}').next().unwrap_or("");
-        rest.contains('}')
-            && !rest.starts_with('{')
-            && word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        let Some((word, after)) = rest.split_once('}') else { return false };
+        let identifier =
+            word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let upper = word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        let glued = after.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | ':' | '-'));
+        identifier && (upper || glued)
     })
 }
