@@ -224,6 +224,34 @@ pub fn targeted_pools(spec: &PodSpec) -> Vec<&'static AcceleratorPool> {
     by(&|p| images.iter().any(|i| p.images.iter().any(|x| i.split('@').next().unwrap_or("").contains(x))))
 }
 
+/// What a taint key (with its value) says about the nodes that carry it: the accelerator pool
+/// whose taint it is (an index into [`ACCELERATOR_POOLS`]), a taint of GPU nodes of any vendor
+/// (AKS's `sku=gpu`, a custom `dedicated=gpu`), or nothing about accelerators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaintClass {
+    Pool(usize),
+    AnyAccelerator,
+}
+
+/// Classifies a taint (or a toleration's key and value) as in [`TaintClass`].
+pub fn classify_taint(key: &str, value: Option<&str>) -> Option<TaintClass> {
+    if key.is_empty() {
+        return None;
+    }
+    if let Some(i) = ACCELERATOR_POOLS.iter().position(|p| key_matches(key, p.taint_keys)) {
+        return Some(TaintClass::Pool(i));
+    }
+    if NEUTRAL_GPU_TAINTS.contains(&key) {
+        return Some(TaintClass::AnyAccelerator);
+    }
+    let words = ["gpu", "accelerator", "nvidia", "neuron", "habana", "gaudi"];
+    let named = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        words.iter().any(|w| s.contains(w))
+    };
+    (named(key) || value.is_some_and(named)).then_some(TaintClass::AnyAccelerator)
+}
+
 /// Whether a toleration lets a pod onto the nodes of the given pools (any accelerator pool when
 /// `pools` is empty): a taint key of one of them, a vendor-neutral GPU taint (`sku`), a custom
 /// taint that names an accelerator (`dedicated=gpu`, unless `custom` is false), or every taint.

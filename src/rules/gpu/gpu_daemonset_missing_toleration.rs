@@ -3,12 +3,116 @@
 use super::{gpu_agent_image, tolerations_or_spec};
 use crate::fix::Fix;
 use crate::index::Index;
-use crate::model::gpu::{gpu_node_label, platform_tainted_pool, targeted_pools, tolerates_gpu_taint, tolerates_pool_taint};
+use crate::model::gpu::{
+    classify_taint, gpu_node_label, platform_tainted_pool, targeted_pools, tolerates_gpu_taint, tolerates_pool_taint, AcceleratorPool,
+    TaintClass, ACCELERATOR_POOLS,
+};
 use crate::model::{Object, Workload, WorkloadKind};
 use crate::rules::Findings;
-use crate::yaml::NodeKind;
+use crate::yaml::{NodeId, NodeKind, Span, YamlFile};
+
+/// Why the DaemonSet's pool is known to be tainted. Not every pool is: EKS managed node groups
+/// and AMD pools carry no taint unless their owners add one, and there a DaemonSet without
+/// tolerations runs everywhere it should. The rule reports only with evidence.
+enum Tainted {
+    /// `gpu-taints` in the configuration.
+    Configured,
+    /// GKE taints its GPU and TPU pools itself.
+    Platform,
+    /// The DaemonSet tolerates another pool's taint: its author expects tainted GPU nodes.
+    OwnOtherPool(String),
+    /// Another object of the inputs tolerates or declares the pool's taint.
+    Inputs(Seen),
+}
+
+/// A taint key the inputs tolerate or declare, and where.
+#[derive(Clone)]
+struct Seen {
+    key: String,
+    file: usize,
+    span: Span,
+    declared: bool,
+}
+
+/// The first place the inputs show each pool's taint ([`ACCELERATOR_POOLS`] order), and a taint
+/// of GPU nodes of any vendor (`sku=gpu`, `dedicated=gpu`): tolerations in any pod template, and
+/// `taints` on Nodes and node-pool objects (Karpenter's NodePool, eksctl's ClusterConfig).
+/// One walk over the objects' nodes, so the rule stays linear.
+struct Evidence {
+    pools: Vec<Option<Seen>>,
+    any: Option<Seen>,
+}
+
+impl Evidence {
+    fn collect(ix: &Index) -> Evidence {
+        let mut ev = Evidence { pools: vec![None; ACCELERATOR_POOLS.len()], any: None };
+        for o in &ix.objects {
+            let y = ix.file(o);
+            let mut stack = vec![o.root];
+            while let Some(n) = stack.pop() {
+                if let Some(entries) = y.map_entries(n) {
+                    for &(k, v) in entries {
+                        match y.scalar(k) {
+                            Some("tolerations") => ev.note(o.file, y, v, false),
+                            Some("taints") => ev.note(o.file, y, v, true),
+                            _ => {}
+                        }
+                        stack.push(v);
+                    }
+                } else if let Some(items) = y.seq_items(n) {
+                    stack.extend_from_slice(items);
+                }
+            }
+        }
+        ev
+    }
+
+    fn note(&mut self, file: usize, y: &YamlFile, list: NodeId, declared: bool) {
+        let mut found: Vec<(String, Option<String>, Span)> = Vec::new();
+        if let Some(items) = y.seq_items(list) {
+            for &item in items {
+                let Some(key) = y.get(item, "key") else { continue };
+                let effect = y.get_str(item, "effect").unwrap_or("");
+                // A preference does not keep pods off the nodes.
+                if declared && effect == "PreferNoSchedule" {
+                    continue;
+                }
+                if let Some(k) = y.str_value(key) {
+                    found.push((k.to_string(), y.get_str(item, "value").map(str::to_string), y.span(key)));
+                }
+            }
+        } else if let Some(entries) = y.map_entries(list) {
+            // eksctl's older form: `taints: {nvidia.com/gpu: "true:NoSchedule"}`.
+            for &(k, v) in entries {
+                if let Some(key) = y.str_value(k) {
+                    found.push((key.to_string(), y.str_value(v).map(str::to_string), y.span(k)));
+                }
+            }
+        }
+        for (key, value, span) in found {
+            let slot = match classify_taint(&key, value.as_deref()) {
+                Some(TaintClass::Pool(i)) => &mut self.pools[i],
+                Some(TaintClass::AnyAccelerator) => &mut self.any,
+                None => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(Seen { key, file, span, declared });
+            }
+        }
+    }
+
+    /// Where the inputs show a taint of one of `pools` (of any accelerator pool when empty).
+    fn of(&self, pools: &[&AcceleratorPool]) -> Option<&Seen> {
+        let pool = self.pools.iter().enumerate().find_map(|(i, s)| {
+            let s = s.as_ref()?;
+            (pools.is_empty() || pools.iter().any(|p| p.name == ACCELERATOR_POOLS[i].name)).then_some(s)
+        });
+        pool.or(self.any.as_ref())
+    }
+}
 
 pub fn check(ix: &Index, out: &mut Findings) {
+    let mut evidence: Option<Evidence> = None;
     for (o, w, _) in ix.workloads() {
         if w.kind != WorkloadKind::DaemonSet {
             continue;
@@ -23,11 +127,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
         // virtual GPUs tolerates `k8s.amazonaws.com/vgpu`, not `nvidia.com/gpu`.
         let pools = targeted_pools(spec);
         let tolerations = spec.tolerations.iter().flatten();
+        let platform = platform_tainted_pool(spec);
         let tolerated = if ix.settings.gpu_taints.is_empty() {
             // On GKE the platform taints the pool itself (`nvidia.com/gpu`): a custom taint's
             // toleration does not let the pods onto it.
-            let custom = !platform_tainted_pool(spec);
-            tolerations.clone().any(|t| tolerates_pool_taint(t, &pools, custom))
+            tolerations.clone().any(|t| tolerates_pool_taint(t, &pools, !platform))
         } else {
             let keys = ix.settings.gpu_taint_keys();
             tolerations.clone().any(|t| tolerates_gpu_taint(t, &keys))
@@ -35,6 +139,22 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if tolerated {
             continue;
         }
+        let other_pool = tolerations.clone().find_map(|t| {
+            let key = t.key.as_deref()?;
+            matches!(classify_taint(key, t.value.as_deref()), Some(TaintClass::Pool(_))).then(|| key.to_string())
+        });
+        let tainted = if !ix.settings.gpu_taints.is_empty() {
+            Tainted::Configured
+        } else if platform {
+            Tainted::Platform
+        } else if let Some(key) = other_pool {
+            Tainted::OwnOtherPool(key)
+        } else {
+            match evidence.get_or_insert_with(|| Evidence::collect(ix)).of(&pools) {
+                Some(seen) => Tainted::Inputs(seen.clone()),
+                None => continue,
+            }
+        };
         let y = ix.file(o);
         let Some((span, path)) = tolerations_or_spec(y, o.root, &w) else { continue };
         let pool = pools.first();
@@ -43,15 +163,23 @@ pub fn check(ix: &Index, out: &mut Findings) {
             None => pool.map_or(Some("nvidia.com/gpu"), |p| p.taint),
         };
         let pool_name = pool.map_or("GPU", |p| p.name);
-        let usual = match pool.and_then(|p| p.taint) {
-            Some(t) => format!("`{t}`, or `sku=gpu` on AKS"),
-            None => "nvidia.com/gpu, amd.com/gpu, sku=gpu".to_string(),
+        let because = match &tainted {
+            Tainted::Configured => "the configuration says GPU pools are tainted (`gpu-taints`)".to_string(),
+            Tainted::Platform => format!(
+                "GKE taints these node pools itself (`{}=present:NoSchedule`)",
+                pool.and_then(|p| p.taint).unwrap_or("nvidia.com/gpu")
+            ),
+            Tainted::OwnOtherPool(k) => format!("its only GPU toleration, `{k}`, is another pool's taint"),
+            Tainted::Inputs(seen) if seen.declared => format!("the inputs taint those nodes `{}`", seen.key),
+            Tainted::Inputs(seen) => format!("other pods of the inputs tolerate `{}`, so those nodes are tainted", seen.key),
         };
         let fix = key.and_then(|key| add_toleration(ix, o, &w, key));
-        out.report(o.file,
+        let reported = out
+            .report(
+                o.file,
                 span,
                 format!(
-                    "DaemonSet `{}` {why} but tolerates no taint of the {pool_name} pool: such node pools are usually tainted ({usual}), so it never runs there and the nodes go without it",
+                    "DaemonSet `{}` {why} but tolerates no taint of the {pool_name} pool, and {because}: it never runs on those nodes and they go without it",
                     o.name.as_deref().unwrap_or("")
                 ),
             )
@@ -62,6 +190,10 @@ pub fn check(ix: &Index, out: &mut Findings) {
             .path(path)
             .object(o)
             .fix(fix);
+        if let Tainted::Inputs(seen) = tainted {
+            let what = if seen.declared { "the taint, declared here" } else { "tolerated here" };
+            reported.related(seen.file, seen.span, format!("`{}`: {what}", seen.key));
+        }
     }
 }
 
