@@ -2,6 +2,7 @@
 
 use crate::classify::Shape;
 use crate::index::Index;
+use crate::model::serving::Serving;
 use crate::model::WorkloadKind;
 use crate::rules::Findings;
 
@@ -11,8 +12,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let Some(spec) = w.pod_spec else { continue };
+        let labels = w.pod_meta.and_then(|m| m.labels.as_ref());
         for (i, ctr) in spec.containers.iter().enumerate() {
             if !c.container_has(Shape::InferenceServer, i) || ctr.readiness_probe.is_some() {
+                continue;
+            }
+            // A server that loads models on demand (Ollama) answers within a second of starting:
+            // there is no loading window for a probe to cover.
+            if Serving::of(ctr, labels).lazy_loading {
                 continue;
             }
             let y = ix.file(o);
