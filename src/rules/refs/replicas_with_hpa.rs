@@ -10,6 +10,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
         let Some(replicas) = w.replicas else { continue };
         let name = o.name.as_deref().unwrap_or("");
+        // `${deployment_name}` in both templates says nothing about what they become: the
+        // script that fills them may name them apart, or render only one of them.
+        if crate::yaml::is_placeholder(name) {
+            continue;
+        }
         let Some(hpa) = scalers.get(&(ix.namespace_of(o), o.kind.as_str(), name)) else { continue };
         if !resolvable(ix, o) {
             continue;
