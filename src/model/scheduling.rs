@@ -264,3 +264,51 @@ pub fn coverage(spec: &PodSpec, daemonset: bool, nodes: &[NodeInfo]) -> (usize, 
     let selected = rows.iter().filter(|r| r.selected).count();
     (eligible, selected, rows)
 }
+
+/// Single-node environments: where a manifest is written for one of them, every pod lands on
+/// the one node.
+const SINGLE_NODE_ENVIRONMENTS: &[&str] = &["minikube", "kind", "k3d", "microk8s", "codespaces", "docker-desktop", "devcontainer"];
+
+/// The single-node environment a file says it is written for, if any: a directory of its path
+/// named after one (`k8s/minikube/`, `deploy/codespaces/`), or a comment line of the file (`text`)
+/// that names one or says "single-node". Problems that need a second node (a ReadWriteOnce
+/// volume attached on two nodes) do not arise there. Reads the text: call it for findings, not
+/// for every object.
+pub fn single_node_target(path: &str, text: &str) -> Option<&'static str> {
+    let dirs = path.split(['/', '\\']).rev().skip(1);
+    for d in dirs {
+        let d = d.to_ascii_lowercase();
+        let d = d.trim_start_matches('.');
+        if let Some(env) = SINGLE_NODE_ENVIRONMENTS.iter().find(|e| **e == d) {
+            return Some(env);
+        }
+    }
+    text.lines().filter_map(|l| l.trim_start().strip_prefix('#')).find_map(|c| {
+        let t = c.to_ascii_lowercase();
+        if t.contains("single-node") || t.contains("single node") {
+            return Some("a single-node cluster");
+        }
+        // `kind` is an ordinary word (and a manifest key): only the tool names that are not.
+        SINGLE_NODE_ENVIRONMENTS.iter().filter(|e| **e != "kind").find(|e| t.contains(**e)).copied()
+    })
+}
+
+#[cfg(test)]
+mod single_node_tests {
+    use super::single_node_target;
+
+    #[test]
+    fn directories_and_comments_name_single_node_environments() {
+        assert_eq!(single_node_target("k8s/codespaces/deployment.yaml", ""), Some("codespaces"));
+        assert_eq!(single_node_target("deploy/kind/app.yaml", ""), Some("kind"));
+        assert_eq!(single_node_target(".devcontainer/k8s.yaml", ""), Some("devcontainer"));
+        // A file named after one, or a word containing one, is not a directory of that name.
+        assert_eq!(single_node_target("k8s/minikube.yaml", ""), None);
+        assert_eq!(single_node_target("deploy/kindness/app.yaml", ""), None);
+        assert_eq!(single_node_target("app.yaml", "# for a single-node k3s box\nkind: Pod\n"), Some("a single-node cluster"));
+        assert_eq!(single_node_target("app.yaml", "  # kind of a hack\nkind: Pod\n"), None);
+        assert_eq!(single_node_target("app.yaml", "a: 1\n  # tested on minikube\n"), Some("minikube"));
+        // Only comments: a value that names one is not the author's word about the target.
+        assert_eq!(single_node_target("app.yaml", "image: minikube/storage-provisioner\n"), None);
+    }
+}
