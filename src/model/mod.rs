@@ -73,7 +73,7 @@ pub const REMOVED_APIS: &[Removed] = &[
     Removed {
         api_version: "extensions/v1beta1",
         kind: "PodSecurityPolicy",
-        replacement: "nothing: PodSecurityPolicy was removed in 1.25; use Pod Security Admission",
+        replacement: "nothing: enforce pod security with Pod Security Admission namespace labels",
         removed_in: "1.16",
     },
     Removed { api_version: "extensions/v1beta1", kind: "Ingress", replacement: "networking.k8s.io/v1", removed_in: "1.22" },
@@ -91,7 +91,7 @@ pub const REMOVED_APIS: &[Removed] = &[
     Removed {
         api_version: "policy/v1beta1",
         kind: "PodSecurityPolicy",
-        replacement: "nothing: PodSecurityPolicy was removed in 1.25; use Pod Security Admission",
+        replacement: "nothing: enforce pod security with Pod Security Admission namespace labels",
         removed_in: "1.25",
     },
     Removed { api_version: "autoscaling/v2beta1", kind: "HorizontalPodAutoscaler", replacement: "autoscaling/v2", removed_in: "1.25" },

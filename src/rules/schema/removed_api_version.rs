@@ -36,21 +36,18 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if let Some(b) = blocker {
             help.push_str(&format!("; no automatic fix: {b}"));
         }
-        out.report(
-            o.file,
-            y.span(node),
-            format!(
-                "{} {} is no longer served by the API server (removed in Kubernetes {}); use {}",
-                r.api_version,
-                r.kind,
-                r.removed_in,
-                r.replacement.split(':').next().unwrap_or(r.replacement)
+        let message = match r.replacement.strip_prefix("nothing: ") {
+            // PodSecurityPolicy: no other apiVersion serves the kind; the object goes.
+            Some(instead) => format!(
+                "{} {} is no longer served by the API server (removed in Kubernetes {}) and no other apiVersion replaces it: delete it ({instead})",
+                r.api_version, r.kind, r.removed_in
             ),
-        )
-        .help(help)
-        .path(path!["apiVersion"])
-        .object(o)
-        .fix(fix);
+            None => format!(
+                "{} {} is no longer served by the API server (removed in Kubernetes {}); use {}",
+                r.api_version, r.kind, r.removed_in, r.replacement
+            ),
+        };
+        out.report(o.file, y.span(node), message).help(help).path(path!["apiVersion"]).object(o).fix(fix);
     }
 }
 
