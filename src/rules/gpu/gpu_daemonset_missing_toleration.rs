@@ -21,22 +21,22 @@ enum Tainted {
     Platform,
     /// The DaemonSet tolerates another pool's taint: its author expects tainted GPU nodes.
     OwnOtherPool(String),
-    /// Another object of the inputs tolerates or declares the pool's taint.
+    /// Another object of the inputs declares the pool's taint.
     Inputs(Seen),
 }
 
-/// A taint key the inputs tolerate or declare, and where.
+/// A taint key the inputs declare, and where.
 #[derive(Clone)]
 struct Seen {
     key: String,
     file: usize,
     span: Span,
-    declared: bool,
 }
 
-/// The first place the inputs show each pool's taint ([`ACCELERATOR_POOLS`] order), and a taint
-/// of GPU nodes of any vendor (`sku=gpu`, `dedicated=gpu`): tolerations in any pod template, and
-/// `taints` on Nodes and node-pool objects (Karpenter's NodePool, eksctl's ClusterConfig).
+/// The first place the inputs declare each pool's taint ([`ACCELERATOR_POOLS`] order), and a
+/// taint of GPU nodes of any vendor (`sku=gpu`, `dedicated=gpu`): `taints` on Nodes and
+/// node-pool objects (Karpenter's NodePool, eksctl's ClusterConfig). Tolerations are no
+/// evidence: NVIDIA's own manifests tolerate `nvidia.com/gpu` whether or not a node carries it.
 /// One walk over the objects' nodes, so the rule stays linear.
 struct Evidence {
     pools: Vec<Option<Seen>>,
@@ -52,10 +52,8 @@ impl Evidence {
             while let Some(n) = stack.pop() {
                 if let Some(entries) = y.map_entries(n) {
                     for &(k, v) in entries {
-                        match y.scalar(k) {
-                            Some("tolerations") => ev.note(o.file, y, v, false),
-                            Some("taints") => ev.note(o.file, y, v, true),
-                            _ => {}
+                        if y.scalar(k) == Some("taints") {
+                            ev.note(o.file, y, v);
                         }
                         stack.push(v);
                     }
@@ -67,14 +65,14 @@ impl Evidence {
         ev
     }
 
-    fn note(&mut self, file: usize, y: &YamlFile, list: NodeId, declared: bool) {
+    fn note(&mut self, file: usize, y: &YamlFile, list: NodeId) {
         let mut found: Vec<(String, Option<String>, Span)> = Vec::new();
         if let Some(items) = y.seq_items(list) {
             for &item in items {
                 let Some(key) = y.get(item, "key") else { continue };
                 let effect = y.get_str(item, "effect").unwrap_or("");
                 // A preference does not keep pods off the nodes.
-                if declared && effect == "PreferNoSchedule" {
+                if effect == "PreferNoSchedule" {
                     continue;
                 }
                 if let Some(k) = y.str_value(key) {
@@ -96,7 +94,7 @@ impl Evidence {
                 None => continue,
             };
             if slot.is_none() {
-                *slot = Some(Seen { key, file, span, declared });
+                *slot = Some(Seen { key, file, span });
             }
         }
     }
@@ -170,8 +168,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 pool.and_then(|p| p.taint).unwrap_or("nvidia.com/gpu")
             ),
             Tainted::OwnOtherPool(k) => format!("its only GPU toleration, `{k}`, is another pool's taint"),
-            Tainted::Inputs(seen) if seen.declared => format!("the inputs taint those nodes `{}`", seen.key),
-            Tainted::Inputs(seen) => format!("other pods of the inputs tolerate `{}`, so those nodes are tainted", seen.key),
+            Tainted::Inputs(seen) => format!("the inputs taint those nodes `{}`", seen.key),
         };
         let fix = key.and_then(|key| add_toleration(ix, o, &w, key));
         let reported = out
@@ -191,8 +188,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             .object(o)
             .fix(fix);
         if let Tainted::Inputs(seen) = tainted {
-            let what = if seen.declared { "the taint, declared here" } else { "tolerated here" };
-            reported.related(seen.file, seen.span, format!("`{}`: {what}", seen.key));
+            reported.related(seen.file, seen.span, format!("the `{}` taint, declared here", seen.key));
         }
     }
 }

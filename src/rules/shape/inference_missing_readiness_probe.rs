@@ -4,9 +4,11 @@ use crate::classify::Shape;
 use crate::index::Index;
 use crate::model::serving::Serving;
 use crate::model::WorkloadKind;
+use crate::rules::refs::{Selecting, SelectorKind};
 use crate::rules::Findings;
 
 pub fn check(ix: &Index, out: &mut Findings) {
+    let mut services: Option<Selecting> = None;
     for (o, w, c) in ix.workloads() {
         if matches!(w.kind, WorkloadKind::Job | WorkloadKind::CronJob) {
             continue;
@@ -22,12 +24,24 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if Serving::of(ctr, labels).lazy_loading {
                 continue;
             }
+            // Readiness decides whether a Service sends the pod requests: without a Service of
+            // the inputs that selects it (a bare Pod without labels, a server reached by port
+            // forwarding) the probe gates nothing.
+            let Some(service) =
+                labels.and_then(|l| services.get_or_insert_with(|| Selecting::of(ix)).first(ix.namespace_of(o), l, SelectorKind::Service))
+            else {
+                break;
+            };
             let y = ix.file(o);
             let path = w.container_path(i).key("name");
             let Some(node) = y.lookup(o.root, &path) else { continue };
             out.report(o.file,
                     y.span(node),
-                    format!("inference server container `{}` has no readinessProbe: the Service sends requests to replicas still loading model weights, and they fail", ctr.name),
+                    format!(
+                    "inference server container `{}` has no readinessProbe: Service `{}` sends requests to replicas still loading model weights, and they fail",
+                    ctr.name,
+                    service.name.as_deref().unwrap_or("")
+                ),
                 )
                 .help("add a readinessProbe on the server's health endpoint, e.g. `readinessProbe: {httpGet: {path: /health, port: 8000}, periodSeconds: 5}` for vLLM (`/v2/health/ready` for Triton)")
                 .path(path)
