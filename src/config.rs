@@ -226,6 +226,7 @@ impl Errors<'_> {
                     .unwrap_or(issue.node);
                 self.at(node, format!("{}{message}", prefix(&issue.path)));
             }
+            IssueKind::MissingField { field, .. } => self.at(issue.node, format!("{}missing field `{field}`", prefix(&issue.path))),
             IssueKind::TooLarge => self.at(issue.node, "the configuration is too large once aliases are expanded".into()),
         }
     }

@@ -287,9 +287,16 @@ fn rules_of(out: &Output) -> Vec<serde_json::Value> {
 
 #[test]
 fn gpu_daemonset_without_toleration_with_and_without_inventory() {
+    // Alone, nothing says the GPU nodes are tainted (EKS and AMD pools are not by default).
     let alone = rules_of(&kshape(&["--format", "json", "-"], Some(DCGM)));
-    assert!(alone.iter().any(|d| d["rule"] == "gpu-daemonset-missing-toleration"), "{alone:?}");
+    assert!(!alone.iter().any(|d| d["rule"] == "gpu-daemonset-missing-toleration"), "{alone:?}");
     assert!(!alone.iter().any(|d| d["rule"] == "taint-not-tolerated"));
+    // A Node of the inputs that carries the taint is the evidence.
+    let tainted = format!(
+        "{DCGM}---\napiVersion: v1\nkind: Node\nmetadata:\n  name: gpu-1\nspec:\n  taints: [{{key: nvidia.com/gpu, effect: NoSchedule}}]\n"
+    );
+    let with_node = rules_of(&kshape(&["--format", "json", "-"], Some(&tainted)));
+    assert!(with_node.iter().any(|d| d["rule"] == "gpu-daemonset-missing-toleration"), "{with_node:?}");
     let with = rules_of(&kshape(&["--format", "json", "--nodes", "testdata/nodes/inventory.yaml", "-"], Some(DCGM)));
     let d = with.iter().find(|d| d["rule"] == "taint-not-tolerated").expect("taint-not-tolerated");
     let m = d["message"].as_str().unwrap();

@@ -199,25 +199,25 @@ fn fixes_follow_the_file_style() {
         // Flow-style tolerations get a flow item.
         (
             "gpu-daemonset-missing-toleration",
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm\nspec:\n  selector:\n    matchLabels: {app: dcgm}\n  template:\n    metadata:\n      labels: {app: dcgm}\n    spec:\n      tolerations: [{key: CriticalAddonsOnly, operator: Exists}]\n      containers:\n      - name: dcgm\n        image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm\nspec:\n  selector:\n    matchLabels: {app: dcgm}\n  template:\n    metadata:\n      labels: {app: dcgm}\n    spec:\n      tolerations: [{key: CriticalAddonsOnly, operator: Exists}]\n      containers:\n      - name: dcgm\n        image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: gpu-1\nspec:\n  taints: [{key: nvidia.com/gpu, value: present, effect: NoSchedule}]\n",
             "      tolerations: [{key: CriticalAddonsOnly, operator: Exists}, {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]\n",
         ),
         // No tolerations: created with the file's unindented list style.
         (
             "gpu-daemonset-missing-toleration",
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n    name: dcgm\nspec:\n    selector:\n        matchLabels: {app: dcgm}\n    template:\n        metadata:\n            labels: {app: dcgm}\n        spec:\n            containers:\n            - name: dcgm\n              image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n            # trailing comment\n",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n    name: dcgm\nspec:\n    selector:\n        matchLabels: {app: dcgm}\n    template:\n        metadata:\n            labels: {app: dcgm}\n        spec:\n            containers:\n            - name: dcgm\n              image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n            # trailing comment\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: gpu-1\nspec:\n  taints: [{key: nvidia.com/gpu, value: present, effect: NoSchedule}]\n",
             "              image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n            tolerations:\n            - key: nvidia.com/gpu\n              operator: Exists\n              effect: NoSchedule\n            # trailing comment\n",
         ),
         // An existing block list gets an item at its dashes' column.
         (
             "gpu-daemonset-missing-toleration",
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm\nspec:\n  selector:\n    matchLabels: {app: dcgm}\n  template:\n    metadata:\n      labels: {app: dcgm}\n    spec:\n      tolerations:\n      - key: CriticalAddonsOnly\n        operator: Exists\n\n      containers:\n      - name: dcgm\n        image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm\nspec:\n  selector:\n    matchLabels: {app: dcgm}\n  template:\n    metadata:\n      labels: {app: dcgm}\n    spec:\n      tolerations:\n      - key: CriticalAddonsOnly\n        operator: Exists\n\n      containers:\n      - name: dcgm\n        image: nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: gpu-1\nspec:\n  taints: [{key: nvidia.com/gpu, value: present, effect: NoSchedule}]\n",
             "      - key: CriticalAddonsOnly\n        operator: Exists\n      - key: nvidia.com/gpu\n        operator: Exists\n        effect: NoSchedule\n\n      containers:\n",
         ),
         // The pod spec ends in a block scalar: the new key goes after its last line, not inside it.
         (
             "gpu-daemonset-missing-toleration",
-            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm\nspec:\n  selector:\n    matchLabels: {app: dcgm}\n  template:\n    metadata:\n      labels: {app: dcgm}\n    spec:\n      nodeSelector: {nvidia.com/gpu.present: \"true\"}\n      containers:\n        - name: probe\n          image: busybox:1.36\n          args:\n            - |\n              while true; do\n                sleep 60\n              done\n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: dcgm\nspec:\n  selector:\n    matchLabels: {app: dcgm}\n  template:\n    metadata:\n      labels: {app: dcgm}\n    spec:\n      nodeSelector: {nvidia.com/gpu.present: \"true\"}\n      containers:\n        - name: probe\n          image: busybox:1.36\n          args:\n            - |\n              while true; do\n                sleep 60\n              done\n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: gpu-1\nspec:\n  taints: [{key: nvidia.com/gpu, value: present, effect: NoSchedule}]\n",
             "                sleep 60\n              done\n      tolerations:\n        - key: nvidia.com/gpu\n          operator: Exists\n          effect: NoSchedule\n\n---\n",
         ),
         // A quoted apiVersion stays quoted.

@@ -269,7 +269,7 @@ fn github_annotations() {
         )),
         "{s}"
     );
-    assert!(s.lines().any(|l| l.starts_with("::warning file=")), "{s}");
+    assert!(s.lines().any(|l| l.starts_with("::notice file=")), "{s}");
     assert!(s.lines().all(|l| l.starts_with("::")), "one command per line (newlines escaped):\n{s}");
 }
 

@@ -93,12 +93,21 @@ fn container_nodes(y: &YamlFile, o: &Object) -> Option<Vec<NodeId>> {
     out
 }
 
-/// Whether a required part is absent: the name, a controller's selector or template, the
-/// containers, a container's image.
+/// Whether a required part is absent: the name, a field the schema requires, a controller's
+/// selector or template, the containers, a container's image.
 pub fn is_partial(y: &YamlFile, o: &Object) -> bool {
     let meta = y.get(o.root, "metadata");
     let has = |k: &str| meta.and_then(|m| y.get_str(m, k)).is_some_and(|s| !s.is_empty());
     if !has("name") && !has("generateName") {
+        return true;
+    }
+    // A field the schema requires is absent (outside `status`): a CustomResourceDefinition
+    // patch with only `spec.conversion`, a RoleBinding without `roleRef`.
+    let missing = |i: &crate::yaml::de::Issue| {
+        matches!(i.kind, crate::yaml::de::IssueKind::MissingField { .. })
+            && i.path.steps().first().and_then(|s| s.as_key()) != Some("status")
+    };
+    if o.issues.iter().any(missing) {
         return true;
     }
     let Some(w) = o.workload() else { return false };

@@ -3,6 +3,7 @@
 pub mod completion;
 pub mod custom;
 pub mod gpu;
+pub mod kinds;
 pub mod quantity;
 pub mod scheduling;
 pub mod selector;
@@ -183,7 +184,7 @@ pub fn type_object(file: &YamlFile, root: NodeId, api_version: &str, kind: &str)
     let removed = removed_api(api_version, kind).is_some();
     macro_rules! go {
         ($t:ty, $v:ident) => {{
-            let out = de::from_node::<$t>(file, root);
+            let out = de::from_node_with::<$t>(file, root, kinds::MODE);
             (out.value.map(|v| Typed::$v(Box::new(v))), out.issues, out.structs)
         }};
     }
@@ -212,11 +213,16 @@ pub fn type_object(file: &YamlFile, root: NodeId, api_version: &str, kind: &str)
         ("policy/v1" | "policy/v1beta1", "PodDisruptionBudget") => {
             go!(PodDisruptionBudget, PodDisruptionBudget)
         }
-        _ => (None, Vec::new(), Vec::new()),
+        // Every other built-in kind: its schema findings, not its value (no rule reads it).
+        _ => match kinds::validate(file, root, api_version, kind) {
+            Some((issues, structs)) => (None, issues, structs),
+            None => (None, Vec::new(), Vec::new()),
+        },
     };
     if removed {
-        // The old schema differs from the current one; its fields are not unknown to it.
-        issues.retain(|i| !matches!(i.kind, de::IssueKind::UnknownField { .. }));
+        // The old schema differs from the current one: its fields are not unknown to it, and
+        // what it required is not what the current one requires.
+        issues.retain(|i| !matches!(i.kind, de::IssueKind::UnknownField { .. } | de::IssueKind::MissingField { .. }));
     }
     // The struct map only serves "wrong indentation?" hints for unknown fields: keep it only
     // for the objects that have one (memory grows with the run otherwise).

@@ -25,6 +25,8 @@ pub enum IssueKind {
     WrongType { expected: &'static str },
     /// A value of the right type that cannot be accepted (out of range, bad format).
     BadValue { message: String },
+    /// A field the struct requires is absent (or null); `node` is the struct's mapping.
+    MissingField { ty: &'static str, field: &'static str },
     /// The object expands to more than [`BUDGET`] values through aliases (or merge keys) that
     /// repeat its nodes: it is not typed. An object without them is never cut short (the
     /// file's node limit bounds it).
@@ -119,6 +121,7 @@ struct State<'f> {
     skip: HashSet<NodeId>,
     /// A string field takes any scalar's text (configuration), not only a YAML string.
     any_scalar_is_string: bool,
+    required: Option<Required>,
 }
 
 impl State<'_> {
@@ -144,7 +147,7 @@ pub struct Outcome<T> {
 pub const BUDGET: u64 = 1_000_000;
 
 /// How a document is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Mode {
     /// Skip the root's `apiVersion` and `kind` keys (a Kubernetes object: the caller has
     /// chosen the type from them).
@@ -152,11 +155,18 @@ pub struct Mode {
     /// A string field takes any scalar's text as written (`off`, `1.33`, `8080`), as a
     /// configuration file is read; Kubernetes objects are typed as kubectl types them.
     pub any_scalar_is_string: bool,
+    /// The fields a struct requires, by the name and field list its Deserialize impl gives
+    /// `deserialize_struct`: each absent (or null) one in a mapping is a
+    /// [`IssueKind::MissingField`]. None: not checked.
+    pub required: Option<Required>,
 }
 
+/// See [`Mode::required`].
+pub type Required = fn(&str, &[&str]) -> &'static [&'static str];
+
 impl Mode {
-    pub const KUBERNETES: Mode = Mode { skip_type_keys: true, any_scalar_is_string: false };
-    pub const CONFIGURATION: Mode = Mode { skip_type_keys: false, any_scalar_is_string: true };
+    pub const KUBERNETES: Mode = Mode { skip_type_keys: true, any_scalar_is_string: false, required: None };
+    pub const CONFIGURATION: Mode = Mode { skip_type_keys: false, any_scalar_is_string: true, required: None };
 }
 
 /// Deserializes the mapping at `root` into `T`, skipping its `apiVersion` and `kind` keys
@@ -188,6 +198,7 @@ fn from_node_budget<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mode
             failed_path: RefCell::new(FieldPath::new()),
             skip: skip.clone(),
             any_scalar_is_string: mode.any_scalar_is_string,
+            required: mode.required,
         };
         let de = De { st: &st, node: root, path: &Seg::Root, parent: None, root: mode.skip_type_keys };
         let result = T::deserialize(de);
@@ -268,6 +279,28 @@ impl<'a, 'f> De<'a, 'f> {
 
     fn record(&self, kind: IssueKind) {
         self.st.push(Issue { kind, node: self.node, path: FieldPath::new() }, self.path);
+    }
+
+    /// Reports each of `required` that the mapping lacks (or sets to null), once per mapping
+    /// (a mapping reached again through an alias is not reported twice).
+    fn missing_fields(&self, entries: &[(NodeId, NodeId)], ty: &'static str, required: &'static [&'static str]) {
+        let file = self.st.file;
+        for &field in required {
+            let present = entries.iter().any(|&(k, v)| file.scalar(k) == Some(field) && !file.is_null(v));
+            if present {
+                continue;
+            }
+            let mut issues = self.st.issues.borrow_mut();
+            if issues.len() >= MAX_ISSUES {
+                return;
+            }
+            // Only a node met again (an alias, a merge key) can be reported twice.
+            let seen =
+                self.st.repeated.get() && issues.iter().any(|i| i.node == self.node && i.kind == IssueKind::MissingField { ty, field });
+            if !seen {
+                issues.push(Issue { kind: IssueKind::MissingField { ty, field }, node: self.node, path: self.path.to_path().key(field) });
+            }
+        }
     }
 
     fn mismatch(&self, expected: &'static str) {
@@ -484,6 +517,9 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
         let r = match self.shape() {
             Shape::Map(entries) => {
                 self.st.structs.borrow_mut().push(StructSeen { node: self.node, parent: self.parent, name, fields });
+                if let Some(required) = self.st.required {
+                    self.missing_fields(entries, name, required(name, fields));
+                }
                 visitor.visit_map(MapAcc { de: self, entries, i: 0, fields: Some(fields), ty: name, value: None })
             }
             Shape::Null => return self.empty_map(visitor),

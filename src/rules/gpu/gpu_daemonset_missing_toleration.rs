@@ -46,10 +46,15 @@ struct Evidence {
 impl Evidence {
     fn collect(ix: &Index) -> Evidence {
         let mut ev = Evidence { pools: vec![None; ACCELERATOR_POOLS.len()], any: None };
+        // Each node once: aliases make the tree a graph (and an alias bomb an exponential one).
+        let mut seen = std::collections::HashSet::new();
         for o in &ix.objects {
             let y = ix.file(o);
             let mut stack = vec![o.root];
             while let Some(n) = stack.pop() {
+                if !seen.insert((o.file, n)) {
+                    continue;
+                }
                 if let Some(entries) = y.map_entries(n) {
                     for &(k, v) in entries {
                         if y.scalar(k) == Some("taints") {

@@ -114,6 +114,24 @@ impl Cx<'_> {
                 if y.scalar(issue.node).is_some_and(is_placeholder) {
                     continue;
                 }
+                let top = issue.path.steps().first().and_then(|s| s.as_key());
+                if matches!(top, Some("data" | "binaryData")) && message.starts_with("Invalid") {
+                    let value = y.scalar(issue.node).unwrap_or("");
+                    if is_fill_in(value) {
+                        continue;
+                    }
+                    let (field, plain) = if top == Some("data") { ("data", "stringData") } else { ("binaryData", "data") };
+                    self.out
+                        .report(
+                            o.file,
+                            y.span(issue.node),
+                            format!("`{}` of {} is not base64 ({}): the API server rejects the object", issue.path, o.kind, message.to_ascii_lowercase().trim_end_matches('.')),
+                        )
+                        .help(format!("base64-encode the value (`echo -n VALUE | base64`), or move it under `{plain}` as plain text; `{field}` holds only base64"))
+                        .path(issue.path.clone())
+                        .object(o);
+                    continue;
+                }
                 self.out
                     .report(o.file, y.span(issue.node), format!("invalid value: {message}"))
                     .help("fix the value to the form the API expects")
@@ -368,4 +386,14 @@ fn dns1123_subdomain(s: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A value the reader is to replace before applying (`<TF_TOKEN in base64>`, `$TOKEN`,
+/// `Replace_this_with_your_base64_encoded_key`, `...base64 encoded data...`): not a mistake in
+/// the encoding.
+fn is_fill_in(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    value.contains(['<', '$'])
+        || value.contains("...")
+        || ["replace", "placeholder", "your", "changeme", "change_me", "base64", "todo", "xxx"].iter().any(|w| lower.contains(w))
 }

@@ -5,6 +5,7 @@ use crate::index::Index;
 use crate::model::{is_builtin_kind, Object, Workload, WorkloadKind};
 use crate::path;
 use crate::rules::Findings;
+use crate::yaml::de::IssueKind;
 use crate::yaml::{FieldPath, NodeId, Span, Step, YamlFile};
 
 pub fn check(ix: &Index, out: &mut Findings) {
@@ -14,16 +15,15 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let y = ix.file(o);
-        let mut cx = Cx { out, o, y, doc_start: Span::at(y.span(o.root).start as usize) };
+        let mut cx = Cx { out, o, y, doc_start: Span::at(y.span(o.root).start as usize), emitted: Vec::new() };
         cx.identity();
-        let Some(w) = o.workload() else { continue };
-        if !cx.controller_spec(&w) {
-            continue;
+        if let Some(w) = o.workload() {
+            // A template that exists without a pod spec, or a pod spec without containers.
+            if cx.controller_spec(&w) && (!w.has_template() || present(y, o.root, &w.template_path())) {
+                cx.containers(&w);
+            }
         }
-        // A template that exists without a pod spec, or a pod spec without containers.
-        if !w.has_template() || present(y, o.root, &w.template_path()) {
-            cx.containers(&w);
-        }
+        cx.schema();
     }
 }
 
@@ -34,11 +34,46 @@ struct Cx<'a> {
     y: &'a YamlFile,
     /// Where a finding about the whole object points.
     doc_start: Span,
+    /// The paths reported by the checks above: the schema's own findings skip them.
+    emitted: Vec<FieldPath>,
 }
 
 impl Cx<'_> {
     fn emit(&mut self, span: Span, path: &FieldPath, message: String, help: &str) {
         self.out.report(self.o.file, span, message).help(help).path(path.clone()).object(self.o);
+        self.emitted.push(path.clone());
+    }
+
+    /// Every other field the schema requires (k8s-openapi's non-optional fields, found while
+    /// typing the object): a `roleRef` of a RoleBinding, the `verbs` of a rule, a
+    /// `containerPort`, an Ingress path's `pathType`. Not under `status`, which the API server
+    /// writes, and not where a check above reported the same place.
+    fn schema(&mut self) {
+        let (o, y) = (self.o, self.y);
+        for issue in &o.issues {
+            let IssueKind::MissingField { ty, field } = issue.kind else { continue };
+            if issue.path.steps().first().and_then(|s| s.as_key()) == Some("status") {
+                continue;
+            }
+            if self.emitted.iter().any(|e| e.starts_with(issue.path.steps()) || issue.path.starts_with(e.steps())) {
+                continue;
+            }
+            // A list item has no key of its own: point at its first key; else where the field
+            // would go.
+            let parent = issue.path.parent().filter(|p| !p.is_empty());
+            let span = match parent.as_ref().map(|p| (p, p.steps().last())) {
+                Some((p, Some(Step::Index(_)))) => {
+                    y.lookup(o.root, p).map_or_else(|| y.missing_span(o.root, &issue.path), |n| item_span(y, n))
+                }
+                _ => y.missing_span(o.root, &issue.path),
+            };
+            let within = parent.as_ref().map_or_else(|| o.kind.clone(), |p| format!("`{p}` ({ty})"));
+            self.out
+                .report(o.file, span, format!("{within} has no `{field}`, which the API server requires"))
+                .help(format!("add `{field}` to the {ty}: the API server rejects the object without it"))
+                .path(issue.path.clone())
+                .object(o);
+        }
     }
 
     /// `apiVersion` and `metadata.name` (or `generateName`).

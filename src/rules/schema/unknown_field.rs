@@ -30,7 +30,10 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let mut message = format!("unknown field `{key}` in {ty} ({place})");
             let help;
             let mut fix = None;
-            if let Some(s) = did_you_mean(key, fields.iter().copied()) {
+            if let Some((hint, how)) = renamed(ty, key) {
+                message.push_str(&format!("; {hint}"));
+                help = how.to_string();
+            } else if let Some(s) = did_you_mean(key, fields.iter().copied()) {
                 message.push_str(&format!("; did you mean `{s}`?"));
                 help = format!("rename `{key}` to `{s}`");
                 fix = rename(ix, o, issue.node, key, s);
@@ -101,4 +104,20 @@ fn misplaced(y: &YamlFile, o: &Object, key_node: NodeId, key: &str) -> Option<(S
         }
     }
     None
+}
+
+/// Fields an older apiVersion had under another shape: the message says what the current
+/// version writes instead.
+fn renamed(ty: &str, key: &str) -> Option<(&'static str, &'static str)> {
+    match (ty, key) {
+        ("IngressBackend", "serviceName" | "servicePort") => Some((
+            "that is the removed extensions/v1beta1 form; networking.k8s.io/v1 writes `service: {name: web, port: {number: 80}}`",
+            "replace `serviceName`/`servicePort` with `service: {name: <service>, port: {number: <port>}}` (or `port: {name: <port name>}`)",
+        )),
+        ("IngressSpec", "backend") => Some((
+            "that is the removed extensions/v1beta1 form; networking.k8s.io/v1 calls it `defaultBackend`",
+            "rename `backend` to `defaultBackend` and write it as `service: {name: <service>, port: {number: <port>}}`",
+        )),
+        _ => None,
+    }
 }
