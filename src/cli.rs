@@ -137,6 +137,10 @@ pub struct LintArgs {
     /// Print the number of findings per rule, most frequent first.
     #[arg(long)]
     pub statistics: bool,
+    /// Judge API versions against this Kubernetes release: removed ones are errors, deprecated
+    /// ones warnings [default: the newest release kshape knows, 1.37].
+    #[arg(long, value_name = "1.NN", value_parser = kubernetes_version)]
+    pub kubernetes_version: Option<(u32, u32)>,
     /// Threads for reading and parsing files (default: the available cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -223,7 +227,7 @@ fn run_settings(a: &LintArgs) -> Result<crate::config::RunSettings, Vec<String>>
             FailOn::Warning => Severity::Warning,
             FailOn::Info => Severity::Info,
         }),
-        kubernetes_version: None,
+        kubernetes_version: a.kubernetes_version,
         threads: a.threads,
         exclude: a.exclude.clone(),
         relative_to: Some(std::env::current_dir().unwrap_or_default()),
@@ -666,4 +670,9 @@ fn write_in_place(target: &std::path::Path, old: &str, new: &str) -> Result<(), 
         Err(e) if put(old).is_ok() => Err(crate::util::io_reason(&e)),
         Err(e) => Err(format!("{}; the file may be partly written", crate::util::io_reason(&e))),
     }
+}
+
+/// `--kubernetes-version`: `1.33` or `v1.33.2`.
+fn kubernetes_version(s: &str) -> Result<(u32, u32), String> {
+    crate::model::parse_version(s).ok_or_else(|| format!("`{s}` is not a Kubernetes version such as 1.33"))
 }

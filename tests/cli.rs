@@ -334,3 +334,30 @@ fn nodes_command_prints_coverage() {
     assert_eq!(v["workloads"][0]["eligible"], 0);
     assert_eq!(v["nodes"].as_array().unwrap().len(), 7);
 }
+
+/// `--kubernetes-version` moves the line between deprecated and removed, both ways.
+#[test]
+fn kubernetes_version_decides_deprecated_or_removed() {
+    let hpa = "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: d}\n  maxReplicas: 3\n";
+    let rules = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--no-config", "--format", "json"];
+        all.extend_from_slice(args);
+        all.push("-");
+        rules_of(&kshape(&all, Some(hpa))).iter().map(|d| d["rule"].as_str().unwrap_or("").to_string()).collect()
+    };
+    // Default: the newest release, where autoscaling/v2beta2 is gone.
+    assert_eq!(rules(&[]), ["removed-api-version"]);
+    assert_eq!(rules(&["--kubernetes-version", "1.26"]), ["removed-api-version"]);
+    // Older targets: deprecated (1.23 to 1.25), then not yet deprecated.
+    assert_eq!(rules(&["--kubernetes-version", "1.25"]), ["deprecated-api-version"]);
+    assert_eq!(rules(&["--kubernetes-version", "v1.23.4"]), ["deprecated-api-version"]);
+    assert!(rules(&["--kubernetes-version", "1.22"]).is_empty());
+    // An older ingress: removed at 1.22, deprecated before.
+    let ing = "apiVersion: networking.k8s.io/v1beta1\nkind: Ingress\nmetadata: {name: i}\nspec:\n  backend: {serviceName: web, servicePort: 80}\n";
+    let out = kshape(&["--no-config", "--format", "json", "--kubernetes-version", "1.21", "-"], Some(ing));
+    assert!(rules_of(&out).iter().any(|d| d["rule"] == "deprecated-api-version" && d["message"].as_str().unwrap_or("").contains("1.22")));
+    let out = kshape(&["--no-config", "--format", "json", "--kubernetes-version", "1.22", "-"], Some(ing));
+    assert!(rules_of(&out).iter().any(|d| d["rule"] == "removed-api-version"));
+    // Not a version: a usage error.
+    assert_eq!(kshape(&["--kubernetes-version", "one.two", "-"], Some(hpa)).status.code(), Some(2));
+}

@@ -122,7 +122,13 @@ fn fixtures(r: RuleId) -> Vec<(String, Vec<kshape::source::SourceFile>)> {
 #[test]
 fn needs_nodes_is_true_of_exactly_the_inventory_rules() {
     for &r in RuleId::ALL {
-        let without = kshape::lint_str("bad.yaml", &r.meta().bad);
+        let without = kshape::lint_full(
+            vec![common::text_file("bad.yaml", &r.meta().bad)],
+            "default",
+            None,
+            common::settings_for(r),
+            &kshape::rules::Selection::default(),
+        );
         let fires = without.diagnostics.iter().any(|d| d.rule() == r);
         assert_eq!(
             fires,

@@ -122,6 +122,7 @@ declare_rules! {
     InvalidFieldValue = "invalid-field-value" => schema::invalid_field_value::check,
     MissingRequiredField = "missing-required-field" => schema::missing_required_field::check,
     RemovedApiVersion = "removed-api-version" => schema::removed_api_version::check,
+    DeprecatedApiVersion = "deprecated-api-version" => schema::deprecated_api_version::check,
     DuplicateObject = "duplicate-object" => schema::duplicate_object::check,
     DaemonsetReplicas = "daemonset-replicas" => schema::daemonset_replicas::check,
     InferenceAsStatefulset = "inference-as-statefulset" => shape::inference_as_statefulset::check,
@@ -239,6 +240,10 @@ pub struct Meta {
     /// The rule judges workloads against a node inventory (`--nodes`) and is silent without one.
     #[serde(default, rename = "needs-nodes")]
     pub needs_nodes: bool,
+    /// The Kubernetes version (`kubernetes-version`) its examples and fixtures are linted at,
+    /// for rules that judge against a target version other than the latest.
+    #[serde(default, rename = "examples-target")]
+    pub examples_target: Option<String>,
 }
 
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse
@@ -261,6 +266,7 @@ pub fn metas() -> &'static [Meta] {
                     references: Vec::new(),
                     autofix: None,
                     needs_nodes: false,
+                    examples_target: None,
                 })
             })
             .collect()

@@ -61,10 +61,17 @@ pub fn lint_file_with_nodes(p: &Path) -> kshape::Lint {
     kshape::lint_with(vec![source_file(p)], "default", Some(inventory()))
 }
 
+/// The settings a rule's examples and fixtures are linted with: its metadata's
+/// `examples-target` as the target Kubernetes version.
+pub fn settings_for(rule: RuleId) -> kshape::index::Settings {
+    let kubernetes_version = rule.meta().examples_target.as_deref().and_then(kshape::model::parse_version);
+    kshape::index::Settings { kubernetes_version, ..Default::default() }
+}
+
 /// Lints a text with every rule, with the inventory when `rule` needs one.
 pub fn lint_example(rule: RuleId, name: &str, text: &str) -> kshape::Lint {
     let nodes = needs_nodes(rule).then(inventory);
-    kshape::lint_with(vec![text_file(name, text)], "default", nodes)
+    kshape::lint_full(vec![text_file(name, text)], "default", nodes, settings_for(rule), &kshape::rules::Selection::default())
 }
 
 /// Lints with `rule` alone enabled (and the inventory when it needs one): a rule's fixtures
@@ -84,7 +91,7 @@ pub fn lint_only_files(rule: RuleId, files: Vec<kshape::source::SourceFile>) -> 
         l.diagnostics.retain(|d| d.rule() == rule);
         return l;
     }
-    kshape::lint_full(files, "default", nodes, kshape::index::Settings::default(), &kshape::rules::Selection::only(rule))
+    kshape::lint_full(files, "default", nodes, settings_for(rule), &kshape::rules::Selection::only(rule))
 }
 
 /// Every finding in full, as a reader sees it: position and span, severity, rule, message,

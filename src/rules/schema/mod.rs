@@ -1,6 +1,7 @@
 //! Schema rules: what the API server (or kubectl) would reject before any controller runs.
 
 pub mod daemonset_replicas;
+pub mod deprecated_api_version;
 pub mod duplicate_key;
 pub mod duplicate_object;
 pub mod input_too_large;
