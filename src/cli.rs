@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint files and directories (the default command).
-    Lint(LintArgs),
+    Lint(Box<LintArgs>),
     /// List every rule with its default severity, category and summary.
     Rules,
     /// Print a rule's documentation.
