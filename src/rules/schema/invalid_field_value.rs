@@ -92,12 +92,20 @@ pub fn check(ix: &Index, out: &mut Findings) {
         let mut cx = Cx { o, y, out };
         cx.bad_values();
         check_name(&mut cx);
+        labels(&mut cx, &path!["metadata"]);
+        cron_schedule(&mut cx);
+        ingress_paths(&mut cx);
         let Some(typed) = &o.typed else { continue };
         if let Some(w) = o.workload() {
             let ps = w.pod_spec_path();
             if let Some(spec) = w.pod_spec {
                 restart_policy(&mut cx, &w, &ps, spec);
                 pod_spec(&mut cx, &ps, spec);
+                unique_names(&mut cx, &ps, spec);
+                limits_below_requests(&mut cx, &ps, spec);
+            }
+            if w.has_template() {
+                labels(&mut cx, &w.template_path().key("metadata"));
             }
             controller_fields(&mut cx, typed);
         }
@@ -242,7 +250,240 @@ fn other_fields(cx: &mut Cx, typed: &Typed) {
                 cx.quantities(&path!["spec", "resources", part]);
             }
         }
+        Typed::PodDisruptionBudget(p) if p.spec.as_ref().is_some_and(|s| s.min_available.is_some() && s.max_unavailable.is_some()) => {
+            cx.emit(
+                &path!["spec", "maxUnavailable"],
+                "a PodDisruptionBudget sets both `minAvailable` and `maxUnavailable`: the API server accepts only one".into(),
+                "keep one of them: `minAvailable` (pods that must stay up) or `maxUnavailable` (pods that may be down)".into(),
+            );
+        }
         _ => {}
+    }
+    if let Typed::Service(s) = typed {
+        service_port_names(cx, s.spec.as_ref().and_then(|s| s.ports.as_deref()).unwrap_or_default());
+    }
+}
+
+/// Several ports need a name each, and names are unique (the API server rejects the Service).
+fn service_port_names(cx: &mut Cx, ports: &[k8s_openapi::api::core::v1::ServicePort]) {
+    if ports.len() < 2 {
+        return;
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, p) in ports.iter().enumerate() {
+        let base = path!["spec", "ports", i];
+        match p.name.as_deref().filter(|n| !n.is_empty()) {
+            None => {
+                let at =
+                    cx.y.lookup(cx.o.root, &base)
+                        .and_then(|n| cx.y.map_entries(n))
+                        .and_then(|e| e.first())
+                        .and_then(|(k, _)| cx.y.scalar(*k));
+                let Some(first) = at else { continue };
+                cx.emit(
+                    &base.clone().key(first.to_string()),
+                    format!("port {i} of a Service with {} ports has no `name`: every port needs one when there are several", ports.len()),
+                    "add a `name` to each port (`http`, `grpc`, `metrics`): the API server rejects the Service otherwise".into(),
+                );
+            }
+            Some(n) if seen.contains(&n) => cx.emit(
+                &base.clone().key("name"),
+                format!("port name `{n}` is used twice in this Service"),
+                "give each port its own name".into(),
+            ),
+            Some(n) => seen.push(n),
+        }
+    }
+}
+
+/// Container names (regular, init and ephemeral share one namespace) and volume names are
+/// unique in a pod.
+fn unique_names(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
+    let mut seen: Vec<&str> = Vec::new();
+    let lists: [(&str, Option<&Vec<Container>>); 2] =
+        [("containers", Some(&spec.containers)), ("initContainers", spec.init_containers.as_ref())];
+    for (field, list) in lists {
+        for (i, c) in list.into_iter().flatten().enumerate() {
+            if c.name.is_empty() {
+                continue;
+            }
+            if seen.contains(&c.name.as_str()) {
+                cx.emit(
+                    &ps.clone().key(field).index(i).key("name"),
+                    format!("container name `{}` is used twice in this pod", c.name),
+                    "give each container and init container its own name: the API server rejects duplicates".into(),
+                );
+            } else {
+                seen.push(&c.name);
+            }
+        }
+    }
+    let mut volumes: Vec<&str> = Vec::new();
+    for (i, v) in spec.volumes.iter().flatten().enumerate() {
+        if volumes.contains(&v.name.as_str()) {
+            cx.emit(
+                &ps.clone().key("volumes").index(i).key("name"),
+                format!("volume name `{}` is used twice in this pod", v.name),
+                "give each volume its own name; mounts refer to volumes by name".into(),
+            );
+        } else if !v.name.is_empty() {
+            volumes.push(&v.name);
+        }
+    }
+}
+
+/// A request above its limit: the API server rejects the pod ("must be less than or equal to
+/// the limit").
+fn limits_below_requests(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
+    let lists: [(&str, Option<&Vec<Container>>); 2] =
+        [("containers", Some(&spec.containers)), ("initContainers", spec.init_containers.as_ref())];
+    for (field, list) in lists {
+        for (i, c) in list.into_iter().flatten().enumerate() {
+            let Some(r) = &c.resources else { continue };
+            let (Some(limits), Some(requests)) = (&r.limits, &r.requests) else { continue };
+            for (name, req) in requests {
+                let Some(lim) = limits.get(name) else { continue };
+                let (Some(rq), Some(lm)) = (quantity::parse_nanos(&req.0), quantity::parse_nanos(&lim.0)) else { continue };
+                if rq > lm {
+                    cx.emit(
+                        &ps.clone().key(field).index(i).key("resources").key("requests").key(name.clone()),
+                        format!(
+                            "container `{}` requests {} `{}` but its limit is `{}`: a request must not exceed its limit",
+                            c.name, name, req.0, lim.0
+                        ),
+                        format!("raise the limit to at least `{}` or lower the request", req.0),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Label keys (an optional DNS-subdomain prefix and `/`, then a name of at most 63
+/// characters) and values (at most 63 characters of letters, digits, `-`, `_`, `.`, starting
+/// and ending with a letter or digit) under `meta` (`metadata`, or a pod template's).
+fn labels(cx: &mut Cx, meta: &FieldPath) {
+    let Some(map) = cx.y.lookup(cx.o.root, &meta.clone().key("labels")) else { return };
+    let Some(entries) = cx.y.map_entries(map) else { return };
+    for &(k, v) in entries {
+        let (Some(key), Some(value)) = (cx.y.scalar(k), cx.y.str_value(v)) else { continue };
+        if is_placeholder(key) || is_placeholder(value) {
+            continue;
+        }
+        let p = meta.clone().key("labels").key(key.to_string());
+        if let Some(why) = label_key_problem(key) {
+            let span = cx.y.span(k);
+            cx.out
+                .report(cx.o.file, span, format!("`{key}` is not a valid label key: {why}"))
+                .help("a label key is an optional DNS-subdomain prefix and `/`, then at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit")
+                .path(p.clone())
+                .object(cx.o);
+            continue;
+        }
+        if let Some(why) = label_value_problem(value) {
+            cx.emit(
+                &p,
+                format!("`{value}` is not a valid value for label `{key}`: {why}"),
+                "a label value is at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (or empty); put free text in an annotation".into(),
+            );
+        }
+    }
+}
+
+fn label_name_problem(s: &str, what: &str) -> Option<String> {
+    if s.len() > 63 {
+        return Some(format!("the {what} is {} characters long (at most 63)", s.len()));
+    }
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
+        return Some(format!("the {what} contains `{c}`"));
+    }
+    let edge = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+    let edges_ok = edge(s.bytes().next()) && edge(s.bytes().last());
+    (!s.is_empty() && !edges_ok).then(|| format!("the {what} must start and end with a letter or digit"))
+}
+
+fn label_key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if name.is_empty() {
+        return Some("the name after the prefix is empty".to_string());
+    }
+    if let Some(p) = prefix {
+        if let Some(why) = dns1123_subdomain(p) {
+            return Some(format!("the prefix `{p}` {why}"));
+        }
+    }
+    label_name_problem(name, "name")
+}
+
+fn label_value_problem(value: &str) -> Option<String> {
+    label_name_problem(value, "value")
+}
+
+/// A CronJob's schedule: five fields (minute hour day-of-month month day-of-week), a macro
+/// (`@hourly`, `@daily`...), or either after a `CRON_TZ=`/`TZ=` zone.
+fn cron_schedule(cx: &mut Cx) {
+    if cx.o.kind != "CronJob" || cx.o.removed.is_some() {
+        return;
+    }
+    let p = path!["spec", "schedule"];
+    let Some(text) = cx.y.lookup(cx.o.root, &p).and_then(|n| cx.y.str_value(n)) else { return };
+    if text.is_empty() || is_placeholder(text) {
+        return;
+    }
+    let mut rest = text.trim();
+    if let Some(r) = rest.strip_prefix("CRON_TZ=").or_else(|| rest.strip_prefix("TZ=")) {
+        rest = r.split_once(' ').map_or("", |(_, s)| s).trim();
+    }
+    const MACROS: &[&str] = &["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+    let problem = if rest.starts_with('@') {
+        (!MACROS.contains(&rest) && !rest.starts_with("@every "))
+            .then(|| format!("`{rest}` is not a schedule macro ({})", MACROS.join(", ")))
+    } else {
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.len() != 5 {
+            Some(format!("it has {} fields; a schedule has 5 (minute hour day-of-month month day-of-week)", fields.len()))
+        } else {
+            fields
+                .iter()
+                .find(|f| !f.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/' | '?')))
+                .map(|f| format!("the field `{f}` holds characters a schedule does not use"))
+        }
+    };
+    if let Some(why) = problem {
+        cx.emit(
+            &p,
+            format!("`{text}` is not a valid CronJob schedule: {why}"),
+            "write five fields, e.g. `0 3 * * *` for 03:00 every day, or a macro such as `@hourly`".into(),
+        );
+    }
+}
+
+/// networking.k8s.io/v1 Ingress paths: `pathType` is one of three values, and `Exact` and
+/// `Prefix` paths are absolute (start with `/`).
+fn ingress_paths(cx: &mut Cx) {
+    if cx.o.kind != "Ingress" || cx.o.api_version.as_deref() != Some("networking.k8s.io/v1") {
+        return;
+    }
+    let y = cx.y;
+    let Some(rules) = y.lookup(cx.o.root, &path!["spec", "rules"]).and_then(|r| y.seq_items(r)) else { return };
+    for (i, &rule) in rules.iter().enumerate() {
+        let Some(paths) = y.get(rule, "http").and_then(|h| y.get(h, "paths")).and_then(|p| y.seq_items(p)) else { continue };
+        for (j, &item) in paths.iter().enumerate() {
+            let base = path!["spec", "rules", i, "http", "paths", j];
+            let kind = y.get_str(item, "pathType");
+            cx.one_of(&base.clone().key("pathType"), kind, &["Exact", "Prefix", "ImplementationSpecific"], "Ingress pathType");
+            let Some(path) = y.get_str(item, "path") else { continue };
+            if matches!(kind, Some("Exact" | "Prefix")) && !path.starts_with('/') && !is_placeholder(path) {
+                cx.emit(
+                    &base.clone().key("path"),
+                    format!("Ingress path `{path}` is not absolute: with pathType {} it must start with `/`", kind.unwrap_or("")),
+                    format!("write `/{path}`"),
+                );
+            }
+        }
     }
 }
 
