@@ -19,7 +19,9 @@ fn main() {
     entries.sort();
     for path in entries {
         let Some(id) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".yaml")) else { continue };
-        if id == "signatures" {
+        // Data files beside the rules' metadata: the classifier's signatures, the custom
+        // resources that own pods.
+        if id == "signatures" || id == "custom-workloads" {
             continue;
         }
         println!("cargo:rerun-if-changed={}", path.display());

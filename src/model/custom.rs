@@ -5,12 +5,71 @@ use super::selector::Labels;
 use super::Object;
 use crate::yaml::{NodeId, YamlFile};
 
-/// A pod template of a custom workload kshape knows (Argo Rollout, LeaderWorkerSet, JobSet,
-/// Kubeflow jobs, KubeRay), with the label prefixes its controller adds to the pods.
+/// A pod template of a custom workload kshape knows (`rules/custom-workloads.yaml`), with the
+/// label keys and prefixes its controller adds to the pods.
 pub struct CustomTemplate<'a> {
     pub object: &'a Object,
     pub labels: Labels,
-    pub controller_prefixes: &'static [&'static str],
+    pub controller_prefixes: &'static [String],
+}
+
+/// A custom resource that owns pods, as `rules/custom-workloads.yaml` describes it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CustomKind {
+    pub group: String,
+    pub kinds: Vec<String>,
+    /// The API versions whose layout the table describes: only their templates are typed.
+    pub versions: Vec<String>,
+    /// Dotted paths to PodTemplateSpecs; `*` every value of a mapping, `[]` every list item.
+    pub templates: Vec<String>,
+    pub controller_labels: Vec<String>,
+}
+
+/// The table, embedded.
+pub const CUSTOM_WORKLOADS: &str = include_str!("../../rules/custom-workloads.yaml");
+
+/// The custom resources that own pods (parsed once; the file is embedded and tested, so a
+/// parse failure is a build defect, and degrades to knowing none).
+pub fn custom_kinds() -> &'static [CustomKind] {
+    static KINDS: std::sync::OnceLock<Vec<CustomKind>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(|| serde_yaml::from_str(CUSTOM_WORKLOADS).unwrap_or_default())
+}
+
+/// The entry of the table for an object's group and kind.
+pub fn custom_kind(group: &str, kind: &str) -> Option<&'static CustomKind> {
+    custom_kinds().iter().find(|c| c.group == group && c.kinds.iter().any(|k| k == kind))
+}
+
+/// The nodes a dotted template path reaches below `root`, each with its concrete field path.
+pub fn template_nodes(y: &YamlFile, root: NodeId, pattern: &str) -> Vec<(crate::yaml::FieldPath, NodeId)> {
+    let mut at = vec![(crate::yaml::FieldPath::new(), root)];
+    for part in pattern.split('.') {
+        let mut next = Vec::new();
+        for (p, n) in at {
+            match part {
+                "*" => {
+                    for &(k, v) in y.map_entries(n).into_iter().flatten() {
+                        if let Some(key) = y.scalar(k) {
+                            next.push((p.clone().key(key.to_string()), v));
+                        }
+                    }
+                }
+                "[]" => {
+                    for (i, &item) in y.seq_items(n).into_iter().flatten().enumerate() {
+                        next.push((p.clone().index(i), item));
+                    }
+                }
+                key => {
+                    if let Some(v) = y.get(n, key) {
+                        next.push((p.key(key.to_string()), v));
+                    }
+                }
+            }
+        }
+        at = next;
+    }
+    at
 }
 
 /// Groups whose objects never own pods (monitoring, certificates, routing, queues, scaling).
@@ -33,98 +92,53 @@ pub fn builtin_group(g: &str) -> bool {
     g.is_empty() || g == "extensions" || g == "apps" || g == "batch" || g == "autoscaling" || g == "policy" || g.ends_with(".k8s.io")
 }
 
-/// Labels found at `path` (keys; `*` walks every value of a mapping, `[]` every list item).
-fn labels_at(y: &YamlFile, node: NodeId, path: &[&str], out: &mut Vec<Labels>) {
-    let Some((first, rest)) = path.split_first() else {
-        let labels: Labels = y
-            .map_entries(node)
-            .into_iter()
-            .flatten()
-            .filter_map(|(k, v)| Some((y.scalar(*k)?.to_string(), y.scalar(*v)?.to_string())))
-            .collect();
-        out.push(labels);
-        return;
-    };
-    match *first {
-        "*" => {
-            for (_, v) in y.map_entries(node).into_iter().flatten() {
-                labels_at(y, *v, rest, out);
-            }
-        }
-        "[]" => {
-            for &i in y.seq_items(node).into_iter().flatten() {
-                labels_at(y, i, rest, out);
-            }
-        }
-        k => {
-            if let Some(v) = y.get(node, k) {
-                labels_at(y, v, rest, out);
-            } else if rest.is_empty() {
-                out.push(Labels::new()); // a template without labels still has pods
-            }
-        }
-    }
-}
-
 /// The pod templates of a known custom workload, or None when the kind is not one kshape
 /// knows (Some(empty) for kinds that own no pods).
 pub fn known_custom<'a>(y: &YamlFile, o: &'a Object) -> Option<Vec<CustomTemplate<'a>>> {
     let g = o.group();
     if g.is_empty() && o.kind == "ReplicationController" {
-        let mut found = Vec::new();
-        labels_at(y, o.root, &["spec", "template", "metadata", "labels"], &mut found);
-        return Some(found.into_iter().map(|labels| CustomTemplate { object: o, labels, controller_prefixes: &[] }).collect());
+        let Some(t) = y.get(o.root, "spec").and_then(|s| y.get(s, "template")) else { return Some(Vec::new()) };
+        let labels = labels_of(y, y.get(t, "metadata").and_then(|m| y.get(m, "labels")));
+        return Some(vec![CustomTemplate { object: o, labels, controller_prefixes: &[] }]);
     }
     if builtin_group(g) || NON_POD_GROUPS.contains(&g) {
         return Some(Vec::new());
     }
-    const T: &[&str] = &["template", "metadata", "labels"];
-    let (paths, prefixes): (Vec<Vec<&str>>, &'static [&'static str]) = match (g, o.kind.as_str()) {
-        ("argoproj.io", "Rollout") => (vec![vec!["spec", "template", "metadata", "labels"]], &["rollouts-pod-template-hash"]),
-        ("leaderworkerset.x-k8s.io", "LeaderWorkerSet") => (
-            vec![
-                vec!["spec", "leaderWorkerTemplate", "leaderTemplate", "metadata", "labels"],
-                vec!["spec", "leaderWorkerTemplate", "workerTemplate", "metadata", "labels"],
-            ],
-            &["leaderworkerset.sigs.k8s.io/", "statefulset.kubernetes.io/", "apps.kubernetes.io/", "controller-revision-hash"],
-        ),
-        ("jobset.x-k8s.io", "JobSet") => (
-            vec![vec!["spec", "replicatedJobs", "[]", "template", "spec", "template", "metadata", "labels"]],
-            &["jobset.sigs.k8s.io/", "batch.kubernetes.io/", "job-name", "controller-uid"],
-        ),
-        ("kubeflow.org", "PyTorchJob" | "MPIJob" | "TFJob" | "XGBoostJob" | "PaddleJob" | "JAXJob") => {
-            let field = match o.kind.as_str() {
-                "PyTorchJob" => "pytorchReplicaSpecs",
-                "MPIJob" => "mpiReplicaSpecs",
-                "TFJob" => "tfReplicaSpecs",
-                "XGBoostJob" => "xgbReplicaSpecs",
-                "PaddleJob" => "paddleReplicaSpecs",
-                _ => "jaxReplicaSpecs",
-            };
-            (
-                vec![[&["spec", field, "*"][..], T].concat()],
-                &["training.kubeflow.org/", "job-name", "replica-type", "replica-index", "group-name"],
-            )
-        }
-        ("trainer.kubeflow.org", "TrainJob") => {
-            (Vec::new(), &["trainer.kubeflow.org/", "jobset.sigs.k8s.io/", "batch.kubernetes.io/", "job-name"])
-        }
-        ("ray.io", "RayCluster" | "RayJob" | "RayService") => {
-            let base: &[&str] = match o.kind.as_str() {
-                "RayCluster" => &["spec"],
-                "RayJob" => &["spec", "rayClusterSpec"],
-                _ => &["spec", "rayClusterConfig"],
-            };
-            (vec![[base, &["headGroupSpec"], T].concat(), [base, &["workerGroupSpecs", "[]"], T].concat()], &["ray.io/"])
-        }
-        _ => return None,
-    };
+    let c = custom_kind(g, &o.kind)?;
     let mut found = Vec::new();
-    for p in &paths {
-        labels_at(y, o.root, p, &mut found);
+    for t in &c.templates {
+        for (_, node) in template_nodes(y, o.root, t) {
+            // A template without labels still has pods.
+            found.push(labels_of(y, y.get(node, "metadata").and_then(|m| y.get(m, "labels"))));
+        }
     }
-    if paths.is_empty() {
+    if c.templates.is_empty() {
         found.push(Labels::new());
     }
-    Some(found.into_iter().map(|labels| CustomTemplate { object: o, labels, controller_prefixes: prefixes }).collect())
+    Some(found.into_iter().map(|labels| CustomTemplate { object: o, labels, controller_prefixes: &c.controller_labels }).collect())
+}
+
+fn labels_of(y: &YamlFile, map: Option<NodeId>) -> Labels {
+    map.and_then(|m| y.map_entries(m))
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((y.scalar(*k)?.to_string(), y.scalar(*v)?.to_string())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_table_parses_and_names_each_kind_once() {
+        let parsed: Result<Vec<super::CustomKind>, _> = serde_yaml::from_str(super::CUSTOM_WORKLOADS);
+        let kinds = parsed.expect("rules/custom-workloads.yaml parses");
+        assert!(kinds.len() >= 14, "{}", kinds.len());
+        let mut seen = std::collections::HashSet::new();
+        for k in &kinds {
+            for kind in &k.kinds {
+                assert!(seen.insert((k.group.clone(), kind.clone())), "{}/{kind} twice", k.group);
+            }
+        }
+        assert!(super::custom_kind("leaderworkerset.x-k8s.io", "LeaderWorkerSet").is_some());
+    }
 }

@@ -445,7 +445,7 @@ pub fn type_object(file: &YamlFile, root: NodeId, api_version: &str, kind: &str)
         // Every other built-in kind: its schema findings, not its value (no rule reads it).
         _ => match kinds::validate(file, root, api_version, kind) {
             Some((issues, structs)) => (None, issues, structs),
-            None => (None, Vec::new(), Vec::new()),
+            None => custom_templates(file, root, api_version, kind),
         },
     };
     if removed {
@@ -457,6 +457,32 @@ pub fn type_object(file: &YamlFile, root: NodeId, api_version: &str, kind: &str)
     // for the objects that have one (memory grows with the run otherwise).
     let structs = if issues.iter().any(|i| matches!(i.kind, de::IssueKind::UnknownField { .. })) { structs } else { Vec::new() };
     (typed, issues, structs)
+}
+
+/// The schema findings of the pod templates of a custom resource that owns pods
+/// (`rules/custom-workloads.yaml`): each template is typed as a PodTemplateSpec, and its
+/// findings carry their paths in the resource.
+fn custom_templates(file: &YamlFile, root: NodeId, api_version: &str, kind: &str) -> (Option<Typed>, Vec<Issue>, Vec<StructSeen>) {
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let Some(c) = custom::custom_kind(group, kind).filter(|c| c.versions.iter().any(|v| v == version)) else {
+        return (None, Vec::new(), Vec::new());
+    };
+    let mode = de::Mode { skip_type_keys: false, ..kinds::MODE };
+    let (mut issues, mut structs) = (Vec::new(), Vec::new());
+    for pattern in &c.templates {
+        for (at, node) in custom::template_nodes(file, root, pattern) {
+            if file.map_entries(node).is_none() {
+                continue;
+            }
+            let out = de::from_node_with::<k8s_openapi::api::core::v1::PodTemplateSpec>(file, node, mode);
+            issues.extend(out.issues.into_iter().map(|mut i| {
+                i.path = at.join(i.path.steps());
+                i
+            }));
+            structs.extend(out.structs);
+        }
+    }
+    (None, issues, structs)
 }
 
 /// Kinds of the built-in API whose objects must have metadata.name (or generateName).

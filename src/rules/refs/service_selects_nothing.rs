@@ -16,7 +16,7 @@ pub(crate) struct Candidate<'a> {
     pub object: &'a Object,
     pub workload: Option<Workload<'a>>,
     pub labels: Labels,
-    pub prefixes: &'static [&'static str],
+    pub prefixes: &'static [String],
 }
 
 impl Candidate<'_> {

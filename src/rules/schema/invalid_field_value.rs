@@ -122,6 +122,15 @@ impl Cx<'_> {
                 if y.scalar(issue.node).is_some_and(is_placeholder) {
                     continue;
                 }
+                // `nvidia.com/gpu:` with nothing after it: a quantity left empty.
+                if message.contains("unit value") && message.contains("Quantity") {
+                    self.out
+                        .report(o.file, y.span(issue.node), format!("`{}` has no value: a quantity is required", issue.path))
+                        .help("write the amount (`1` GPU, `500m` CPU, `2Gi` memory), or remove the entry")
+                        .path(issue.path.clone())
+                        .object(o);
+                    continue;
+                }
                 let top = issue.path.steps().first().and_then(|s| s.as_key());
                 if matches!(top, Some("data" | "binaryData")) && message.starts_with("Invalid") {
                     let value = y.scalar(issue.node).unwrap_or("");

@@ -33,7 +33,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if let Some((hint, how)) = renamed(ty, key) {
                 message.push_str(&format!("; {hint}"));
                 help = how.to_string();
-            } else if let Some(s) = did_you_mean(key, fields.iter().copied()) {
+            } else if let Some(s) = did_you_mean(key, fields.iter().copied()).or_else(|| completes(key, fields)) {
                 message.push_str(&format!("; did you mean `{s}`?"));
                 help = format!("rename `{key}` to `{s}`");
                 fix = rename(ix, o, issue.node, key, s);
@@ -120,4 +120,15 @@ fn renamed(ty: &str, key: &str) -> Option<(&'static str, &'static str)> {
         )),
         _ => None,
     }
+}
+
+/// The one field that begins with the key (`priorityClass` for `priorityClassName`): a name
+/// cut short, too far from the field for an edit distance.
+fn completes<'a>(key: &str, fields: &[&'a str]) -> Option<&'a str> {
+    if key.len() < 6 {
+        return None;
+    }
+    let mut found = fields.iter().filter(|f| f.len() > key.len() && f.starts_with(key));
+    let first = found.next()?;
+    found.next().is_none().then_some(*first)
 }
