@@ -12,6 +12,7 @@ checks presence itself (yaml::de, with the table written here).
 import glob
 import os
 import re
+import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -112,7 +113,6 @@ def main():
     w("        _ => &[],\n    }\n}\n")
     dst = os.path.join(REPO, "src", "model", "kinds.rs")
     open(dst, "w").write("".join(out))
-    import subprocess
     subprocess.run(["cargo", "fmt", "--", dst], cwd=REPO, check=True)
     print(f"{len(kinds)} kinds, {sum(1 for r in structs.values() if r)} structs with required fields -> {dst}")
 

@@ -75,6 +75,13 @@ pub struct Removed {
 /// the release that stops serving each version) and the release notes of the deprecating
 /// release (CHANGELOG-1.NN.md, "Deprecation"). Add a row when a release deprecates a version;
 /// the removal release comes from the guide.
+impl Removed {
+    /// What to do instead when no apiVersion serves the kind any more (PodSecurityPolicy).
+    pub fn no_replacement(&self) -> Option<&'static str> {
+        self.replacement.strip_prefix("nothing: ")
+    }
+}
+
 pub const REMOVED_APIS: &[Removed] = &[
     Removed { api_version: "extensions/v1beta1", kind: "Deployment", replacement: "apps/v1", deprecated_in: "1.9", removed_in: "1.16" },
     Removed { api_version: "extensions/v1beta1", kind: "DaemonSet", replacement: "apps/v1", deprecated_in: "1.9", removed_in: "1.16" },

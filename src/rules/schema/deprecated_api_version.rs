@@ -17,7 +17,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         let y = ix.file(o);
         let Some(node) = y.lookup(o.root, &path!["apiVersion"]) else { continue };
-        let (then, help) = match r.replacement.strip_prefix("nothing: ") {
+        let (then, help) = match r.no_replacement() {
             Some(instead) => (
                 "and no other apiVersion replaces it".to_string(),
                 format!("plan to delete it before upgrading to {}: {instead}", r.removed_in),

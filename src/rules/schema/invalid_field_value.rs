@@ -2,6 +2,7 @@
 //! enumerations, quantities, port ranges, negative counts, object names.
 
 use crate::index::Index;
+use crate::model::workload::containers;
 use crate::model::{quantity, Object, Typed, Workload, WorkloadKind};
 use crate::path;
 use crate::rules::Findings;
@@ -309,22 +310,18 @@ fn service_port_names(cx: &mut Cx, ports: &[k8s_openapi::api::core::v1::ServiceP
 /// unique in a pod.
 fn unique_names(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
     let mut seen: Vec<&str> = Vec::new();
-    let lists: [(&str, Option<&Vec<Container>>); 2] =
-        [("containers", Some(&spec.containers)), ("initContainers", spec.init_containers.as_ref())];
-    for (field, list) in lists {
-        for (i, c) in list.into_iter().flatten().enumerate() {
-            if c.name.is_empty() {
-                continue;
-            }
-            if seen.contains(&c.name.as_str()) {
-                cx.emit(
-                    &ps.clone().key(field).index(i).key("name"),
-                    format!("container name `{}` is used twice in this pod", c.name),
-                    "give each container and init container its own name: the API server rejects duplicates".into(),
-                );
-            } else {
-                seen.push(&c.name);
-            }
+    for (at, _, c) in containers(spec) {
+        if c.name.is_empty() {
+            continue;
+        }
+        if seen.contains(&c.name.as_str()) {
+            cx.emit(
+                &ps.join(at.steps()).key("name"),
+                format!("container name `{}` is used twice in this pod", c.name),
+                "give each container and init container its own name: the API server rejects duplicates".into(),
+            );
+        } else {
+            seen.push(&c.name);
         }
     }
     let mut volumes: Vec<&str> = Vec::new();
@@ -344,25 +341,21 @@ fn unique_names(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
 /// A request above its limit: the API server rejects the pod ("must be less than or equal to
 /// the limit").
 fn limits_below_requests(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
-    let lists: [(&str, Option<&Vec<Container>>); 2] =
-        [("containers", Some(&spec.containers)), ("initContainers", spec.init_containers.as_ref())];
-    for (field, list) in lists {
-        for (i, c) in list.into_iter().flatten().enumerate() {
-            let Some(r) = &c.resources else { continue };
-            let (Some(limits), Some(requests)) = (&r.limits, &r.requests) else { continue };
-            for (name, req) in requests {
-                let Some(lim) = limits.get(name) else { continue };
-                let (Some(rq), Some(lm)) = (quantity::parse_nanos(&req.0), quantity::parse_nanos(&lim.0)) else { continue };
-                if rq > lm {
-                    cx.emit(
-                        &ps.clone().key(field).index(i).key("resources").key("requests").key(name.clone()),
-                        format!(
-                            "container `{}` requests {} `{}` but its limit is `{}`: a request must not exceed its limit",
-                            c.name, name, req.0, lim.0
-                        ),
-                        format!("raise the limit to at least `{}` or lower the request", req.0),
-                    );
-                }
+    for (at, _, c) in containers(spec) {
+        let Some(r) = &c.resources else { continue };
+        let (Some(limits), Some(requests)) = (&r.limits, &r.requests) else { continue };
+        for (name, req) in requests {
+            let Some(lim) = limits.get(name) else { continue };
+            let (Some(rq), Some(lm)) = (quantity::parse_nanos(&req.0), quantity::parse_nanos(&lim.0)) else { continue };
+            if rq > lm {
+                cx.emit(
+                    &ps.join(at.steps()).key("resources").key("requests").key(name.clone()),
+                    format!(
+                        "container `{}` requests {} `{}` but its limit is `{}`: a request must not exceed its limit",
+                        c.name, name, req.0, lim.0
+                    ),
+                    format!("raise the limit to at least `{}` or lower the request", req.0),
+                );
             }
         }
     }
@@ -389,7 +382,7 @@ fn labels(cx: &mut Cx, meta: &FieldPath) {
                 .object(cx.o);
             continue;
         }
-        if let Some(why) = label_value_problem(value) {
+        if let Some(why) = label_name_problem(value, "value") {
             cx.emit(
                 &p,
                 format!("`{value}` is not a valid value for label `{key}`: {why}"),
@@ -425,10 +418,6 @@ fn label_key_problem(key: &str) -> Option<String> {
         }
     }
     label_name_problem(name, "name")
-}
-
-fn label_value_problem(value: &str) -> Option<String> {
-    label_name_problem(value, "value")
 }
 
 /// A CronJob's schedule: five fields (minute hour day-of-month month day-of-week), a macro

@@ -25,8 +25,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
             Ok(f) => (f, None),
             Err(b) => (None, Some(b)),
         };
-        let mut help = if r.replacement.starts_with("nothing") {
-            format!("there is no replacement for {} {}: {}", r.api_version, r.kind, r.replacement.trim_start_matches("nothing: "))
+        let mut help = if let Some(instead) = r.no_replacement() {
+            format!("there is no replacement for {} {}: {instead}", r.api_version, r.kind)
         } else {
             format!(
                 "use `apiVersion: {}`; check the object against the {} schema (for workloads, apps/v1 requires spec.selector)",
@@ -36,7 +36,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if let Some(b) = blocker {
             help.push_str(&format!("; no automatic fix: {b}"));
         }
-        let message = match r.replacement.strip_prefix("nothing: ") {
+        let message = match r.no_replacement() {
             // PodSecurityPolicy: no other apiVersion serves the kind; the object goes.
             Some(instead) => format!(
                 "{} {} is no longer served by the API server (removed in Kubernetes {}) and no other apiVersion replaces it: delete it ({instead})",
