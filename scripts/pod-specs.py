@@ -50,4 +50,4 @@ for p in sorted(os.listdir(TREE)):
                 elif (g,k) in known and v in known[(g,k)]["versions"]: counts["table (schema typed)"]+=n; kinds[f"{g}/{k}"]+=n
                 else: counts["other custom"]+=n; kinds["other: "+f"{g}/{k}"]+=n
 print(counts, sum(counts.values()))
-for k,v in kinds.most_common(25): print(v,k)
+for k,v in kinds.most_common(60): print(v,k)

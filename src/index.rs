@@ -31,7 +31,7 @@ pub struct Index {
     pub files: Vec<ParsedFile>,
     pub objects: Vec<Object>,
     /// What each workload is (parallel to `objects`; None for objects that own no pods).
-    pub shapes: Vec<Option<Classification>>,
+    pub shapes: Vec<Vec<Classification>>,
     pub stats: Stats,
     pub default_namespace: String,
     /// The node inventory given with `--nodes`, if any.
@@ -200,7 +200,7 @@ impl Index {
 
     /// Workloads with their classification.
     pub fn workloads(&self) -> impl Iterator<Item = (&Object, crate::model::Workload<'_>, &Classification)> {
-        self.objects.iter().zip(&self.shapes).filter_map(|(o, c)| Some((o, o.workload()?, c.as_ref()?)))
+        self.objects.iter().zip(&self.shapes).flat_map(|(o, c)| o.workloads().zip(c).map(move |(w, c)| (o, w, c)))
     }
 
     /// The span of an object's `kind` value (where wrong-controller findings point).
@@ -245,7 +245,7 @@ impl SourceFile {
     }
 }
 
-type Processed = (ParsedFile, Vec<Object>, Stats, Vec<Option<Classification>>);
+type Processed = (ParsedFile, Vec<Object>, Stats, Vec<Vec<Classification>>);
 
 /// Files already read, parsed, typed and classified, ready to be part of another index.
 #[derive(Default)]
@@ -355,7 +355,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
         stats.object_documents = 0;
     }
     stats.objects = objects.len();
-    let shapes = objects.iter().map(|o| o.workload().map(|w| classifier.classify(&w))).collect();
+    let shapes = objects.iter().map(|o| o.workloads().map(|w| classifier.classify(&w)).collect()).collect();
     (ParsedFile { source, yaml: y, lines, stats }, objects, stats, shapes)
 }
 

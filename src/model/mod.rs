@@ -36,6 +36,9 @@ pub enum Typed {
     CronJob(Box<CronJob>),
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
     PodDisruptionBudget(Box<PodDisruptionBudget>),
+    /// A custom resource that owns pods (`rules/custom-workloads.yaml`), or a core
+    /// PodTemplate / ReplicationController: its pod templates.
+    Custom(Box<custom::CustomPods>),
 }
 
 impl Typed {
@@ -53,6 +56,7 @@ impl Typed {
             Typed::CronJob(o) => &o.metadata,
             Typed::HorizontalPodAutoscaler(o) => &o.metadata,
             Typed::PodDisruptionBudget(o) => &o.metadata,
+            Typed::Custom(o) => &o.metadata,
         }
     }
 }
@@ -382,8 +386,15 @@ impl Object {
         }
     }
 
+    /// The built-in workload this object is (a Deployment, a Pod...).
     pub fn workload(&self) -> Option<Workload<'_>> {
         workload::of(self)
+    }
+
+    /// Every workload of the object: the built-in one, or one per pod template of a custom
+    /// resource (a LeaderWorkerSet's leader and workers, a PyTorchJob's Master and Worker).
+    pub fn workloads(&self) -> workload::Workloads<'_> {
+        workload::all(self)
     }
 }
 
@@ -451,7 +462,12 @@ pub fn type_object(file: &YamlFile, root: NodeId, api_version: &str, kind: &str)
         }
         // Every other built-in kind: its schema findings, not its value (no rule reads it).
         _ => match kinds::validate(file, root, api_version, kind) {
-            Some((issues, structs)) => (None, issues, structs),
+            // A PodTemplate or ReplicationController: schema findings from the built-in
+            // schema, pod templates for the pod-level rules.
+            Some((issues, structs)) => match custom_templates(file, root, api_version, kind) {
+                (Some(t), _, _) => (Some(t), issues, structs),
+                _ => (None, issues, structs),
+            },
             None => custom_templates(file, root, api_version, kind),
         },
     };
@@ -466,30 +482,21 @@ pub fn type_object(file: &YamlFile, root: NodeId, api_version: &str, kind: &str)
     (typed, issues, structs)
 }
 
-/// The schema findings of the pod templates of a custom resource that owns pods
-/// (`rules/custom-workloads.yaml`): each template is typed as a PodTemplateSpec, and its
-/// findings carry their paths in the resource.
+/// The pod templates of a custom resource that owns pods (`rules/custom-workloads.yaml`):
+/// each template is typed as a PodTemplateSpec (or a pod spec with the operator's fields beside
+/// it), and its findings carry their paths in the resource.
 fn custom_templates(file: &YamlFile, root: NodeId, api_version: &str, kind: &str) -> (Option<Typed>, Vec<Issue>, Vec<StructSeen>) {
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
     let Some(c) = custom::custom_kind(group, kind).filter(|c| c.versions.iter().any(|v| v == version)) else {
         return (None, Vec::new(), Vec::new());
     };
-    let mode = de::Mode { skip_type_keys: false, ..kinds::MODE };
-    let (mut issues, mut structs) = (Vec::new(), Vec::new());
-    for pattern in &c.templates {
-        for (at, node) in custom::template_nodes(file, root, pattern) {
-            if file.map_entries(node).is_none() {
-                continue;
-            }
-            let out = de::from_node_with::<k8s_openapi::api::core::v1::PodTemplateSpec>(file, node, mode);
-            issues.extend(out.issues.into_iter().map(|mut i| {
-                i.path = at.join(i.path.steps());
-                i
-            }));
-            structs.extend(out.structs);
-        }
-    }
-    (None, issues, structs)
+    let (pods, issues, structs) = custom::type_templates(file, root, c);
+    let metadata = file
+        .get(root, "metadata")
+        .filter(|m| file.map_entries(*m).is_some())
+        .and_then(|m| de::from_node_with::<ObjectMeta>(file, m, de::Mode { skip_type_keys: false, ..kinds::MODE }).value)
+        .unwrap_or_default();
+    (Some(Typed::Custom(Box::new(custom::CustomPods { metadata, def: c, pods }))), issues, structs)
 }
 
 /// Kinds of the built-in API whose objects must have metadata.name (or generateName).

@@ -35,6 +35,11 @@ const SMALL_FAMILIES: &[(&str, f64)] = &[
     ("bert-base", 0.11),
     ("gpt2", 0.12),
     ("tinyllama", 1.1),
+    ("phi-1_5", 1.3),
+    ("phi-2", 2.7),
+    ("phi-3-mini", 3.8),
+    ("phi-3.5-mini", 3.8),
+    ("phi-4-mini", 3.8),
 ];
 
 impl Serving {

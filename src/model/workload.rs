@@ -1,5 +1,6 @@
 //! One view over every kind that owns pods, so rules do not repeat themselves per kind.
 
+use super::custom::{CustomPod, CustomPods};
 use super::selector::Labels;
 use super::{Object, Typed};
 use crate::yaml::{FieldPath, Step};
@@ -15,6 +16,9 @@ pub enum WorkloadKind {
     ReplicaSet,
     Job,
     CronJob,
+    /// A pod template of a custom resource (`rules/custom-workloads.yaml`) or a core
+    /// PodTemplate: [`Workload::custom`] says which.
+    Custom,
 }
 
 impl WorkloadKind {
@@ -35,9 +39,11 @@ pub struct Workload<'a> {
     pub pod_meta: Option<&'a ObjectMeta>,
     pub pod_spec: Option<&'a PodSpec>,
     /// Field path of the pod template (`spec.template`); empty for a bare Pod.
-    template_steps: &'static [Step],
+    template_steps: &'a [Step],
     /// Field path of the pod spec (`spec.template.spec`).
-    pod_spec_steps: &'static [Step],
+    pod_spec_steps: &'a [Step],
+    /// For [`WorkloadKind::Custom`]: the resource's templates and this one.
+    pub custom: Option<(&'a CustomPods, &'a CustomPod)>,
 }
 
 const BARE_POD_SPEC: &[Step] = &[Step::key("spec")];
@@ -47,7 +53,36 @@ const CRONJOB_TEMPLATE: &[Step] = &[Step::key("spec"), Step::key("jobTemplate"),
 const CRONJOB_POD_SPEC: &[Step] =
     &[Step::key("spec"), Step::key("jobTemplate"), Step::key("spec"), Step::key("template"), Step::key("spec")];
 
-impl Workload<'_> {
+impl<'a> Workload<'a> {
+    /// The custom resource's description in `rules/custom-workloads.yaml`.
+    pub fn custom_kind(&self) -> Option<&'static super::custom::CustomKind> {
+        self.custom.map(|(c, _)| c.def)
+    }
+
+    /// Whether the pods run to completion (Jobs, training jobs) rather than serve forever.
+    pub fn completes(&self) -> bool {
+        match self.kind {
+            WorkloadKind::Job | WorkloadKind::CronJob => true,
+            WorkloadKind::Custom => self.custom_kind().is_some_and(|c| c.completes),
+            _ => false,
+        }
+    }
+
+    /// Whether the operator sets environment variable `name` in the pods.
+    pub fn operator_sets_env(&self, name: &str) -> bool {
+        self.custom_kind()
+            .is_some_and(|c| c.adds.env.iter().any(|e| e == name || (e.ends_with('*') && name.starts_with(e.trim_end_matches('*')))))
+    }
+
+    /// What a finding calls the workload: `PyTorchJob `x` (Worker)`, `Deployment `x``.
+    pub fn describe(&self) -> String {
+        let name = self.meta.name.as_deref().unwrap_or("");
+        match self.custom {
+            Some((_, p)) if !p.role.is_empty() => format!("{} `{name}` ({})", self.object.kind, p.role),
+            _ => format!("{} `{name}`", self.object.kind),
+        }
+    }
+
     /// Whether the pods come from a pod template (every kind but a bare Pod).
     pub fn has_template(&self) -> bool {
         !self.template_steps.is_empty()
@@ -80,6 +115,7 @@ impl Workload<'_> {
         match self.kind {
             WorkloadKind::Pod => Some(1),
             WorkloadKind::DaemonSet => None,
+            WorkloadKind::Custom => self.custom.and_then(|(_, p)| p.pods),
             WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet => Some(i64::from(self.replicas.unwrap_or(1))),
             WorkloadKind::Job | WorkloadKind::CronJob => {
                 let spec = match &self.object.typed {
@@ -141,6 +177,18 @@ impl Workload<'_> {
                     }
                 }
             }
+            WorkloadKind::Custom => {
+                if let Some(def) = self.custom_kind() {
+                    for (k, v) in &def.pod_labels {
+                        labels.entry(k.clone()).or_insert_with(|| v.replace("{name}", &name));
+                    }
+                    for (k, v) in wanted {
+                        if def.controller_labels.iter().any(|c| if c.ends_with('/') { k.starts_with(c.as_str()) } else { k == c }) {
+                            labels.entry(k.clone()).or_insert(v.clone());
+                        }
+                    }
+                }
+            }
             WorkloadKind::Pod => {}
         }
         labels
@@ -176,6 +224,7 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
             pod_spec: t.and_then(|t| t.spec.as_ref()),
             template_steps: TEMPLATE,
             pod_spec_steps: POD_SPEC,
+            custom: None,
         }
     }
     Some(match o.typed.as_ref()? {
@@ -189,6 +238,7 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
             pod_spec: p.spec.as_ref(),
             template_steps: &[],
             pod_spec_steps: BARE_POD_SPEC,
+            custom: None,
         },
         Typed::Deployment(d) => {
             w(o, WorkloadKind::Deployment, &d.metadata, d.spec.replicas, Some(&d.spec.selector), Some(&d.spec.template))
@@ -218,8 +268,49 @@ pub(super) fn of(o: &Object) -> Option<Workload<'_>> {
                 pod_spec: job.and_then(|s| s.template.spec.as_ref()),
                 template_steps: CRONJOB_TEMPLATE,
                 pod_spec_steps: CRONJOB_POD_SPEC,
+                custom: None,
             }
         }
         _ => return None,
     })
+}
+
+/// The workloads of an object: one for a built-in workload, one per pod template of a custom
+/// resource, none otherwise.
+pub(super) fn all(o: &Object) -> Workloads<'_> {
+    Workloads { o, next: 0 }
+}
+
+/// Iterator of [`all`].
+pub struct Workloads<'a> {
+    o: &'a Object,
+    next: usize,
+}
+
+impl<'a> Iterator for Workloads<'a> {
+    type Item = Workload<'a>;
+
+    fn next(&mut self) -> Option<Workload<'a>> {
+        let i = self.next;
+        self.next += 1;
+        match self.o.typed.as_ref()? {
+            Typed::Custom(c) => {
+                let p = c.pods.get(i)?;
+                Some(Workload {
+                    object: self.o,
+                    kind: WorkloadKind::Custom,
+                    meta: &c.metadata,
+                    replicas: p.pods.and_then(|n| i32::try_from(n).ok()),
+                    selector: None,
+                    pod_meta: p.meta.as_ref(),
+                    pod_spec: p.spec.as_ref(),
+                    template_steps: &p.template_steps,
+                    pod_spec_steps: &p.pod_spec_steps,
+                    custom: Some((c, p)),
+                })
+            }
+            _ if i == 0 => of(self.o),
+            _ => None,
+        }
+    }
 }

@@ -777,10 +777,15 @@ mod tests {
     }
 }
 
-/// Whether a scalar is a template placeholder (`${VAR}`, `{{ .Values.x }}`) that a tool
-/// substitutes before kubectl sees it: its type and value are not known yet.
+/// Whether a scalar is a template placeholder (`${VAR}`, `{{ .Values.x }}`, a whole `$VAR` as
+/// envsubst fills it, `PLACEHOLDER_GPUS`) that a tool substitutes before kubectl sees it: its
+/// type and value are not known yet.
 pub fn is_placeholder(text: &str) -> bool {
-    text.contains("${") || text.contains("{{")
+    let t = text.trim();
+    let env_var = t.strip_prefix('$').is_some_and(|v| {
+        v.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    text.contains("${") || text.contains("{{") || env_var || t.starts_with("PLACEHOLDER")
 }
 
 impl YamlFile {

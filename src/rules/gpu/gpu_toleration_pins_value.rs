@@ -8,6 +8,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
     let keys = ix.settings.gpu_taint_keys();
     for (o, w, _) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
+        // GKE taints its GPU pools `nvidia.com/gpu=present` and adds the toleration to pods
+        // that request GPUs: a pod that selects a GKE accelerator runs on no other pools.
+        if spec.node_selector.as_ref().is_some_and(|s| s.contains_key("cloud.google.com/gke-accelerator")) {
+            continue;
+        }
         let y = ix.file(o);
         for (i, t) in spec.tolerations.iter().flatten().enumerate() {
             let key = t.key.as_deref().unwrap_or("");

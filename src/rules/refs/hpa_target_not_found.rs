@@ -18,7 +18,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         if o.workload().is_some() {
             workloads_at.insert((ix.namespace_of(o), super::dir_of(ix, o)));
-        } else if o.typed.is_none() && crate::model::custom::known_custom(ix.file(o), o).is_none_or(|t| !t.is_empty()) {
+        } else if o.typed.as_ref().is_none_or(|t| matches!(t, crate::model::Typed::Custom(_)))
+            && crate::model::custom::known_custom(ix.file(o), o).is_none_or(|t| !t.is_empty())
+        {
             may_create.insert(ix.namespace_of(o));
         }
     }

@@ -7,6 +7,15 @@ use crate::rules::Findings;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let scalers = autoscalers(ix);
+    // How many objects share each kind and name: several are alternative variants of one
+    // sample (`lws.yaml`, `lws-restart-policy.yaml`), and an autoscaler in another file is no
+    // evidence for any one of them.
+    let mut names: std::collections::HashMap<(&str, &str, &str), usize> = std::collections::HashMap::new();
+    for o in &ix.objects {
+        if let Some(n) = o.name.as_deref() {
+            *names.entry((ix.namespace_of(o), o.kind.as_str(), n)).or_default() += 1;
+        }
+    }
     for (o, w, _) in ix.workloads() {
         let Some(replicas) = w.replicas else { continue };
         let name = o.name.as_deref().unwrap_or("");
@@ -16,6 +25,13 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let Some(hpa) = scalers.get(&(ix.namespace_of(o), o.kind.as_str(), name)) else { continue };
+        // Names repeat across a repository's independent samples (`leaderworkerset-sample`):
+        // an autoscaler is evidence for its target in its own file or directory only.
+        if hpa.file != o.file
+            && !(near(super::dir_of(ix, hpa), super::dir_of(ix, o)) && names.get(&(ix.namespace_of(o), o.kind.as_str(), name)) == Some(&1))
+        {
+            continue;
+        }
         if !resolvable(ix, o) {
             continue;
         }
@@ -32,4 +48,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
             .object(o)
             .related(hpa.file, rel, format!("{} `{}` targets it", hpa.kind, hpa.name.as_deref().unwrap_or("")));
     }
+}
+
+/// Whether two directories are one, or one holds the other (`app/` and `app/hpa/`).
+fn near(a: &str, b: &str) -> bool {
+    let within =
+        |inner: &str, outer: &str| outer.is_empty() || inner == outer || inner.strip_prefix(outer).is_some_and(|r| r.starts_with('/'));
+    within(a, b) || within(b, a)
 }

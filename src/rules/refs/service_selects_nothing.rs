@@ -60,7 +60,7 @@ pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
         if let Some(w) = o.workload() {
             let labels = w.pod_labels(&Labels::new());
             ns.push(ix, Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
-        } else if o.typed.is_none() {
+        } else if o.typed.as_ref().is_none_or(|t| matches!(t, crate::model::Typed::Custom(_))) {
             match known_custom(ix.file(o), o) {
                 Some(templates) => {
                     for t in templates {

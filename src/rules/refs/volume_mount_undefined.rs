@@ -13,6 +13,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
             defined.extend(s.spec.volume_claim_templates.iter().flatten().filter_map(|t| t.metadata.name.as_deref()));
         }
         let y = ix.file(o);
+        // Volumes the operator adds: claim templates, its own assets.
+        let added = w.custom.map(|(c, _)| c.added_volumes(y, o.root)).unwrap_or_default();
+        defined.extend(added.iter().map(String::as_str));
         // A strategic-merge patch adds mounts whose volumes the base defines; an operator adds
         // the volumes of its assets.
         if o.completion.is_some() {

@@ -97,7 +97,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
         cron_schedule(&mut cx);
         ingress_paths(&mut cx);
         let Some(typed) = &o.typed else { continue };
-        if let Some(w) = o.workload() {
+        // Every pod template: a built-in workload's, and each of a custom resource's.
+        for w in o.workloads() {
             let ps = w.pod_spec_path();
             if let Some(spec) = w.pod_spec {
                 restart_policy(&mut cx, &w, &ps, spec);
@@ -105,9 +106,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 unique_names(&mut cx, &ps, spec);
                 limits_below_requests(&mut cx, &ps, spec);
             }
-            if w.has_template() {
+            if w.has_template() && w.custom.is_none_or(|(_, p)| p.is_template) {
                 labels(&mut cx, &w.template_path().key("metadata"));
             }
+        }
+        if o.workload().is_some() {
             controller_fields(&mut cx, typed);
         }
         other_fields(&mut cx, typed);

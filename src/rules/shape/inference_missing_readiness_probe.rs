@@ -10,11 +10,15 @@ use crate::rules::Findings;
 pub fn check(ix: &Index, out: &mut Findings) {
     let mut services: Option<Selecting> = None;
     for (o, w, c) in ix.workloads() {
-        if matches!(w.kind, WorkloadKind::Job | WorkloadKind::CronJob) {
+        // Jobs run to completion; KServe and Knative give the server its probes.
+        if w.completes() || w.custom_kind().is_some_and(|k| k.adds.probes) {
             continue;
         }
         let Some(spec) = w.pod_spec else { continue };
         let labels = w.pod_meta.and_then(|m| m.labels.as_ref());
+        // The labels the pods carry, with those the controller sets (a LeaderWorkerSet's name).
+        let pod_labels = (w.kind == WorkloadKind::Custom).then(|| w.pod_labels(&Default::default()));
+        let selected = pod_labels.as_ref().or(labels);
         for (i, ctr) in spec.containers.iter().enumerate() {
             if !c.container_has(Shape::InferenceServer, i) || ctr.readiness_probe.is_some() {
                 continue;
@@ -27,8 +31,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
             // Readiness decides whether a Service sends the pod requests: without a Service of
             // the inputs that selects it (a bare Pod without labels, a server reached by port
             // forwarding) the probe gates nothing.
-            let Some(service) =
-                labels.and_then(|l| services.get_or_insert_with(|| Selecting::of(ix)).first(ix.namespace_of(o), l, SelectorKind::Service))
+            let Some(service) = selected
+                .and_then(|l| services.get_or_insert_with(|| Selecting::of(ix)).first(ix.namespace_of(o), l, SelectorKind::Service))
             else {
                 break;
             };

@@ -9,8 +9,9 @@ use crate::rules::Findings;
 pub const MIN_GRACE_SECONDS: i64 = 300;
 /// Enough for a model of a few billion parameters or fewer, which loads in seconds.
 pub const SMALL_MODEL_GRACE_SECONDS: i64 = 60;
-/// Billions of parameters up to which a model counts as small.
-const SMALL_MODEL_BILLIONS: f64 = 3.0;
+/// Billions of parameters up to which a model counts as small (Phi-3-mini, Llama-3.2-3B:
+/// under 8 GB of weights in 16 bits).
+const SMALL_MODEL_BILLIONS: f64 = 4.0;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {

@@ -34,6 +34,32 @@ struct Names<'a> {
     pod_names: HashSet<(&'a str, String)>,
     /// Bare Pods by name: a Pod's own name is no DNS name for its peers.
     bare_pods: HashSet<(&'a str, &'a str)>,
+    /// Names operators give the pods of custom resources (`<job>-master-0`, a JobSet's
+    /// `<jobset>-<job>-0-0.<jobset>`), by namespace.
+    operator_hosts: Vec<(&'a str, Regex)>,
+}
+
+/// A pattern of `adds.hostnames` as a regex for one resource and role.
+fn host_regex(pattern: &str, name: &str, role: &str) -> Option<Regex> {
+    let mut re = String::from("^");
+    let mut rest = pattern;
+    while let Some(i) = rest.find('{') {
+        re.push_str(&regex::escape(&rest[..i]));
+        let Some(j) = rest[i..].find('}') else { break };
+        re.push_str(
+            match &rest[i + 1..i + j] {
+                "name" => regex::escape(name),
+                "role" => regex::escape(&role.to_ascii_lowercase()),
+                "n" => "[0-9]+".to_string(),
+                _ => ".*".to_string(),
+            }
+            .as_str(),
+        );
+        rest = &rest[i + j + 1..];
+    }
+    re.push_str(&regex::escape(rest));
+    re.push_str(r"(\.|$)");
+    Regex::new(&re).ok()
 }
 
 impl<'a> Names<'a> {
@@ -49,8 +75,16 @@ impl<'a> Names<'a> {
         let mut hostnames: HashSet<(&str, &str)> = HashSet::new();
         let mut pod_names: HashSet<(&str, String)> = HashSet::new();
         let mut bare_pods: HashSet<(&str, &str)> = HashSet::new();
+        let mut operator_hosts = Vec::new();
         for (o, w, _) in ix.workloads() {
             let ns = ix.namespace_of(o);
+            if let (Some((_, pod)), Some(def), Some(name)) = (w.custom, w.custom_kind(), o.name.as_deref()) {
+                for pattern in &def.adds.hostnames {
+                    if let Some(re) = host_regex(pattern, name, &pod.role) {
+                        operator_hosts.push((ns, re));
+                    }
+                }
+            }
             if let Some(spec) = w.pod_spec {
                 if let (Some(h), Some(sub)) = (spec.hostname.as_deref(), spec.subdomain.as_deref()) {
                     if services.contains(&(ns, sub)) {
@@ -67,7 +101,7 @@ impl<'a> Names<'a> {
                 }
             }
         }
-        Names { services, namespaces_with_services, hostnames, pod_names, bare_pods }
+        Names { services, namespaces_with_services, hostnames, pod_names, bare_pods, operator_hosts }
     }
 }
 
@@ -134,7 +168,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
 fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Option<(String, String)> {
     let name = o.name.as_deref().unwrap_or("");
     let ns = ix.namespace_of(o);
-    let pods = w.pod_count();
+    // A custom resource's templates form one job: its pods together.
+    let pods = w.custom.and_then(|(c, _)| c.group_pods(ix.file(o), o.root)).or(w.pod_count());
+    if names.operator_hosts.iter().any(|(n, re)| *n == ns && re.is_match(addr)) {
+        return None; // a name the operator gives a pod or its Service
+    }
     let sts = match &o.typed {
         Some(Typed::StatefulSet(s)) => Some(s),
         _ => None,

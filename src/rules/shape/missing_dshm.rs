@@ -9,7 +9,8 @@ use crate::rules::Findings;
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
-        if spec.host_ipc == Some(true) {
+        // KubeRay mounts a memory-backed /dev/shm in every Ray pod.
+        if spec.host_ipc == Some(true) || w.custom_kind().is_some_and(|k| k.adds.dev_shm) {
             continue;
         }
         let memory_volumes: Vec<&str> = spec
@@ -17,6 +18,13 @@ pub fn check(ix: &Index, out: &mut Findings) {
             .iter()
             .flatten()
             .filter(|v| v.empty_dir.as_ref().is_some_and(|e| e.medium.as_deref() == Some("Memory")))
+            .map(|v| v.name.as_str())
+            .collect();
+        let host_shm: Vec<&str> = spec
+            .volumes
+            .iter()
+            .flatten()
+            .filter(|v| v.host_path.as_ref().is_some_and(|h| h.path.trim_end_matches('/') == "/dev/shm"))
             .map(|v| v.name.as_str())
             .collect();
         let labels = w.pod_meta.and_then(|m| m.labels.as_ref());
@@ -32,11 +40,20 @@ pub fn check(ix: &Index, out: &mut Findings) {
             if !training && gpus <= 1 {
                 continue;
             }
-            let has_shm = ctr
-                .volume_mounts
-                .iter()
-                .flatten()
-                .any(|m| m.mount_path.trim_end_matches('/') == "/dev/shm" && memory_volumes.contains(&m.name.as_str()));
+            // A trainer with one GPU and one process shares no memory between ranks; its
+            // DataLoader uses shared memory only with worker processes (PyTorch's default is none).
+            // Other accelerators (Neuron, TPU) have their own collectives: the NCCL reasoning
+            // does not apply to them.
+            let devices = gpu_devices(ctr);
+            if training && (devices == 0 || (devices <= 1 && procs_per_pod(ctr) <= 1)) && !loader_workers(ctr) {
+                continue;
+            }
+            // Any volume at /dev/shm replaces the 64Mi default: a memory-backed emptyDir, or the
+            // node's own /dev/shm through a hostPath.
+            let has_shm = ctr.volume_mounts.iter().flatten().any(|m| {
+                m.mount_path.trim_end_matches('/') == "/dev/shm"
+                    && (memory_volumes.contains(&m.name.as_str()) || host_shm.contains(&m.name.as_str()))
+            });
             if has_shm {
                 continue;
             }
@@ -54,4 +71,47 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 .object(o);
         }
     }
+}
+
+/// NVIDIA or AMD GPUs in a container's limits or requests (the devices NCCL and RCCL connect through
+/// shared memory inside a pod).
+fn gpu_devices(c: &k8s_openapi::api::core::v1::Container) -> i64 {
+    let Some(r) = c.resources.as_ref() else { return 0 };
+    r.limits
+        .iter()
+        .flatten()
+        .chain(r.requests.iter().flatten())
+        .filter(|(k, _)| matches!(k.as_str(), "nvidia.com/gpu" | "amd.com/gpu"))
+        .filter_map(|(_, q)| q.0.trim().parse::<i64>().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+fn command_words(c: &k8s_openapi::api::core::v1::Container) -> Vec<&str> {
+    c.command.iter().chain(c.args.iter()).flatten().flat_map(|a| a.split_whitespace()).collect()
+}
+
+/// The number after a flag (`--flag=N` or `--flag N`), when one of `flags` is given.
+fn flag_number(words: &[&str], flags: &[&str]) -> Option<i64> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        flags.iter().find_map(|f| {
+            let v = match w.strip_prefix(f) {
+                Some(rest) if rest.starts_with('=') => rest[1..].to_string(),
+                Some("") => words.get(i + 1)?.to_string(),
+                _ => return None,
+            };
+            v.trim_matches(['"', '\'']).parse::<i64>().ok()
+        })
+    })
+}
+
+/// Processes a launcher starts in the pod (`--nproc_per_node`), 1 when it says nothing.
+fn procs_per_pod(c: &k8s_openapi::api::core::v1::Container) -> i64 {
+    flag_number(&command_words(c), &["--nproc_per_node", "--nproc-per-node"]).unwrap_or(1)
+}
+
+/// Whether the command says it starts DataLoader worker processes (`--workers 4`,
+/// `--num_workers=8`).
+fn loader_workers(c: &k8s_openapi::api::core::v1::Container) -> bool {
+    flag_number(&command_words(c), &["--workers", "--num_workers", "--num-workers", "--dataloader_num_workers"]).is_some_and(|n| n > 0)
 }

@@ -57,18 +57,41 @@ fn procs_per_pod(c: &Container, p: &Patterns) -> i64 {
     gpus.unwrap_or(1)
 }
 
+/// GPUs a container's limits give it (`nvidia.com/gpu`, `amd.com/gpu`); None when it gets
+/// none, or accelerators counted another way (MIG slices, Neuron cores, DRA claims).
+fn gpus_of(c: &Container) -> Option<i64> {
+    let limits = c.resources.as_ref()?.limits.as_ref()?;
+    let mut gpus = None;
+    for (k, q) in limits {
+        match k.as_str() {
+            "nvidia.com/gpu" | "amd.com/gpu" => gpus = q.0.trim().parse::<i64>().ok().filter(|n| *n > 0),
+            other if crate::model::gpu::is_gpu_resource(other) => return None,
+            _ => {}
+        }
+    }
+    gpus
+}
+
 pub fn check(ix: &Index, out: &mut Findings) {
     let Some(p) = patterns() else { return };
+    let mut procs_reported = std::collections::HashSet::new();
     for (o, w, c) in ix.workloads() {
+        let y = ix.file(o);
+        procs_per_pod_field(ix, o, &w, &mut procs_reported, out);
         if !c.has(Shape::DistributedTraining) {
             continue;
         }
-        let (Some(spec), Some(pods)) = (w.pod_spec, w.pod_count()) else { continue };
-        let y = ix.file(o);
+        let (Some(spec), Some(own)) = (w.pod_spec, w.pod_count()) else { continue };
+        // A custom resource's templates form one job together (a PyTorchJob's Master and
+        // Workers, a LeaderWorkerSet group): either count is one a launcher may mean.
+        let group = w.custom.and_then(|(cp, _)| cp.group_pods(y, o.root)).unwrap_or(own);
+        let pods = group.max(own);
         let what = match w.kind {
             crate::model::WorkloadKind::Job | crate::model::WorkloadKind::CronJob => "pods (parallelism/completions)",
+            crate::model::WorkloadKind::Custom => "pods",
             _ => "replicas",
         };
+        nproc_over_gpus(ix, o, &w, spec, p, out);
         for (_, idx, ctr) in containers(spec) {
             let base = w.container_path(idx);
             let procs = procs_per_pod(ctr, p);
@@ -82,7 +105,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 // A WORLD_SIZE beyond i128 is still a number that matches no pod count: it is
                 // reported as written, not dropped.
                 let ws = match text.parse::<i128>() {
-                    Ok(ws) if ws == i128::from(pods) || ws == total => continue,
+                    Ok(ws)
+                        if ws == i128::from(pods) || ws == total || ws == i128::from(own) || ws == i128::from(own) * i128::from(procs) =>
+                    {
+                        continue
+                    }
                     Ok(ws) => ws.to_string(),
                     Err(err) if matches!(err.kind(), IntErrorKind::PosOverflow | IntErrorKind::NegOverflow) => text.to_string(),
                     Err(_) => continue,
@@ -118,7 +145,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     let Some(cap) = p.nnodes.captures(&text) else { continue };
                     let Some(min) = cap.get(1).map(|m| count(m.as_str())) else { continue };
                     let max = cap.get(2).map(|m| count(m.as_str())).unwrap_or(min);
-                    if (min..=max).contains(&pods) {
+                    if (min..=max).contains(&pods) || (min..=max).contains(&own) {
                         continue;
                     }
                     let path = base.clone().key(field).index(at);
@@ -144,4 +171,94 @@ pub fn check(ix: &Index, out: &mut Findings) {
             }
         }
     }
+}
+
+/// `--nproc_per_node N` above the GPUs the container gets: N processes share fewer GPUs, and
+/// NCCL stops with "Duplicate GPU detected".
+fn nproc_over_gpus(
+    ix: &Index,
+    o: &crate::model::Object,
+    w: &crate::model::Workload,
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    p: &Patterns,
+    out: &mut Findings,
+) {
+    let y = ix.file(o);
+    for (_, idx, ctr) in containers(spec) {
+        let Some(gpus) = gpus_of(ctr) else { continue };
+        for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
+            for (i, item) in items.into_iter().flatten().enumerate() {
+                let (text, at) = if item == "--nproc_per_node" || item == "--nproc-per-node" {
+                    match items.and_then(|all| all.get(i + 1)) {
+                        Some(next) => (format!("--nproc_per_node={next}"), i),
+                        None => continue,
+                    }
+                } else {
+                    (item.clone(), i)
+                };
+                let Some(cap) = p.nproc.captures(&text) else { continue };
+                let Some(n) = cap.get(1).map(|m| count(m.as_str())) else { continue };
+                if n <= gpus {
+                    continue;
+                }
+                let path = w.container_path(idx).key(field).index(at);
+                let Some(node) = y.lookup(o.root, &path) else { continue };
+                let shown = cap.get(0).map(|m| m.as_str()).unwrap_or("--nproc_per_node");
+                let span = if item.starts_with("--nproc") && !item.contains('=') { y.span(node) } else { span_within(ix, o, node, shown) };
+                out.report(
+                    o.file,
+                    span,
+                    format!(
+                        "`{shown}` starts {} processes in each pod of {}, but container `{}` gets {gpus} GPU(s): ranks share a GPU and NCCL stops with \"Duplicate GPU detected\"",
+                        as_written(cap.get(1)),
+                        w.describe(),
+                        ctr.name
+                    ),
+                )
+                .help(format!("start one process per GPU (`--nproc_per_node={gpus}`), or give the container {} GPUs", as_written(cap.get(1))))
+                .path(path)
+                .object(o);
+            }
+        }
+    }
+}
+
+/// A launcher's processes per pod set in the resource (PyTorchJob `spec.nprocPerNode`) above
+/// the GPUs each pod gets. Reported once per resource.
+fn procs_per_pod_field<'a>(
+    ix: &'a Index,
+    o: &'a crate::model::Object,
+    w: &crate::model::Workload,
+    reported: &mut std::collections::HashSet<*const crate::model::Object>,
+    out: &mut Findings,
+) {
+    let Some(field) = w.custom_kind().and_then(|k| k.procs_per_pod.as_deref()) else { return };
+    let Some(spec) = w.pod_spec else { return };
+    if reported.contains(&(o as *const _)) {
+        return;
+    }
+    let y = ix.file(o);
+    let path: crate::yaml::FieldPath =
+        crate::yaml::FieldPath::from_steps(field.split('.').map(|k| crate::yaml::Step::Key(k.to_string().into())).collect());
+    let Some(node) = y.lookup(o.root, &path) else { return };
+    let Some(n) = y.scalar(node).and_then(|t| t.trim().parse::<i64>().ok()) else { return };
+    let Some((ctr, gpus)) = containers(spec).find_map(|(_, _, c)| Some((c, gpus_of(c)?))) else { return };
+    if n <= gpus {
+        return;
+    }
+    reported.insert(o as *const _);
+    let pods = w.custom.and_then(|(cp, _)| cp.group_pods(y, o.root));
+    let total = pods.map(|p| format!(" ({} ranks on {} GPUs)", p.saturating_mul(n), p.saturating_mul(gpus))).unwrap_or_default();
+    out.report(
+        o.file,
+        y.span(node),
+        format!(
+            "`{field}: {n}` starts {n} processes in each pod, but container `{}` of {} gets {gpus} GPU(s){total}: ranks share a GPU and NCCL stops with \"Duplicate GPU detected\"",
+            ctr.name,
+            w.describe()
+        ),
+    )
+    .help(format!("set `{}: {gpus}` (one process per GPU), or give each pod {n} GPUs", field.rsplit('.').next().unwrap_or(field)))
+    .path(path)
+    .object(o);
 }
