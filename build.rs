@@ -21,7 +21,7 @@ fn main() {
         let Some(id) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".yaml")) else { continue };
         // Data files beside the rules' metadata: the classifier's signatures, the custom
         // resources that own pods.
-        if id == "signatures" || id == "custom-workloads" {
+        if id == "signatures" || id == "custom-workloads" || id == "crd-schemas" {
             continue;
         }
         println!("cargo:rerun-if-changed={}", path.display());

@@ -550,7 +550,7 @@ fn write_report(
     };
     let _ = report.write_all(result.render_report(a.format, color, a.show_suppressed, not_read).as_bytes());
     if a.statistics {
-        let stats = crate::report::statistics(&result.diagnostics);
+        let stats = crate::report::statistics(&result.diagnostics) + &crate::report::input_statistics(&result.index);
         // Machine formats stay parseable: the table goes to stderr for them.
         if matches!(a.format, Format::Human | Format::Compact) {
             let _ = report.write_all(stats.as_bytes());

@@ -175,6 +175,37 @@ pub fn thousands(n: impl Into<u128>) -> String {
     out
 }
 
+/// Interned strings: names read from CustomResourceDefinitions, for the schema issues that
+/// carry `&'static str` like the compiled-in schemas. Each distinct name is kept once for the
+/// life of the process, so the memory is bounded by the distinct names of the CRDs seen.
+pub fn intern(s: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SET: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let Ok(mut set) = SET.get_or_init(|| Mutex::new(HashSet::new())).lock() else { return "" };
+    if let Some(&found) = set.get(s) {
+        return found;
+    }
+    let leaked: &'static str = Box::leak(s.to_string().into_boxed_str());
+    set.insert(leaked);
+    leaked
+}
+
+/// An interned list of interned names (a CRD schema's property names), kept once per distinct
+/// list like [`intern`].
+pub fn intern_list(items: Vec<&'static str>) -> &'static [&'static str] {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SET: OnceLock<Mutex<HashSet<&'static [&'static str]>>> = OnceLock::new();
+    let Ok(mut set) = SET.get_or_init(|| Mutex::new(HashSet::new())).lock() else { return &[] };
+    if let Some(&found) = set.get(items.as_slice()) {
+        return found;
+    }
+    let leaked: &'static [&'static str] = Box::leak(items.into_boxed_slice());
+    set.insert(leaked);
+    leaked
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

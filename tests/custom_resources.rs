@@ -138,3 +138,30 @@ fn what_the_operators_add_causes_no_false_alarms() {
         assert!(f.iter().any(|x| x.contains(&format!(" {rule} "))), "no {rule} in {f:#?}");
     }
 }
+
+#[test]
+fn a_custom_resource_is_checked_against_a_crd_of_the_same_run() {
+    let f = positions(&std::fs::read_to_string(common::root().join("testdata/custom-resources/with-crd.yaml")).expect("fixture"));
+    has(&f, "39:1", "missing-required-field");
+    assert!(f.iter().any(|x| x.starts_with("39:1") && x.contains("`source`")), "{f:#?}");
+    has(&f, "40:3", "unknown-field");
+    assert!(f.iter().any(|x| x.starts_with("40:3") && x.contains("did you mean `model`")), "{f:#?}");
+    has(&f, "41:13", "invalid-field-value");
+    has(&f, "42:3", "unknown-field");
+    has(&f, "43:11", "invalid-field-value");
+    // `options` preserves unknown fields: nothing under it is reported.
+    assert!(!f.iter().any(|x| x.starts_with("44:")), "{f:#?}");
+    // A version the CRD does not serve.
+    has(&f, "46:13", "invalid-field-value");
+    assert_eq!(f.len(), 6, "{f:#?}");
+}
+
+#[test]
+fn leaderworkerset_and_pytorchjob_typos_are_found_without_a_crd() {
+    let f =
+        positions(&std::fs::read_to_string(common::root().join("testdata/rules/unknown-field/bad-bundled-schemas.yaml")).expect("fixture"));
+    assert!(f.iter().any(|x| x.starts_with("9:5 unknown-field") && x.contains("did you mean `size`")), "{f:#?}");
+    assert!(f.iter().any(|x| x.starts_with("19:3 unknown-field") && x.contains("did you mean `pytorchReplicaSpecs`")), "{f:#?}");
+    // The typo is the finding: no second one for the field it misspells.
+    lacks(&f, "missing-required-field");
+}

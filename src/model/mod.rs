@@ -1,6 +1,7 @@
 //! Kubernetes objects: typed with k8s-openapi where we know the kind, untyped otherwise.
 
 pub mod completion;
+pub mod crd;
 pub mod custom;
 pub mod gpu;
 pub mod kinds;
@@ -356,8 +357,12 @@ pub struct Object {
     pub namespace: Option<String>,
     pub typed: Option<Typed>,
     pub removed: Option<&'static Removed>,
-    /// Unknown fields and type errors found while typing it.
+    /// Unknown fields and type errors found while typing it (and, at the end, against its
+    /// CRD's schema: see [`crd`]).
     pub issues: Vec<Issue>,
+    /// How many of `issues`, at their end, came from a CRD among the inputs (recomputed on each
+    /// run of the language server, which keeps the objects of unchanged files).
+    pub crd_issues: usize,
     pub structs: Vec<StructSeen>,
     /// From a file loaded with `--context`: resolves references, never reported on.
     pub context: bool,

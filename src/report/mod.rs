@@ -114,6 +114,52 @@ pub fn range(f: &SourceView, span: Span) -> (Pos, Pos) {
 }
 
 /// Counts per rule, most frequent first (`--statistics`).
+/// What `--statistics` says about the inputs: how many pod specs the pod-level rules read
+/// (and how many of them sit in custom resources), and how many custom resources were checked
+/// against a CRD of the inputs, had only their pod templates typed, or had no schema at all
+/// (those get no schema findings).
+pub fn input_statistics(ix: &crate::index::Index) -> String {
+    use crate::model::custom::{builtin_group, custom_kind};
+    let (mut pods, mut custom_pods) = (0usize, 0usize);
+    let files: Vec<&crate::yaml::YamlFile> = ix.files.iter().map(|f| &f.yaml).collect();
+    let crds = crate::model::crd::collect(&files, &ix.objects);
+    let (mut resources, mut with_crd, mut templates_only, mut schemaless) = (0usize, 0usize, 0usize, 0usize);
+    for o in ix.objects.iter().filter(|o| !o.context) {
+        for w in o.workloads().filter(|w| w.pod_spec.is_some()) {
+            pods += 1;
+            if w.custom.is_some() && !builtin_group(o.group()) {
+                custom_pods += 1;
+            }
+        }
+        let group = o.group();
+        if builtin_group(group) || o.api_version.is_none() {
+            continue;
+        }
+        resources += 1;
+        let version = o.api_version.as_deref().and_then(|v| v.rsplit_once('/')).map(|(_, v)| v).unwrap_or("");
+        if crds
+            .get(&(group.to_string(), o.kind.clone()))
+            .is_some_and(|cs| cs.iter().any(|c| c.versions.iter().any(|v| v.name == version && v.schema.is_some())))
+        {
+            with_crd += 1;
+        } else if custom_kind(group, &o.kind).is_some_and(|c| c.versions.iter().any(|v| v == version)) {
+            templates_only += 1;
+        } else {
+            schemaless += 1;
+        }
+    }
+    let n = |v: usize| crate::util::thousands(u64::try_from(v).unwrap_or(u64::MAX));
+    format!(
+        "pod specs linted: {} ({} in custom resources)\ncustom resources: {} (checked against a CRD of the inputs: {}; pod templates typed: {}; no schema, so no schema findings: {})\n",
+        n(pods),
+        n(custom_pods),
+        n(resources),
+        n(with_crd),
+        n(templates_only),
+        n(schemaless)
+    )
+}
+
 pub fn statistics(diags: &[Diagnostic]) -> String {
     let mut counts: std::collections::BTreeMap<&str, (usize, &str)> = std::collections::BTreeMap::new();
     for d in diags {

@@ -778,14 +778,19 @@ mod tests {
 }
 
 /// Whether a scalar is a template placeholder (`${VAR}`, `{{ .Values.x }}`, a whole `$VAR` as
-/// envsubst fills it, `PLACEHOLDER_GPUS`) that a tool substitutes before kubectl sees it: its
-/// type and value are not known yet.
+/// envsubst fills it, `__NUM_NODES__`, `PLACEHOLDER_GPUS`) that a tool substitutes before
+/// kubectl sees it: its type and value are not known yet.
 pub fn is_placeholder(text: &str) -> bool {
     let t = text.trim();
     let env_var = t.strip_prefix('$').is_some_and(|v| {
         v.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     });
-    text.contains("${") || text.contains("{{") || env_var || t.starts_with("PLACEHOLDER")
+    // `__NUM_NODES__`, filled in by `sed` before the apply.
+    let dunder = t.len() > 4
+        && t.starts_with("__")
+        && t.ends_with("__")
+        && t[2..t.len() - 2].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    text.contains("${") || text.contains("{{") || env_var || dunder || t.starts_with("PLACEHOLDER")
 }
 
 impl YamlFile {

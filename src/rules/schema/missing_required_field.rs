@@ -58,6 +58,18 @@ impl Cx<'_> {
             if self.emitted.iter().any(|e| e.starts_with(issue.path.steps()) || issue.path.starts_with(e.steps())) {
                 continue;
             }
+            // `pytorchReplicaSpec:` beside the missing `pytorchReplicaSpecs`: the typo is the
+            // finding (with its "did you mean"), not a second one for the same key.
+            let parent_path = issue.path.parent();
+            let typo = o.issues.iter().any(|u| {
+                matches!(u.kind, IssueKind::UnknownField { .. })
+                    && u.path.parent() == parent_path
+                    && y.scalar(u.node)
+                        .is_some_and(|k| crate::util::did_you_mean(k, [field]).is_some() || field.starts_with(k) || k.starts_with(field))
+            });
+            if typo {
+                continue;
+            }
             // A list item has no key of its own: point at its first key; else where the field
             // would go.
             let parent = issue.path.parent().filter(|p| !p.is_empty());
