@@ -47,7 +47,9 @@ for p in sorted(os.listdir(TREE)):
                 if not n: continue
                 k=d["kind"]
                 if k in BUILTIN and (g=="" or g in("apps","batch","extensions")): counts["built-in"]+=n
-                elif (g,k) in known and v in known[(g,k)]["versions"]: counts["table (schema typed)"]+=n; kinds[f"{g}/{k}"]+=n
+                elif (g,k) in known and v in known[(g,k)]["versions"]: counts["table (typed, pod-level rules)"]+=n; kinds[f"{g}/{k}"]+=n
                 else: counts["other custom"]+=n; kinds["other: "+f"{g}/{k}"]+=n
-print(counts, sum(counts.values()))
+total = sum(counts.values())
+print(counts, total)
+print(f"linted by the pod-level rules: {counts['built-in'] + counts['table (typed, pod-level rules)']} of {total} ({(counts['built-in'] + counts['table (typed, pod-level rules)']) * 1000 // total / 10}%)")
 for k,v in kinds.most_common(60): print(v,k)

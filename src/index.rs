@@ -211,7 +211,8 @@ impl Index {
         }
         let files: Vec<&YamlFile> = self.files.iter().map(|f| &f.yaml).collect();
         let crds = model::crd::collect(&files, &self.objects);
-        let bundled = model::crd::bundled();
+        // Parsed on first use: a run without custom resources does not pay for it.
+        let mut bundled: Option<&model::crd::Bundled> = None;
         for o in &mut self.objects {
             if o.context || o.completion.is_some() {
                 continue;
@@ -219,10 +220,14 @@ impl Index {
             let Some(api_version) = o.api_version.as_deref() else { continue };
             let Some((group, version)) = api_version.rsplit_once('/') else { continue };
             let y = files[o.file];
-            let Some(copies) = crds.get(&(group.to_string(), o.kind.clone())) else {
+            let Some(copies) = crds.get(&(group, o.kind.as_str())) else {
                 // No CRD among the inputs: the bundled schema of the AI resources, when it has
                 // this version (another version may be one the bundle does not know yet).
                 // Each release bundled: only what every one of them rejects is reported.
+                if model::custom::builtin_group(group) {
+                    continue;
+                }
+                let bundled = *bundled.get_or_insert_with(model::crd::bundled);
                 if let Some(schemas) = bundled.schemas.get(&(group.to_string(), o.kind.clone(), version.to_string())) {
                     let skip = typed_templates(y, o, group, version);
                     let each = schemas

@@ -37,13 +37,13 @@ pub struct Crd {
 
 /// The CRDs of the inputs by (group, kind), every copy (a repository may keep one generated
 /// from its code and a stale one in a chart).
-pub fn collect(files: &[&YamlFile], objects: &[Object]) -> HashMap<(String, String), Vec<Crd>> {
+pub fn collect<'a>(files: &[&'a YamlFile], objects: &[Object]) -> HashMap<(&'a str, &'a str), Vec<Crd>> {
     let mut m = HashMap::new();
     for o in objects {
         if o.kind != "CustomResourceDefinition" || o.group() != "apiextensions.k8s.io" {
             continue;
         }
-        let Some(y) = files.get(o.file) else { continue };
+        let Some(&y) = files.get(o.file) else { continue };
         let Some(spec) = y.get(o.root, "spec") else { continue };
         let (Some(group), Some(kind)) = (y.get_str(spec, "group"), y.get(spec, "names").and_then(|n| y.get_str(n, "kind"))) else {
             continue;
@@ -65,12 +65,7 @@ pub fn collect(files: &[&YamlFile], objects: &[Object]) -> HashMap<(String, Stri
         let name = o.name.clone().unwrap_or_default();
         let v1beta1 = o.api_version.as_deref() == Some("apiextensions.k8s.io/v1beta1");
         let preserve_unknown = v1beta1 && y.get(spec, "preserveUnknownFields").is_none_or(|p| y.scalar(p) != Some("false"));
-        m.entry((group.to_string(), kind.to_string())).or_insert_with(Vec::new).push(Crd {
-            name,
-            file: o.file,
-            versions,
-            preserve_unknown,
-        });
+        m.entry((group, kind)).or_insert_with(Vec::new).push(Crd { name, file: o.file, versions, preserve_unknown });
     }
     m
 }

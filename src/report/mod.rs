@@ -138,7 +138,7 @@ pub fn input_statistics(ix: &crate::index::Index) -> String {
         resources += 1;
         let version = o.api_version.as_deref().and_then(|v| v.rsplit_once('/')).map(|(_, v)| v).unwrap_or("");
         if crds
-            .get(&(group.to_string(), o.kind.clone()))
+            .get(&(group, o.kind.as_str()))
             .is_some_and(|cs| cs.iter().any(|c| c.versions.iter().any(|v| v.name == version && v.schema.is_some())))
         {
             with_crd += 1;
