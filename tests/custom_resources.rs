@@ -39,6 +39,14 @@ const KINDS: &[(&str, &str)] = &[
     ("apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata: {name: x}\nspec:\n  predictor:\n    minReplicas: 1\n    POD", "spec.predictor"),
     ("apiVersion: serving.kserve.io/v1alpha1\nkind: ServingRuntime\nmetadata: {name: x}\nspec:\n  supportedModelFormats: [{name: vllm}]\n  POD", "spec"),
     ("apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: x}\nspec:\n  replicas: 1\n  template:\n    POD", "spec.template"),
+    ("apiVersion: v1\nkind: ReplicationController\nmetadata: {name: x}\nspec:\n  replicas: 2\n  template:\n    spec:\n      POD", "spec.template.spec"),
+    ("apiVersion: disaggregatedset.x-k8s.io/v1\nkind: DisaggregatedSet\nmetadata: {name: x}\nspec:\n  roles:\n    - name: prefill\n      spec:\n        leaderWorkerTemplate:\n          size: 2\n          leaderTemplate:\n            spec:\n              POD", "spec.roles[0].spec.leaderWorkerTemplate.leaderTemplate.spec"),
+    ("apiVersion: elastic.pytorch.org/v1alpha1\nkind: ElasticJob\nmetadata: {name: x}\nspec:\n  replicaSpecs:\n    Worker:\n      replicas: 2\n      template:\n        spec:\n          POD", "spec.replicaSpecs.Worker.template.spec"),
+    ("apiVersion: ray.io/v1\nkind: RayCronJob\nmetadata: {name: x}\nspec:\n  jobTemplate:\n    rayClusterSpec:\n      headGroupSpec:\n        rayStartParams: {}\n        template:\n          spec:\n            POD", "spec.jobTemplate.rayClusterSpec.headGroupSpec.template.spec"),
+    ("apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata: {name: x}\nspec:\n  trialTemplate:\n    trialSpec:\n      apiVersion: batch/v1\n      kind: Job\n      spec:\n        template:\n          spec:\n            POD", "spec.trialTemplate.trialSpec.spec.template.spec"),
+    ("apiVersion: workload.codeflare.dev/v1beta2\nkind: AppWrapper\nmetadata: {name: x}\nspec:\n  components:\n    - template:\n        apiVersion: batch/v1\n        kind: Job\n        spec:\n          template:\n            spec:\n              POD", "spec.components[0].template.spec.template.spec"),
+    ("apiVersion: serving.kserve.io/v1alpha1\nkind: ClusterServingRuntime\nmetadata: {name: x}\nspec:\n  supportedModelFormats: [{name: vllm}]\n  POD", "spec"),
+    ("apiVersion: serving.kubeflow.org/v1beta1\nkind: InferenceService\nmetadata: {name: x}\nspec:\n  predictor:\n    POD", "spec.predictor"),
     ("apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      containerConcurrency: 1\n      POD", "spec.template.spec"),
 ];
 

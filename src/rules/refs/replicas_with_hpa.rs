@@ -17,7 +17,19 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
     }
     for (o, w, _) in ix.workloads() {
-        let Some(replicas) = w.replicas else { continue };
+        // A custom resource's replica count is its own `spec.replicas` (a LeaderWorkerSet's
+        // groups), read once for the resource, not per pod template.
+        let replicas = match w.custom {
+            Some((c, p)) => {
+                if !c.pods.first().is_some_and(|first| std::ptr::eq(first, p)) {
+                    continue;
+                }
+                let y = ix.file(o);
+                y.lookup(o.root, &path!["spec", "replicas"]).and_then(|n| y.scalar(n)).and_then(|t| t.trim().parse::<i32>().ok())
+            }
+            None => w.replicas,
+        };
+        let Some(replicas) = replicas else { continue };
         let name = o.name.as_deref().unwrap_or("");
         // `${deployment_name}` in both templates says nothing about what they become: the
         // script that fills them may name them apart, or render only one of them.

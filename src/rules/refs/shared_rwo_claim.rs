@@ -96,6 +96,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
             (_, k) if matches!(k, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet) && replicas > 1 => {
                 Some(format!("it runs {replicas} replicas"))
             }
+            // A training job's workers, a LeaderWorkerSet group: several pods of one template.
+            (_, WorkloadKind::Custom) if w.pod_count().is_some_and(|n| n > 1) => {
+                let role = w.custom.map(|(_, p)| p.role.as_str()).unwrap_or("pod");
+                Some(format!("its `{role}` template runs {} pods", w.pod_count().unwrap_or(0)))
+            }
             (Some(Typed::Deployment(d)), _)
                 if d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref()).unwrap_or("RollingUpdate") == "RollingUpdate" =>
             {
@@ -134,7 +139,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if single_node() {
             continue;
         }
-        let fix = if w.kind == WorkloadKind::Deployment && replicas <= 1 {
+        let fix = if w.kind == WorkloadKind::Custom {
+            "use a ReadWriteMany storage class (a shared file system: EFS, Filestore, Azure Files, NFS) for data the pods share, or a claim per pod where the operator has claim templates (a LeaderWorkerSet's volumeClaimTemplates, a JobSet's volumeClaimPolicies)".to_string()
+        } else if w.kind == WorkloadKind::Deployment && replicas <= 1 {
             "set `strategy: {type: Recreate}` so the old pod releases the volume first, or use a ReadWriteMany storage class".to_string()
         } else {
             "give each pod its own volume with a StatefulSet's volumeClaimTemplates, or use a ReadWriteMany storage class for data they share".to_string()
