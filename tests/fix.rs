@@ -37,6 +37,12 @@ fn touched_lines(text: &str, edits: &[kshape::fix::Edit]) -> BTreeSet<usize> {
     let mut lines = BTreeSet::new();
     for e in edits {
         if e.span.start == e.span.end {
+            // An insertion inside a line (`, key: v` before a flow mapping's `}`) changes that
+            // line; one at a line's start adds lines and changes none.
+            let at = e.span.start as usize;
+            if at > 0 && !text[..at].ends_with('\n') {
+                lines.insert(line_of(e.span.start));
+            }
             continue;
         }
         let last = if text[..e.span.end as usize].ends_with('\n') { line_of(e.span.end) - 1 } else { line_of(e.span.end) };

@@ -103,6 +103,19 @@ pub struct Template {
     /// and may build it from `model`): not missing.
     #[serde(default)]
     pub defaulted: Vec<String>,
+    /// A key beside the pod spec that holds one more container (KServe's `model`: a container
+    /// with the model's fields), which the operator adds to the pod.
+    #[serde(default)]
+    pub model_container: Option<ModelContainer>,
+}
+
+/// See [`Template::model_container`].
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ModelContainer {
+    pub key: String,
+    /// Its own fields beside the container's (`storageUri`, `modelFormat`, `runtime`).
+    pub extra_fields: Vec<String>,
 }
 
 impl TemplateEntry {
@@ -125,6 +138,12 @@ impl TemplateEntry {
         match self {
             TemplateEntry::Template(_) => &[],
             TemplateEntry::Full(t) => &t.defaulted,
+        }
+    }
+    pub fn model_container(&self) -> Option<&ModelContainer> {
+        match self {
+            TemplateEntry::Template(_) => None,
+            TemplateEntry::Full(t) => t.model_container.as_ref(),
         }
     }
     pub fn pods(&self) -> Option<&str> {
@@ -205,6 +224,9 @@ pub struct CustomPod {
     pub spec: Option<PodSpec>,
     /// Pods made from it, when the count is a number (see [`Template::pods`]).
     pub pods: Option<i64>,
+    /// The operator's container written beside the pod spec (KServe's `model`): its number
+    /// among the pod spec's containers (it is appended to them) and its field path.
+    pub model: Option<(usize, Vec<Step>)>,
 }
 
 impl CustomPods {
@@ -269,6 +291,38 @@ pub fn type_templates(y: &YamlFile, root: NodeId, c: &'static CustomKind) -> (Ve
                 i.path = at.join(i.path.steps());
                 i
             }));
+            let mut spec = spec;
+            let mut model = None;
+            if let (Some(mc), Some(s)) = (entry.model_container(), spec.as_mut()) {
+                if let Some(m) = y.get(node, &mc.key).filter(|m| y.map_entries(*m).is_some()) {
+                    let out = de::from_node_with::<k8s_openapi::api::core::v1::Container>(y, m, mode);
+                    let path = at.clone().key(mc.key.clone());
+                    // Its own fields, and the name KServe gives it, are not the container's issues.
+                    issues.extend(
+                        out.issues
+                            .into_iter()
+                            .filter(|i| {
+                                let own = matches!(i.kind, IssueKind::UnknownField { .. })
+                                    && i.path.len() == 1
+                                    && i.path.last_key().is_some_and(|k| mc.extra_fields.iter().any(|e| e == k));
+                                let named = matches!(i.kind, IssueKind::MissingField { field: "name", .. });
+                                !(own || named)
+                            })
+                            .map(|mut i| {
+                                i.path = path.join(i.path.steps());
+                                i
+                            }),
+                    );
+                    structs.extend(out.structs);
+                    if let Some(mut c) = out.value {
+                        if c.name.is_empty() {
+                            c.name = "kserve-container".to_string(); // the name KServe gives it
+                        }
+                        model = Some((s.containers.len(), path.to_vec()));
+                        s.containers.push(c);
+                    }
+                }
+            }
             structs.extend(seen);
             let pod_spec_steps = if entry.is_pod_spec() { at.to_vec() } else { at.clone().key("spec").to_vec() };
             pods.push(CustomPod {
@@ -279,6 +333,7 @@ pub fn type_templates(y: &YamlFile, root: NodeId, c: &'static CustomKind) -> (Ve
                 meta,
                 spec,
                 pods: count,
+                model,
             });
         }
     }

@@ -101,6 +101,12 @@ impl<'a> Workload<'a> {
     /// The field path of container `idx` (numbered as in [`containers`]): `containers[i]`,
     /// or `initContainers[i]` past the regular containers.
     pub fn container_path(&self, idx: usize) -> FieldPath {
+        // KServe's `model`: a container written beside the pod spec, appended to its containers.
+        if let Some((at, steps)) = self.custom.and_then(|(_, p)| p.model.as_ref()) {
+            if *at == idx {
+                return FieldPath::from(steps.as_slice());
+            }
+        }
         let n = self.pod_spec.map(|s| s.containers.len()).unwrap_or(0);
         let path = self.pod_spec_path();
         if idx < n {

@@ -8,7 +8,7 @@ use crate::path;
 use crate::rules::Findings;
 use crate::yaml::de::IssueKind;
 use crate::yaml::{is_placeholder, FieldPath, YamlFile};
-use k8s_openapi::api::core::v1::{Container, PodSpec};
+use k8s_openapi::api::core::v1::PodSpec;
 
 struct Cx<'a> {
     o: &'a Object,
@@ -102,9 +102,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let ps = w.pod_spec_path();
             if let Some(spec) = w.pod_spec {
                 restart_policy(&mut cx, &w, &ps, spec);
-                pod_spec(&mut cx, &ps, spec);
-                unique_names(&mut cx, &ps, spec);
-                limits_below_requests(&mut cx, &ps, spec);
+                pod_spec(&mut cx, &w, &ps, spec);
+                unique_names(&mut cx, &w, &ps, spec);
+                limits_below_requests(&mut cx, &w, spec);
             }
             if w.has_template() && w.custom.is_none_or(|(_, p)| p.is_template) {
                 labels(&mut cx, &w.template_path().key("metadata"));
@@ -311,15 +311,15 @@ fn service_port_names(cx: &mut Cx, ports: &[k8s_openapi::api::core::v1::ServiceP
 
 /// Container names (regular, init and ephemeral share one namespace) and volume names are
 /// unique in a pod.
-fn unique_names(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
+fn unique_names(cx: &mut Cx, w: &Workload, ps: &FieldPath, spec: &PodSpec) {
     let mut seen: Vec<&str> = Vec::new();
-    for (at, _, c) in containers(spec) {
+    for (_, idx, c) in containers(spec) {
         if c.name.is_empty() {
             continue;
         }
         if seen.contains(&c.name.as_str()) {
             cx.emit(
-                &ps.join(at.steps()).key("name"),
+                &w.container_path(idx).key("name"),
                 format!("container name `{}` is used twice in this pod", c.name),
                 "give each container and init container its own name: the API server rejects duplicates".into(),
             );
@@ -343,8 +343,8 @@ fn unique_names(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
 
 /// A request above its limit: the API server rejects the pod ("must be less than or equal to
 /// the limit").
-fn limits_below_requests(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
-    for (at, _, c) in containers(spec) {
+fn limits_below_requests(cx: &mut Cx, w: &Workload, spec: &PodSpec) {
+    for (_, idx, c) in containers(spec) {
         let Some(r) = &c.resources else { continue };
         let (Some(limits), Some(requests)) = (&r.limits, &r.requests) else { continue };
         for (name, req) in requests {
@@ -352,7 +352,7 @@ fn limits_below_requests(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
             let (Some(rq), Some(lm)) = (quantity::parse_nanos(&req.0), quantity::parse_nanos(&lim.0)) else { continue };
             if rq > lm {
                 cx.emit(
-                    &ps.join(at.steps()).key("resources").key("requests").key(name.clone()),
+                    &w.container_path(idx).key("resources").key("requests").key(name.clone()),
                     format!(
                         "container `{}` requests {} `{}` but its limit is `{}`: a request must not exceed its limit",
                         c.name, name, req.0, lim.0
@@ -488,12 +488,12 @@ fn ingress_paths(cx: &mut Cx) {
     }
 }
 
-fn pod_spec(cx: &mut Cx, ps: &FieldPath, spec: &PodSpec) {
-    let lists: [(&str, Option<&Vec<Container>>); 2] =
-        [("containers", Some(&spec.containers)), ("initContainers", spec.init_containers.as_ref())];
-    for (field, list) in lists {
-        for (i, c) in list.into_iter().flatten().enumerate() {
-            let base = ps.clone().key(field).index(i);
+fn pod_spec(cx: &mut Cx, w: &Workload, ps: &FieldPath, spec: &PodSpec) {
+    {
+        for (_, i, c) in containers(spec) {
+            // `containers[i]`, `initContainers[i]`, or a container the operator adds (KServe's
+            // `model`), where it is written.
+            let base = w.container_path(i);
             let at = |k: &'static str| base.clone().key(k);
             cx.one_of(&at("imagePullPolicy"), c.image_pull_policy.as_deref(), &["Always", "IfNotPresent", "Never"], "imagePullPolicy");
             for part in ["limits", "requests"] {
