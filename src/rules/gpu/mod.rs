@@ -1,10 +1,12 @@
 //! GPU scheduling rules, and with a node inventory (`--nodes`), where each workload can run.
 
+pub mod device_plugin_socket_missing;
 pub mod gpu_agent_requests_gpu;
 pub mod gpu_daemonset_missing_toleration;
 pub mod gpu_fractional;
 pub mod gpu_limit_missing;
 pub mod gpu_toleration_pins_value;
+pub mod inference_missing_gpu;
 pub mod no_eligible_nodes;
 pub mod requests_exceed_allocatable;
 pub mod taint_not_tolerated;

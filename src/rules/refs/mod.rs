@@ -14,6 +14,7 @@ pub mod hpa_target_not_found;
 pub mod overlapping_selectors;
 pub mod replicas_missing;
 pub mod replicas_with_hpa;
+pub mod selector_includes_version;
 pub mod selector_template_mismatch;
 pub mod service_selects_nothing;
 pub mod service_target_port_missing;

@@ -29,6 +29,32 @@ pub fn check(ix: &Index, out: &mut Findings) {
             .collect();
         let labels = w.pod_meta.and_then(|m| m.labels.as_ref());
         for (_, idx, ctr) in containers(spec) {
+            // A memory-backed volume named for shared memory, mounted somewhere else: /dev/shm
+            // stays at 64Mi whatever the workload is.
+            let at_shm = ctr.volume_mounts.iter().flatten().any(|m| m.mount_path.trim_end_matches('/') == "/dev/shm");
+            if !at_shm {
+                let misplaced = ctr.volume_mounts.iter().flatten().enumerate().find(|(_, m)| {
+                    memory_volumes.contains(&m.name.as_str()) && shm_named(&m.name) && m.sub_path.as_deref().is_none_or(str::is_empty)
+                });
+                if let Some((i, m)) = misplaced {
+                    let y = ix.file(o);
+                    let path = w.container_path(idx).key("volumeMounts").index(i).key("mountPath");
+                    if let Some(node) = y.lookup(o.root, &path) {
+                        out.report(
+                            o.file,
+                            y.span(node),
+                            format!(
+                                "container `{}` mounts its shared-memory volume `{}` at `{}`, not at /dev/shm: /dev/shm stays at the default 64Mi, and processes that share memory through it (NCCL, DataLoader workers, multi-GPU servers) fail with bus errors",
+                                ctr.name, m.name, m.mount_path
+                            ),
+                        )
+                        .help(format!("mount `{}` at /dev/shm: `volumeMounts: [{{name: {}, mountPath: /dev/shm}}]` (give the other path a volume of its own)", m.name, m.name))
+                        .path(path)
+                        .object(o);
+                        continue;
+                    }
+                }
+            }
             let training = c.container_has(Shape::DistributedTraining, idx);
             let ml = c.container_has(Shape::InferenceServer, idx) || training;
             if !ml || !c.container_has(Shape::GpuConsumer, idx) {
@@ -114,4 +140,11 @@ fn procs_per_pod(c: &k8s_openapi::api::core::v1::Container) -> i64 {
 /// `--num_workers=8`).
 fn loader_workers(c: &k8s_openapi::api::core::v1::Container) -> bool {
     flag_number(&command_words(c), &["--workers", "--num_workers", "--num-workers", "--dataloader_num_workers"]).is_some_and(|n| n > 0)
+}
+
+/// A volume name that says it is meant as shared memory (`dshm`, `shm`, `shared-memory`,
+/// `shm-volume`, `devshm`).
+fn shm_named(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(n.as_str(), "dshm" | "shm" | "devshm" | "dev-shm" | "shared-memory" | "sharedmemory" | "shm-volume" | "shmem")
 }

@@ -4,6 +4,7 @@
 pub mod bare_pod;
 pub mod bare_replicaset;
 pub mod database_as_deployment;
+pub mod host_network_dns;
 pub mod inference_as_statefulset;
 pub mod inference_missing_readiness_probe;
 pub mod liveness_kills_model_load;

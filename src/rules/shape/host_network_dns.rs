@@ -1,0 +1,178 @@
+//! [`HostNetworkDns`](crate::rules::RuleId::HostNetworkDns): a hostNetwork pod that refers to a cluster DNS name without `dnsPolicy: ClusterFirstWithHostNet`.
+
+use super::span_within;
+use crate::index::Index;
+use crate::model::workload::containers;
+use crate::model::Typed;
+use crate::rules::Findings;
+use crate::yaml::{is_placeholder, FieldPath};
+use std::collections::{HashMap, HashSet};
+
+/// Flags whose value is an address a process dials.
+const ADDRESS_FLAGS: &[&str] = &[
+    "--master_addr",
+    "--master-addr",
+    "--dist-init-addr",
+    "--dist_init_addr",
+    "--rdzv-endpoint",
+    "--rdzv_endpoint",
+    "--coordinator-address",
+    "--coordinator_address",
+    "--address",
+    "--head-address",
+    "--nccl-init-addr",
+];
+
+/// Environment variables whose value is an address (`MASTER_ADDR`, `REDIS_HOST`, `API_URL`).
+fn address_env(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    ["ADDR", "HOST", "URL", "ENDPOINT", "SERVER", "MASTER", "COORDINATOR", "PEERS", "BROKER"].iter().any(|k| n.contains(k))
+        && !n.contains("PORT")
+}
+
+/// The host of an address: `http://svc.ns.svc:8000/v1` -> `svc.ns.svc`.
+fn host_of(token: &str) -> &str {
+    let t = token.trim_matches(['"', '\'', ',', ';', '(', ')']);
+    let t = t.split_once("://").map(|(_, rest)| rest).unwrap_or(t);
+    let t = t.rsplit_once('@').map(|(_, rest)| rest).unwrap_or(t);
+    let end = t.find([':', '/', '?']).unwrap_or(t.len());
+    t[..end].trim_end_matches('.')
+}
+
+struct Names<'a> {
+    /// Service names by namespace.
+    services: HashSet<(&'a str, &'a str)>,
+    /// StatefulSets by namespace and name, with their governing Service.
+    statefulsets: HashMap<(&'a str, &'a str), &'a str>,
+}
+
+impl Names<'_> {
+    /// Why `host` is a name only the cluster's DNS resolves, when it is one. `named` says the
+    /// text is an address (an address flag or variable), so a bare Service name counts.
+    fn cluster_name(&self, ns: &str, host: &str, named: bool) -> Option<String> {
+        let h = host.to_ascii_lowercase();
+        if h.is_empty() || h.parse::<std::net::IpAddr>().is_ok() || is_placeholder(&h) || h.contains('$') {
+            return None;
+        }
+        if h.ends_with(".svc") || h.ends_with(".svc.cluster.local") || h.contains(".svc.") {
+            return Some("a cluster Service name".into());
+        }
+        let labels: Vec<&str> = h.split('.').collect();
+        if let [pod, svc, ..] = labels.as_slice() {
+            if let Some((sts, n)) = pod.rsplit_once('-') {
+                if n.parse::<u32>().is_ok() && self.statefulsets.get(&(ns, sts)).is_some_and(|s| s == svc) {
+                    return Some(format!("the DNS name of a pod of StatefulSet `{sts}`"));
+                }
+            }
+        }
+        if !named {
+            return None;
+        }
+        let (name, in_ns) = match labels.as_slice() {
+            [name] => (*name, ns),
+            [name, other] => (*name, *other),
+            _ => return None,
+        };
+        self.services.contains(&(in_ns, name)).then(|| format!("Service `{name}` of the inputs"))
+    }
+}
+
+pub fn check(ix: &Index, out: &mut Findings) {
+    let mut names = Names { services: HashSet::new(), statefulsets: HashMap::new() };
+    for o in &ix.objects {
+        let ns = ix.namespace_of(o);
+        match (&o.typed, o.name.as_deref()) {
+            (Some(Typed::Service(_)), Some(n)) => {
+                names.services.insert((ns, n));
+            }
+            (Some(Typed::StatefulSet(s)), Some(n)) => {
+                names.statefulsets.insert((ns, n), s.spec.service_name.as_deref().unwrap_or(""));
+            }
+            _ => {}
+        }
+    }
+    for (o, w, _) in ix.workloads() {
+        let Some(spec) = w.pod_spec else { continue };
+        // `None` brings its own resolvers (dnsConfig); `ClusterFirstWithHostNet` is the fix.
+        if spec.host_network != Some(true) || matches!(spec.dns_policy.as_deref(), Some("ClusterFirstWithHostNet" | "None")) {
+            continue;
+        }
+        let ns = ix.namespace_of(o);
+        let y = ix.file(o);
+        'containers: for (_, idx, ctr) in containers(spec) {
+            let base = w.container_path(idx);
+            // (field path, text, the host in it, why it is a cluster name)
+            let mut found: Option<(FieldPath, String, String)> = None;
+            for (i, e) in ctr.env.iter().flatten().enumerate() {
+                let Some(v) = e.value.as_deref() else { continue };
+                let named = address_env(&e.name);
+                for token in v.split([' ', ',', ';']) {
+                    let host = host_of(token);
+                    if let Some(why) = names.cluster_name(ns, host, named) {
+                        found = Some((base.clone().key("env").index(i).key("value"), host.to_string(), why));
+                        break;
+                    }
+                }
+                if found.is_some() {
+                    break;
+                }
+            }
+            if found.is_none() {
+                'args: for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
+                    let Some(items) = items else { continue };
+                    for (i, item) in items.iter().enumerate() {
+                        // Scripts (`sh -c "..."`) are read word by word.
+                        let words: Vec<&str> = item.split_whitespace().collect();
+                        for (j, word) in words.iter().enumerate() {
+                            let (flag, value) = match word.split_once('=') {
+                                Some((f, v)) => (f, Some(v)),
+                                None => (*word, None),
+                            };
+                            let named = ADDRESS_FLAGS.contains(&flag);
+                            let value = match value {
+                                Some(v) => v,
+                                None if named => match words.get(j + 1).copied().or_else(|| items.get(i + 1).map(String::as_str)) {
+                                    Some(v) => v,
+                                    None => continue,
+                                },
+                                None => word,
+                            };
+                            let host = host_of(value);
+                            if let Some(why) = names.cluster_name(ns, host, named) {
+                                let at = if item.contains(host) { i } else { i + 1 };
+                                found = Some((base.clone().key(field).index(at), host.to_string(), why));
+                                break 'args;
+                            }
+                        }
+                    }
+                }
+            }
+            let Some((path, host, why)) = found else { continue };
+            let Some(node) = y.lookup(o.root, &path) else { continue };
+            let policy = spec.dns_policy.as_deref().unwrap_or("ClusterFirst");
+            out.report(
+                o.file,
+                span_within(ix, o, node, &host),
+                format!(
+                    "container `{}` runs with `hostNetwork: true` and dnsPolicy `{policy}`, so it resolves names with the node's resolver: `{host}` ({why}) does not resolve, and the container never reaches it",
+                    ctr.name
+                ),
+            )
+            .help("set `dnsPolicy: ClusterFirstWithHostNet` in the pod spec: a hostNetwork pod resolves cluster names only with it")
+            .path(path)
+            .object(o);
+            continue 'containers;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hosts_of_addresses() {
+        assert_eq!(super::host_of("http://svc.ns.svc:8000/v1"), "svc.ns.svc");
+        assert_eq!(super::host_of("sglang-master-pod:5000"), "sglang-master-pod");
+        assert_eq!(super::host_of("'redis.default.svc.cluster.local.'"), "redis.default.svc.cluster.local");
+        assert!(super::address_env("MASTER_ADDR") && super::address_env("REDIS_HOST") && !super::address_env("MASTER_PORT"));
+    }
+}
