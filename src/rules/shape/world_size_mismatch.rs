@@ -78,6 +78,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, c) in ix.workloads() {
         let y = ix.file(o);
         procs_per_pod_field(ix, o, &w, &mut procs_reported, out);
+        parallel_over_gpus(ix, o, &w, c, out);
         if !c.has(Shape::DistributedTraining) {
             continue;
         }
@@ -261,4 +262,106 @@ fn procs_per_pod_field<'a>(
     .help(format!("set `{}: {gpus}` (one process per GPU), or give each pod {n} GPUs", field.rsplit('.').next().unwrap_or(field)))
     .path(path)
     .object(o);
+}
+
+/// Flags that set a model-parallel size: tensor parallel, pipeline parallel.
+const TP_FLAGS: &[&str] = &["--tensor-parallel-size", "--tensor_parallel_size", "-tp", "--tp", "--tp-size", "--num-shard"];
+const PP_FLAGS: &[&str] = &["--pipeline-parallel-size", "--pipeline_parallel_size", "-pp", "--pp", "--pp-size"];
+
+/// A flag's number in a container's command and args: (value, field, item index, the flag as
+/// written). Scripts (`sh -c "vllm serve ... --tp 4"`) are read word by word.
+fn flag_value(c: &Container, flags: &[&str]) -> Option<(i64, &'static str, usize, String)> {
+    for (field, items) in [("command", c.command.as_ref()), ("args", c.args.as_ref())] {
+        let Some(items) = items else { continue };
+        for (i, item) in items.iter().enumerate() {
+            let words: Vec<&str> = item.split_whitespace().collect();
+            for (j, word) in words.iter().enumerate() {
+                let (flag, inline) = match word.split_once('=') {
+                    Some((f, v)) => (f, Some(v)),
+                    None => (*word, None),
+                };
+                if !flags.contains(&flag) {
+                    continue;
+                }
+                let (value, at) = match inline {
+                    Some(v) => (v, i),
+                    None => match words.get(j + 1) {
+                        Some(v) => (*v, i),
+                        None => (items.get(i + 1).map(String::as_str)?, i + 1),
+                    },
+                };
+                let n = value.trim_matches(['"', '\'']).parse::<i64>().ok()?;
+                return Some((n, field, at, flag.to_string()));
+            }
+        }
+    }
+    None
+}
+
+/// An inference server whose tensor-parallel x pipeline-parallel size needs more GPUs than its
+/// pod (or its group: a LeaderWorkerSet group, a Ray cluster) gets: the engine waits for GPUs
+/// that are not there and never serves.
+fn parallel_over_gpus(
+    ix: &Index,
+    o: &crate::model::Object,
+    w: &crate::model::Workload,
+    c: &crate::classify::Classification,
+    out: &mut Findings,
+) {
+    let Some(spec) = w.pod_spec else { return };
+    let y = ix.file(o);
+    for (idx, ctr) in spec.containers.iter().enumerate() {
+        if !c.container_has(Shape::InferenceServer, idx) {
+            continue;
+        }
+        let per_pod = i64::from(crate::model::serving::gpu_count(ctr));
+        if per_pod == 0 {
+            continue; // no GPU at all, or counted another way: other rules judge that
+        }
+        let tp = flag_value(ctr, TP_FLAGS).or_else(|| {
+            let i = ctr.env.iter().flatten().position(|e| e.name == "NUM_SHARD")?;
+            let n = ctr.env.as_ref()?.get(i)?.value.as_deref()?.trim().parse::<i64>().ok()?;
+            Some((n, "env", i, "NUM_SHARD".to_string()))
+        });
+        let pp = flag_value(ctr, PP_FLAGS);
+        let Some(first) = tp.as_ref().or(pp.as_ref()) else { continue };
+        let need = tp.as_ref().map_or(1, |t| t.0).saturating_mul(pp.as_ref().map_or(1, |p| p.0));
+        // A multi-node group pools its pods' GPUs (LeaderWorkerSet `size`, a Ray cluster's
+        // workers); another workload's pods may join through Ray, which this cannot see.
+        // SGLang and others say how many nodes (pods) one engine spans: `--nnodes 2`.
+        let nodes = flag_value(ctr, &["--nnodes", "--num-nodes"]).map(|n| n.0);
+        let group = w.custom.and_then(|(cp, _)| cp.group_pods(y, o.root)).or(nodes).unwrap_or(1).max(1);
+        let have = per_pod.saturating_mul(group);
+        let joins_ray = crate::classify::command_line(ctr).contains("ray");
+        if need <= have || (group == 1 && joins_ray) {
+            continue;
+        }
+        let (_, field, at, flag) = first;
+        let path = if *field == "env" {
+            w.container_path(idx).key("env").index(*at).key("value")
+        } else {
+            w.container_path(idx).key(*field).index(*at)
+        };
+        let Some(node) = y.lookup(o.root, &path) else { continue };
+        let sizes = match (&tp, &pp) {
+            (Some(t), Some(p)) => format!("tensor parallel {} x pipeline parallel {}", t.0, p.0),
+            (Some(t), None) => format!("tensor parallel {}", t.0),
+            (None, Some(p)) => format!("pipeline parallel {}", p.0),
+            (None, None) => String::new(),
+        };
+        let gets =
+            if group > 1 { format!("{per_pod} GPU(s) in each of its {group} pods ({have} in all)") } else { format!("{per_pod} GPU(s)") };
+        out.report(
+            o.file,
+            span_within(ix, o, node, flag),
+            format!(
+                "inference server `{}` of {} shards its model over {need} GPUs ({sizes}) but gets {gets}: the engine waits for GPUs that are not there and never serves",
+                ctr.name,
+                w.describe()
+            ),
+        )
+        .help(format!("make the parallel sizes multiply to the GPUs it gets ({have}), or request {need} GPUs (`nvidia.com/gpu: {need}` per pod, or more pods in the group)"))
+        .path(path)
+        .object(o);
+    }
 }
