@@ -40,6 +40,15 @@ fn required_node_labels(spec: &PodSpec) -> impl Iterator<Item = &k8s_openapi::ap
         .filter(|e| e.operator != "DoesNotExist" && e.operator != "NotIn")
 }
 
+/// Whether a pod is kept to some nodes by a nodeSelector or required node affinity on anything
+/// but the operating system and architecture (which every node of a pool shares).
+pub fn restricted_to_some_nodes(spec: &PodSpec) -> bool {
+    let generic = |k: &str| matches!(k, "kubernetes.io/os" | "kubernetes.io/arch" | "beta.kubernetes.io/os" | "beta.kubernetes.io/arch");
+    spec.node_selector.iter().flatten().any(|(k, _)| !generic(k))
+        || required_node_labels(spec).any(|e| !generic(&e.key))
+        || spec.node_name.as_deref().is_some_and(|n| !n.is_empty())
+}
+
 /// A GPU node label the pod requires (`nvidia.com/gpu.present` in its nodeSelector or required affinity).
 pub fn gpu_node_label(spec: &PodSpec) -> Option<String> {
     let is_gpu = |k: &str| GPU_LABEL_PREFIXES.iter().any(|p| k.starts_with(p));

@@ -159,6 +159,7 @@ declare_rules! {
     GpuTolerationPinsValue = "gpu-toleration-pins-value" => gpu::gpu_toleration_pins_value::check,
     UniversalToleration = "universal-toleration" => gpu::universal_toleration::check,
     GpuAgentRequestsGpu = "gpu-agent-requests-gpu" => gpu::gpu_agent_requests_gpu::check,
+    GpuAgentOnEveryNode = "gpu-agent-on-every-node" => gpu::gpu_agent_on_every_node::check,
     DevicePluginSocketMissing = "device-plugin-socket-missing" => gpu::device_plugin_socket_missing::check,
     GpuLimitMissing = "gpu-limit-missing" => gpu::gpu_limit_missing::check,
     GpuFractional = "gpu-fractional" => gpu::gpu_fractional::check,

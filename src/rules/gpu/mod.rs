@@ -1,6 +1,7 @@
 //! GPU scheduling rules, and with a node inventory (`--nodes`), where each workload can run.
 
 pub mod device_plugin_socket_missing;
+pub mod gpu_agent_on_every_node;
 pub mod gpu_agent_requests_gpu;
 pub mod gpu_daemonset_missing_toleration;
 pub mod gpu_fractional;
