@@ -128,6 +128,7 @@ declare_rules! {
     InferenceAsStatefulset = "inference-as-statefulset" => shape::inference_as_statefulset::check,
     TrainingAsDeployment = "training-as-deployment" => shape::training_as_deployment::check,
     NodeAgentAsDeployment = "node-agent-as-deployment" => shape::node_agent_as_deployment::check,
+    RunToCompletionAsDeployment = "run-to-completion-as-deployment" => shape::run_to_completion_as_deployment::check,
     DatabaseAsDeployment = "database-as-deployment" => shape::database_as_deployment::check,
     BarePod = "bare-pod" => shape::bare_pod::check,
     BareReplicaset = "bare-replicaset" => shape::bare_replicaset::check,

@@ -12,6 +12,7 @@ pub mod master_addr_mismatch;
 pub mod missing_dshm;
 pub mod multinode_inference_as_deployment;
 pub mod node_agent_as_deployment;
+pub mod run_to_completion_as_deployment;
 pub mod training_as_deployment;
 pub mod world_size_mismatch;
 
