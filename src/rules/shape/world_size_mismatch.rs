@@ -355,7 +355,7 @@ fn parallel_over_gpus(
             o.file,
             span_within(ix, o, node, flag),
             format!(
-                "inference server `{}` of {} shards its model over {need} GPUs ({sizes}) but gets {gets}: the engine waits for GPUs that are not there and never serves",
+                "inference server `{}` of {} shards its model over {need} GPUs ({sizes}) but gets {gets}: the engine cannot place its shards (it stops at start, or waits for GPUs that never come) and never serves",
                 ctr.name,
                 w.describe()
             ),
