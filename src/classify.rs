@@ -233,6 +233,38 @@ pub fn command_line(c: &Container) -> String {
     c.command.iter().flatten().chain(c.args.iter().flatten()).map(String::as_str).collect::<Vec<_>>().join(" ")
 }
 
+/// A flag's number in a container's command and args (`--tp 4`, `--tp=4`, or the flag and its
+/// value as two items): (value, `command` or `args`, the value's item index, the flag as
+/// written). Scripts (`sh -c "vllm serve ... --tp 4"`) are read word by word.
+pub fn flag_number(c: &Container, flags: &[&str]) -> Option<(i64, &'static str, usize, String)> {
+    for (field, items) in [("command", c.command.as_ref()), ("args", c.args.as_ref())] {
+        let Some(items) = items else { continue };
+        for (i, item) in items.iter().enumerate() {
+            let words: Vec<&str> = item.split_whitespace().collect();
+            for (j, word) in words.iter().enumerate() {
+                let (flag, inline) = match word.split_once('=') {
+                    Some((f, v)) => (f, Some(v)),
+                    None => (*word, None),
+                };
+                if !flags.contains(&flag) {
+                    continue;
+                }
+                let (value, at) = match inline {
+                    Some(v) => (v, i),
+                    None => match words.get(j + 1) {
+                        Some(v) => (*v, i),
+                        None => (items.get(i + 1).map(String::as_str)?, i + 1),
+                    },
+                };
+                if let Ok(n) = value.trim_matches(['"', '\'']).parse::<i64>() {
+                    return Some((n, field, at, flag.to_string()));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// (`vllm-openai`, `registry:5000/org/vllm-openai`) from `registry:5000/org/vllm-openai:v1@sha256:..`
 pub fn image_repository(image: &str) -> (&str, &str) {
     let no_digest = image.split('@').next().unwrap_or(image);

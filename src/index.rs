@@ -200,9 +200,9 @@ impl Index {
         }
     }
 
-    /// Checks every custom resource whose CustomResourceDefinition is among the inputs against
-    /// its schema ([`model::crd`]); a resource of a version the CRD does not serve is reported.
-    /// The pod templates of known kinds are typed already and are not checked twice.
+    /// Checks every custom resource against its schema ([`model::crd::issues_of`]): its CRD
+    /// among the inputs, else the bundled one. The issues found are counted in
+    /// `Object::crd_issues`, so a language-server run that reuses the object recomputes them.
     fn check_custom_resources(&mut self) {
         for o in &mut self.objects {
             let keep = o.issues.len().saturating_sub(o.crd_issues);
@@ -217,55 +217,7 @@ impl Index {
             if o.context || o.completion.is_some() {
                 continue;
             }
-            let Some(api_version) = o.api_version.as_deref() else { continue };
-            let Some((group, version)) = api_version.rsplit_once('/') else { continue };
-            let y = files[o.file];
-            let Some(copies) = crds.get(&(group, o.kind.as_str())) else {
-                // No CRD among the inputs: the bundled schema of the AI resources, when it has
-                // this version (another version may be one the bundle does not know yet).
-                // Each release bundled: only what every one of them rejects is reported.
-                if model::custom::builtin_group(group) {
-                    continue;
-                }
-                let bundled = *bundled.get_or_insert_with(model::crd::bundled);
-                if let Some(schemas) = bundled.schemas.get(&(group.to_string(), o.kind.clone(), version.to_string())) {
-                    let skip = typed_templates(y, o, group, version);
-                    let each = schemas
-                        .iter()
-                        .map(|(schema, _)| model::crd::validate(&bundled.file, *schema, y, o.root, &o.kind, &skip, false))
-                        .collect();
-                    let found = model::crd::agreed(each);
-                    o.crd_issues = found.len();
-                    o.issues.extend(found);
-                }
-                continue;
-            };
-            let mut found = Vec::new();
-            let serving: Vec<(&model::crd::Crd, Option<NodeId>)> =
-                copies.iter().filter_map(|c| c.versions.iter().find(|v| v.name == version && v.served).map(|v| (c, v.schema))).collect();
-            if serving.is_empty() {
-                if let Some(node) = y.get(o.root, "apiVersion") {
-                    let listed = copies.iter().any(|c| c.versions.iter().any(|v| v.name == version));
-                    let why = if listed { "marks it `served: false`" } else { "does not define it" };
-                    let name = copies.first().map(|c| c.name.as_str()).unwrap_or("");
-                    let message = format!(
-                        "`{api_version}` is not served: CustomResourceDefinition `{name}` {why} (served: {})",
-                        model::crd::served(copies)
-                    );
-                    found.push(crate::yaml::de::Issue {
-                        kind: crate::yaml::de::IssueKind::BadValue { message },
-                        node,
-                        path: crate::path!["apiVersion"],
-                    });
-                }
-            } else if serving.iter().all(|(_, s)| s.is_some()) {
-                let skip = typed_templates(y, o, group, version);
-                let each = serving
-                    .iter()
-                    .filter_map(|(c, s)| Some(model::crd::validate(files[c.file], (*s)?, y, o.root, &o.kind, &skip, c.preserve_unknown)))
-                    .collect();
-                found = model::crd::agreed(each);
-            }
+            let found = model::crd::issues_of(&files, &crds, &mut bundled, o);
             o.crd_issues = found.len();
             o.issues.extend(found);
         }
@@ -430,18 +382,6 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     stats.objects = objects.len();
     let shapes = objects.iter().map(|o| o.workloads().map(|w| classifier.classify(&w)).collect()).collect();
     (ParsedFile { source, yaml: y, lines, stats }, objects, stats, shapes)
-}
-
-/// The pod templates of a known custom kind: typed as PodTemplateSpecs already, so a CRD's
-/// schema does not check them twice.
-fn typed_templates(y: &YamlFile, o: &Object, group: &str, version: &str) -> std::collections::HashSet<NodeId> {
-    let mut skip = std::collections::HashSet::new();
-    if let Some(c) = model::custom::custom_kind(group, &o.kind).filter(|c| c.versions.iter().any(|v| v == version)) {
-        for t in &c.templates {
-            skip.extend(model::custom::template_nodes(y, o.root, t.path()).into_iter().map(|(_, n)| n));
-        }
-    }
-    skip
 }
 
 /// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing

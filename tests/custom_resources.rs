@@ -4,7 +4,7 @@
 //! operators add causes no false alarms.
 
 mod common;
-use common::text_file;
+use common::{has, text_file};
 
 /// A pod spec with one mistake of each pod-level kind.
 const POD: &str = "containers:
@@ -96,18 +96,7 @@ fn the_same_pod_spec_gives_the_same_findings_in_every_kind() {
 }
 
 fn positions(text: &str) -> Vec<String> {
-    let lint = kshape::lint(vec![text_file("t.yaml", text)], "default");
-    lint.diagnostics
-        .iter()
-        .map(|d| {
-            let (line, col) = lint.index.files[d.file].line_col(d.span.start);
-            format!("{line}:{col} {} {}", d.rule(), d.message)
-        })
-        .collect()
-}
-
-fn has(found: &[String], at: &str, rule: &str) {
-    assert!(found.iter().any(|f| f.starts_with(&format!("{at} {rule}"))), "no {rule} at {at} in {found:#?}");
+    common::positions(&kshape::lint(vec![text_file("t.yaml", text)], "default"))
 }
 
 fn lacks(found: &[String], rule: &str) {

@@ -2,24 +2,10 @@
 //! the exact line and column, and one valid object of each common kind is clean.
 
 mod common;
-use common::{lint_file, root, text_file};
-
-fn positions(lint: &kshape::Lint) -> Vec<String> {
-    lint.diagnostics
-        .iter()
-        .map(|d| {
-            let (line, col) = lint.index.files[d.file].line_col(d.span.start);
-            format!("{line}:{col} {} {}", d.rule(), d.message)
-        })
-        .collect()
-}
+use common::{has, lint_file, positions, root, text_file};
 
 fn findings(text: &str) -> Vec<String> {
     positions(&kshape::lint(vec![text_file("t.yaml", text)], "default"))
-}
-
-fn has(found: &[String], at: &str, rule: &str) {
-    assert!(found.iter().any(|f| f.starts_with(&format!("{at} {rule}"))), "no {rule} at {at} in {found:#?}");
 }
 
 #[test]

@@ -37,7 +37,7 @@ pub struct Crd {
 
 /// The CRDs of the inputs by (group, kind), every copy (a repository may keep one generated
 /// from its code and a stale one in a chart).
-pub fn collect<'a>(files: &[&'a YamlFile], objects: &[Object]) -> HashMap<(&'a str, &'a str), Vec<Crd>> {
+pub fn collect<'a>(files: &[&'a YamlFile], objects: &[Object]) -> Crds<'a> {
     let mut m = HashMap::new();
     for o in objects {
         if o.kind != "CustomResourceDefinition" || o.group() != "apiextensions.k8s.io" {
@@ -114,6 +114,61 @@ pub fn bundled() -> &'static Bundled {
         }
         Bundled { file, schemas }
     })
+}
+
+/// The CRDs of a run by (group, kind), as [`collect`] gives them.
+pub type Crds<'a> = HashMap<(&'a str, &'a str), Vec<Crd>>;
+
+/// A custom resource's schema issues: against the copies of its CRD among the inputs, else the
+/// releases kshape bundles for it (parsed into `bundled` on first use). A version no copy serves
+/// is reported on `apiVersion`; a version the bundle does not know is not judged (it may be
+/// newer than the bundle).
+pub fn issues_of(files: &[&YamlFile], crds: &Crds, bundled: &mut Option<&'static Bundled>, o: &Object) -> Vec<Issue> {
+    let Some(api_version) = o.api_version.as_deref() else { return Vec::new() };
+    let Some((group, version)) = api_version.rsplit_once('/') else { return Vec::new() };
+    let Some(&y) = files.get(o.file) else { return Vec::new() };
+    let Some(copies) = crds.get(&(group, o.kind.as_str())) else {
+        if crate::model::custom::builtin_group(group) {
+            return Vec::new();
+        }
+        let b = *bundled.get_or_insert_with(self::bundled);
+        let Some(schemas) = b.schemas.get(&(group.to_string(), o.kind.clone(), version.to_string())) else { return Vec::new() };
+        let skip = typed_templates(y, o, group, version);
+        return agreed(schemas.iter().map(|(schema, _)| validate(&b.file, *schema, y, o.root, &o.kind, &skip, false)).collect());
+    };
+    let serving: Vec<(&Crd, Option<NodeId>)> =
+        copies.iter().filter_map(|c| c.versions.iter().find(|v| v.name == version && v.served).map(|v| (c, v.schema))).collect();
+    if serving.is_empty() {
+        let Some(node) = y.get(o.root, "apiVersion") else { return Vec::new() };
+        let listed = copies.iter().any(|c| c.versions.iter().any(|v| v.name == version));
+        let why = if listed { "marks it `served: false`" } else { "does not define it" };
+        let name = copies.first().map(|c| c.name.as_str()).unwrap_or("");
+        let message = format!("`{api_version}` is not served: CustomResourceDefinition `{name}` {why} (served: {})", served(copies));
+        return vec![Issue { kind: IssueKind::BadValue { message }, node, path: crate::path!["apiVersion"] }];
+    }
+    // A copy without a schema accepts anything: nothing is rejected by every copy.
+    if !serving.iter().all(|(_, s)| s.is_some()) {
+        return Vec::new();
+    }
+    let skip = typed_templates(y, o, group, version);
+    agreed(
+        serving
+            .iter()
+            .filter_map(|(c, s)| Some(validate(files.get(c.file)?, (*s)?, y, o.root, &o.kind, &skip, c.preserve_unknown)))
+            .collect(),
+    )
+}
+
+/// The pod templates of a known custom kind: typed as PodTemplateSpecs already, so a CRD's
+/// schema does not check them twice.
+fn typed_templates(y: &YamlFile, o: &Object, group: &str, version: &str) -> HashSet<NodeId> {
+    let mut skip = HashSet::new();
+    if let Some(c) = crate::model::custom::custom_kind(group, &o.kind).filter(|c| c.versions.iter().any(|v| v == version)) {
+        for t in &c.templates {
+            skip.extend(crate::model::custom::template_nodes(y, o.root, &t.path).into_iter().map(|(_, n)| n));
+        }
+    }
+    skip
 }
 
 /// The issues every copy of a CRD finds: where copies disagree (one is stale), the resource

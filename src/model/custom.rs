@@ -26,7 +26,8 @@ pub struct CustomKind {
     pub versions: Vec<String>,
     /// Where the pods are described: PodTemplateSpecs, or pod specs with the operator's own
     /// fields beside them.
-    pub templates: Vec<TemplateEntry>,
+    #[serde(deserialize_with = "templates")]
+    pub templates: Vec<Template>,
     pub controller_labels: Vec<String>,
     /// Labels the controller sets on every pod, with their values (`{name}` is the resource's
     /// name): a Service may select on them.
@@ -51,6 +52,12 @@ pub struct CustomKind {
     pub volume_claims: Vec<String>,
 }
 
+/// The table's templates, each a path or a mapping.
+fn templates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Template>, D::Error> {
+    let entries: Vec<TemplateEntry> = serde::Deserialize::deserialize(d)?;
+    Ok(entries.into_iter().map(Template::from).collect())
+}
+
 /// What an operator adds to the pods it creates.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -73,16 +80,26 @@ pub struct Adds {
     pub volumes: Vec<String>,
 }
 
-/// Where one kind of pod is described: a path to a PodTemplateSpec, or a mapping.
+/// Where one kind of pod is described, as the table writes it: a path to a PodTemplateSpec, or
+/// a mapping ([`Template`]).
 #[derive(Debug, serde::Deserialize)]
 #[serde(untagged)]
-pub enum TemplateEntry {
-    Template(String),
+enum TemplateEntry {
+    Path(String),
     Full(Template),
 }
 
+impl From<TemplateEntry> for Template {
+    fn from(e: TemplateEntry) -> Template {
+        match e {
+            TemplateEntry::Path(path) => Template { path, ..Template::default() },
+            TemplateEntry::Full(t) => t,
+        }
+    }
+}
+
 /// One place a custom resource describes pods.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Template {
     /// Dotted path; `*` every value of a mapping, `[]` every list item.
@@ -116,42 +133,6 @@ pub struct ModelContainer {
     pub key: String,
     /// Its own fields beside the container's (`storageUri`, `modelFormat`, `runtime`).
     pub extra_fields: Vec<String>,
-}
-
-impl TemplateEntry {
-    pub fn path(&self) -> &str {
-        match self {
-            TemplateEntry::Template(p) => p,
-            TemplateEntry::Full(t) => &t.path,
-        }
-    }
-    pub fn is_pod_spec(&self) -> bool {
-        matches!(self, TemplateEntry::Full(t) if t.pod_spec)
-    }
-    pub fn extra_fields(&self) -> &[String] {
-        match self {
-            TemplateEntry::Template(_) => &[],
-            TemplateEntry::Full(t) => &t.extra_fields,
-        }
-    }
-    pub fn defaulted(&self) -> &[String] {
-        match self {
-            TemplateEntry::Template(_) => &[],
-            TemplateEntry::Full(t) => &t.defaulted,
-        }
-    }
-    pub fn model_container(&self) -> Option<&ModelContainer> {
-        match self {
-            TemplateEntry::Template(_) => None,
-            TemplateEntry::Full(t) => t.model_container.as_ref(),
-        }
-    }
-    pub fn pods(&self) -> Option<&str> {
-        match self {
-            TemplateEntry::Template(_) => None,
-            TemplateEntry::Full(t) => t.pods.as_deref(),
-        }
-    }
 }
 
 /// The number a count expression gives for a template at `at` (`../replicas * ../../size - 1`):
@@ -259,16 +240,16 @@ pub fn type_templates(y: &YamlFile, root: NodeId, c: &'static CustomKind) -> (Ve
     let mode = de::Mode { skip_type_keys: false, ..crate::model::kinds::MODE };
     let (mut pods, mut issues, mut structs) = (Vec::new(), Vec::new(), Vec::new());
     for entry in &c.templates {
-        for (at, node) in template_nodes(y, root, entry.path()) {
+        for (at, node) in template_nodes(y, root, &entry.path) {
             if y.map_entries(node).is_none() {
                 continue;
             }
-            let count = match entry.pods() {
+            let count = match entry.pods.as_deref() {
                 Some(expr) => eval_count(y, root, &at, expr),
                 None => Some(1),
             };
             let role = role_of(y, root, &at);
-            let (meta, spec, found, seen) = if entry.is_pod_spec() {
+            let (meta, spec, found, seen) = if entry.pod_spec {
                 let out = de::from_node_with::<PodSpec>(y, node, mode);
                 (None, out.value, out.issues, out.structs)
             } else {
@@ -277,13 +258,13 @@ pub fn type_templates(y: &YamlFile, root: NodeId, c: &'static CustomKind) -> (Ve
                 (meta, spec, out.issues, out.structs)
             };
             // The operator's own fields beside the pod's are not unknown.
-            let extra = entry.extra_fields();
+            let extra = &entry.extra_fields;
             let found = found.into_iter().filter(|i| {
                 !(matches!(i.kind, IssueKind::UnknownField { .. })
                     && i.path.len() == 1
                     && i.path.last_key().is_some_and(|k| extra.iter().any(|e| e == k)))
             });
-            let defaulted = entry.defaulted();
+            let defaulted = &entry.defaulted;
             let found = found
                 .into_iter()
                 .filter(|i| !matches!(i.kind, IssueKind::MissingField { field, .. } if defaulted.iter().any(|d| d == field)));
@@ -293,7 +274,7 @@ pub fn type_templates(y: &YamlFile, root: NodeId, c: &'static CustomKind) -> (Ve
             }));
             let mut spec = spec;
             let mut model = None;
-            if let (Some(mc), Some(s)) = (entry.model_container(), spec.as_mut()) {
+            if let (Some(mc), Some(s)) = (entry.model_container.as_ref(), spec.as_mut()) {
                 if let Some(m) = y.get(node, &mc.key).filter(|m| y.map_entries(*m).is_some()) {
                     let out = de::from_node_with::<k8s_openapi::api::core::v1::Container>(y, m, mode);
                     let path = at.clone().key(mc.key.clone());
@@ -324,12 +305,12 @@ pub fn type_templates(y: &YamlFile, root: NodeId, c: &'static CustomKind) -> (Ve
                 }
             }
             structs.extend(seen);
-            let pod_spec_steps = if entry.is_pod_spec() { at.to_vec() } else { at.clone().key("spec").to_vec() };
+            let pod_spec_steps = if entry.pod_spec { at.to_vec() } else { at.clone().key("spec").to_vec() };
             pods.push(CustomPod {
                 role,
                 template_steps: at.to_vec(),
                 pod_spec_steps,
-                is_template: !entry.is_pod_spec(),
+                is_template: !entry.pod_spec,
                 meta,
                 spec,
                 pods: count,
@@ -443,8 +424,8 @@ pub fn known_custom<'a>(y: &YamlFile, o: &'a Object) -> Option<Vec<CustomTemplat
     let c = custom_kind(g, &o.kind)?;
     let mut found = Vec::new();
     for t in &c.templates {
-        for (_, node) in template_nodes(y, o.root, t.path()) {
-            let labels_at = if t.is_pod_spec() { None } else { y.get(node, "metadata").and_then(|m| y.get(m, "labels")) };
+        for (_, node) in template_nodes(y, o.root, &t.path) {
+            let labels_at = if t.pod_spec { None } else { y.get(node, "metadata").and_then(|m| y.get(m, "labels")) };
             // A template without labels still has pods.
             let mut labels = labels_of(y, labels_at);
             for (k, v) in &c.pod_labels {

@@ -158,3 +158,19 @@ pub fn tmp(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(d.join(".git")).unwrap(); // a repository root: config lookup stops here
     d
 }
+
+/// Each finding as `line:col rule message`, in order.
+pub fn positions(lint: &kshape::Lint) -> Vec<String> {
+    lint.diagnostics
+        .iter()
+        .map(|d| {
+            let (line, col) = lint.index.files[d.file].line_col(d.span.start);
+            format!("{line}:{col} {} {}", d.rule(), d.message)
+        })
+        .collect()
+}
+
+/// Asserts a finding of `rule` at `at` (`line:col`) among [`positions`].
+pub fn has(found: &[String], at: &str, rule: &str) {
+    assert!(found.iter().any(|f| f.starts_with(&format!("{at} {rule}"))), "no {rule} at {at} in {found:#?}");
+}

@@ -113,33 +113,15 @@ fn gpu_devices(c: &k8s_openapi::api::core::v1::Container) -> i64 {
         .unwrap_or(0)
 }
 
-fn command_words(c: &k8s_openapi::api::core::v1::Container) -> Vec<&str> {
-    c.command.iter().chain(c.args.iter()).flatten().flat_map(|a| a.split_whitespace()).collect()
-}
-
-/// The number after a flag (`--flag=N` or `--flag N`), when one of `flags` is given.
-fn flag_number(words: &[&str], flags: &[&str]) -> Option<i64> {
-    words.iter().enumerate().find_map(|(i, w)| {
-        flags.iter().find_map(|f| {
-            let v = match w.strip_prefix(f) {
-                Some(rest) if rest.starts_with('=') => rest[1..].to_string(),
-                Some("") => words.get(i + 1)?.to_string(),
-                _ => return None,
-            };
-            v.trim_matches(['"', '\'']).parse::<i64>().ok()
-        })
-    })
-}
-
 /// Processes a launcher starts in the pod (`--nproc_per_node`), 1 when it says nothing.
 fn procs_per_pod(c: &k8s_openapi::api::core::v1::Container) -> i64 {
-    flag_number(&command_words(c), &["--nproc_per_node", "--nproc-per-node"]).unwrap_or(1)
+    crate::classify::flag_number(c, &["--nproc_per_node", "--nproc-per-node"]).map_or(1, |f| f.0)
 }
 
 /// Whether the command says it starts DataLoader worker processes (`--workers 4`,
 /// `--num_workers=8`).
 fn loader_workers(c: &k8s_openapi::api::core::v1::Container) -> bool {
-    flag_number(&command_words(c), &["--workers", "--num_workers", "--num-workers", "--dataloader_num_workers"]).is_some_and(|n| n > 0)
+    crate::classify::flag_number(c, &["--workers", "--num_workers", "--num-workers", "--dataloader_num_workers"]).is_some_and(|f| f.0 > 0)
 }
 
 /// A volume name that says it is meant as shared memory (`dshm`, `shm`, `shared-memory`,

@@ -268,36 +268,6 @@ fn procs_per_pod_field<'a>(
 const TP_FLAGS: &[&str] = &["--tensor-parallel-size", "--tensor_parallel_size", "-tp", "--tp", "--tp-size", "--num-shard"];
 const PP_FLAGS: &[&str] = &["--pipeline-parallel-size", "--pipeline_parallel_size", "-pp", "--pp", "--pp-size"];
 
-/// A flag's number in a container's command and args: (value, field, item index, the flag as
-/// written). Scripts (`sh -c "vllm serve ... --tp 4"`) are read word by word.
-fn flag_value(c: &Container, flags: &[&str]) -> Option<(i64, &'static str, usize, String)> {
-    for (field, items) in [("command", c.command.as_ref()), ("args", c.args.as_ref())] {
-        let Some(items) = items else { continue };
-        for (i, item) in items.iter().enumerate() {
-            let words: Vec<&str> = item.split_whitespace().collect();
-            for (j, word) in words.iter().enumerate() {
-                let (flag, inline) = match word.split_once('=') {
-                    Some((f, v)) => (f, Some(v)),
-                    None => (*word, None),
-                };
-                if !flags.contains(&flag) {
-                    continue;
-                }
-                let (value, at) = match inline {
-                    Some(v) => (v, i),
-                    None => match words.get(j + 1) {
-                        Some(v) => (*v, i),
-                        None => (items.get(i + 1).map(String::as_str)?, i + 1),
-                    },
-                };
-                let n = value.trim_matches(['"', '\'']).parse::<i64>().ok()?;
-                return Some((n, field, at, flag.to_string()));
-            }
-        }
-    }
-    None
-}
-
 /// An inference server whose tensor-parallel x pipeline-parallel size needs more GPUs than its
 /// pod (or its group: a LeaderWorkerSet group, a Ray cluster) gets: the engine waits for GPUs
 /// that are not there and never serves.
@@ -318,18 +288,18 @@ fn parallel_over_gpus(
         if per_pod == 0 {
             continue; // no GPU at all, or counted another way: other rules judge that
         }
-        let tp = flag_value(ctr, TP_FLAGS).or_else(|| {
+        let tp = crate::classify::flag_number(ctr, TP_FLAGS).or_else(|| {
             let i = ctr.env.iter().flatten().position(|e| e.name == "NUM_SHARD")?;
             let n = ctr.env.as_ref()?.get(i)?.value.as_deref()?.trim().parse::<i64>().ok()?;
             Some((n, "env", i, "NUM_SHARD".to_string()))
         });
-        let pp = flag_value(ctr, PP_FLAGS);
+        let pp = crate::classify::flag_number(ctr, PP_FLAGS);
         let Some(first) = tp.as_ref().or(pp.as_ref()) else { continue };
         let need = tp.as_ref().map_or(1, |t| t.0).saturating_mul(pp.as_ref().map_or(1, |p| p.0));
         // A multi-node group pools its pods' GPUs (LeaderWorkerSet `size`, a Ray cluster's
         // workers); another workload's pods may join through Ray, which this cannot see.
         // SGLang and others say how many nodes (pods) one engine spans: `--nnodes 2`.
-        let nodes = flag_value(ctr, &["--nnodes", "--num-nodes"]).map(|n| n.0);
+        let nodes = crate::classify::flag_number(ctr, &["--nnodes", "--num-nodes"]).map(|n| n.0);
         let group = w.custom.and_then(|(cp, _)| cp.group_pods(y, o.root)).or(nodes).unwrap_or(1).max(1);
         let have = per_pod.saturating_mul(group);
         let joins_ray = crate::classify::command_line(ctr).contains("ray");
