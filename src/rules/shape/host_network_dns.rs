@@ -30,6 +30,14 @@ fn address_env(name: &str) -> bool {
         && !n.contains("PORT")
 }
 
+/// Flags and variables whose value names something without dialing it: a token issuer
+/// (`--service-account-issuer=https://kubernetes.default.svc.cluster.local`), an audience, a
+/// certificate's names, a cluster domain.
+fn identifier(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["issuer", "audience", "tls-san", "sans", "domain", "oidc", "cert"].iter().any(|k| n.contains(k))
+}
+
 /// The host of an address: `http://svc.ns.svc:8000/v1` -> `svc.ns.svc`.
 fn host_of(token: &str) -> &str {
     let t = token.trim_matches(['"', '\'', ',', ';', '(', ')']);
@@ -105,6 +113,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
             let mut found: Option<(FieldPath, String, String)> = None;
             for (i, e) in ctr.env.iter().flatten().enumerate() {
                 let Some(v) = e.value.as_deref() else { continue };
+                if identifier(&e.name) {
+                    continue;
+                }
                 let named = address_env(&e.name);
                 for token in v.split([' ', ',', ';']) {
                     let host = host_of(token);
@@ -128,6 +139,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
                                 Some((f, v)) => (f, Some(v)),
                                 None => (*word, None),
                             };
+                            if identifier(flag) {
+                                continue;
+                            }
                             let named = ADDRESS_FLAGS.contains(&flag);
                             let value = match value {
                                 Some(v) => v,
