@@ -45,3 +45,21 @@ for n in 100 1000 10000; do row "synthetic-$n" "$work/$n"; done
 if [ -d "$repo/../shared/corpus/files" ]; then row "shared/corpus" "$repo/../shared/corpus/files"; fi
 awk -v a="$(cat "$work/.time-synthetic-1000")" -v b="$(cat "$work/.time-synthetic-10000")" 'BEGIN{printf "lint time 10,000 files / 1,000 files: %.1f\n", b/(a<0.01?0.01:a)}'
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+
+# The pre-commit hook on a 1,000-file git repository: three staged files with the rest of the
+# repository as context (--repo-context --force-exclude, the `kshape` hook's entry), beside the
+# same three files alone and the whole repository in one run.
+hook="$work/hook-1000"
+if [ ! -d "$hook/.git" ]; then
+  rm -rf "$hook" && cp -r "$work/1000" "$hook" && git init -q "$hook"
+fi
+mapfile -t staged < <(cd "$hook" && find . -name '*.yaml' -not -path './.git/*' | LC_ALL=C sort | head -3 | sed 's|^\./||')
+hook_row() {
+  local name="$1"; shift
+  read -r t m < <(measure bash -c "cd '$hook' && \"\$@\"" _ "$@")
+  printf '%-40s %6.2f s %8.1f MiB\n' "$name" "$t" "$(awk -v m="$m" 'BEGIN{print m/1024}')"
+}
+echo "pre-commit hook, 1,000-file repository, 3 staged files:"
+hook_row "hook (--repo-context --force-exclude)" "$bin" --no-config --format compact --repo-context --force-exclude "${staged[@]}"
+hook_row "the 3 files alone" "$bin" --no-config --format compact "${staged[@]}"
+hook_row "whole repository (kshape-all)" "$bin" --no-config --format compact .

@@ -84,6 +84,14 @@ pub enum FailOn {
     Info,
 }
 
+/// `--kustomize`: see [`crate::render::Mode`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Kustomize {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,
@@ -113,6 +121,22 @@ pub struct LintArgs {
     /// Files or directories loaded only to resolve references, never reported on (repeatable).
     #[arg(long, value_name = "PATH")]
     pub context: Vec<String>,
+    /// Load the rest of the git repository (what `kshape` run at its root would read) as
+    /// context: findings are reported for the named files only, as a whole-repository run would
+    /// report them (the pre-commit hook's mode).
+    #[arg(long)]
+    pub repo_context: bool,
+    /// Apply the excludes (configuration and --exclude) to files named on the command line too,
+    /// as to files found in a directory (ruff's option of the same name).
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Lint kustomizations as `kustomize build` (or `kubectl kustomize`) builds them: auto when
+    /// either is on PATH, always (exit 2 without one), never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Kustomize::Auto)]
+    pub kustomize: Kustomize,
+    /// A values file for `helm template` of the charts among the inputs (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub helm_values: Vec<String>,
     /// Only these rules or categories (comma-separated, repeatable); replaces the config's select.
     #[arg(long, value_name = "RULES", value_delimiter = ',')]
     pub select: Vec<String>,
@@ -190,7 +214,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
         Some(Command::GenerateDocs { dir, check }) => crate::rules::docs::generate(&dir, check, out, err),
         Some(Command::Init { path }) => init(&path, out, err),
         Some(Command::ParseOnly { paths, threads }) => {
-            let opts = source::Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
+            let opts = source::Options::plain();
             let mut s = Sources::default();
             if let Err(e) = crate::kustomize::collect(&paths, &opts, false, &mut s) {
                 let _ = writeln!(err, "error: {e}");
@@ -272,7 +296,7 @@ fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn nodes_command(inventory: &str, paths: &[String], format: Format, namespace: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let opts = source::Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
+    let opts = source::Options::plain();
     let nodes = match load_nodes(inventory, &opts) {
         Ok(n) => n,
         Err(e) => {
@@ -381,8 +405,32 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         crate::classify::Classifier::embedded();
         rules::metas();
     });
-    let opts = source::Options { excludes: &run.excludes, stdin_name: &a.stdin_filename, max_file_bytes: a.max_file_size };
-    let Ok(sources) = read_inputs(a, &opts, err) else { return 2 };
+    let opts = source::Options {
+        excludes: &run.excludes,
+        stdin_name: &a.stdin_filename,
+        max_file_bytes: a.max_file_size,
+        force_exclude: a.force_exclude,
+    };
+    let Ok((mut sources, found)) = read_inputs(a, &opts, err) else { return 2 };
+    let mode = match a.kustomize {
+        Kustomize::Auto => crate::render::Mode::Auto,
+        Kustomize::Always => crate::render::Mode::Always,
+        Kustomize::Never => crate::render::Mode::Never,
+    };
+    // The hook builds the repository's overlays only when one of its files is a kustomize input.
+    let context_builds = sources.files.iter().any(|f| f.kustomize && !f.context);
+    let threads = run.settings.threads.max(1);
+    let plan = match crate::render::plan(&found.0, &found.1, mode, context_builds, &a.helm_values, threads) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return 2;
+        }
+    };
+    for n in &plan.notes {
+        let _ = writeln!(err, "note: {n}");
+    }
+    crate::render::sources_for(&plan.builds, &mut sources.files, a.max_file_size);
     let nodes = match &a.nodes {
         None => None,
         Some(path) => match load_nodes(path, &opts) {
@@ -398,12 +446,20 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     // The reports list the inputs that were not read: one reading only the report sees them.
     let not_read = sources.errors.clone();
     let (result, fixed_stream, not_written) = if a.fix || a.diff {
-        match fix(a, sources, &run, nodes, read_errors, out, err) {
+        match fix(a, sources, &run, nodes.clone(), read_errors, out, err) {
+            // Fixes change what the kustomizations build: build them again for the report.
+            Ok(r) if !plan.builds.is_empty() => {
+                let files: Vec<_> = r.lint.index.files.iter().map(|f| f.source.clone()).collect();
+                let plan = crate::render::plan(&found.0, &found.1, mode, context_builds, &a.helm_values, threads).unwrap_or_default();
+                (crate::lint_built(files, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection), r.stream, r.not_written)
+            }
             Ok(r) => (r.lint, r.stream, r.not_written),
             Err(code) => return code,
         }
-    } else {
+    } else if plan.builds.is_empty() {
         (crate::lint_full(sources.files, &run.namespace, nodes, run.settings, &run.selection), None, false)
+    } else {
+        (crate::lint_built(sources.files, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection), None, false)
     };
     write_report(a, &result, fixed_stream.as_deref(), &not_read, out, err);
     if read_errors || not_written {
@@ -416,9 +472,11 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     code
 }
 
-/// The inputs and the `--context` files (a file given as both is input); notes and read
-/// errors are printed. Err when a path set cannot be read at all (an invalid glob).
-fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Result<Sources, ()> {
+/// The inputs and the context files (`--context`, and with `--repo-context` the rest of the
+/// git repository; a file given as both is input), and the kustomizations and charts found;
+/// notes and read errors are printed. Err when a path set cannot be read at all (an invalid
+/// glob).
+fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Result<(Sources, crate::render::Found), ()> {
     let fail = |e: String, err: &mut dyn Write| {
         let _ = writeln!(err, "error: {e}");
     };
@@ -428,23 +486,45 @@ fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Res
         fail(e, err);
         return Err(());
     }
-    if !a.context.is_empty() {
-        let mut ctx = Sources::default();
-        if let Err(e) = crate::kustomize::collect(&a.context, opts, true, &mut ctx) {
+    let mut context = a.context.clone();
+    if a.repo_context {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        match cwd.ancestors().find(|d| d.join(".git").exists()) {
+            Some(root) => context.push(relative_dir(&cwd, root)),
+            None => sources.notes.push("--repo-context: not in a git repository; only the named files are read".to_string()),
+        }
+    }
+    let mut ctx = Sources::default();
+    if !context.is_empty() {
+        // Walked with the excludes: the context is what a run of its own would read.
+        let ctx_opts = source::Options { force_exclude: true, ..*opts };
+        if let Err(e) = crate::kustomize::collect(&context, &ctx_opts, true, &mut ctx) {
             fail(e, err);
             return Err(());
         }
-        let names: std::collections::HashSet<String> = sources.files.iter().map(|f| f.name.clone()).collect();
-        sources.files.extend(ctx.files.into_iter().filter(|f| !names.contains(&f.name)));
-        sources.errors.extend(ctx.errors);
+        let key = |name: &str| source::normalize(&std::env::current_dir().unwrap_or_default().join(name));
+        let names: std::collections::HashSet<std::path::PathBuf> = sources.files.iter().map(|f| key(&f.name)).collect();
+        sources.files.extend(std::mem::take(&mut ctx.files).into_iter().filter(|f| !names.contains(&key(&f.name))));
+        sources.errors.extend(std::mem::take(&mut ctx.errors));
     }
+    let found = crate::render::found(&sources, Some(&ctx));
     for n in &sources.notes {
         let _ = writeln!(err, "note: {n}");
     }
     for e in &sources.errors {
         let _ = writeln!(err, "error: {e}");
     }
-    Ok(sources)
+    Ok((sources, found))
+}
+
+/// `root` (an ancestor of `cwd`) as a relative path: `.`, `..`, `../..`.
+fn relative_dir(cwd: &std::path::Path, root: &std::path::Path) -> String {
+    let up = cwd.strip_prefix(root).map(|r| r.components().count()).unwrap_or(0);
+    if up == 0 {
+        ".".to_string()
+    } else {
+        vec![".."; up].join("/")
+    }
 }
 
 /// What `--fix` leaves to report.

@@ -103,7 +103,7 @@ fn look(dir: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
     v
 }
 
-const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// The files the kustomization in `dir` lists as patches.
 fn patches_of(dir: &Path) -> HashSet<PathBuf> {

@@ -1,7 +1,7 @@
 //! kshape: a linter for Kubernetes manifests that knows which workload controller a
-//! workload needs. Data flows one way: source -> yaml -> kustomize -> model -> classify -> fix
-//! -> index -> rules -> suppress -> config -> report (docs/architecture.md; the order is a test,
-//! tests/architecture.rs).
+//! workload needs. Data flows one way: source -> yaml -> kustomize -> render -> model -> classify
+//! -> fix -> index -> rules -> origin -> suppress -> config -> report (docs/architecture.md; the
+//! order is a test, tests/architecture.rs).
 
 pub mod classify;
 pub mod cli;
@@ -11,6 +11,8 @@ pub mod index;
 pub mod kustomize;
 pub mod lsp;
 pub mod model;
+pub mod origin;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -113,6 +115,77 @@ pub fn fix_full(
     let prepared = index::Prepared::new(sources, kept, settings);
     let lint = lint_index(Index::build_prepared(prepared, Vec::new(), default_namespace, settings.clone()), nodes, selection);
     Fixed { lint, original, applied }
+}
+
+/// Lints the sources together with what the kustomizations and charts among them build
+/// ([`render::plan`]; the driver adds the files the builds name with [`render::sources_for`]).
+/// Kustomize builds are linted one by one and their findings reported in the files that
+/// define each object ([`origin`]), then everything is suppressed as one run (a comment in a
+/// base silences a finding only its overlay's build has). A rendered chart is linted on its
+/// own and reported in its rendered stream, named `<chart> (helm template)`, with each
+/// object's template (`# Source:`) in the message, as `helm template | kshape -` does.
+pub fn lint_built(
+    files: Vec<SourceFile>,
+    builds: &[render::Build],
+    default_namespace: &str,
+    nodes: Option<Vec<model::scheduling::NodeInfo>>,
+    settings: &index::Settings,
+    selection: &rules::Selection,
+) -> Lint {
+    let mut index = Index::build_with(files, default_namespace, settings.clone());
+    index.nodes = nodes;
+    let mut diags = rules::run(&index, selection);
+    let mapped = origin::kustomize_findings(&index, builds, default_namespace, settings, selection);
+    origin::merge(&mut diags, mapped);
+    diags.extend(origin::failures(&index, builds, selection));
+    rules::sort(&index, &mut diags);
+    let (mut diagnostics, mut suppressed) = suppress::apply(&index, diags, selection);
+    for b in builds.iter().filter(|b| b.helm && !b.context) {
+        let Ok(built) = &b.output else { continue };
+        let file = SourceFile {
+            name: format!("{} (helm template)", b.root),
+            text: built.text.clone(),
+            is_json: false,
+            context: false,
+            invalid_utf8_at: None,
+            kustomize: false,
+        };
+        let l = lint_full(vec![file], default_namespace, index.nodes.clone(), settings.clone(), selection);
+        let at = index.files.len();
+        let moved = |mut d: Diagnostic| {
+            d.file += at;
+            d.related.iter_mut().for_each(|r| r.file += at);
+            d
+        };
+        index.stats.documents += l.index.stats.documents;
+        index.stats.objects += l.index.stats.objects;
+        diagnostics.extend(l.diagnostics.into_iter().map(moved));
+        suppressed.extend(l.suppressed.into_iter().map(|s| suppress::Suppressed { diagnostic: moved(s.diagnostic), by: s.by }));
+        index.files.extend(l.index.files);
+    }
+    rules::sort(&index, &mut diagnostics);
+    Lint { index, diagnostics, suppressed }
+}
+
+/// Reads `paths` as the command line does (no excludes), builds the kustomizations and renders
+/// the charts among them with the tools on PATH (`kustomize`: [`render::Mode`]), and lints it
+/// all ([`lint_built`]). The notes say what was skipped or not built. Err: the paths cannot be
+/// read at all, or `Always` without a tool.
+pub fn lint_paths(
+    paths: &[String],
+    kustomize: render::Mode,
+    settings: &index::Settings,
+    selection: &rules::Selection,
+) -> Result<(Lint, Vec<String>), String> {
+    let mut sources = source::Sources::default();
+    kustomize::collect(paths, &source::Options::plain(), false, &mut sources)?;
+    let (k, c) = render::found(&sources, None);
+    let plan = render::plan(&k, &c, kustomize, false, &[], settings.threads.max(1))?;
+    render::sources_for(&plan.builds, &mut sources.files, source::DEFAULT_MAX_FILE_BYTES);
+    let mut notes = sources.notes;
+    notes.extend(plan.notes);
+    notes.extend(sources.errors.iter().map(|e| e.to_string()));
+    Ok((lint_built(sources.files, &plan.builds, "default", None, settings, selection), notes))
 }
 
 /// Runs the rules and the suppressions over a built index.

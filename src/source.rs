@@ -1,15 +1,21 @@
 //! Finding and reading input files.
 //!
 //! Directories are walked for `*.yaml`, `*.yml` and `*.json` (hidden directories skipped,
-//! `--exclude` globs honoured). Helm chart templates are not YAML until rendered: they are left
-//! out, with a note. Kustomizations are not read here (that needs YAML): `kustomize` decides
-//! which of the files are kustomize inputs or patches.
+//! `--exclude` globs honoured, and in a git repository what its `.gitignore` files and
+//! `.git/info/exclude` ignore, as git, ripgrep and ruff do). Helm chart templates are not YAML
+//! until rendered: they are left out, with a note (the charts are recorded for `render`).
+//! Kustomizations are not read here (that needs YAML): `kustomize` decides which of the files
+//! are kustomize inputs or patches.
 //!
-//! What is a manifest: every file named explicitly (whatever its extension) and standard input
-//! are linted, syntax errors included: the user asked for them. Of the files found by walking a
-//! directory, a `*.json` file is a manifest only when its text has a `"kind"` key:
-//! `package.json` or `tsconfig.json` (whose comments are not JSON) are left out silently, as
-//! files of other extensions are. So a syntax error is reported for every file that is linted.
+//! What is a manifest: a file named explicitly is linted when its extension is `.yaml`, `.yml`
+//! or `.json`, or when it has none (`Kustomization`-style names), syntax errors included: the
+//! user asked for it. A named file with another extension (`README.md`) and a named Helm
+//! template are skipped with a note, so that a pre-commit hook passing every changed file gets
+//! the same answer as a walk; with `force_exclude` (ruff's name) the excludes apply to named
+//! files too. Standard input is always linted. Of the files found by walking a directory, a
+//! `*.json` file is a manifest only when its text has a `"kind"` key: `package.json` or
+//! `tsconfig.json` (whose comments are not JSON) are left out silently, as files of other
+//! extensions are. So a syntax error is reported for every file that is linted.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeSet, HashSet};
@@ -51,6 +57,8 @@ pub struct Sources {
     /// Directories holding a kustomization, met while walking (its patches may be files of
     /// other directories).
     pub kustomizations: Vec<PathBuf>,
+    /// Helm charts (directories with a `Chart.yaml`) whose templates were met while walking.
+    pub charts: Vec<PathBuf>,
     /// Which of `files` were named explicitly (not found by walking a directory).
     pub named: Vec<usize>,
 }
@@ -80,6 +88,15 @@ pub struct Options<'a> {
     pub excludes: &'a [String],
     pub stdin_name: &'a str,
     pub max_file_bytes: u64,
+    /// Excludes apply to files named explicitly too (`--force-exclude`).
+    pub force_exclude: bool,
+}
+
+impl Options<'_> {
+    /// No excludes, standard input as `<stdin>`, the default size limit.
+    pub fn plain() -> Options<'static> {
+        Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: DEFAULT_MAX_FILE_BYTES, force_exclude: false }
+    }
 }
 
 pub fn build_excludes(globs: &[String]) -> Result<GlobSet, String> {
@@ -140,6 +157,7 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
         charts_noted: BTreeSet::new(),
         out,
     };
+    let cwd = std::env::current_dir().unwrap_or_default();
     for p in paths {
         if p == "-" {
             c.stdin(opts.stdin_name);
@@ -148,8 +166,13 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
         let path = PathBuf::from(p);
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => c.walk(&path),
-            // A file named explicitly is linted whatever its extension.
             Ok(_) => {
+                if let Some(why) = c.skip_named(&path, opts.force_exclude, &cwd) {
+                    if let Some(why) = why {
+                        c.out.notes.push(format!("{p}: {why}"));
+                    }
+                    continue;
+                }
                 if c.seen.insert(path.clone()) {
                     let before = c.out.files.len();
                     c.read_file(&path, p.clone(), is_manifest_name(&path).unwrap_or(false));
@@ -197,10 +220,33 @@ impl Collector<'_> {
         }
     }
 
+    /// Why a file named explicitly is not linted: Some(None) when it is left out silently (an
+    /// exclude with `force_exclude`), Some(Some(note)) when the user is told.
+    fn skip_named(&mut self, path: &Path, force_exclude: bool, cwd: &Path) -> Option<Option<String>> {
+        if force_exclude && excluded(&self.excludes, path) {
+            return Some(None);
+        }
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if ext.as_deref().is_some_and(|e| !matches!(e, "yaml" | "yml" | "json")) {
+            return Some(Some("not a YAML or JSON file; skipped".to_string()));
+        }
+        if force_exclude && GitIgnores::for_walk(path.parent().unwrap_or(Path::new(".")), cwd).ignored(path, false, true) {
+            return Some(None);
+        }
+        let chart = helm_template_chart(path)?;
+        Some(Some(format!(
+            "a template of Helm chart {}, not YAML until rendered; skipped. Lint the rendered output: `helm template {} | kshape -`",
+            chart.display(),
+            chart.display()
+        )))
+    }
+
     /// Walks a directory for manifests, in file-name order.
     fn walk(&mut self, root: &Path) {
         let mut it = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
         let mut candidates = Vec::new();
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut ignores = GitIgnores::for_walk(root, &cwd);
         while let Some(next) = it.next() {
             let entry = match next {
                 Ok(e) => e,
@@ -211,15 +257,19 @@ impl Collector<'_> {
             };
             let path = entry.path();
             if entry.file_type().is_dir() {
-                if self.skip_dir(path, &entry.file_name().to_string_lossy(), entry.depth()) {
+                if self.skip_dir(path, &entry.file_name().to_string_lossy(), entry.depth())
+                    || (entry.depth() > 0 && ignores.ignores(path, true))
+                {
                     it.skip_current_dir();
+                } else {
+                    ignores.enter(path);
                 }
                 continue;
             }
             let Some(is_json) = is_manifest_name(path) else {
                 continue;
             };
-            if excluded(&self.excludes, path) {
+            if excluded(&self.excludes, path) || ignores.ignores(path, false) {
                 continue;
             }
             if is_kustomization(&entry.file_name().to_string_lossy()) {
@@ -271,12 +321,9 @@ impl Collector<'_> {
         if !(parent.join("Chart.yaml").is_file() || parent.join("Chart.yml").is_file()) {
             return false;
         }
+        // `render` renders the chart, or says why not (`helm_note`).
         if self.charts_noted.insert(parent.to_path_buf()) {
-            self.out.notes.push(format!(
-                "{}: Helm chart templates are not YAML until rendered; skipped. Lint the rendered output: `helm template {} | kshape -`",
-                path.display(),
-                parent.display()
-            ));
+            self.out.charts.push(parent.to_path_buf());
         }
         true
     }
@@ -284,6 +331,128 @@ impl Collector<'_> {
     fn read_file(&mut self, path: &Path, name: String, is_json: bool) {
         read_file(path, name, is_json, self.context, self.max, self.out);
     }
+}
+
+/// The chart a file is a template of: it sits under a `templates/` directory of a directory
+/// with a `Chart.yaml`.
+fn helm_template_chart(path: &Path) -> Option<PathBuf> {
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d.file_name().is_some_and(|n| n == "templates") {
+            let chart = d.parent().unwrap_or(Path::new("."));
+            let chart = if chart.as_os_str().is_empty() { Path::new(".") } else { chart };
+            if chart.join("Chart.yaml").is_file() || chart.join("Chart.yml").is_file() {
+                return Some(chart.to_path_buf());
+            }
+        }
+        dir = d.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    None
+}
+
+/// The note for the skipped templates of a chart that is not rendered (`render` renders it
+/// when helm is on PATH).
+pub fn helm_note(chart: &Path) -> String {
+    format!(
+        "{}: Helm chart templates are not YAML until rendered; skipped (helm is not on PATH). Lint the rendered output: `helm template {} | kshape -`",
+        chart.join("templates").display(),
+        chart.display()
+    )
+}
+
+/// What `.gitignore` files (and `.git/info/exclude`) ignore along one walk, from the root of
+/// the git repository around it: nothing outside a git repository. A stack of matchers, one
+/// per directory on the way down that has a `.gitignore`; the deepest decides (a `!pattern`
+/// re-includes), as in git.
+struct GitIgnores {
+    /// The walk's root as given, and as an absolute path (matchers take absolute paths).
+    root: PathBuf,
+    abs_root: PathBuf,
+    /// Outside a git repository nothing is ignored.
+    in_repo: bool,
+    stack: Vec<(PathBuf, ignore::gitignore::Gitignore)>,
+}
+
+impl GitIgnores {
+    fn for_walk(root: &Path, cwd: &Path) -> GitIgnores {
+        let abs_root = normalize(&cwd.join(root));
+        let mut g = GitIgnores { root: root.to_path_buf(), abs_root: abs_root.clone(), in_repo: false, stack: Vec::new() };
+        let Some(repo) = abs_root.ancestors().find(|d| d.join(".git").exists()) else {
+            return g;
+        };
+        g.in_repo = true;
+        g.push(repo, &repo.join(".git/info/exclude"));
+        // The `.gitignore` files above the walk's root apply below it too.
+        let mut above: Vec<&Path> = abs_root.ancestors().skip(1).take_while(|d| d.starts_with(repo)).collect();
+        above.reverse();
+        for d in above {
+            g.push(d, &d.join(".gitignore"));
+        }
+        g
+    }
+
+    fn push(&mut self, dir: &Path, file: &Path) {
+        if !file.is_file() {
+            return;
+        }
+        let mut b = ignore::gitignore::GitignoreBuilder::new(dir);
+        // A bad line is skipped, as git skips it.
+        let _ = b.add(file);
+        if let Ok(gi) = b.build() {
+            self.stack.push((dir.to_path_buf(), gi));
+        }
+    }
+
+    fn absolute(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix(&self.root) {
+            Ok(rest) => self.abs_root.join(rest),
+            Err(_) => self.abs_root.join(path),
+        }
+    }
+
+    /// A directory the walk goes into: its `.gitignore` applies below it.
+    fn enter(&mut self, dir: &Path) {
+        if !self.in_repo {
+            return;
+        }
+        let abs = self.absolute(dir);
+        self.stack.retain(|(d, _)| abs.starts_with(d));
+        let file = abs.join(".gitignore");
+        self.push(&abs, &file);
+    }
+
+    /// Whether `path` is ignored. A walk asks about each directory on its way down; a file
+    /// named on the command line is also ignored when a directory above it is (`parents`).
+    fn ignores(&self, path: &Path, is_dir: bool) -> bool {
+        self.ignored(path, is_dir, false)
+    }
+
+    fn ignored(&self, path: &Path, is_dir: bool, parents: bool) -> bool {
+        if self.stack.is_empty() {
+            return false;
+        }
+        let abs = self.absolute(path);
+        for (dir, gi) in self.stack.iter().rev() {
+            if !abs.starts_with(dir) {
+                continue;
+            }
+            let m = if parents { gi.matched_path_or_any_parents(&abs, is_dir) } else { gi.matched(&abs, is_dir) };
+            match m {
+                ignore::Match::Ignore(_) => return true,
+                ignore::Match::Whitelist(_) => return false,
+                ignore::Match::None => {}
+            }
+        }
+        false
+    }
+}
+
+/// Reads one file (shown as `name`), or None when it cannot be read or is too large.
+pub fn read_one(path: &Path, name: String, context: bool, max: u64) -> Option<SourceFile> {
+    let mut out = Sources::default();
+    let is_json = is_manifest_name(path).unwrap_or(false);
+    read_file(path, name, is_json, context, max, &mut out);
+    out.files.pop()
 }
 
 fn read_file(path: &Path, name: String, is_json: bool, context: bool, max: u64, out: &mut Sources) {

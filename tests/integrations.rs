@@ -59,6 +59,23 @@ metadata:
 spec:
   selector: {app: api}
   ports: [{port: 80}]
+---
+# Runs two pods: the file scales what matters, so web and api leaving the count out is news.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cache
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: cache}
+  template:
+    metadata:
+      labels: {app: cache}
+    spec:
+      containers:
+        - name: cache
+          image: redis:7.4
 ";
 
 fn rules(s: &str) -> Vec<String> {

@@ -104,9 +104,10 @@ fn fixtures(r: RuleId) -> Vec<(String, Vec<kshape::source::SourceFile>)> {
             let mut inner: Vec<_> = std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()).filter(|f| manifest(f)).collect();
             inner.sort();
             let kustomized = inner.iter().any(|f| f.file_name().is_some_and(|n| n == "kustomization.yaml"));
+            // A rule that judges builds gets the kustomization too: kustomize builds the directory.
             let files = inner
                 .iter()
-                .filter(|f| f.file_name().is_some_and(|n| n != "kustomization.yaml"))
+                .filter(|f| common::needs_build(r) || f.file_name().is_some_and(|n| n != "kustomization.yaml"))
                 .map(|f| kshape::source::SourceFile { kustomize: kustomized, ..source_file(f) })
                 .collect();
             v.push((name, files));
@@ -121,7 +122,8 @@ fn fixtures(r: RuleId) -> Vec<(String, Vec<kshape::source::SourceFile>)> {
 /// only with `--nodes`); every other rule's bad example fires without one.
 #[test]
 fn needs_nodes_is_true_of_exactly_the_inventory_rules() {
-    for &r in RuleId::ALL {
+    // A rule that judges builds has a kustomization for its example, not a manifest.
+    for &r in RuleId::ALL.iter().filter(|&&r| !common::needs_build(r)) {
         let without = kshape::lint_full(
             vec![common::text_file("bad.yaml", &r.meta().bad)],
             "default",

@@ -417,7 +417,7 @@ impl Server {
         let mut all = Vec::new();
         for folder in &self.folders {
             let excludes = self.configs.get(folder).map(|c| c.run.excludes.as_slice()).unwrap_or_default();
-            let opts = source::Options { excludes, stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
+            let opts = source::Options { excludes, ..source::Options::plain() };
             let mut s = Sources::default();
             if crate::kustomize::collect(&[folder.to_string_lossy().into_owned()], &opts, true, &mut s).is_ok() {
                 all.extend(s.files);
@@ -642,7 +642,7 @@ fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
         }
         if p.is_file() {
             // Read as the command line reads it (kustomize inputs, patches), with the editor's text.
-            let opts = source::Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: source::DEFAULT_MAX_FILE_BYTES };
+            let opts = source::Options::plain();
             let mut s = Sources::default();
             let name = p.to_string_lossy().into_owned();
             crate::kustomize::collect(std::slice::from_ref(&name), &opts, false, &mut s).ok()?;

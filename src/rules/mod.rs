@@ -169,6 +169,7 @@ declare_rules! {
     TaintNotTolerated = "taint-not-tolerated" => gpu::taint_not_tolerated::check,
     RequestsExceedAllocatable = "requests-exceed-allocatable" => gpu::requests_exceed_allocatable::check,
     UnusedSuppression = "unused-suppression" => unused_suppression::check,
+    BuildFailed = "build-failed" => schema::build_failed::check,
 }
 
 impl RuleId {
@@ -248,6 +249,10 @@ pub struct Meta {
     pub needs_nodes: bool,
     /// The Kubernetes version (`kubernetes-version`) its examples and fixtures are linted at,
     /// for rules that judge against a target version other than the latest.
+    /// The rule judges what `kustomize build` or `helm template` make of a directory: its
+    /// examples are kustomizations, built with the tool on PATH (`origin`, `render`).
+    #[serde(default, rename = "needs-build")]
+    pub needs_build: bool,
     #[serde(default, rename = "examples-target")]
     pub examples_target: Option<String>,
 }
@@ -272,6 +277,7 @@ pub fn metas() -> &'static [Meta] {
                     references: Vec::new(),
                     autofix: None,
                     needs_nodes: false,
+                    needs_build: false,
                     examples_target: None,
                 })
             })

@@ -61,6 +61,45 @@ pub fn lint_file_with_nodes(p: &Path) -> kshape::Lint {
     kshape::lint_with(vec![source_file(p)], "default", Some(inventory()))
 }
 
+/// Whether a rule judges builds (its metadata's `needs-build`): its examples are
+/// kustomizations, and its fixtures directories that kustomize builds.
+pub fn needs_build(rule: RuleId) -> bool {
+    rule.meta().needs_build
+}
+
+/// Writes `files` (by their base names) into a directory of their own under the test target
+/// directory and lints it as `kshape DIR` does, with kubectl's kustomize; the files are shown
+/// by their base names again, so that snapshots do not hold the directory.
+pub fn lint_built_files(files: &[kshape::source::SourceFile], selection: &kshape::rules::Selection) -> kshape::Lint {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in files {
+        (&f.name, &f.text).hash(&mut h);
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("built-{:016x}", h.finish()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // An example is one text: the kustomization itself.
+    let one = files.len() == 1;
+    for f in files {
+        let base = if one { "kustomization.yaml".as_ref() } else { Path::new(&f.name).file_name().unwrap() };
+        std::fs::write(dir.join(base), &f.text).unwrap();
+    }
+    let shown = dir.to_string_lossy().into_owned();
+    let (mut l, _) = kshape::lint_paths(std::slice::from_ref(&shown), kshape::render::Mode::Always, &Default::default(), selection)
+        .expect("kubectl is on PATH");
+    for d in &mut l.diagnostics {
+        d.help = d.help.replace(&shown, "DIR");
+    }
+    let marker = format!("/built-{:016x}/", h.finish());
+    for f in &mut l.index.files {
+        if let Some(i) = f.source.name.find(&marker) {
+            f.source.name = f.source.name[i + marker.len()..].to_string();
+        }
+    }
+    l
+}
+
 /// The settings a rule's examples and fixtures are linted with: its metadata's
 /// `examples-target` as the target Kubernetes version.
 pub fn settings_for(rule: RuleId) -> kshape::index::Settings {
@@ -70,6 +109,9 @@ pub fn settings_for(rule: RuleId) -> kshape::index::Settings {
 
 /// Lints a text with every rule, with the inventory when `rule` needs one.
 pub fn lint_example(rule: RuleId, name: &str, text: &str) -> kshape::Lint {
+    if needs_build(rule) {
+        return lint_built_files(&[text_file("kustomization.yaml", text)], &kshape::rules::Selection::default());
+    }
     let nodes = needs_nodes(rule).then(inventory);
     kshape::lint_full(vec![text_file(name, text)], "default", nodes, settings_for(rule), &kshape::rules::Selection::default())
 }
@@ -85,6 +127,9 @@ pub fn lint_only(rule: RuleId, file: kshape::source::SourceFile) -> kshape::Lint
 
 /// [`lint_only`] over several files linted as one run.
 pub fn lint_only_files(rule: RuleId, files: Vec<kshape::source::SourceFile>) -> kshape::Lint {
+    if needs_build(rule) {
+        return lint_built_files(&files, &kshape::rules::Selection::only(rule));
+    }
     let nodes = needs_nodes(rule).then(inventory);
     if rule == RuleId::UnusedSuppression {
         let mut l = kshape::lint_with(files, "default", nodes);

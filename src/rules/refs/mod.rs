@@ -60,6 +60,11 @@ pub(crate) fn autoscalers(ix: &Index) -> HashMap<(&str, &str, &str), &Object> {
             continue;
         }
         let y = ix.file(o);
+        // A paused ScaledObject scales nothing: KEDA leaves the replica count alone.
+        let paused = y.lookup(o.root, &crate::path!["metadata", "annotations", "autoscaling.keda.sh/paused"]).and_then(|n| y.scalar(n));
+        if o.kind == "ScaledObject" && paused == Some("true") {
+            continue;
+        }
         let Some(r) = y.get(o.root, "spec").and_then(|s| y.get(s, "scaleTargetRef")) else { continue };
         let kind = y.get_str(r, "kind").unwrap_or("Deployment");
         if let Some(name) = y.get_str(r, "name") {

@@ -1,7 +1,7 @@
 //! [`ReplicasMissing`](crate::rules::RuleId::ReplicasMissing): a workload that serves with a
 //! single pod because it sets no replica count and no autoscaler targets it.
 
-use super::{autoscalers, resolvable, Selecting, SelectorKind};
+use super::{autoscalers, dir_of, resolvable, Selecting, SelectorKind};
 use crate::classify::Shape;
 use crate::index::Index;
 use crate::model::{Object, Typed, Workload, WorkloadKind};
@@ -27,9 +27,25 @@ fn singleton_by_design(o: &Object, w: &Workload) -> bool {
     recreate_with_claim || host_port || leader
 }
 
+/// The directories (a build's stream is one) where some Deployment, StatefulSet or ReplicaSet
+/// runs two pods or more: only there is one that sets no count likely an oversight. Where none
+/// does (no count, or `replicas: 1`), one pod is the repository's choice (demos, samples,
+/// single-user tools, bases whose overlays scale them).
+fn dirs_that_set_replicas(ix: &Index) -> std::collections::HashSet<&str> {
+    ix.workloads()
+        .filter(|(o, w, _)| {
+            matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
+                && w.replicas.is_some_and(|r| r >= 2)
+                && o.completion.is_none()
+        })
+        .map(|(o, _, _)| dir_of(ix, o))
+        .collect()
+}
+
 pub fn check(ix: &Index, out: &mut Findings) {
     let scalers = autoscalers(ix);
     let selecting = Selecting::of(ix);
+    let deliberate = dirs_that_set_replicas(ix);
     for (o, w, c) in ix.workloads() {
         // A patch leaves the count to its base; a template, to what renders it.
         if !matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
@@ -40,7 +56,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         let name = o.name.as_deref().unwrap_or("");
         let ns = ix.namespace_of(o);
-        if !resolvable(ix, o) || scalers.contains_key(&(ns, o.kind.as_str(), name)) || singleton_by_design(o, &w) {
+        if !resolvable(ix, o)
+            || scalers.contains_key(&(ns, o.kind.as_str(), name))
+            || singleton_by_design(o, &w)
+            || !deliberate.contains(dir_of(ix, o))
+        {
             continue;
         }
         // One pod is an outage only where something depends on it being there.

@@ -1,5 +1,6 @@
 //! Schema rules: what the API server (or kubectl) would reject before any controller runs.
 
+pub mod build_failed;
 pub mod daemonset_replicas;
 pub mod deprecated_api_version;
 pub mod duplicate_key;
