@@ -30,13 +30,18 @@ pub fn kustomize_findings(
     selection: &Selection,
 ) -> Vec<(Diagnostic, Vec<String>)> {
     let files = FileIndex::new(ix);
+    let built: Vec<(&Build, &Built)> = builds.iter().filter(|b| !b.helm).filter_map(|b| Some((b, b.output.as_ref().ok()?))).collect();
+    // Builds are linted in parallel (each alone); their findings are merged in build order.
+    let threads = if settings.threads == 0 { crate::util::default_threads() } else { settings.threads };
+    let moved = crate::util::par_map(built, threads, |_, (b, built)| {
+        let (bix, diags) = lint_build(b, built, namespace, settings, selection);
+        let moved: Vec<Diagnostic> = diags.iter().filter_map(|d| files.map(ix, built, d, &bix)).collect();
+        (b, moved)
+    });
     let mut out: Vec<(Diagnostic, Vec<String>)> = Vec::new();
     let mut at: HashMap<(usize, u32, RuleId), usize> = HashMap::new();
-    for b in builds.iter().filter(|b| !b.helm) {
-        let Ok(built) = &b.output else { continue };
-        let (bix, diags) = lint_build(b, built, namespace, settings, selection);
-        for d in diags {
-            let Some(d) = files.map(ix, built, &d, &bix) else { continue };
+    for (b, moved) in moved {
+        for d in moved {
             if ix.files[d.file].source.context {
                 continue;
             }

@@ -214,12 +214,17 @@ fn build_one(tool: &Kustomizer, dir: &Path, n: usize) -> Result<Built, Failure> 
         Err(e) => Err(crate::util::io_reason(&e)),
     };
     let _ = std::fs::remove_dir_all(&wrapper);
-    // The wrapper's message names its own paths: the kustomization's own build says it as the
-    // user would see it.
+    // The wrapper's message wraps the kustomization's own: kustomize says where it recursed
+    // into it, and the rest is what the user would see. Otherwise the kustomization is built
+    // alone for its message.
     result.map_err(|wrapped| {
-        let message = match run(tool.command(dir)) {
-            Err(m) => m,
-            Ok(_) => wrapped,
+        let marker = format!("recursed accumulation of path '{}': ", target.display());
+        let message = match wrapped.find(&marker) {
+            Some(i) => wrapped[i + marker.len()..].to_string(),
+            None => match run(tool.command(dir)) {
+                Err(m) => m,
+                Ok(_) => wrapped,
+            },
         };
         // Paths in the kustomization's own directory as it writes them.
         let message = message.replace(&format!("{}/", target.display()), "");
