@@ -26,7 +26,11 @@ pub enum Command {
     /// Lint files and directories (the default command).
     Lint(Box<LintArgs>),
     /// List every rule with its default severity, category and summary.
-    Rules,
+    Rules {
+        /// human (a table) or json (every rule's metadata).
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
     /// Print a rule's documentation.
     Explain {
         #[arg(help = format!("The rule id, e.g. `{}`", crate::rules::RuleId::UnknownField))]
@@ -44,15 +48,23 @@ pub enum Command {
         inventory: String,
         /// Files and directories with the workloads; `-` reads standard input.
         paths: Vec<String>,
-        /// Output format (human or json).
-        #[arg(long, value_parser = format_parser(), default_value = "human")]
-        format: Format,
+        /// Output format: human (a table per workload) or json.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
         /// Namespace of objects that do not name one.
         #[arg(long, value_name = "NS", default_value = "default")]
         namespace: String,
+        /// Exit with 1 when a workload fits no node of the inventory.
+        #[arg(long)]
+        fail_on_unschedulable: bool,
     },
     /// Run the language server over standard input and output (for editors).
-    Lsp,
+    Lsp {
+        /// Accepted and ignored: standard input and output is the only transport (clients such
+        /// as vscode-languageclient add it).
+        #[arg(long)]
+        stdio: bool,
+    },
     /// The benchmark's parse-only baseline: read and parse the files into the node tree, nothing else.
     #[command(hide = true)]
     ParseOnly {
@@ -75,6 +87,13 @@ pub enum Command {
 fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name)).map(|s| Format::parse(&s).unwrap_or(Format::Human))
+}
+
+/// `--format` of `kshape rules` and `kshape nodes`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -181,6 +200,16 @@ pub struct LintArgs {
     /// Colour in human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Print the findings only: no summary line, no notes.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Show only findings of at least this severity (the exit code still follows --fail-on).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_severity: Option<FailOn>,
+    /// Exit with 1 when the inputs hold no Kubernetes object at all (a chart that failed to
+    /// render, an exclude that matched everything).
+    #[arg(long)]
+    pub fail_on_empty: bool,
 }
 
 /// Runs the command line; returns the exit code.
@@ -196,9 +225,24 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
     match cli.command {
         None => lint(&cli.lint, out, err),
         Some(Command::Lint(a)) => lint(&a, out, err),
-        Some(Command::Lsp) => crate::lsp::run(),
-        Some(Command::Rules) => {
+        Some(Command::Lsp { stdio: _ }) => crate::lsp::run(),
+        Some(Command::Rules { format: ListFormat::Human }) => {
             let _ = write!(out, "{}", rules_table());
+            0
+        }
+        Some(Command::Rules { format: ListFormat::Json }) => {
+            let rules: Vec<_> = rules::metas()
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "id": m.id, "severity": m.severity, "category": m.category, "summary": m.summary.trim(),
+                        "fixable": m.autofix.is_some(), "needsNodes": m.needs_nodes,
+                        "docs": crate::rules::RuleId::parse(&m.id).map(|r| r.docs_path()),
+                    })
+                })
+                .collect();
+            let v = serde_json::json!({"version": 1, "rules": rules});
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             0
         }
         Some(Command::Explain { rule }) => match rules::meta(&rule) {
@@ -207,7 +251,9 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
                 0
             }
             None => {
-                let _ = writeln!(err, "error: unknown rule `{rule}`; `kshape rules` lists them");
+                let ids = crate::rules::RuleId::ALL.iter().map(|r| r.as_str());
+                let hint = crate::util::did_you_mean(&rule, ids).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                let _ = writeln!(err, "error: unknown rule `{rule}`{hint}; `kshape rules` lists them");
                 2
             }
         },
@@ -225,7 +271,9 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
             let _ = writeln!(out, "{files} files, {docs} documents");
             0
         }
-        Some(Command::Nodes { inventory, paths, format, namespace }) => nodes_command(&inventory, &paths, format, &namespace, out, err),
+        Some(Command::Nodes { inventory, paths, format, namespace, fail_on_unschedulable }) => {
+            nodes_command(&inventory, &paths, format, &namespace, fail_on_unschedulable, out, err)
+        }
     }
 }
 
@@ -246,17 +294,21 @@ fn run_settings(a: &LintArgs) -> Result<crate::config::RunSettings, Vec<String>>
         ignore: a.ignore.clone(),
         severity: a.severity.clone(),
         namespace: a.namespace.clone(),
-        fail_on: a.fail_on.map(|f| match f {
-            FailOn::Error => Severity::Error,
-            FailOn::Warning => Severity::Warning,
-            FailOn::Info => Severity::Info,
-        }),
+        fail_on: a.fail_on.map(level),
         kubernetes_version: a.kubernetes_version,
         threads: a.threads,
         exclude: a.exclude.clone(),
         relative_to: Some(std::env::current_dir().unwrap_or_default()),
     };
     crate::config::resolve(&loaded, &overrides).map_err(|e| vec![e])
+}
+
+fn level(f: FailOn) -> Severity {
+    match f {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    }
 }
 
 fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -280,6 +332,7 @@ fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
          # Namespace of objects that do not name one.\nnamespace: default\n\n\
          # Target Kubernetes version for {removed} (default: the latest).\n# kubernetes-version: \"1.33\"\n\n\
          # Taint keys of GPU node pools.\n# gpu-taints: [nvidia.com/gpu, amd.com/gpu, sku]\n\n\
+         # With --nodes: the cluster's ExtendedResourceToleration admission plugin (GKE) adds a\n# toleration for each extended resource a pod requests.\n# nodes:\n#   extended_resource_toleration: true\n\n\
          # Extra classifier patterns, in the form of rules/signatures.yaml:\n# signatures:\n#   shapes:\n#     inference-server:\n#       images: ['^my-llm-server$']\n",
         removed = crate::rules::RuleId::RemovedApiVersion
     ));
@@ -295,7 +348,15 @@ fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
-fn nodes_command(inventory: &str, paths: &[String], format: Format, namespace: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn nodes_command(
+    inventory: &str,
+    paths: &[String],
+    format: ListFormat,
+    namespace: &str,
+    fail_on_unschedulable: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let opts = source::Options::plain();
     let nodes = match load_nodes(inventory, &opts) {
         Ok(n) => n,
@@ -329,8 +390,9 @@ fn nodes_command(inventory: &str, paths: &[String], format: Format, namespace: &
             nodes: rows,
         });
     }
+    let unschedulable = table.iter().filter(|c| c.eligible == 0).count();
     let text = match format {
-        Format::Json => {
+        ListFormat::Json => {
             let v =
                 serde_json::json!({"version": 1, "nodes": nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>(), "workloads": table});
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
@@ -357,10 +419,14 @@ fn nodes_command(inventory: &str, paths: &[String], format: Format, namespace: &
         }
     };
     let _ = out.write_all(text.as_bytes());
-    if sources.errors.is_empty() {
-        0
-    } else {
+    if !sources.errors.is_empty() {
         2
+    } else if fail_on_unschedulable && unschedulable > 0 {
+        let s = if unschedulable == 1 { "" } else { "s" };
+        let _ = writeln!(err, "{unschedulable} workload{s} fit no node of the inventory");
+        1
+    } else {
+        0
     }
 }
 
@@ -427,7 +493,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             return 2;
         }
     };
-    for n in &plan.notes {
+    for n in plan.notes.iter().filter(|_| !a.quiet) {
         let _ = writeln!(err, "note: {n}");
     }
     crate::render::sources_for(&plan.builds, &mut sources.files, a.max_file_size);
@@ -461,11 +527,27 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         (crate::lint_built(sources.files, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection), None, false)
     };
+    let failed = result.diagnostics.iter().any(|d| d.severity >= run.fail_on);
+    // No object in the inputs (those reported on): nothing was checked, which a clean report
+    // would hide (a chart that failed to render, an exclude that matched everything).
+    let empty = !result.index.objects.iter().any(|o| !o.context) && result.index.stats.objects <= result.index.objects.len();
+    let mut result = result;
+    if let Some(min) = a.min_severity {
+        let min = level(min);
+        result.diagnostics.retain(|d| d.severity >= min);
+    }
     write_report(a, &result, fixed_stream.as_deref(), &not_read, out, err);
+    if empty && !read_errors {
+        let _ = writeln!(
+            err,
+            "warning: no Kubernetes objects in the inputs; nothing was checked{}",
+            if a.fail_on_empty { "" } else { " (--fail-on-empty makes this exit 1)" }
+        );
+    }
     if read_errors || not_written {
         return 2;
     }
-    let code = i32::from(result.diagnostics.iter().any(|d| d.severity >= run.fail_on));
+    let code = i32::from(failed || (empty && a.fail_on_empty));
     // The process ends right after: freeing every node and object of a large run one by one
     // would only cost time (tens of milliseconds for 10,000 files).
     std::mem::forget(result);
@@ -508,7 +590,7 @@ fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Res
         sources.errors.extend(std::mem::take(&mut ctx.errors));
     }
     let found = crate::render::found(&sources, Some(&ctx));
-    for n in &sources.notes {
+    for n in sources.notes.iter().filter(|_| !a.quiet) {
         let _ = writeln!(err, "note: {n}");
     }
     for e in &sources.errors {
@@ -539,7 +621,7 @@ struct FixRun {
 
 /// Formats a program parses: nothing but the report may share its stream.
 fn machine_format(f: Format) -> bool {
-    matches!(f, Format::Json | Format::Sarif)
+    matches!(f, Format::Json | Format::Sarif | Format::Junit)
 }
 
 /// `--fix` and `--diff`: the lint of the fixed texts, and the fixed standard input stream
@@ -628,15 +710,21 @@ fn write_report(
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let _ = report.write_all(result.render_report(a.format, color, a.show_suppressed, not_read).as_bytes());
-    if a.statistics {
-        let stats = crate::report::statistics(&result.diagnostics) + &crate::report::input_statistics(&result.index);
-        // Machine formats stay parseable: the table goes to stderr for them.
-        if matches!(a.format, Format::Human | Format::Compact) {
-            let _ = report.write_all(stats.as_bytes());
-        } else if fixed_stream.is_none() || !machine_format(a.format) {
-            let _ = err.write_all(stats.as_bytes());
-        }
+    let stats = a.statistics.then(|| crate::report::statistics(&result.diagnostics) + &crate::report::input_statistics(&result.index));
+    // Human and compact output carry the table (before the summary); the other formats stay
+    // parseable, and it goes to standard error.
+    let in_report = matches!(a.format, Format::Human | Format::Compact);
+    let opts = crate::report::Options {
+        color,
+        show_suppressed: a.show_suppressed,
+        width: crate::report::human::width(),
+        statistics: stats.clone().filter(|_| in_report),
+        quiet: a.quiet,
+    };
+    let _ = report.write_all(result.render_with_options(a.format, &opts, not_read).as_bytes());
+    // With `--fix -` a machine format's report is on standard error: nothing else goes there.
+    if let Some(stats) = stats.filter(|_| !in_report && (fixed_stream.is_none() || !machine_format(a.format))) {
+        let _ = err.write_all(stats.as_bytes());
     }
     if fixed_stream.is_some() {
         let _ = err.write_all(&report);

@@ -34,6 +34,9 @@ pub struct Config {
     pub signatures: Option<SignatureFile>,
     /// Taint keys of GPU node pools (default: nvidia.com/gpu, amd.com/gpu, sku).
     pub gpu_taints: Option<Vec<String>>,
+    /// `nodes.extended_resource_toleration`: the cluster's ExtendedResourceToleration admission
+    /// plugin gives pods that request an extended resource a toleration for its taint (GKE).
+    pub extended_resource_toleration: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,6 +59,15 @@ struct Raw {
     kubernetes_version: Option<String>,
     signatures: Option<SignatureFile>,
     gpu_taints: Option<Vec<String>>,
+    #[serde(default)]
+    nodes: RawNodes,
+}
+
+/// `nodes:`: how the cluster admits pods, for the rules that judge a node inventory.
+#[derive(Debug, Default, Deserialize)]
+struct RawNodes {
+    #[serde(default, alias = "extended-resource-toleration")]
+    extended_resource_toleration: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -349,6 +361,7 @@ fn validate(raw: Raw, root: NodeId, errs: &mut Errors) -> Config {
         kubernetes_version,
         signatures: raw.signatures,
         gpu_taints: raw.gpu_taints,
+        extended_resource_toleration: raw.nodes.extended_resource_toleration,
     }
 }
 
@@ -428,7 +441,7 @@ pub fn resolve(loaded: &Loaded, o: &Overrides) -> Result<RunSettings, String> {
     let selectors = |names: &[String]| names.iter().filter_map(|n| Selector::parse(n)).collect::<Vec<_>>();
     for id in o.select.iter().chain(&o.ignore) {
         if Selector::parse(id).is_none() {
-            return Err(format!("unknown rule or category `{id}` (`kshape rules` lists them)"));
+            return Err(format!("unknown rule or category `{id}`{} (`kshape rules` lists them)", suggestion(id)));
         }
     }
     let mut sel = Selection {
@@ -442,7 +455,7 @@ pub fn resolve(loaded: &Loaded, o: &Overrides) -> Result<RunSettings, String> {
             return Err(format!("--severity takes RULE=LEVEL, not `{s}`"));
         };
         let Some(rule) = RuleId::parse(id) else {
-            return Err(format!("unknown rule `{id}` in --severity"));
+            return Err(format!("unknown rule `{id}` in --severity{}", suggestion(id)));
         };
         let Some(l) = parse_level(level) else {
             return Err(format!("`{level}` is not a severity; use error, warning, info or off"));
@@ -466,6 +479,7 @@ pub fn resolve(loaded: &Loaded, o: &Overrides) -> Result<RunSettings, String> {
         settings: Settings {
             kubernetes_version: o.kubernetes_version.or(cfg.kubernetes_version),
             gpu_taints: cfg.gpu_taints.clone().unwrap_or_default(),
+            extended_resource_toleration: cfg.extended_resource_toleration,
             classifier,
             threads: o.threads.unwrap_or(0),
         },

@@ -46,6 +46,9 @@ pub struct Settings {
     pub kubernetes_version: Option<(u32, u32)>,
     /// Taint keys of GPU pools; empty means the defaults.
     pub gpu_taints: Vec<String>,
+    /// The cluster adds a toleration for each extended resource a pod requests (its
+    /// ExtendedResourceToleration admission plugin; GKE enables it).
+    pub extended_resource_toleration: bool,
     /// Signatures beyond the embedded ones.
     pub classifier: Option<Classifier>,
     /// Threads for parsing and typing files (0: the available cores).

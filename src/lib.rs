@@ -140,6 +140,7 @@ pub fn lint_built(
     diags.extend(origin::failures(&index, builds, selection));
     rules::sort(&index, &mut diags);
     let (mut diagnostics, mut suppressed) = suppress::apply(&index, diags, selection);
+    rules::drop_follow_ons(&mut diagnostics);
     for b in builds.iter().filter(|b| b.helm && !b.context) {
         let Ok(built) = &b.output else { continue };
         let file = SourceFile {
@@ -191,7 +192,8 @@ pub fn lint_paths(
 /// Runs the rules and the suppressions over a built index.
 fn lint_index(mut index: Index, nodes: Option<Vec<model::scheduling::NodeInfo>>, selection: &rules::Selection) -> Lint {
     index.nodes = nodes;
-    let (diagnostics, suppressed) = suppress::apply(&index, rules::run(&index, selection), selection);
+    let (mut diagnostics, suppressed) = suppress::apply(&index, rules::run(&index, selection), selection);
+    rules::drop_follow_ons(&mut diagnostics);
     Lint { index, diagnostics, suppressed }
 }
 
@@ -323,15 +325,27 @@ impl Lint {
     /// lists and counts them (`notRead`), SARIF gives a failed invocation with a notification for
     /// each; the other formats leave them to the messages on standard error.
     pub fn render_report(&self, format: report::Format, color: bool, show_suppressed: bool, not_read: &[source::ReadError]) -> String {
+        let opts = report::Options { color, show_suppressed, width: 100, statistics: None, quiet: false };
+        self.render_with_options(format, &opts, not_read)
+    }
+
+    /// The report with every display option ([`report::Options`]). Human output ends with the
+    /// summary line; `--statistics` (for human and compact) comes just before it.
+    pub fn render_with_options(&self, format: report::Format, opts: &report::Options, not_read: &[source::ReadError]) -> String {
+        let (color, show_suppressed) = (opts.color, opts.show_suppressed);
         let views = self.views();
         let suppressed = show_suppressed.then_some(self.suppressed.as_slice());
         let summary = Summary { not_read: not_read.len(), ..self.summary() };
         let mut out = match format {
             report::Format::Json => return report::json::render(&views, &self.diagnostics, &summary, suppressed, not_read),
-            report::Format::Sarif => return report::sarif::render(&views, &self.diagnostics, not_read),
+            report::Format::Sarif => return report::sarif::render(&views, &self.diagnostics, not_read, suppressed),
             report::Format::Github => return report::github::render(&views, &self.diagnostics),
+            report::Format::Junit => {
+                let linted: Vec<usize> = (0..self.index.files.len()).filter(|&i| !self.index.files[i].source.context).collect();
+                return report::junit::render(&views, &linted, &self.diagnostics);
+            }
             report::Format::Compact => report::compact::render(&views, &self.diagnostics),
-            report::Format::Human => report::human::render(&views, &self.diagnostics, &summary, color),
+            report::Format::Human => report::human::render(&views, &self.diagnostics, color, opts.width),
         };
         for s in suppressed.into_iter().flatten() {
             let d = &s.diagnostic;
@@ -339,6 +353,12 @@ impl Lint {
                 let p = report::pos(f, d.span.start);
                 out.push_str(&format!("{}:{}:{}: suppressed [{}] {} (by {})\n", f.name, p.line, p.column, d.rule(), d.message, s.by));
             }
+        }
+        if let Some(stats) = &opts.statistics {
+            out.push_str(stats);
+        }
+        if format == report::Format::Human && !opts.quiet {
+            out.push_str(&report::human::summary(&summary, &self.diagnostics));
         }
         out
     }

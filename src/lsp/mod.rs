@@ -89,6 +89,9 @@ fn serve(rx: &mpsc::Receiver<Result<Message, End>>, out: &mut impl Write) -> Res
             let message = match incoming {
                 Ok(m) => m,
                 Err(End::Closed) if shut_down => return Ok(0),
+                Err(End::Closed) if server.is_none() => {
+                    return Err("standard input ended before any message. `kshape lsp` is a language server: an editor starts it and speaks the Language Server Protocol over standard input and output (docs/editors.md); to lint files, run `kshape PATH`".into())
+                }
                 Err(End::Closed) => return Err("the input ended without shutdown and exit".into()),
                 Err(End::Broken(why)) => return Err(why),
             };
@@ -700,7 +703,7 @@ fn finding(d: &Diagnostic, lines: &Lines, views: &[crate::report::SourceView], u
         "range": range,
         "severity": severity,
         "code": d.rule().as_str(),
-        "codeDescription": {"href": format!("{}{}", crate::report::sarif::DOCS_BASE_URL, d.rule().docs_path())},
+        "codeDescription": {"href": d.rule().docs_url()},
         "source": "kshape",
         "message": message,
     });

@@ -101,12 +101,33 @@ pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
 
 /// The NoSchedule/NoExecute taints of a node that the pod does not tolerate.
 pub fn untolerated<'a>(spec: &PodSpec, node: &'a NodeInfo, daemonset: bool) -> Vec<&'a Taint> {
+    untolerated_with(spec, node, daemonset, false)
+}
+
+/// [`untolerated`], where `extended` says the cluster's ExtendedResourceToleration admission
+/// plugin adds a toleration (`key: <resource>`, `Exists`) for each extended resource the pod
+/// requests (`nvidia.com/gpu`): GKE enables it, so its GPU taints never keep GPU pods away.
+pub fn untolerated_with<'a>(spec: &PodSpec, node: &'a NodeInfo, daemonset: bool, extended: bool) -> Vec<&'a Taint> {
+    let requested = if extended { pod_requests(spec) } else { BTreeMap::new() };
+    let admitted = |key: &str| requested.get(key).is_some_and(|&v| v > 0) && is_extended_resource(key);
     node.taints
         .iter()
         .filter(|taint| taint.effect == "NoSchedule" || taint.effect == "NoExecute")
         .filter(|taint| !(daemonset && DAEMONSET_TOLERATED.contains(&taint.key.as_str())))
         .filter(|taint| !spec.tolerations.iter().flatten().any(|t| tolerates(t, taint)))
+        .filter(|taint| !admitted(&taint.key))
         .collect()
+}
+
+/// An extended resource: a resource name with a domain that is not kubernetes.io's
+/// (`nvidia.com/gpu`, `amd.com/gpu`), as the admission plugin defines it.
+fn is_extended_resource(name: &str) -> bool {
+    match name.split_once('/') {
+        Some((domain, _)) => {
+            !domain.is_empty() && domain != "kubernetes.io" && !domain.ends_with(".kubernetes.io") && !name.starts_with("requests.")
+        }
+        None => false,
+    }
 }
 
 /// `key=value:Effect`

@@ -1,5 +1,9 @@
-//! miette's graphical reports: the source snippet with a label at the span, the rule id,
-//! the help and where the rule's documentation is.
+//! Human output: a header that names the severity and the rule in words, as rustc and ruff
+//! write it (`error[RULE]: MESSAGE`), then miette's
+//! snippet with a label at the span (the field path), the help, the fix, and the rule's
+//! documentation (its URL and `kshape explain`). Wrapped at the terminal's width, or at 100
+//! columns when the output is not a terminal. Columns are characters, as in every format:
+//! miette's snippet header counts bytes, so it is given the character column.
 
 use super::{pos, SourceView, Summary};
 use crate::rules::{Diagnostic, Severity};
@@ -13,8 +17,6 @@ struct Report<'a> {
     src: Option<NamedSource<Arc<str>>>,
     labels: Vec<LabeledSpan>,
     help: String,
-    /// ` (at FILE:LINE:COL)`, shown when there is no snippet.
-    location: String,
 }
 
 /// Lines longer than this are not shown as a snippet: the renderer pads to the column, and a
@@ -37,11 +39,8 @@ impl fmt::Debug for Report<'_> {
 }
 
 impl fmt::Display for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)?;
-        if self.src.is_none() {
-            f.write_str(&self.location)?;
-        }
+    /// Empty: the header is written before miette's report, and its line is dropped.
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
         Ok(())
     }
 }
@@ -49,9 +48,6 @@ impl fmt::Display for Report<'_> {
 impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.d.rule().as_str()))
-    }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.d.severity {
             Severity::Error => miette::Severity::Error,
@@ -75,9 +71,44 @@ fn span(s: crate::yaml::Span) -> SourceSpan {
     SourceSpan::new((s.start as usize).into(), (s.end.saturating_sub(s.start)) as usize)
 }
 
-pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, color: bool) -> String {
+/// The width human output wraps at: the terminal's when standard output is one, else 100.
+pub fn width() -> usize {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+            return usize::from(w).clamp(40, 400);
+        }
+    }
+    100
+}
+
+/// `error[rule]: message`, wrapped at `width` with the continuation lines indented.
+fn header(d: &Diagnostic, location: &str, width: usize, color: bool) -> String {
+    let (word, ansi) = match d.severity {
+        Severity::Error => ("error", "\x1b[1;31m"),
+        Severity::Warning => ("warning", "\x1b[1;33m"),
+        Severity::Info => ("info", "\x1b[1;36m"),
+    };
+    let plain = format!("{word}[{}]: {}{location}", d.rule(), d.message);
+    let opts = textwrap::Options::new(width.max(20)).subsequent_indent("  ");
+    let mut lines: Vec<String> = textwrap::wrap(&plain, opts).into_iter().map(|l| l.into_owned()).collect();
+    if color {
+        if let Some(first) = lines.first_mut() {
+            let tag = format!("{word}[{}]", d.rule());
+            if let Some(rest) = first.strip_prefix(&tag) {
+                *first = format!("{ansi}{tag}\x1b[0m\x1b[1m{rest}\x1b[0m");
+            }
+        }
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// The findings, each with its header and snippet (the summary is the caller's, last).
+pub fn render(files: &[SourceView], diags: &[Diagnostic], color: bool, width: usize) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false).with_urls(false);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false).with_urls(false);
     let mut sources: Vec<Option<Arc<str>>> = vec![None; files.len()];
     let mut out = String::new();
     for d in diags {
@@ -99,15 +130,30 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], summary: &Summary, col
         if let Some(fix) = &d.fix {
             help.push_str(&format!("fix: {} (`kshape --fix`)\n", fix.description));
         }
-        help.push_str(&format!("docs: {}", d.rule().docs_path()));
+        help.push_str(&format!("docs: {}\n      `kshape explain {}`", d.rule().docs_url(), d.rule()));
         let p = pos(f, d.span.start);
-        let location = format!(" (at {}:{}:{})", f.name, p.line, p.column);
-        let src = (longest_line(f, d.span.start as usize, d.span.end as usize) <= MAX_SNIPPET_LINE).then(|| NamedSource::new(f.name, text));
-        let report = Report { d, src, labels, help, location };
-        let _ = handler.render_report(&mut out, &report);
+        let snippet = longest_line(f, d.span.start as usize, d.span.end as usize) <= MAX_SNIPPET_LINE;
+        let location = if snippet { String::new() } else { format!(" (at {}:{}:{})", f.name, p.line, p.column) };
+        out.push_str(&header(d, &location, width, color));
+        let src = snippet.then(|| NamedSource::new(f.name, text));
+        let report = Report { d, src, labels, help };
+        let mut body = String::new();
+        let _ = handler.render_report(&mut body, &report);
+        // miette's first line holds its (empty) message: the header above replaces it.
+        let body = body.split_once('\n').map_or("", |(_, rest)| rest);
+        // miette counts the snippet header's column in bytes; every format counts characters.
+        let (line, from) = (p.line, f.index().line_bounds(f.text, d.span.start as usize).0);
+        let bytes = (d.span.start as usize).saturating_sub(from) + 1;
+        let body = body.replacen(&format!("{}:{line}:{bytes}]", f.name), &format!("{}:{line}:{}]", f.name, p.column), 1);
+        out.push_str(&body);
         out.push('\n');
     }
-    out.push_str(&summary.line());
+    out
+}
+
+/// The summary line: `3 errors, 1 warning in 12 files, 48 objects; 2 fixable …`.
+pub fn summary(summary: &Summary, diags: &[Diagnostic]) -> String {
+    let mut out = summary.line();
     let fixable = diags.iter().filter(|d| d.fix.is_some()).count();
     if fixable > 0 {
         out.push_str(&format!("; {fixable} fixable with `kshape --fix` (`--diff` to preview)"));
@@ -131,9 +177,10 @@ fn miette_text(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// The label at the span: the field path (the header already names the rule).
 fn label_for(d: &Diagnostic) -> String {
     match &d.path {
-        Some(p) => format!("{} ({p})", d.rule()),
-        None => d.rule().to_string(),
+        Some(p) => p.to_string(),
+        None => "here".to_string(),
     }
 }

@@ -84,6 +84,9 @@ struct Pos {
     line: u32,
     column: u32,
     offset: u32,
+    /// The column in bytes, for editors that count bytes.
+    #[serde(rename = "byteColumn")]
+    byte_column: u32,
 }
 
 impl serde::Serialize for Summary {
@@ -105,7 +108,8 @@ impl serde::Serialize for Summary {
 
 fn to_range(f: &SourceView, span: crate::yaml::Span) -> Range {
     let (a, b) = range(f, span);
-    Range { start: Pos { line: a.line, column: a.column, offset: a.offset }, end: Pos { line: b.line, column: b.column, offset: b.offset } }
+    let p = |x: super::Pos| Pos { line: x.line, column: x.column, offset: x.offset, byte_column: x.byte_column };
+    Range { start: p(a), end: p(b) }
 }
 
 fn item<'a>(files: &'a [SourceView], d: &'a Diagnostic, by: Option<&'a str>) -> Option<Item<'a>> {

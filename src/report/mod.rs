@@ -4,6 +4,7 @@ pub mod compact;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 
 use crate::rules::{Diagnostic, Severity};
@@ -17,10 +18,11 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Junit,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [Format::Human, Format::Compact, Format::Json, Format::Sarif, Format::Github];
+    pub const ALL: [Format; 6] = [Format::Human, Format::Compact, Format::Json, Format::Sarif, Format::Github, Format::Junit];
 
     /// The name the command line and configuration use.
     pub fn name(self) -> &'static str {
@@ -30,12 +32,27 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
+            Format::Junit => "junit",
         }
     }
 
     pub fn parse(name: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.name() == name)
     }
+}
+
+/// How a report is shown (the command line's display options).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub color: bool,
+    /// Also list what suppressions silenced (human, compact, JSON, SARIF).
+    pub show_suppressed: bool,
+    /// Human output wraps at this width ([`human::width`]).
+    pub width: usize,
+    /// `--statistics`, placed in human and compact output (before the summary).
+    pub statistics: Option<String>,
+    /// `--quiet`: findings only, no summary line.
+    pub quiet: bool,
 }
 
 /// What a reporter may know about a file.
@@ -97,16 +114,22 @@ impl Summary {
     }
 }
 
+/// A position as every format gives it: 1-based line, 1-based column counting characters
+/// (Unicode scalar values), and the byte offset in the file. `byte_column` (1-based, counting
+/// bytes from the line's start) is for editors that count bytes (Vim, Neovim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pos {
     pub line: u32,
     pub column: u32,
     pub offset: u32,
+    pub byte_column: u32,
 }
 
 pub fn pos(f: &SourceView, offset: u32) -> Pos {
     let (line, column) = f.line_col(offset);
-    Pos { line, column, offset }
+    let start = f.index().line_bounds(f.text, offset as usize).0;
+    let byte_column = u32::try_from((offset as usize).saturating_sub(start)).unwrap_or(u32::MAX).saturating_add(1);
+    Pos { line, column, offset, byte_column }
 }
 
 pub fn range(f: &SourceView, span: Span) -> (Pos, Pos) {

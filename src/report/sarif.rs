@@ -4,9 +4,6 @@ use super::{range, SourceView};
 use crate::rules::{Diagnostic, Severity};
 use serde_json::{json, Value};
 
-/// Where the rule documentation is published (helpUri must be absolute).
-pub const DOCS_BASE_URL: &str = "https://github.com/kshape/kshape/blob/main/";
-
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
@@ -29,14 +26,45 @@ pub fn uri(name: &str) -> String {
     crate::util::encode_uri_path(&rel.replace('\\', "/"))
 }
 
+/// The run's directory as a `file://` URI ending in `/` (SARIF requires the slash).
+fn srcroot() -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut u = crate::util::path_to_file_uri(&cwd);
+    if !u.ends_with('/') {
+        u.push('/');
+    }
+    u
+}
+
 fn region(f: &SourceView, span: crate::yaml::Span) -> Value {
     let (a, b) = range(f, span);
     json!({"startLine": a.line, "startColumn": a.column, "endLine": b.line, "endColumn": b.column.max(a.column)})
 }
 
+/// The base every relative artifact URI is resolved against: the directory kshape ran in.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// An artifact location: a relative reference with `uriBaseId` (resolved against the run's
+/// directory), or an absolute `file://` URI for a file outside it.
+fn location(name: &str) -> Value {
+    let u = uri(name);
+    if u.starts_with("file:") {
+        json!({"uri": u})
+    } else {
+        json!({"uri": u, "uriBaseId": SRCROOT})
+    }
+}
+
 /// `not_read`: inputs that were not read, each a notification of a failed invocation (SARIF's
-/// place for what kept a tool from analysing something).
-pub fn render(files: &[SourceView], diags: &[Diagnostic], not_read: &[crate::source::ReadError]) -> String {
+/// place for what kept a tool from analysing something). `suppressed` (`--show-suppressed`):
+/// findings a suppression silenced, as results with an in-source suppression and its reason.
+/// A finding's message and its help are separate: `message.text` and `properties.help`.
+pub fn render(
+    files: &[SourceView],
+    diags: &[Diagnostic],
+    not_read: &[crate::source::ReadError],
+    suppressed: Option<&[crate::suppress::Suppressed]>,
+) -> String {
     let rules: Vec<Value> = crate::rules::RuleId::ALL
         .iter()
         .map(|&r| {
@@ -47,37 +75,41 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], not_read: &[crate::sou
                 "shortDescription": {"text": m.summary.trim()},
                 "fullDescription": {"text": m.why.trim()},
                 "help": {"text": m.fix.trim()},
-                "helpUri": format!("{DOCS_BASE_URL}{}", r.docs_path()),
+                "helpUri": r.docs_url(),
                 "defaultConfiguration": {"level": level(r.default_severity())},
                 "properties": {"category": r.category().as_str()}
             })
         })
         .collect();
+    let silenced = suppressed.unwrap_or(&[]).iter().map(|s| (&s.diagnostic, Some(s.by.as_str())));
     let results: Vec<Value> = diags
         .iter()
-        .filter_map(|d| {
+        .map(|d| (d, None))
+        .chain(silenced)
+        .filter_map(|(d, by)| {
             let f = files.get(d.file)?;
             let index = crate::rules::RuleId::ALL.iter().position(|&r| r == d.rule());
-            let mut text = d.message.clone();
-            if !d.help.is_empty() {
-                text.push_str(". ");
-                text.push_str(&d.help);
-            }
             let related: Vec<Value> = d
                 .related
                 .iter()
                 .enumerate()
                 .filter_map(|(i, r)| {
                     let rf = files.get(r.file)?;
-                    Some(json!({"id": i, "message": {"text": r.message}, "physicalLocation": {"artifactLocation": {"uri": uri(rf.name)}, "region": region(rf, r.span)}}))
+                    Some(json!({"id": i, "message": {"text": r.message}, "physicalLocation": {"artifactLocation": location(rf.name), "region": region(rf, r.span)}}))
                 })
                 .collect();
             let mut v = json!({
                 "ruleId": d.rule().as_str(),
                 "level": level(d.severity),
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(f.name)}, "region": region(f, d.span)}}]
+                "message": {"text": d.message},
+                "locations": [{"physicalLocation": {"artifactLocation": location(f.name), "region": region(f, d.span)}}]
             });
+            if !d.help.is_empty() {
+                v["properties"] = json!({"help": d.help});
+            }
+            if let Some(by) = by {
+                v["suppressions"] = json!([{"kind": "inSource", "justification": format!("by {by}")}]);
+            }
             if let Some(i) = index {
                 v["ruleIndex"] = json!(i);
             }
@@ -90,7 +122,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], not_read: &[crate::sou
                     fix.edits.iter().map(|e| json!({"deletedRegion": region(f, e.span), "insertedContent": {"text": e.text}})).collect();
                 v["fixes"] = json!([{
                     "description": {"text": fix.description},
-                    "artifactChanges": [{"artifactLocation": {"uri": uri(f.name)}, "replacements": replacements}]
+                    "artifactChanges": [{"artifactLocation": location(f.name), "replacements": replacements}]
                 }]);
             }
             Some(v)
@@ -100,8 +132,9 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], not_read: &[crate::sou
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "kshape", "version": env!("CARGO_PKG_VERSION"), "informationUri": DOCS_BASE_URL.trim_end_matches("blob/main/"), "rules": rules}},
+            "tool": {"driver": {"name": "kshape", "version": env!("CARGO_PKG_VERSION"), "informationUri": crate::rules::REPOSITORY, "rules": rules}},
             "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": {SRCROOT: {"uri": srcroot()}},
             "results": results
         }]
     });
@@ -112,7 +145,7 @@ pub fn render(files: &[SourceView], diags: &[Diagnostic], not_read: &[crate::sou
                 json!({
                     "level": "error",
                     "message": {"text": e.to_string()},
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(&e.file)}}}]
+                    "locations": [{"physicalLocation": {"artifactLocation": location(&e.file)}}]
                 })
             })
             .collect();

@@ -199,7 +199,16 @@ impl RuleId {
     pub fn docs_path(self) -> String {
         format!("docs/rules/{}.md", self.as_str())
     }
+
+    /// The rule's documentation on the web: the `repository` of Cargo.toml (the one place the
+    /// project's address is written, so a fork changes it there) and [`RuleId::docs_path`].
+    pub fn docs_url(self) -> String {
+        format!("{}/blob/main/{}", REPOSITORY, self.docs_path())
+    }
 }
+
+/// The project's repository (Cargo.toml's `repository`).
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// Rules order by their id, as users read them (findings at one position, `--statistics`).
 impl Ord for RuleId {
@@ -374,6 +383,74 @@ pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<D
     // A finding inside an anchored block is reached once per alias: report it once.
     all.dedup_by(|b, a| a.file == b.file && a.span == b.span && a.rule() == b.rule() && a.message == b.message);
     all
+}
+
+/// Findings that follow from another one on the same object are dropped, so the cause is
+/// reported alone: a misspelt key ([`RuleId::UnknownField`] with its one did-you-mean) hides
+/// findings about the key it was meant to be (`replica: 3` is not also a missing replica
+/// count); a value of the wrong type ([`RuleId::InvalidFieldType`]) hides other findings on
+/// that field or below it (a `name` that is an unrendered `{{ }}` mapping is not also
+/// missing). A node inventory's [`RuleId::TaintNotTolerated`] and the static
+/// [`RuleId::GpuDaemonsetMissingToleration`] on the same span become one finding with both
+/// reasons (and the static one's fix). Runs after suppressions (a suppression of a follow-on
+/// is still used), over findings grouped by object: linear.
+pub fn drop_follow_ons(all: &mut Vec<Diagnostic>) {
+    use crate::yaml::FieldPath;
+    use std::collections::{HashMap, HashSet};
+    type Key = (usize, Option<crate::yaml::NodeId>);
+    // Per object: paths whose findings are follow-ons.
+    let mut causes: HashMap<Key, Vec<(RuleId, FieldPath)>> = HashMap::new();
+    for d in all.iter() {
+        let Some(path) = &d.path else { continue };
+        let meant = match d.rule() {
+            RuleId::UnknownField => match d.fix.as_ref().map(|f| f.edits.as_slice()) {
+                Some([e]) if !e.text.is_empty() && !e.text.contains(char::is_whitespace) => path.parent().map(|p| p.key(e.text.clone())),
+                _ => None,
+            },
+            RuleId::InvalidFieldType => Some(path.clone()),
+            _ => None,
+        };
+        if let Some(p) = meant {
+            causes.entry((d.file, d.object_root)).or_default().push((d.rule(), p));
+        }
+    }
+    if !causes.is_empty() {
+        all.retain(|d| {
+            let Some(path) = &d.path else { return true };
+            let Some(list) = causes.get(&(d.file, d.object_root)) else { return true };
+            !list.iter().any(|(rule, p)| *rule != d.rule() && path.steps().starts_with(p.steps()))
+        });
+    }
+    // The inventory's finding and the static one on one span: one finding, both reasons.
+    let statics: HashMap<(usize, u32, u32), usize> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.rule() == RuleId::GpuDaemonsetMissingToleration)
+        .map(|(i, d)| ((d.file, d.span.start, d.span.end), i))
+        .collect();
+    if statics.is_empty() {
+        return;
+    }
+    let mut merged = HashSet::new();
+    for i in 0..all.len() {
+        if all[i].rule() != RuleId::TaintNotTolerated {
+            continue;
+        }
+        let Some(&j) = statics.get(&(all[i].file, all[i].span.start, all[i].span.end)) else { continue };
+        let (message, fix, severity) = (all[j].message.clone(), all[j].fix.clone(), all[j].severity);
+        let d = &mut all[i];
+        d.message = format!("{}; and {message}", d.message);
+        d.severity = d.severity.max(severity);
+        if d.fix.is_none() {
+            d.fix = fix;
+        }
+        merged.insert(j);
+    }
+    let mut i = 0;
+    all.retain(|_| {
+        i += 1;
+        !merged.contains(&(i - 1))
+    });
 }
 
 /// By file (as named), then position, then rule, then message.

@@ -2,7 +2,7 @@
 
 use crate::index::Index;
 use crate::model::quantity::display;
-use crate::model::scheduling::{misfit, pod_requests, selects, untolerated};
+use crate::model::scheduling::{misfit, pod_requests, selects, show_taint, untolerated_with};
 use crate::model::WorkloadKind;
 use crate::rules::Findings;
 
@@ -11,8 +11,11 @@ pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
         let ds = w.kind == WorkloadKind::DaemonSet;
-        let usable: Vec<_> =
-            nodes.iter().filter(|n| selects(spec, n) && untolerated(spec, n, ds).is_empty() && (ds || !n.unschedulable)).collect();
+        let ext = ix.settings.extended_resource_toleration;
+        let usable: Vec<_> = nodes
+            .iter()
+            .filter(|n| selects(spec, n) && untolerated_with(spec, n, ds, ext).is_empty() && (ds || !n.unschedulable))
+            .collect();
         if usable.is_empty() {
             continue; // [`NoEligibleNodes`](crate::rules::RuleId::NoEligibleNodes) or taints say why
         }
@@ -60,7 +63,32 @@ pub fn check(ix: &Index, out: &mut Findings) {
             )
         } else {
             let _ = node;
-            format!("{} `{}` fits on none of the {} nodes it may use: {detail}", o.kind, o.name.as_deref().unwrap_or(""), usable.len())
+            // Nodes it selects and would fit on that a taint keeps it off (the GPU nodes, for a
+            // GPU pod without the toleration): say so, or "none of the 2 nodes it may use"
+            // hides the cause.
+            let tainted: Vec<String> = nodes
+                .iter()
+                .filter(|n| selects(spec, n) && misfit(&requests, n).is_none())
+                .filter_map(|n| {
+                    let t = untolerated_with(spec, n, ds, ext);
+                    (!t.is_empty()).then(|| format!("{} ({})", n.name, t.iter().map(|t| show_taint(t)).collect::<Vec<_>>().join(", ")))
+                })
+                .collect();
+            let excluded = if tainted.is_empty() {
+                String::new()
+            } else {
+                let more = if tainted.len() > 6 { format!(" and {} more", tainted.len() - 6) } else { String::new() };
+                format!(
+                    "; left out because it does not tolerate their taint: {}{more}. Add the toleration (clusters with the ExtendedResourceToleration admission plugin, as GKE, add it for requested GPUs: set `nodes: {{extended_resource_toleration: true}}` in .kshape.yaml)",
+                    tainted.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
+                )
+            };
+            format!(
+                "{} `{}` fits on none of the {} nodes it may use: {detail}{excluded}",
+                o.kind,
+                o.name.as_deref().unwrap_or(""),
+                usable.len()
+            )
         };
         out.report(o.file, y.span(key), message)
                 .help("lower the requests below the nodes' allocatable resources (capacity minus system reservations), or add nodes that can hold the pod; it stays Pending otherwise")

@@ -2,7 +2,7 @@
 
 use super::tolerations_or_spec;
 use crate::index::Index;
-use crate::model::scheduling::{selects, show_taint, untolerated};
+use crate::model::scheduling::{selects, show_taint, untolerated_with};
 use crate::model::WorkloadKind;
 use crate::rules::Findings;
 
@@ -17,7 +17,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         let repelled: Vec<(String, Vec<String>)> = selected
             .iter()
             .filter_map(|n| {
-                let t = untolerated(spec, n, true);
+                let t = untolerated_with(spec, n, true, ix.settings.extended_resource_toleration);
                 (!t.is_empty()).then(|| (n.name.clone(), t.iter().map(|t| show_taint(t)).collect()))
             })
             .collect();
