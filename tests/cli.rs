@@ -126,6 +126,9 @@ fn human_output_has_snippet_summary_and_no_colour_when_piped() {
     assert!(s.contains("replica: 3") && s.contains("`replicas`?"), "{s}");
     assert!(s.contains("https://github.com/kshape/kshape/blob/main/docs/rules/unknown-field.md"), "{s}");
     assert!(s.contains("`kshape explain unknown-field`"), "{s}");
+    // Not a terminal: wrapped at 100 columns (a long URL may run past; words are not cut).
+    assert!(s.lines().filter(|l| !l.contains("https://")).all(|l| l.chars().count() <= 100), "{s}");
+    assert!(s.lines().next().unwrap().chars().count() > 80, "the header uses the width: {s}");
     // The rule id is named in the header, not again on a line of its own or in the label.
     assert!(!s.lines().any(|l| l.trim() == "unknown-field") && !s.contains("╰── unknown-field"), "{s}");
     assert!(s.contains("fix: rename `replica` to `replicas` (`kshape --fix`)"), "{s}");
