@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark of docs/performance.md: kshape with all rules against the parse-only baseline
 # (the same files read and parsed into the same node tree, nothing else), side by side, on
-# synthetic corpora of 100, 1,000 and 10,000 files and on ../shared/corpus/files.
+# synthetic corpora of 1,000, 10,000 and 50,000 files and on the real corpus
+# (../shared/corpus/tree, all projects as one run, kustomizations not built: the linter's own
+# cost), with wall time and peak RSS; then the pre-commit hook on a 1,000-file repository.
 # usage: scripts/bench.sh [RUNS]   (best of RUNS, default 3; release build)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -10,7 +12,8 @@ cd "$repo"
 cargo build --release --quiet
 bin="$repo/target/release/kshape"
 work="${BENCH_DIR:-$(mktemp -d)}"
-for n in 100 1000 10000; do
+sizes="${BENCH_SIZES:-1000 10000 50000}"
+for n in $sizes 1000; do
   [ -d "$work/$n" ] || python3 scripts/gen-corpus.py "$work/$n" "$n"
 done
 
@@ -35,15 +38,21 @@ row() {
   files=$(echo "$info" | awk '{print $1}')
   docs=$(echo "$info" | awk '{print $3}')
   read -r pt pm < <(measure "$bin" parse-only "$dir")
-  read -r lt lm < <(measure "$bin" --format compact --no-config "$dir")
+  read -r lt lm < <(measure "$bin" --format compact --no-config --kustomize never "$dir")
   awk -v n="$name" -v f="$files" -v d="$docs" -v pt="$pt" -v pm="$pm" -v lt="$lt" -v lm="$lm" 'BEGIN{
     pt = (pt < 0.01 ? 0.01 : pt); lt = (lt < 0.01 ? 0.01 : lt);
     printf "%-22s %7d %9d | %8.2f %10.0f %8.1f | %8.2f %10.0f %8.1f | %6.2f\n", n, f, d, pt, d/pt, pm/1024, lt, d/lt, lm/1024, (d/lt)/(d/pt) }'
   echo "$lt" > "$work/.time-${name//\//-}"
 }
-for n in 100 1000 10000; do row "synthetic-$n" "$work/$n"; done
-if [ -d "$repo/../shared/corpus/files" ]; then row "shared/corpus" "$repo/../shared/corpus/files"; fi
-awk -v a="$(cat "$work/.time-synthetic-1000")" -v b="$(cat "$work/.time-synthetic-10000")" 'BEGIN{printf "lint time 10,000 files / 1,000 files: %.1f\n", b/(a<0.01?0.01:a)}'
+for n in $sizes; do row "synthetic-$n" "$work/$n"; done
+if [ -d "$repo/../shared/corpus/tree" ]; then row "shared/corpus/tree" "$repo/../shared/corpus/tree"; fi
+growth() { # the lint time of $2 files over that of $1 files, when both were measured
+  if [ -f "$work/.time-synthetic-$1" ] && [ -f "$work/.time-synthetic-$2" ]; then
+    awk -v a="$(cat "$work/.time-synthetic-$1")" -v b="$(cat "$work/.time-synthetic-$2")" -v x="$1" -v y="$2" 'BEGIN{printf "lint time %d files / %d files: %.1f\n", y, x, b/(a<0.01?0.01:a)}'
+  fi
+}
+growth 1000 10000
+growth 10000 50000
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 # The pre-commit hook on a 1,000-file git repository: three staged files with the rest of the

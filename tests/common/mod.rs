@@ -190,7 +190,8 @@ pub fn run_in(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Outp
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("kshape starts");
     if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        // A run that stops before reading its input (a usage error, exit 2) closes the pipe.
+        let _ = child.stdin.take().unwrap().write_all(s.as_bytes());
     }
     child.wait_with_output().unwrap()
 }
