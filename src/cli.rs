@@ -145,8 +145,8 @@ pub struct LintArgs {
     /// report them (the pre-commit hook's mode).
     #[arg(long)]
     pub repo_context: bool,
-    /// Apply the excludes (configuration and --exclude) to files named on the command line too,
-    /// as to files found in a directory (ruff's option of the same name).
+    /// Apply the excludes (configuration and --exclude) and .gitignore to files named on the
+    /// command line too, as to files found in a directory (ruff's option of the same name).
     #[arg(long)]
     pub force_exclude: bool,
     /// Lint kustomizations as `kustomize build` (or `kubectl kustomize`) builds them: auto when
@@ -484,7 +484,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Kustomize::Never => crate::render::Mode::Never,
     };
     // The hook builds the repository's overlays only when one of its files is a kustomize input.
-    let context_builds = sources.files.iter().any(|f| f.kustomize && !f.context);
+    let context_builds = sources.files.iter().any(|f| f.kustomize && !f.context) || !sources.named_patches.is_empty();
     let threads = run.settings.threads.max(1);
     let plan = match crate::render::plan(&found.0, &found.1, mode, context_builds, &a.helm_values, threads) {
         Ok(p) => p,
@@ -496,7 +496,8 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     for n in plan.notes.iter().filter(|_| !a.quiet) {
         let _ = writeln!(err, "note: {n}");
     }
-    crate::render::sources_for(&plan.builds, &mut sources.files, a.max_file_size);
+    let named_patches = std::mem::take(&mut sources.named_patches);
+    let patches = crate::render::sources_for(&plan.builds, &mut sources.files, a.max_file_size, &run.excludes, &named_patches);
     let nodes = match &a.nodes {
         None => None,
         Some(path) => match load_nodes(path, &opts) {
@@ -515,9 +516,14 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         match fix(a, sources, &run, nodes.clone(), read_errors, out, err) {
             // Fixes change what the kustomizations build: build them again for the report.
             Ok(r) if !plan.builds.is_empty() => {
-                let files: Vec<_> = r.lint.index.files.iter().map(|f| f.source.clone()).collect();
+                let mut files: Vec<_> = r.lint.index.files.iter().map(|f| f.source.clone()).collect();
                 let plan = crate::render::plan(&found.0, &found.1, mode, context_builds, &a.helm_values, threads).unwrap_or_default();
-                (crate::lint_built(files, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection), r.stream, r.not_written)
+                let patches = crate::render::sources_for(&plan.builds, &mut files, a.max_file_size, &run.excludes, &named_patches);
+                (
+                    crate::lint_built(files, patches, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection),
+                    r.stream,
+                    r.not_written,
+                )
             }
             Ok(r) => (r.lint, r.stream, r.not_written),
             Err(code) => return code,
@@ -525,18 +531,22 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else if plan.builds.is_empty() {
         (crate::lint_full(sources.files, &run.namespace, nodes, run.settings, &run.selection), None, false)
     } else {
-        (crate::lint_built(sources.files, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection), None, false)
+        (crate::lint_built(sources.files, patches, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection), None, false)
     };
     let failed = result.diagnostics.iter().any(|d| d.severity >= run.fail_on);
     // No object in the inputs (those reported on): nothing was checked, which a clean report
     // would hide (a chart that failed to render, an exclude that matched everything).
-    let empty = !result.index.objects.iter().any(|o| !o.context) && result.index.stats.objects <= result.index.objects.len();
+    let empty = !result.index.objects.iter().any(|o| !o.context)
+        && result.index.stats.objects <= result.index.objects.len()
+        && named_patches.is_empty();
     let mut result = result;
+    let before = result.diagnostics.len();
     if let Some(min) = a.min_severity {
         let min = level(min);
         result.diagnostics.retain(|d| d.severity >= min);
     }
-    write_report(a, &result, fixed_stream.as_deref(), &not_read, out, err);
+    let shown = Shown { hidden: before - result.diagnostics.len(), fail_on: run.fail_on };
+    write_report(a, &result, fixed_stream.as_deref(), &not_read, &shown, out, err);
     if empty && !read_errors {
         let _ = writeln!(
             err,
@@ -570,9 +580,14 @@ fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Res
     }
     let mut context = a.context.clone();
     if a.repo_context {
+        // The repository of the files named (pre-commit runs at its root; a run from elsewhere
+        // names files in it), else of the current directory.
         let cwd = std::env::current_dir().unwrap_or_default();
-        match cwd.ancestors().find(|d| d.join(".git").exists()) {
-            Some(root) => context.push(relative_dir(&cwd, root)),
+        let first = paths.iter().find(|p| *p != "-").map(|p| source::normalize(&cwd.join(p))).unwrap_or_else(|| cwd.clone());
+        let repo = |from: &std::path::Path| from.ancestors().find(|d| d.join(".git").exists()).map(std::path::Path::to_path_buf);
+        match repo(&first).or_else(|| repo(&cwd)) {
+            Some(root) if cwd.starts_with(&root) => context.push(relative_dir(&cwd, &root)),
+            Some(root) => context.push(root.display().to_string()),
             None => sources.notes.push("--repo-context: not in a git repository; only the named files are read".to_string()),
         }
     }
@@ -693,11 +708,19 @@ fn fix(
 
 /// Prints the findings (and `--statistics`). With `--fix` on standard input, standard output
 /// carries the fixed stream and the report goes to stderr.
+/// What the report says about findings it does not show, and what fails the run.
+struct Shown {
+    /// Left out by `--min-severity`.
+    hidden: usize,
+    fail_on: Severity,
+}
+
 fn write_report(
     a: &LintArgs,
     result: &crate::Lint,
     fixed_stream: Option<&[u8]>,
     not_read: &[source::ReadError],
+    shown: &Shown,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) {
@@ -720,6 +743,8 @@ fn write_report(
         width: crate::report::human::width(),
         statistics: stats.clone().filter(|_| in_report),
         quiet: a.quiet,
+        hidden: shown.hidden,
+        fail_on: Some(shown.fail_on),
     };
     let _ = report.write_all(result.render_with_options(a.format, &opts, not_read).as_bytes());
     // With `--fix -` a machine format's report is on standard error: nothing else goes there.

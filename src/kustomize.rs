@@ -37,6 +37,7 @@ fn mark(out: &mut Sources, start: usize) {
             if k.is_patch(path) {
                 if named.contains(&i) {
                     out.notes.push(format!("{}: listed as a patch in a kustomization; not linted as a whole object", f.name));
+                    out.named_patches.push(source::normalize(path));
                 }
                 continue;
             }
@@ -106,7 +107,7 @@ fn look(dir: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
 pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// The files the kustomization in `dir` lists as patches.
-fn patches_of(dir: &Path) -> HashSet<PathBuf> {
+pub fn patches_of(dir: &Path) -> HashSet<PathBuf> {
     let mut out = HashSet::new();
     for name in FILE_NAMES {
         let Ok(text) = std::fs::read_to_string(dir.join(name)) else {

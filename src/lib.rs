@@ -126,6 +126,7 @@ pub fn fix_full(
 /// object's template (`# Source:`) in the message, as `helm template | kshape -` does.
 pub fn lint_built(
     files: Vec<SourceFile>,
+    patches: Vec<SourceFile>,
     builds: &[render::Build],
     default_namespace: &str,
     nodes: Option<Vec<model::scheduling::NodeInfo>>,
@@ -135,6 +136,13 @@ pub fn lint_built(
     let mut index = Index::build_with(files, default_namespace, settings.clone());
     index.nodes = nodes;
     let mut diags = rules::run(&index, selection);
+    // The builds' patch files join the index after the rules ran: they are partial objects,
+    // not linted, but a finding on a value a patch set is reported there (and its comments
+    // can suppress it).
+    for p in patches {
+        let yaml = yaml::parse_with_comments(&p.text);
+        index.files.push(index::ParsedFile::new(p, yaml));
+    }
     let mapped = origin::kustomize_findings(&index, builds, default_namespace, settings, selection);
     origin::merge(&mut diags, mapped);
     diags.extend(origin::failures(&index, builds, selection));
@@ -182,11 +190,11 @@ pub fn lint_paths(
     kustomize::collect(paths, &source::Options::plain(), false, &mut sources)?;
     let (k, c) = render::found(&sources, None);
     let plan = render::plan(&k, &c, kustomize, false, &[], settings.threads.max(1))?;
-    render::sources_for(&plan.builds, &mut sources.files, source::DEFAULT_MAX_FILE_BYTES);
+    let patches = render::sources_for(&plan.builds, &mut sources.files, source::DEFAULT_MAX_FILE_BYTES, &[], &sources.named_patches);
     let mut notes = sources.notes;
     notes.extend(plan.notes);
     notes.extend(sources.errors.iter().map(|e| e.to_string()));
-    Ok((lint_built(sources.files, &plan.builds, "default", None, settings, selection), notes))
+    Ok((lint_built(sources.files, patches, &plan.builds, "default", None, settings, selection), notes))
 }
 
 /// Runs the rules and the suppressions over a built index.
@@ -325,7 +333,7 @@ impl Lint {
     /// lists and counts them (`notRead`), SARIF gives a failed invocation with a notification for
     /// each; the other formats leave them to the messages on standard error.
     pub fn render_report(&self, format: report::Format, color: bool, show_suppressed: bool, not_read: &[source::ReadError]) -> String {
-        let opts = report::Options { color, show_suppressed, width: 100, statistics: None, quiet: false };
+        let opts = report::Options { color, show_suppressed, width: 100, ..Default::default() };
         self.render_with_options(format, &opts, not_read)
     }
 
@@ -335,14 +343,15 @@ impl Lint {
         let (color, show_suppressed) = (opts.color, opts.show_suppressed);
         let views = self.views();
         let suppressed = show_suppressed.then_some(self.suppressed.as_slice());
-        let summary = Summary { not_read: not_read.len(), ..self.summary() };
+        let summary = Summary { not_read: not_read.len(), hidden: opts.hidden, ..self.summary() };
         let mut out = match format {
             report::Format::Json => return report::json::render(&views, &self.diagnostics, &summary, suppressed, not_read),
             report::Format::Sarif => return report::sarif::render(&views, &self.diagnostics, not_read, suppressed),
             report::Format::Github => return report::github::render(&views, &self.diagnostics),
             report::Format::Junit => {
                 let linted: Vec<usize> = (0..self.index.files.len()).filter(|&i| !self.index.files[i].source.context).collect();
-                return report::junit::render(&views, &linted, &self.diagnostics);
+                let fail_on = opts.fail_on.unwrap_or(rules::Severity::Warning);
+                return report::junit::render(&views, &linted, &self.diagnostics, fail_on, not_read);
             }
             report::Format::Compact => report::compact::render(&views, &self.diagnostics),
             report::Format::Human => report::human::render(&views, &self.diagnostics, color, opts.width),

@@ -35,7 +35,8 @@ pub fn kustomize_findings(
     let threads = if settings.threads == 0 { crate::util::default_threads() } else { settings.threads };
     let moved = crate::util::par_map(built, threads, |_, (b, built)| {
         let (bix, diags) = lint_build(b, built, namespace, settings, selection);
-        let moved: Vec<Diagnostic> = diags.iter().filter_map(|d| files.map(ix, built, d, &bix)).collect();
+        let patches: Vec<usize> = b.patches.iter().filter_map(|p| files.get(&crate::source::normalize(&files.cwd.join(p)))).collect();
+        let moved: Vec<Diagnostic> = diags.iter().filter_map(|d| files.map(ix, built, &patches, d, &bix)).collect();
         (b, moved)
     });
     let mut out: Vec<(Diagnostic, Vec<String>)> = Vec::new();
@@ -69,8 +70,7 @@ pub fn merge(diags: &mut Vec<Diagnostic>, built: Vec<(Diagnostic, Vec<String>)>)
         if have.contains(&(d.file, d.span.start, d.rule())) {
             continue;
         }
-        let s = if roots.len() == 1 { "" } else { "s" };
-        d.message = format!("{} (in the kustomize build of overlay{s} {})", d.message, roots.join(", "));
+        d.message = format!("{} (in the kustomize build of {})", d.message, roots.join(", "));
         diags.push(d);
     }
 }
@@ -96,6 +96,7 @@ struct FileIndex {
     named: HashMap<PathBuf, usize>,
     /// By resolved path, computed once when a path is not found by name.
     resolved: std::sync::OnceLock<HashMap<PathBuf, usize>>,
+    cwd: PathBuf,
 }
 
 impl FileIndex {
@@ -105,7 +106,7 @@ impl FileIndex {
         for (i, f) in ix.files.iter().enumerate() {
             named.entry(crate::source::normalize(&cwd.join(&f.source.name))).or_insert(i);
         }
-        FileIndex { named, resolved: std::sync::OnceLock::new() }
+        FileIndex { named, resolved: std::sync::OnceLock::new(), cwd }
     }
 
     /// The file at `path` (absolute, as an origin annotation resolves).
@@ -120,20 +121,19 @@ impl FileIndex {
         resolved.get(&canon).copied()
     }
 
-    /// `d`, found in a build, moved to the file that defines its object; None when that file
-    /// is not in the index (a remote base, a generated object).
-    fn map(&self, ix: &Index, built: &Built, d: &Diagnostic, bix: &Index) -> Option<Diagnostic> {
+    /// `d`, found in a build, moved to the file that defines its object (or to the patch, among
+    /// `patches`, that set the value it is about); None when that file is not in the index (a
+    /// remote base, a generated object).
+    fn map(&self, ix: &Index, built: &Built, patches: &[usize], d: &Diagnostic, bix: &Index) -> Option<Diagnostic> {
         let by = bix.files.first()?;
         let obj = object_at(bix, d)?;
         let origin = origin_path(&by.yaml, obj.root)?;
         let fi = self.get(&crate::source::normalize(&built.origin_base.join(origin)))?;
         let target = source_object(ix, fi, obj)?;
-        let y = &ix.files[fi].yaml;
         let mut out = d.clone();
-        out.file = fi;
         out.fix = None;
         out.object_root = Some(target);
-        out.span = place(&by.yaml, obj.root, d.span, y, target);
+        (out.file, out.span) = locate(&by.yaml, obj, d.span, ix, fi, target, patches);
         out.related = d
             .related
             .iter()
@@ -141,15 +141,75 @@ impl FileIndex {
                 let o = bix.objects.iter().find(|o| contains(by.yaml.span(o.root), r.span.start))?;
                 let rf = self.get(&crate::source::normalize(&built.origin_base.join(origin_path(&by.yaml, o.root)?)))?;
                 let t = source_object(ix, rf, o)?;
-                Some(crate::rules::Related {
-                    file: rf,
-                    span: place(&by.yaml, o.root, r.span, &ix.files[rf].yaml, t),
-                    message: r.message.clone(),
-                })
+                let (file, span) = locate(&by.yaml, o, r.span, ix, rf, t, patches);
+                Some(crate::rules::Related { file, span, message: r.message.clone() })
             })
             .collect();
         Some(out)
     }
+}
+
+/// Where a span of a built object is: the same field in its source object (file `fi`, root
+/// `target`) when the source has it with the built value; else in the first patch that sets
+/// it to that value (a strategic-merge patch of the same kind, or a JSON 6902 operation on its
+/// path); else the start of the source object.
+fn locate(
+    by: &YamlFile,
+    obj: &crate::model::Object,
+    span: Span,
+    ix: &Index,
+    fi: usize,
+    target: NodeId,
+    patches: &[usize],
+) -> (usize, Span) {
+    let object = (fi, Span::at(ix.files[fi].yaml.span(target).start as usize));
+    let Some((steps, at_key)) = path_at(by, obj.root, span) else { return object };
+    if let Found::At(s) = follow(by, obj.root, &steps, at_key, &ix.files[fi].yaml, target) {
+        return (fi, s);
+    }
+    for &pf in patches {
+        let y = &ix.files[pf].yaml;
+        for doc in &y.docs {
+            let Some(root) = doc.root else { continue };
+            if let Some(ops) = y.seq_items(root) {
+                if let Some(s) = json6902(y, ops, &steps) {
+                    return (pf, s);
+                }
+                continue;
+            }
+            if y.get_str(root, "kind").is_some_and(|k| k != obj.kind) {
+                continue;
+            }
+            if let Found::At(s) = follow(by, obj.root, &steps, at_key, y, root) {
+                return (pf, s);
+            }
+        }
+    }
+    object
+}
+
+/// The operation of a JSON 6902 patch (`- op: replace`, `path: /spec/replicas`) that sets the
+/// field at `steps` or a field above it: its `value`, else the operation itself.
+fn json6902(y: &YamlFile, ops: &[NodeId], steps: &[Step]) -> Option<Span> {
+    let mut pointer = String::new();
+    let mut pointers = Vec::new();
+    for s in steps {
+        pointer.push('/');
+        match s {
+            Step::Key(k) => pointer.push_str(&k.replace('~', "~0").replace('/', "~1")),
+            Step::Index(i) => pointer.push_str(&i.to_string()),
+        }
+        pointers.push(pointer.clone());
+    }
+    // The deepest operation wins: `/spec/template/spec/containers/0/image` over `/spec`.
+    for p in pointers.iter().rev() {
+        for &op in ops {
+            if y.get_str(op, "path") == Some(p.as_str()) && y.get_str(op, "op") != Some("remove") {
+                return Some(y.get(op, "value").map(|v| y.span(v)).unwrap_or_else(|| y.span(op)));
+            }
+        }
+    }
+    None
 }
 
 /// Whether `offset` is in the span (half-open: a block's span ends where the next key starts).
@@ -191,11 +251,17 @@ fn source_object(ix: &Index, fi: usize, built: &crate::model::Object) -> Option<
         .or_else(|| (same_kind.len() == 1).then(|| same_kind[0].root))
 }
 
-/// Where a span of a built object is in its source object: the same field (key or value) when
-/// the source has it, else the start of the source object.
-fn place(by: &YamlFile, broot: NodeId, span: Span, y: &YamlFile, root: NodeId) -> Span {
-    let object = Span::at(y.span(root).start as usize);
-    let Some((steps, at_key)) = path_at(by, broot, span) else { return object };
+/// Whether a source (or patch) object has the field at `steps` with the built value.
+enum Found {
+    At(Span),
+    /// It has not, or with another value (a patch changed it).
+    No,
+}
+
+/// The field at `steps` (key or value, as `at_key` says) in the object at `root` of `y`, when it
+/// holds what the built object (`by`, `broot`) holds there.
+fn follow(by: &YamlFile, broot: NodeId, steps: &[Step], at_key: bool, y: &YamlFile, root: NodeId) -> Found {
+    let object = Found::No;
     let mut cur = root;
     let mut bcur = broot;
     for (i, step) in steps.iter().enumerate() {
@@ -204,8 +270,12 @@ fn place(by: &YamlFile, broot: NodeId, span: Span, y: &YamlFile, root: NodeId) -
             Step::Key(k) => {
                 let Some((key, value)) = y.get_entry(cur, k) else { return object };
                 let Some(bv) = by.get(bcur, k) else { return object };
+                // At the key of a value the build changed (a patched selector): not here.
+                if last && at_key && !differs(y, value, by, bv) {
+                    return Found::At(y.span(key));
+                }
                 if last && at_key {
-                    return y.span(key);
+                    return object;
                 }
                 cur = value;
                 bcur = bv;
@@ -227,9 +297,25 @@ fn place(by: &YamlFile, broot: NodeId, span: Span, y: &YamlFile, root: NodeId) -
     }
     // A value the overlay changed (a patch's `replicas: 2` over the base's `0`) is not in this
     // file: point at the object, not at a value the build does not have.
-    match (y.scalar(cur), by.scalar(bcur)) {
-        (Some(a), Some(b)) if a != b => object,
-        _ => y.span(cur),
+    if differs(y, cur, by, bcur) {
+        object
+    } else {
+        Found::At(y.span(cur))
+    }
+}
+
+/// Whether a source value differs from the built one: another scalar, or a mapping whose
+/// scalars (a selector, labels) the build has with other values, at any depth.
+fn differs(y: &YamlFile, a: NodeId, by: &YamlFile, b: NodeId) -> bool {
+    match (y.scalar(a), by.scalar(b)) {
+        (Some(x), Some(z)) => x != z,
+        _ => match y.map_entries(a) {
+            Some(entries) => entries.iter().any(|&(k, v)| {
+                let Some(k) = y.scalar(k) else { return false };
+                by.get(b, k).is_some_and(|bv| differs(y, v, by, bv))
+            }),
+            None => false,
+        },
     }
 }
 

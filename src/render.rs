@@ -92,6 +92,9 @@ pub struct Build {
     /// only for the files of the run's own inputs.
     pub context: bool,
     pub output: Result<Built, Failure>,
+    /// The patch files of the kustomization and of those it uses (the overlay's own first: it
+    /// is applied last), where a value the build changed may come from.
+    pub patches: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,9 +118,11 @@ pub struct Failure {
     pub note: Option<&'static str>,
 }
 
-/// The kustomizations to build among `dirs` (each with whether it came from the context): those
-/// no other one of them uses as a resource, base or component (an overlay is what gets applied;
-/// its base is built as part of it), and not components (which cannot be built alone).
+/// The kustomizations to build among `dirs` (each with whether it came from the context): not
+/// components (which cannot be built alone), and of the others those that no other one uses as
+/// a resource, base or component (an overlay is what gets applied; its base is built as part
+/// of it) or that are overlays themselves (they use another kustomization: `prod` under
+/// `prod-eu` is deployed too). A plain base that others use is built only through them.
 pub fn kustomize_roots(dirs: &[(PathBuf, bool)]) -> Vec<(PathBuf, bool)> {
     let mut seen = HashSet::new();
     let mut list = Vec::new();
@@ -132,6 +137,7 @@ pub fn kustomize_roots(dirs: &[(PathBuf, bool)]) -> Vec<(PathBuf, bool)> {
         };
         let y = crate::yaml::parse(&text);
         let mut component = false;
+        let mut overlay = false;
         for doc in &y.docs {
             let Some(root) = doc.root else { continue };
             component |= y.get_str(root, "kind") == Some("Component");
@@ -142,15 +148,52 @@ pub fn kustomize_roots(dirs: &[(PathBuf, bool)]) -> Vec<(PathBuf, bool)> {
                         continue;
                     }
                     let target = canon.join(p);
+                    // A directory is another kustomization (a file is a plain resource).
+                    overlay |= target.is_dir();
                     used.insert(std::fs::canonicalize(&target).unwrap_or_else(|_| source::normalize(&target)));
                 }
             }
         }
         if !component {
-            list.push((dir.clone(), *context, canon));
+            list.push((dir.clone(), *context, canon, overlay));
         }
     }
-    list.into_iter().filter(|(_, _, c)| !used.contains(c)).map(|(d, ctx, _)| (d, ctx)).collect()
+    list.into_iter().filter(|(_, _, c, overlay)| *overlay || !used.contains(c)).map(|(d, ctx, _, _)| (d, ctx)).collect()
+}
+
+/// The patch files of the kustomization in `dir` and of the kustomizations it uses (resources,
+/// bases and components that are directories), the outermost first; each once.
+fn patch_chain(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut queue = vec![source::normalize(dir)];
+    while let Some(d) = queue.pop() {
+        if !seen.insert(d.clone()) || seen.len() > 256 {
+            continue;
+        }
+        let mut mine: Vec<PathBuf> = crate::kustomize::patches_of(&d).into_iter().collect();
+        mine.sort();
+        out.extend(mine);
+        let Some(text) = crate::kustomize::FILE_NAMES.iter().find_map(|n| std::fs::read_to_string(d.join(n)).ok()) else { continue };
+        let y = crate::yaml::parse(&text);
+        let mut next = Vec::new();
+        for doc in &y.docs {
+            let Some(root) = doc.root else { continue };
+            for key in ["components", "resources", "bases"] {
+                for &item in y.get(root, key).and_then(|l| y.seq_items(l)).unwrap_or(&[]) {
+                    if let Some(p) = y.scalar(item).filter(|p| !is_remote(p)) {
+                        let t = source::normalize(&d.join(p));
+                        if t.is_dir() {
+                            next.push(t);
+                        }
+                    }
+                }
+            }
+        }
+        // Depth first, in the order listed.
+        queue.extend(next.into_iter().rev());
+    }
+    out
 }
 
 /// A resource kustomize fetches (`https://…`, `github.com/…`, `git@…`).
@@ -167,14 +210,9 @@ pub fn build_kustomizations(tool: &Kustomizer, roots: &[(PathBuf, bool)], thread
             .map(|n| dir.join(n))
             .find(|p| p.is_file())
             .unwrap_or_else(|| dir.join("kustomization.yaml"));
-        Build {
-            root: shown(&dir),
-            file: shown(&file),
-            helm: false,
-            command: tool.command_name(),
-            context,
-            output: build_one(tool, &dir, i),
-        }
+        let output = build_one(tool, &dir, i);
+        let patches = if output.is_ok() { patch_chain(&dir) } else { Vec::new() };
+        Build { root: shown(&dir), file: shown(&file), helm: false, command: tool.command_name(), context, output, patches }
     })
 }
 
@@ -403,7 +441,7 @@ pub fn render_charts(helm: &Path, charts: &[(PathBuf, bool)], values: &[String],
     crate::util::par_map(items, threads.max(1), |_, (dir, context)| {
         let file = ["Chart.yaml", "Chart.yml"].iter().map(|n| dir.join(n)).find(|p| p.is_file()).unwrap_or_else(|| dir.join("Chart.yaml"));
         let output = helm_template(helm, &dir, values).map(|text| Built { text, origin_base: dir.clone(), unrestricted: false });
-        Build { root: shown(&dir), file: shown(&file), helm: true, command: "helm template", context, output }
+        Build { root: shown(&dir), file: shown(&file), helm: true, command: "helm template", context, output, patches: Vec::new() }
     })
 }
 
@@ -471,7 +509,7 @@ pub fn plan(
                 return Err("--kustomize=always: neither `kustomize` nor `kubectl` is on PATH".to_string());
             }
             None => {
-                let n = wanted.iter().filter(|(_, ctx)| !*ctx).count();
+                let n = kustomize_roots(&wanted).iter().filter(|(_, ctx)| !*ctx).count();
                 if n > 0 {
                     let s = if n == 1 { "" } else { "s" };
                     plan.notes.push(format!(
@@ -509,11 +547,21 @@ pub fn plan(
 /// Adds to `files` what the builds need to be reported: each file an origin annotation names
 /// (a base outside the inputs; `context` as its build's), marked as a kustomize input, and the
 /// kustomization or `Chart.yaml` of each failed build. Files already there (by their resolved
-/// path) are not read again.
-pub fn sources_for(builds: &[Build], files: &mut Vec<source::SourceFile>, max_file_bytes: u64) {
+/// path) are not read again; excluded files (`excludes`, as a walk judges them) are not read,
+/// so no finding is reported in them. Returns the builds' patch files: not objects to lint,
+/// but where a finding on a value a patch set is reported (`named`: the patches named on the
+/// command line, reported on even when their build came from the context).
+pub fn sources_for(
+    builds: &[Build],
+    files: &mut Vec<source::SourceFile>,
+    max_file_bytes: u64,
+    excludes: &[String],
+    named: &[PathBuf],
+) -> Vec<source::SourceFile> {
     if builds.is_empty() {
-        return;
+        return Vec::new();
     }
+    let excluded = source::build_excludes(excludes).unwrap_or_default();
     let cwd = std::env::current_dir().unwrap_or_default();
     // By absolute path as named (no system call per file); a file reached through a symbolic
     // link is also tried by its resolved path.
@@ -521,7 +569,7 @@ pub fn sources_for(builds: &[Build], files: &mut Vec<source::SourceFile>, max_fi
     let mut resolved: Option<HashSet<PathBuf>> = None;
     let mut add = |path: &Path, shown: Option<&str>, context: bool, kustomize: bool, files: &mut Vec<source::SourceFile>| {
         let lexical = source::normalize(&cwd.join(path));
-        if have.contains(&lexical) {
+        if have.contains(&lexical) || source::is_excluded(&excluded, path) {
             return;
         }
         // Named through a symbolic link? Compare resolved paths (computed once).
@@ -552,6 +600,26 @@ pub fn sources_for(builds: &[Build], files: &mut Vec<source::SourceFile>, max_fi
             _ => {}
         }
     }
+    let named: HashSet<PathBuf> = named.iter().map(|p| source::normalize(&cwd.join(p))).collect();
+    let mut patches = Vec::new();
+    let mut seen = HashSet::new();
+    for b in builds {
+        for p in &b.patches {
+            let abs = source::normalize(&cwd.join(p));
+            if have.contains(&abs) || !seen.insert(abs.clone()) || source::is_excluded(&excluded, p) {
+                continue;
+            }
+            let shown = match abs.strip_prefix(&cwd) {
+                Ok(rel) => rel.display().to_string(),
+                Err(_) => relative(&cwd, &abs).display().to_string(),
+            };
+            if let Some(mut f) = source::read_one(&abs, shown, b.context && !named.contains(&abs), max_file_bytes) {
+                f.kustomize = true;
+                patches.push(f);
+            }
+        }
+    }
+    patches
 }
 
 #[cfg(test)]

@@ -59,6 +59,9 @@ pub struct Sources {
     pub kustomizations: Vec<PathBuf>,
     /// Helm charts (directories with a `Chart.yaml`) whose templates were met while walking.
     pub charts: Vec<PathBuf>,
+    /// Kustomization patches named explicitly (left out as objects; a build's findings are
+    /// still reported in them).
+    pub named_patches: Vec<PathBuf>,
     /// Which of `files` were named explicitly (not found by walking a directory).
     pub named: Vec<usize>,
 }
@@ -114,6 +117,11 @@ pub fn build_excludes(globs: &[String]) -> Result<GlobSet, String> {
         }
     }
     b.build().map_err(|e| format!("invalid --exclude globs: {e}"))
+}
+
+/// Whether `path` matches the excludes (`build_excludes`), as a walk would judge it.
+pub fn is_excluded(set: &GlobSet, path: &Path) -> bool {
+    excluded(set, path)
 }
 
 fn excluded(set: &GlobSet, path: &Path) -> bool {

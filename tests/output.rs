@@ -91,6 +91,11 @@ fn quiet_min_severity_and_empty_input() {
     assert!(out(&all).contains("info[service-selects-nothing]"), "{}", out(&all));
     let errors = run_in(&d, &["--min-severity", "error", "m.yaml"], None);
     assert!(!out(&errors).contains("info[") && out(&errors).contains("error[unknown-field]"), "{}", out(&errors));
+    // The summaries say what was left out.
+    assert!(out(&errors).contains("1 error (1 more below --min-severity) in 1 file"), "{}", out(&errors));
+    let json: serde_json::Value =
+        serde_json::from_slice(&run_in(&d, &["--format", "json", "--min-severity", "error", "m.yaml"], None).stdout).unwrap();
+    assert_eq!((json["summary"]["infos"].as_u64(), json["summary"]["hidden"].as_u64()), (Some(0), Some(1)));
     // The display filter does not change the exit code: --fail-on does.
     let info = run_in(&d, &["--min-severity", "error", "--fail-on", "info", "--select", "service-selects-nothing", "m.yaml"], None);
     assert_eq!(info.status.code(), Some(1));
@@ -142,6 +147,17 @@ fn junit_has_a_testcase_per_finding_and_per_clean_file() {
     assert_eq!(x.matches("<testcase").count(), 2);
     assert_eq!(x.matches("<failure").count(), x.matches("</failure>").count());
     assert_eq!(o.status.code(), Some(1));
+    // The failures are what fails the run: with --fail-on info, info findings too.
+    let x = out(&run_in(&d, &["--format", "junit", "--fail-on", "info", "m.yaml"], None));
+    assert!(x.contains("failures=\"2\"") && x.contains("name=\"service-selects-nothing at 46:3\""), "{x}");
+    // An input that was not read is an error testcase (exit 2).
+    let o = run_in(&d, &["--format", "junit", "clean.yaml", "missing.yaml"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).contains("errors=\"1\"") && out(&o).contains("<error type=\"not read\" message=\"cannot read missing.yaml"),
+        "{}",
+        out(&o)
+    );
 }
 
 #[test]

@@ -100,7 +100,7 @@ fn an_overlay_reports_its_base_s_mistake_in_the_base_file() {
     let (_, file, line, col, message) = hit[0];
     // At the selector of base/service.yaml (line 6), naming the overlay and its built names.
     assert_eq!((file.as_str(), *line, *col), ("base/service.yaml", 6, 3), "{message}");
-    assert!(message.contains("prod-web") && message.contains("overlay overlays/prod"), "{message}");
+    assert!(message.contains("prod-web") && message.contains("(in the kustomize build of overlays/prod)"), "{message}");
 }
 
 #[test]
@@ -131,9 +131,28 @@ fn a_base_built_by_two_overlays_reports_once_naming_both() {
     let f = findings(&o);
     let hit: Vec<_> = f.iter().filter(|x| x.0 == "service-selects-nothing").collect();
     assert_eq!(hit.len(), 1, "{f:?}");
-    assert!(hit[0].4.contains("overlays overlays/prod, overlays/staging"), "{}", hit[0].4);
+    assert!(hit[0].4.contains("(in the kustomize build of overlays/prod, overlays/staging)"), "{}", hit[0].4);
     // Two overlays of one base are alternatives: their objects are never each other's duplicates.
     assert!(f.iter().all(|x| x.0 != "duplicate-object" && x.0 != "overlapping-selectors"), "{f:?}");
+}
+
+#[test]
+fn an_excluded_file_gets_no_finding_from_a_build() {
+    let d = overlay_tree("overlay-excluded");
+    std::fs::write(d.join(".kshape.yaml"), "exclude: [base/service.yaml]\n").unwrap();
+    let f = findings(&run_in(&d, &["--format", "json", "overlays/prod"], None));
+    assert!(f.iter().all(|x| x.1 != "base/service.yaml"), "{f:?}");
+}
+
+#[test]
+fn an_overlay_used_by_another_is_built_too() {
+    let d = overlay_tree("overlay-chain");
+    // prod-eu builds on prod, and changes nothing that matters: prod is still deployed alone.
+    write(&d, &[("overlays/prod-eu/kustomization.yaml", "resources:\n  - ../prod\nnameSuffix: -eu\n")]);
+    let f = findings(&run_in(&d, &["--format", "json", "."], None));
+    let hit: Vec<_> = f.iter().filter(|x| x.0 == "service-selects-nothing").collect();
+    assert_eq!(hit.len(), 1, "{f:?}");
+    assert!(hit[0].4.contains("overlays/prod, overlays/prod-eu") || hit[0].4.contains("overlays/prod-eu, overlays/prod"), "{}", hit[0].4);
 }
 
 #[test]
@@ -156,17 +175,81 @@ fn a_finding_on_a_field_only_the_overlay_has_is_reported_at_the_object() {
         &[
             ("base/daemonset.yaml", ds),
             ("base/kustomization.yaml", "resources: [daemonset.yaml]\n"),
-            // The overlay's patch gives the DaemonSet replicas, which it does not have.
-            ("overlay/kustomization.yaml", "resources: [../base]\npatches:\n  - path: replicas.yaml\n"),
-            ("overlay/replicas.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  replicas: 3\n"),
+            // The overlay's inline patch gives the DaemonSet replicas, which it does not have.
+            (
+                "overlay/kustomization.yaml",
+                "resources: [../base]\npatches:\n  - target: {kind: DaemonSet, name: agent}\n    patch: |-\n      - op: add\n        path: /spec/replicas\n        value: 3\n",
+            ),
         ],
     );
     let o = run_in(&d, &["--format", "json", "overlay"], None);
     let f = findings(&o);
     let hit: Vec<_> = f.iter().filter(|x| x.0 == "daemonset-replicas").collect();
     assert_eq!(hit.len(), 1, "{f:?}");
-    // base/daemonset.yaml has no `replicas`: the finding is at the object.
+    // base/daemonset.yaml has no `replicas`, and an inline patch is text in the kustomization:
+    // the finding is at the object.
     assert_eq!((hit[0].1.as_str(), hit[0].2, hit[0].3), ("base/daemonset.yaml", 1, 1), "{:?}", hit[0]);
+}
+
+/// An overlay whose patches change the selector and set an invalid pull policy.
+fn patched_tree(name: &str) -> std::path::PathBuf {
+    let d = repo(name);
+    write(
+        &d,
+        &[
+            ("base/deployment.yaml", DEPLOY),
+            ("base/kustomization.yaml", "resources: [deployment.yaml]\n"),
+            ("overlays/staging/kustomization.yaml", "resources: [../../base]\npatches:\n  - path: labels.yaml\n  - path: pull.yaml\n"),
+            ("overlays/staging/labels.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web-staging}\n"),
+            (
+                "overlays/staging/pull.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          imagePullPolicy: Sometimes\n",
+            ),
+        ],
+    );
+    d
+}
+
+#[test]
+fn a_value_a_patch_set_is_reported_in_the_patch() {
+    let d = patched_tree("patched");
+    let f = findings(&run_in(&d, &["--format", "json", "."], None));
+    let at = |rule: &str| f.iter().find(|x| x.0 == rule).map(|x| (x.1.clone(), x.2, x.3));
+    // The selector the patch replaced, not the base's (which holds `app: web`).
+    assert_eq!(at("selector-template-mismatch"), Some(("overlays/staging/labels.yaml".to_string(), 6, 3)), "{f:?}");
+    assert_eq!(at("invalid-field-value"), Some(("overlays/staging/pull.yaml".to_string(), 10, 28)), "{f:?}");
+    // A JSON 6902 patch: its operation's value.
+    write(
+        &d,
+        &[
+            (
+                "overlays/staging/kustomization.yaml",
+                "resources: [../../base]\npatches:\n  - path: ops.yaml\n    target: {kind: Deployment, name: web}\n",
+            ),
+            ("overlays/staging/ops.yaml", "- op: replace\n  path: /spec/template/spec/containers/0/imagePullPolicy\n  value: Sometimes\n"),
+        ],
+    );
+    let f = findings(&run_in(&d, &["--format", "json", "."], None));
+    assert_eq!(
+        f.iter().find(|x| x.0 == "invalid-field-value").map(|x| (x.1.as_str(), x.2, x.3)),
+        Some(("overlays/staging/ops.yaml", 3, 10)),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn the_hook_fails_a_staged_patch_that_breaks_its_overlay() {
+    let d = patched_tree("hook-patch");
+    let o = run_in(&d, &["--format", "json", "--repo-context", "--force-exclude", "overlays/staging/pull.yaml"], None);
+    let f = findings(&o);
+    assert_eq!(
+        f.iter().map(|x| (x.0.as_str(), x.1.as_str())).collect::<Vec<_>>(),
+        [("invalid-field-value", "overlays/staging/pull.yaml")],
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).contains("no Kubernetes objects"), "{}", stderr(&o));
 }
 
 #[test]
@@ -241,6 +324,15 @@ fn the_hook_sees_the_rest_of_the_repository() {
     let hook = findings(&run_in(&d, &["--format", "json", "--repo-context", "deploy/trainer.yaml"], None));
     let whole_for_file: Vec<_> = whole.into_iter().filter(|x| x.1 == "deploy/trainer.yaml").collect();
     assert_eq!(hook, whole_for_file);
+}
+
+#[test]
+fn the_hook_finds_the_repository_of_the_files_it_is_given() {
+    let d = repo("hook-elsewhere");
+    write(&d, &[("deploy/trainer-svc.yaml", HEADLESS), ("deploy/trainer.yaml", TRAINER)]);
+    let file = d.join("deploy/trainer.yaml");
+    let o = run_in(&std::env::temp_dir(), &["--format", "json", "--repo-context", file.to_str().unwrap()], None);
+    assert_eq!(findings(&o), [], "{}", stderr(&o));
 }
 
 #[test]

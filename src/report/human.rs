@@ -90,7 +90,7 @@ fn header(d: &Diagnostic, location: &str, width: usize, color: bool) -> String {
         Severity::Info => ("info", "\x1b[1;36m"),
     };
     let plain = format!("{word}[{}]: {}{location}", d.rule(), d.message);
-    let opts = textwrap::Options::new(width.max(20)).subsequent_indent("  ");
+    let opts = textwrap::Options::new(width.max(20)).subsequent_indent("  ").break_words(false);
     let mut lines: Vec<String> = textwrap::wrap(&plain, opts).into_iter().map(|l| l.into_owned()).collect();
     if color {
         if let Some(first) = lines.first_mut() {
@@ -108,7 +108,8 @@ fn header(d: &Diagnostic, location: &str, width: usize, color: bool) -> String {
 /// The findings, each with its header and snippet (the summary is the caller's, last).
 pub fn render(files: &[SourceView], diags: &[Diagnostic], color: bool, width: usize) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false).with_urls(false);
+    // Words are not broken: a documentation URL stays one clickable word in a log.
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false).with_urls(false).with_break_words(false);
     let mut sources: Vec<Option<Arc<str>>> = vec![None; files.len()];
     let mut out = String::new();
     for d in diags {

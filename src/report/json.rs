@@ -102,6 +102,9 @@ impl serde::Serialize for Summary {
         if self.not_read > 0 {
             st.serialize_field("notRead", &self.not_read)?;
         }
+        if self.hidden > 0 {
+            st.serialize_field("hidden", &self.hidden)?;
+        }
         st.end()
     }
 }

@@ -1,8 +1,9 @@
 //! JUnit XML, as GitLab's and Jenkins' test report readers take it: one `<testsuite>` for the
-//! run; one `<testcase>` per error or warning finding (failed; its class is the file, its name
-//! the rule and position) and one per linted file without such findings (passed). Each testcase
-//! holds at most one `<failure>`, which every reader accepts. Info findings are not failures
-//! and are left out.
+//! run; one `<testcase>` per finding at or above `--fail-on` (default: errors and warnings;
+//! failed, its class is the file, its name the rule and position), one per linted file without
+//! such findings (passed), and one per input that was not read (an `<error>`). Each testcase
+//! holds at most one `<failure>` or `<error>`, which every reader accepts. Findings below
+//! `--fail-on` do not fail the run and are left out.
 
 use super::{pos, SourceView};
 use crate::rules::{Diagnostic, Severity};
@@ -28,8 +29,16 @@ fn esc(s: &str) -> String {
 }
 
 /// `linted`: the files of the run (reported on), so that clean files are passed testcases.
-pub fn render(files: &[SourceView], linted: &[usize], diags: &[Diagnostic]) -> String {
-    let failing: Vec<&Diagnostic> = diags.iter().filter(|d| d.severity >= Severity::Warning && files.get(d.file).is_some()).collect();
+/// `fail_on`: the findings at or above it are failures (as they fail the run: `--fail-on`).
+/// `not_read`: inputs that were not read, each a testcase with an `<error>` (exit code 2).
+pub fn render(
+    files: &[SourceView],
+    linted: &[usize],
+    diags: &[Diagnostic],
+    fail_on: Severity,
+    not_read: &[crate::source::ReadError],
+) -> String {
+    let failing: Vec<&Diagnostic> = diags.iter().filter(|d| d.severity >= fail_on && files.get(d.file).is_some()).collect();
     let with_findings: std::collections::BTreeSet<usize> = failing.iter().map(|d| d.file).collect();
     let clean: Vec<usize> = linted.iter().copied().filter(|i| !with_findings.contains(i)).collect();
     let tests = failing.len() + clean.len();
@@ -62,10 +71,21 @@ pub fn render(files: &[SourceView], linted: &[usize], diags: &[Diagnostic]) -> S
             let _ = writeln!(cases, "    <testcase classname=\"{}\" name=\"no findings\" file=\"{}\"/>", esc(f.name), esc(f.name));
         }
     }
+    for e in not_read {
+        let _ = writeln!(
+            cases,
+            "    <testcase classname=\"{}\" name=\"read\" file=\"{}\">\n      <error type=\"not read\" message=\"{}\"/>\n    </testcase>",
+            esc(&e.file),
+            esc(&e.file),
+            esc(&e.to_string())
+        );
+    }
+    let tests = tests + not_read.len();
+    let errors = not_read.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let n = failing.len();
-    let _ = writeln!(out, "<testsuites name=\"kshape\" tests=\"{tests}\" failures=\"{n}\" errors=\"0\">");
-    let _ = writeln!(out, "  <testsuite name=\"kshape\" tests=\"{tests}\" failures=\"{n}\" errors=\"0\" skipped=\"0\">");
+    let _ = writeln!(out, "<testsuites name=\"kshape\" tests=\"{tests}\" failures=\"{n}\" errors=\"{errors}\">");
+    let _ = writeln!(out, "  <testsuite name=\"kshape\" tests=\"{tests}\" failures=\"{n}\" errors=\"{errors}\" skipped=\"0\">");
     out.push_str(&cases);
     out.push_str("  </testsuite>\n</testsuites>\n");
     out

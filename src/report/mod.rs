@@ -53,6 +53,10 @@ pub struct Options {
     pub statistics: Option<String>,
     /// `--quiet`: findings only, no summary line.
     pub quiet: bool,
+    /// How many findings `--min-severity` left out (the summaries say so).
+    pub hidden: usize,
+    /// The `--fail-on` level: JUnit's failures are the findings at or above it.
+    pub fail_on: Option<crate::rules::Severity>,
 }
 
 /// What a reporter may know about a file.
@@ -83,6 +87,8 @@ pub struct Summary {
     pub infos: usize,
     /// Inputs that were not read (JSON: `notRead`, present when not zero).
     pub not_read: usize,
+    /// Findings `--min-severity` left out (JSON: `hidden`, present when not zero).
+    pub hidden: usize,
 }
 
 impl Summary {
@@ -110,7 +116,8 @@ impl Summary {
             parts.push(plural(self.infos, "info", "infos"));
         }
         let found = if parts.is_empty() { "no problems".to_string() } else { parts.join(", ") };
-        format!("{found} in {}, {}", plural(self.files, "file", "files"), plural(self.objects, "object", "objects"))
+        let hidden = if self.hidden > 0 { format!(" ({} more below --min-severity)", self.hidden) } else { String::new() };
+        format!("{found}{hidden} in {}, {}", plural(self.files, "file", "files"), plural(self.objects, "object", "objects"))
     }
 }
 
