@@ -457,7 +457,7 @@ fn rules_table() -> String {
 }
 
 fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let run = match run_settings(a) {
+    let mut run = match run_settings(a) {
         Ok(r) => r,
         Err(lines) => {
             for l in lines {
@@ -466,6 +466,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             return 2;
         }
     };
+    run.settings.related_context = a.repo_context;
     // Compile the classifier's patterns and read the rule metadata while the files are read.
     let warm = std::thread::spawn(|| {
         crate::classify::Classifier::embedded();

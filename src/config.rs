@@ -482,6 +482,7 @@ pub fn resolve(loaded: &Loaded, o: &Overrides) -> Result<RunSettings, String> {
             extended_resource_toleration: cfg.extended_resource_toleration,
             classifier,
             threads: o.threads.unwrap_or(0),
+            related_context: false,
         },
         namespace: o.namespace.clone().or_else(|| cfg.namespace.clone()).unwrap_or_else(|| "default".into()),
         fail_on: o.fail_on.or(cfg.fail_on).unwrap_or(Severity::Warning),

@@ -53,6 +53,9 @@ pub struct Settings {
     pub classifier: Option<Classifier>,
     /// Threads for parsing and typing files (0: the available cores).
     pub threads: usize,
+    /// Report a finding in a context file when a place it names is in an input (the hook:
+    /// a staged Service that breaks a committed StatefulSet fails it, as a whole run would).
+    pub related_context: bool,
 }
 
 impl Settings {

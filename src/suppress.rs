@@ -74,10 +74,9 @@ fn split_rules(s: &str) -> Vec<String> {
 fn directives(ix: &Index) -> Vec<Directive> {
     let mut out = Vec::new();
     let re = directive_re();
+    // Context files too: a finding there can be reported (`Settings::related_context`), and
+    // their suppressions then apply; unused ones are reported only in inputs.
     for (fi, f) in ix.files.iter().enumerate() {
-        if f.source.context {
-            continue;
-        }
         for c in &f.yaml.comments {
             let Some(cap) = re.and_then(|r| r.captures(&c.text)) else { continue };
             let rules = split_rules(cap.get(2).map(|m| m.as_str()).unwrap_or(""));
@@ -87,7 +86,7 @@ fn directives(ix: &Index) -> Vec<Directive> {
             out.push(Directive { file: fi, used: vec![false; rules.len()], rules, scope, span, what: format!("comment on line {line}") });
         }
     }
-    for o in ix.objects.iter().filter(|o| !o.context) {
+    for o in &ix.objects {
         let y = ix.file(o);
         let mut paths = vec![path!["metadata", "annotations", ANNOTATION]];
         if let Some(w) = o.workload().filter(|w| w.has_template()) {
@@ -128,7 +127,7 @@ pub fn apply(ix: &Index, diags: Vec<Diagnostic>, selection: &Selection) -> (Vec<
     }
     if let Some(sev) = selection.level(RuleId::UnusedSuppression) {
         let mut out = Findings::new(RuleId::UnusedSuppression);
-        for dir in &dirs {
+        for dir in dirs.iter().filter(|d| ix.files.get(d.file).is_some_and(|f| !f.source.context)) {
             for (rule, used) in dir.rules.iter().zip(&dir.used) {
                 // A rule that is off in this run finds nothing to suppress; the suppression
                 // still matters in runs where it is on (ruff's RUF100 does the same).

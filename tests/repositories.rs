@@ -336,6 +336,23 @@ fn the_hook_finds_the_repository_of_the_files_it_is_given() {
 }
 
 #[test]
+fn the_hook_fails_a_staged_service_that_breaks_a_committed_statefulset() {
+    let d = repo("hook-breaks");
+    let broken = HEADLESS.replace("  clusterIP: None\n", "").replace("{app: trainer}", "{app: trainr}");
+    write(&d, &[("deploy/trainer-svc.yaml", &broken), ("deploy/trainer.yaml", TRAINER)]);
+    let o = run_in(&d, &["--format", "json", "--repo-context", "--force-exclude", "deploy/trainer-svc.yaml"], None);
+    let f = findings(&o);
+    // Reported where a whole run reports them (the StatefulSet), because they name the staged file.
+    let rules: Vec<(&str, &str)> = f.iter().filter(|x| x.1 == "deploy/trainer.yaml").map(|x| (x.0.as_str(), x.1.as_str())).collect();
+    assert!(rules.contains(&("statefulset-service-selector-mismatch", "deploy/trainer.yaml")), "{f:?}");
+    assert_eq!(o.status.code(), Some(1));
+    // A finding in an unstaged file that names no staged file is not reported.
+    write(&d, &[("deploy/other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n  lables: {a: b}\n")]);
+    let f = findings(&run_in(&d, &["--format", "json", "--repo-context", "deploy/trainer-svc.yaml"], None));
+    assert!(f.iter().all(|x| x.1 != "deploy/other.yaml"), "{f:?}");
+}
+
+#[test]
 fn the_hook_builds_the_overlays_of_a_staged_base_file() {
     let d = overlay_tree("hook-overlay");
     git(&d, &["init", "-q"]);

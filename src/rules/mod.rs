@@ -350,7 +350,8 @@ impl Selection {
     }
 }
 
-/// Runs the rules `selection` enables; findings on `--context` files are dropped; the result
+/// Runs the rules `selection` enables; findings on `--context` files are dropped (unless
+/// `Settings::related_context` and a place they name is in an input); the result
 /// is sorted.
 pub fn run(ix: &Index, selection: &Selection) -> Vec<Diagnostic> {
     run_only(ix, |r| selection.level(r))
@@ -378,7 +379,8 @@ pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<D
             all.push(d);
         }
     }
-    all.retain(|d| ix.files.get(d.file).is_some_and(|f| !f.source.context));
+    let input = |file: usize| ix.files.get(file).is_some_and(|f| !f.source.context);
+    all.retain(|d| input(d.file) || (ix.settings.related_context && d.related.iter().any(|r| input(r.file))));
     sort(ix, &mut all);
     // A finding inside an anchored block is reached once per alias: report it once.
     all.dedup_by(|b, a| a.file == b.file && a.span == b.span && a.rule() == b.rule() && a.message == b.message);
