@@ -48,9 +48,10 @@ pub enum Command {
         inventory: String,
         /// Files and directories with the workloads; `-` reads standard input.
         paths: Vec<String>,
-        /// Output format: human (a table per workload) or json.
-        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-        format: ListFormat,
+        /// Output format: human (a table per workload), json, or sarif (a result per workload
+        /// that fits no node).
+        #[arg(long, value_enum, default_value_t = NodesFormat::Human)]
+        format: NodesFormat,
         /// Namespace of objects that do not name one.
         #[arg(long, value_name = "NS", default_value = "default")]
         namespace: String,
@@ -89,11 +90,19 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
     clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name)).map(|s| Format::parse(&s).unwrap_or(Format::Human))
 }
 
-/// `--format` of `kshape rules` and `kshape nodes`.
+/// `--format` of `kshape rules`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Human,
     Json,
+}
+
+/// `--format` of `kshape nodes`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NodesFormat {
+    Human,
+    Json,
+    Sarif,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -351,7 +360,7 @@ fn init(path: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 fn nodes_command(
     inventory: &str,
     paths: &[String],
-    format: ListFormat,
+    format: NodesFormat,
     namespace: &str,
     fail_on_unschedulable: bool,
     out: &mut dyn Write,
@@ -376,6 +385,7 @@ fn nodes_command(
     }
     let ix = crate::index::Index::build(sources.files, namespace);
     let mut table = Vec::new();
+    let mut at = Vec::new();
     for (o, w, _) in ix.workloads() {
         let Some(spec) = w.pod_spec else { continue };
         let ds = w.kind == crate::model::WorkloadKind::DaemonSet;
@@ -389,10 +399,14 @@ fn nodes_command(
             selected,
             nodes: rows,
         });
+        let y = ix.file(o);
+        let start = y.lookup_key(o.root, &crate::path!["kind"]).map(|k| y.span(k).start).unwrap_or(y.span(o.root).start);
+        at.push(ix.files[o.file].line_col(start));
     }
     let unschedulable = table.iter().filter(|c| c.eligible == 0).count();
     let text = match format {
-        ListFormat::Json => {
+        NodesFormat::Sarif => nodes_sarif(&table, &at),
+        NodesFormat::Json => {
             let v =
                 serde_json::json!({"version": 1, "nodes": nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>(), "workloads": table});
             serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
@@ -428,6 +442,56 @@ fn nodes_command(
     } else {
         0
     }
+}
+
+/// `kshape nodes --format sarif`: one result per workload that fits no node, at its `kind`,
+/// saying for each node why not (not selected, the taint it does not tolerate and the toleration
+/// that would, cordoned, or what does not fit).
+fn nodes_sarif(table: &[crate::model::scheduling::Coverage], at: &[(u32, u32)]) -> String {
+    let results: Vec<serde_json::Value> = table
+        .iter()
+        .zip(at)
+        .filter(|(c, _)| c.eligible == 0)
+        .map(|(c, &(line, column))| {
+            let why: Vec<String> = c.nodes.iter().map(|n| format!("{}: {}", n.name, n.status())).collect();
+            let tolerations: std::collections::BTreeSet<String> = c
+                .nodes
+                .iter()
+                .filter(|n| n.selected)
+                .flat_map(|n| n.untolerated_taints.iter())
+                .map(|t| {
+                    let key = t.split(['=', ':']).next().unwrap_or(t);
+                    let effect = t.rsplit(':').next().unwrap_or("NoSchedule");
+                    format!("{{key: {key}, operator: Exists, effect: {effect}}}")
+                })
+                .collect();
+            let hint = if tolerations.is_empty() {
+                String::new()
+            } else {
+                format!(". Tolerations that would admit it: {}", tolerations.into_iter().collect::<Vec<_>>().join(", "))
+            };
+            serde_json::json!({
+                "ruleId": "unschedulable",
+                "level": "error",
+                "message": {"text": format!("{} `{}` ({}) fits no node of the inventory: {}{hint}", c.kind, c.name, c.namespace, why.join("; "))},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": crate::report::sarif::uri(&c.file)},
+                    "region": {"startLine": line, "startColumn": column}
+                }}]
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "kshape nodes", "version": env!("CARGO_PKG_VERSION"), "informationUri": crate::rules::REPOSITORY,
+                "rules": [{"id": "unschedulable", "shortDescription": {"text": "A workload whose pods fit no node of the inventory."}}]}},
+            "columnKind": "unicodeCodePoints",
+            "results": results
+        }]
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
 fn load_nodes(path: &str, opts: &source::Options) -> Result<Vec<crate::model::scheduling::NodeInfo>, String> {

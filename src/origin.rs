@@ -30,7 +30,10 @@ pub fn kustomize_findings(
     selection: &Selection,
 ) -> Vec<(Diagnostic, Vec<String>)> {
     let files = FileIndex::new(ix);
-    let built: Vec<(&Build, &Built)> = builds.iter().filter(|b| !b.helm).filter_map(|b| Some((b, b.output.as_ref().ok()?))).collect();
+    // By directory: a finding several overlays share takes the first one's names and
+    // namespace, whatever the order the overlays were named in.
+    let mut built: Vec<(&Build, &Built)> = builds.iter().filter(|b| !b.helm).filter_map(|b| Some((b, b.output.as_ref().ok()?))).collect();
+    built.sort_by(|a, b| a.0.root.cmp(&b.0.root));
     // Builds are linted in parallel (each alone); their findings are merged in build order.
     let threads = if settings.threads == 0 { crate::util::default_threads() } else { settings.threads };
     let moved = crate::util::par_map(built, threads, |_, (b, built)| {

@@ -222,10 +222,21 @@ fn nodes_formats_and_unschedulable_exit() {
     std::fs::write(d.join("t.yaml"), trainer).unwrap();
     let inv = root.join("testdata/nodes/inventory.yaml");
     let inv = inv.to_str().unwrap();
-    for bad in ["sarif", "compact", "github", "junit"] {
+    for bad in ["compact", "github", "junit"] {
         let o = run_in(&d, &["nodes", inv, "t.yaml", "--format", bad], None);
         assert_eq!(o.status.code(), Some(2), "--format {bad}");
     }
+    // SARIF: a result per workload that fits no node, at its kind, with each node's reason and
+    // the tolerations that would admit it.
+    let gpu = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: g\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: g}\n  template:\n    metadata:\n      labels: {app: g}\n    spec:\n      containers:\n        - name: g\n          image: vllm/vllm-openai:v0.6.3\n          resources:\n            limits: {nvidia.com/gpu: 1}\n";
+    std::fs::write(d.join("g.yaml"), gpu).unwrap();
+    let o = run_in(&d, &["nodes", inv, "g.yaml", "--format", "sarif"], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = &v["runs"][0]["results"][0];
+    let m = r["message"]["text"].as_str().unwrap();
+    assert!(m.contains("gpu-a100-1: taint nvidia.com/gpu=present:NoSchedule not tolerated"), "{m}");
+    assert!(m.contains("{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}"), "{m}");
+    assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
     assert_eq!(run_in(&d, &["nodes", inv, "t.yaml"], None).status.code(), Some(0));
     let o = run_in(&d, &["nodes", inv, "t.yaml", "--fail-on-unschedulable"], None);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));

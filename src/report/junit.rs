@@ -10,7 +10,8 @@ use crate::rules::{Diagnostic, Severity};
 use std::fmt::Write;
 
 /// XML text and attribute values: the five predefined entities, and characters XML 1.0 does not
-/// allow dropped (control characters other than tab and line ends).
+/// allow (control characters other than tab and line ends) shown as U+FFFD, so a message
+/// still shows that something was there.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -21,7 +22,7 @@ fn esc(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -95,6 +96,6 @@ pub fn render(
 mod tests {
     #[test]
     fn text_is_escaped_and_control_characters_dropped() {
-        assert_eq!(super::esc("a<b & \"c\" 'd'>\u{1}\t"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\t");
+        assert_eq!(super::esc("a<b & \"c\" 'd'>\u{1}\t"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\u{FFFD}\t");
     }
 }
