@@ -237,7 +237,10 @@ fn nodes_formats_and_unschedulable_exit() {
     assert!(m.contains("gpu-a100-1: taint nvidia.com/gpu=present:NoSchedule not tolerated"), "{m}");
     assert!(m.contains("{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}"), "{m}");
     assert_eq!(r["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
-    assert_eq!(run_in(&d, &["nodes", inv, "t.yaml"], None).status.code(), Some(0));
+    let table = run_in(&d, &["nodes", inv, "t.yaml"], None);
+    assert_eq!(table.status.code(), Some(0));
+    // The table says why a node is not selected.
+    assert!(out(&table).contains("not selected: no label `no-such-label` (nodeSelector wants `no-such-label=x`)"), "{}", out(&table));
     let o = run_in(&d, &["nodes", inv, "t.yaml", "--fail-on-unschedulable"], None);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(err(&o).contains("1 workload fit no node"), "{}", err(&o));

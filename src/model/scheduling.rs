@@ -70,6 +70,19 @@ pub fn selects(spec: &PodSpec, node: &NodeInfo) -> bool {
     })
 }
 
+/// Why a pod's nodeSelector or required node affinity does not select a node: the first
+/// nodeSelector label the node lacks or has with another value, else the affinity.
+fn unselected_by(spec: &PodSpec, node: &NodeInfo) -> String {
+    for (k, v) in spec.node_selector.iter().flatten() {
+        match node.labels.get(k) {
+            None => return format!("no label `{k}` (nodeSelector wants `{k}={v}`)"),
+            Some(h) if h != v => return format!("`{k}={h}` (nodeSelector wants `{v}`)"),
+            Some(_) => {}
+        }
+    }
+    "the required node affinity".to_string()
+}
+
 fn requirement(e: &NodeSelectorRequirement, have: Option<&str>) -> bool {
     let values = e.values.as_deref().unwrap_or(&[]);
     let num = |s: &str| s.parse::<i64>().ok();
@@ -230,6 +243,9 @@ pub struct Coverage {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NodeCoverage {
     pub name: String,
+    /// Why it is not selected (the label the node lacks), when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unselected_by: Option<String>,
     pub selected: bool,
     pub tolerated: bool,
     pub untolerated_taints: Vec<String>,
@@ -247,7 +263,10 @@ impl NodeCoverage {
     /// One phrase for the human table.
     pub fn status(&self) -> String {
         if !self.selected {
-            "not selected".into()
+            match &self.unselected_by {
+                Some(why) => format!("not selected: {why}"),
+                None => "not selected".into(),
+            }
         } else if !self.tolerated {
             format!("taint {} not tolerated", self.untolerated_taints.join(", "))
         } else if !self.schedulable {
@@ -268,9 +287,11 @@ pub fn coverage(spec: &PodSpec, daemonset: bool, nodes: &[NodeInfo]) -> (usize, 
         .map(|n| {
             let untol: Vec<String> = untolerated(spec, n, daemonset).iter().map(|t| show_taint(t)).collect();
             let mis = misfit(&requests, n);
+            let selected = selects(spec, n);
             NodeCoverage {
                 name: n.name.clone(),
-                selected: selects(spec, n),
+                unselected_by: (!selected).then(|| unselected_by(spec, n)),
+                selected,
                 tolerated: untol.is_empty(),
                 untolerated_taints: untol,
                 schedulable: daemonset || !n.unschedulable,
