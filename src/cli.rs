@@ -651,7 +651,7 @@ fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Res
         let first = paths.iter().find(|p| *p != "-").map(|p| source::normalize(&cwd.join(p))).unwrap_or_else(|| cwd.clone());
         let repo = |from: &std::path::Path| from.ancestors().find(|d| d.join(".git").exists()).map(std::path::Path::to_path_buf);
         match repo(&first).or_else(|| repo(&cwd)) {
-            Some(root) if cwd.starts_with(&root) => context.push(relative_dir(&cwd, &root)),
+            Some(root) if cwd.starts_with(&root) => context.push(crate::render::shown_from(&cwd, &root)),
             Some(root) => context.push(root.display().to_string()),
             None => sources.notes.push("--repo-context: not in a git repository; only the named files are read".to_string()),
         }
@@ -677,16 +677,6 @@ fn read_inputs(a: &LintArgs, opts: &source::Options, err: &mut dyn Write) -> Res
         let _ = writeln!(err, "error: {e}");
     }
     Ok((sources, found))
-}
-
-/// `root` (an ancestor of `cwd`) as a relative path: `.`, `..`, `../..`.
-fn relative_dir(cwd: &std::path::Path, root: &std::path::Path) -> String {
-    let up = cwd.strip_prefix(root).map(|r| r.components().count()).unwrap_or(0);
-    if up == 0 {
-        ".".to_string()
-    } else {
-        vec![".."; up].join("/")
-    }
 }
 
 /// What `--fix` leaves to report.

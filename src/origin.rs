@@ -264,27 +264,26 @@ enum Found {
 /// The field at `steps` (key or value, as `at_key` says) in the object at `root` of `y`, when it
 /// holds what the built object (`by`, `broot`) holds there.
 fn follow(by: &YamlFile, broot: NodeId, steps: &[Step], at_key: bool, y: &YamlFile, root: NodeId) -> Found {
-    let object = Found::No;
     let mut cur = root;
     let mut bcur = broot;
     for (i, step) in steps.iter().enumerate() {
         let last = i + 1 == steps.len();
         match step {
             Step::Key(k) => {
-                let Some((key, value)) = y.get_entry(cur, k) else { return object };
-                let Some(bv) = by.get(bcur, k) else { return object };
+                let Some((key, value)) = y.get_entry(cur, k) else { return Found::No };
+                let Some(bv) = by.get(bcur, k) else { return Found::No };
                 // At the key of a value the build changed (a patched selector): not here.
                 if last && at_key && !differs(y, value, by, bv) {
                     return Found::At(y.span(key));
                 }
                 if last && at_key {
-                    return object;
+                    return Found::No;
                 }
                 cur = value;
                 bcur = bv;
             }
             Step::Index(n) => {
-                let Some(bitem) = by.seq_items(bcur).and_then(|s| s.get(*n)).copied() else { return object };
+                let Some(bitem) = by.seq_items(bcur).and_then(|s| s.get(*n)).copied() else { return Found::No };
                 let items = y.seq_items(cur).unwrap_or(&[]);
                 // A list of named entries (containers, ports) is matched by name: a patch may
                 // have added entries before it.
@@ -292,7 +291,7 @@ fn follow(by: &YamlFile, broot: NodeId, steps: &[Step], at_key: bool, y: &YamlFi
                     Some(name) => items.iter().copied().find(|&it| y.get_str(it, "name") == Some(name)),
                     None => items.get(*n).copied(),
                 };
-                let Some(item) = item else { return object };
+                let Some(item) = item else { return Found::No };
                 cur = item;
                 bcur = bitem;
             }
@@ -301,7 +300,7 @@ fn follow(by: &YamlFile, broot: NodeId, steps: &[Step], at_key: bool, y: &YamlFi
     // A value the overlay changed (a patch's `replicas: 2` over the base's `0`) is not in this
     // file: point at the object, not at a value the build does not have.
     if differs(y, cur, by, bcur) {
-        object
+        Found::No
     } else {
         Found::At(y.span(cur))
     }

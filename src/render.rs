@@ -132,29 +132,15 @@ pub fn kustomize_roots(dirs: &[(PathBuf, bool)]) -> Vec<(PathBuf, bool)> {
         if !seen.insert(canon.clone()) {
             continue;
         }
-        let Some(text) = crate::kustomize::FILE_NAMES.iter().find_map(|n| std::fs::read_to_string(dir.join(n)).ok()) else {
-            continue;
-        };
-        let y = crate::yaml::parse(&text);
-        let mut component = false;
+        let Some(k) = read_kustomization(dir) else { continue };
         let mut overlay = false;
-        for doc in &y.docs {
-            let Some(root) = doc.root else { continue };
-            component |= y.get_str(root, "kind") == Some("Component");
-            for key in ["resources", "bases", "components"] {
-                for &item in y.get(root, key).and_then(|l| y.seq_items(l)).unwrap_or(&[]) {
-                    let Some(p) = y.scalar(item) else { continue };
-                    if is_remote(p) {
-                        continue;
-                    }
-                    let target = canon.join(p);
-                    // A directory is another kustomization (a file is a plain resource).
-                    overlay |= target.is_dir();
-                    used.insert(std::fs::canonicalize(&target).unwrap_or_else(|_| source::normalize(&target)));
-                }
-            }
+        for p in &k.uses {
+            let target = canon.join(p);
+            // A directory is another kustomization (a file is a plain resource).
+            overlay |= target.is_dir();
+            used.insert(std::fs::canonicalize(&target).unwrap_or_else(|_| source::normalize(&target)));
         }
-        if !component {
+        if !k.component {
             list.push((dir.clone(), *context, canon, overlay));
         }
     }
@@ -174,26 +160,40 @@ fn patch_chain(dir: &Path) -> Vec<PathBuf> {
         let mut mine: Vec<PathBuf> = crate::kustomize::patches_of(&d).into_iter().collect();
         mine.sort();
         out.extend(mine);
-        let Some(text) = crate::kustomize::FILE_NAMES.iter().find_map(|n| std::fs::read_to_string(d.join(n)).ok()) else { continue };
-        let y = crate::yaml::parse(&text);
-        let mut next = Vec::new();
-        for doc in &y.docs {
-            let Some(root) = doc.root else { continue };
-            for key in ["components", "resources", "bases"] {
-                for &item in y.get(root, key).and_then(|l| y.seq_items(l)).unwrap_or(&[]) {
-                    if let Some(p) = y.scalar(item).filter(|p| !is_remote(p)) {
-                        let t = source::normalize(&d.join(p));
-                        if t.is_dir() {
-                            next.push(t);
-                        }
-                    }
-                }
-            }
-        }
+        let Some(k) = read_kustomization(&d) else { continue };
+        let next: Vec<PathBuf> = k.uses.iter().map(|p| source::normalize(&d.join(p))).filter(|t| t.is_dir()).collect();
         // Depth first, in the order listed.
         queue.extend(next.into_iter().rev());
     }
     out
+}
+
+/// What a kustomization says about the others it uses.
+struct KustomizationRefs {
+    /// `kind: Component`: built only within the kustomizations that use it.
+    component: bool,
+    /// Its local components, resources and bases (in that order, each as listed): paths
+    /// relative to its directory, files or directories.
+    uses: Vec<String>,
+}
+
+/// The kustomization in `dir`, if it has one that can be read.
+fn read_kustomization(dir: &Path) -> Option<KustomizationRefs> {
+    let text = crate::kustomize::FILE_NAMES.iter().find_map(|n| std::fs::read_to_string(dir.join(n)).ok())?;
+    let y = crate::yaml::parse(&text);
+    let mut k = KustomizationRefs { component: false, uses: Vec::new() };
+    for doc in &y.docs {
+        let Some(root) = doc.root else { continue };
+        k.component |= y.get_str(root, "kind") == Some("Component");
+        for key in ["components", "resources", "bases"] {
+            for &item in y.get(root, key).and_then(|l| y.seq_items(l)).unwrap_or(&[]) {
+                if let Some(p) = y.scalar(item).filter(|p| !is_remote(p)) {
+                    k.uses.push(p.to_string());
+                }
+            }
+        }
+    }
+    Some(k)
 }
 
 /// A resource kustomize fetches (`https://…`, `github.com/…`, `git@…`).
@@ -290,6 +290,17 @@ const REMOTE_FAILURES: [&str; 6] =
 
 fn yaml_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// An absolute path as a run in `cwd` shows a file it found: relative to `cwd` (`../base/x.yaml`
+/// above it), `.` for `cwd` itself.
+pub fn shown_from(cwd: &Path, abs: &Path) -> String {
+    let rel = relative(cwd, abs);
+    if rel.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        rel.display().to_string()
+    }
 }
 
 /// The path from directory `from` to `to`, both absolute and canonical.
@@ -579,11 +590,7 @@ pub fn sources_for(
             return;
         }
         have.insert(lexical);
-        let shown = match (shown, canon.strip_prefix(&cwd)) {
-            (Some(s), _) => s.to_string(),
-            (None, Ok(rel)) => rel.display().to_string(),
-            (None, Err(_)) => relative(&cwd, &canon).display().to_string(),
-        };
+        let shown = shown.map_or_else(|| shown_from(&cwd, &canon), str::to_string);
         if let Some(mut f) = source::read_one(&canon, shown, context, max_file_bytes) {
             f.kustomize = kustomize;
             files.push(f);
@@ -609,11 +616,7 @@ pub fn sources_for(
             if have.contains(&abs) || !seen.insert(abs.clone()) || source::is_excluded(&excluded, p) {
                 continue;
             }
-            let shown = match abs.strip_prefix(&cwd) {
-                Ok(rel) => rel.display().to_string(),
-                Err(_) => relative(&cwd, &abs).display().to_string(),
-            };
-            if let Some(mut f) = source::read_one(&abs, shown, b.context && !named.contains(&abs), max_file_bytes) {
+            if let Some(mut f) = source::read_one(&abs, shown_from(&cwd, &abs), b.context && !named.contains(&abs), max_file_bytes) {
                 f.kustomize = true;
                 patches.push(f);
             }
