@@ -204,13 +204,13 @@ fn is_remote(p: &str) -> bool {
 /// Builds each kustomization, `threads` at a time, in the order given.
 pub fn build_kustomizations(tool: &Kustomizer, roots: &[(PathBuf, bool)], threads: usize) -> Vec<Build> {
     let items: Vec<(PathBuf, bool)> = roots.to_vec();
-    crate::util::par_map(items, threads.max(1), |i, (dir, context)| {
+    crate::util::par_map(items, threads.max(1), |_, (dir, context)| {
         let file = crate::kustomize::FILE_NAMES
             .iter()
             .map(|n| dir.join(n))
             .find(|p| p.is_file())
             .unwrap_or_else(|| dir.join("kustomization.yaml"));
-        let output = build_one(tool, &dir, i);
+        let output = build_one(tool, &dir);
         let patches = if output.is_ok() { patch_chain(&dir) } else { Vec::new() };
         Build { root: shown(&dir), file: shown(&file), helm: false, command: tool.command_name(), context, output, patches }
     })
@@ -225,11 +225,27 @@ fn shown(p: &Path) -> String {
     }
 }
 
-fn build_one(tool: &Kustomizer, dir: &Path, n: usize) -> Result<Built, Failure> {
+/// A wrapper directory of its own: the process id and a counter shared by every build of the
+/// process (runs of the library may build at the same time), created afresh (`create_dir`
+/// fails on one left behind, and the next name is tried).
+fn wrapper_dir() -> std::io::Result<PathBuf> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut last = None;
+    for _ in 0..64 {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("kshape-kustomize-{}-{n}", std::process::id()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary directory")))
+}
+
+fn build_one(tool: &Kustomizer, dir: &Path) -> Result<Built, Failure> {
     let target = std::fs::canonicalize(dir).map_err(|e| Failure { message: crate::util::io_reason(&e), note: None })?;
-    let wrapper = std::env::temp_dir().join(format!("kshape-kustomize-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&wrapper);
-    let made = std::fs::create_dir_all(&wrapper).and_then(|()| std::fs::canonicalize(&wrapper));
+    let wrapper = wrapper_dir().map_err(|e| Failure { message: crate::util::io_reason(&e), note: None })?;
+    let made = std::fs::canonicalize(&wrapper);
     let result = match made {
         Ok(base) => {
             let rel = relative(&base, &target);

@@ -76,7 +76,10 @@ pub fn lint_built_files(files: &[kshape::source::SourceFile], selection: &kshape
     for f in files {
         (&f.name, &f.text).hash(&mut h);
     }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("built-{:016x}", h.finish()));
+    // A directory per call: tests run in parallel, and two may lint the same fixture.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("built-{:016x}-{n}", h.finish()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     // An example is one text: the kustomization itself.
@@ -88,10 +91,11 @@ pub fn lint_built_files(files: &[kshape::source::SourceFile], selection: &kshape
     let shown = dir.to_string_lossy().into_owned();
     let (mut l, _) = kshape::lint_paths(std::slice::from_ref(&shown), kshape::render::Mode::Always, &Default::default(), selection)
         .expect("kubectl is on PATH");
+    let _ = std::fs::remove_dir_all(&dir);
     for d in &mut l.diagnostics {
         d.help = d.help.replace(&shown, "DIR");
     }
-    let marker = format!("/built-{:016x}/", h.finish());
+    let marker = format!("/built-{:016x}-{n}/", h.finish());
     for f in &mut l.index.files {
         if let Some(i) = f.source.name.find(&marker) {
             f.source.name = f.source.name[i + marker.len()..].to_string();
