@@ -593,7 +593,10 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             Ok(r) => (r.lint, r.stream, r.not_written),
             Err(code) => return code,
         }
+    } else if plan.builds.is_empty() && !a.statistics {
+        (crate::lint_stream(sources.files, &run.namespace, nodes, run.settings, &run.selection), None, false)
     } else if plan.builds.is_empty() {
+        // `--statistics` counts the pod specs of the typed objects: keep them.
         (crate::lint_full(sources.files, &run.namespace, nodes, run.settings, &run.selection), None, false)
     } else {
         (crate::lint_built(sources.files, patches, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection), None, false)
@@ -601,9 +604,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let failed = result.diagnostics.iter().any(|d| d.severity >= run.fail_on);
     // No object in the inputs (those reported on): nothing was checked, which a clean report
     // would hide (a chart that failed to render, an exclude that matched everything).
-    let empty = !result.index.objects.iter().any(|o| !o.context)
-        && result.index.stats.objects <= result.index.objects.len()
-        && named_patches.is_empty();
+    let empty = result.index.stats.objects == 0 && named_patches.is_empty();
     let mut result = result;
     let before = result.diagnostics.len();
     if let Some(min) = a.min_severity {

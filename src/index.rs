@@ -4,6 +4,8 @@ use crate::classify::{Classification, Classifier};
 use crate::model::{self, Object};
 use crate::source::SourceFile;
 use crate::yaml::{self, LineIndex, NodeId, YamlFile};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub struct ParsedFile {
     pub source: SourceFile,
@@ -12,6 +14,8 @@ pub struct ParsedFile {
     pub(crate) lines: std::sync::OnceLock<LineIndex>,
     /// This file's share of the run's counts (kept so a processed file can join another run).
     stats: Stats,
+    /// Its number in the run that read it.
+    pub(crate) number: usize,
 }
 
 /// How the documents of the run were accounted for.
@@ -28,15 +32,22 @@ pub struct Stats {
 }
 
 pub struct Index {
+    /// The files of the run, or, for the index of one file read where it is processed
+    /// ([`Index::single`]), that file alone: `files[0]` is file number `first_file` of the run.
+    /// Objects, findings and facts always number files as the run does; read a file through
+    /// [`Index::parsed`].
     pub files: Vec<ParsedFile>,
+    /// The run's number of `files[0]` (0 but for a one-file index).
+    pub first_file: usize,
     pub objects: Vec<Object>,
     /// What each workload is (parallel to `objects`; None for objects that own no pods).
     pub shapes: Vec<Vec<Classification>>,
     pub stats: Stats,
     pub default_namespace: String,
     /// The node inventory given with `--nodes`, if any.
-    pub nodes: Option<Vec<crate::model::scheduling::NodeInfo>>,
-    pub settings: Settings,
+    pub nodes: Option<Arc<Vec<crate::model::scheduling::NodeInfo>>>,
+    /// Shared by the one-file indexes of a streamed run.
+    pub settings: Arc<Settings>,
 }
 
 /// What configuration changes about a run.
@@ -70,7 +81,7 @@ impl Settings {
 
 impl ParsedFile {
     pub fn new(source: SourceFile, yaml: YamlFile) -> ParsedFile {
-        ParsedFile { source, yaml, lines: std::sync::OnceLock::new(), stats: Stats::default() }
+        ParsedFile { source, yaml, lines: std::sync::OnceLock::new(), stats: Stats::default(), number: 0 }
     }
 
     /// Byte offsets to lines and columns.
@@ -92,12 +103,13 @@ impl Index {
     pub fn build_with(sources: Vec<SourceFile>, default_namespace: &str, settings: Settings) -> Index {
         let mut ix = Index {
             files: Vec::with_capacity(sources.len()),
+            first_file: 0,
             objects: Vec::new(),
             shapes: Vec::new(),
             stats: Stats::default(),
             default_namespace: default_namespace.to_string(),
             nodes: None,
-            settings,
+            settings: Arc::new(settings),
         };
         for p in process_all(sources, &ix.settings) {
             ix.add(p);
@@ -149,8 +161,17 @@ impl Index {
     }
 
     /// Adds one file's results, in input order.
-    fn add(&mut self, (file, objects, stats, shapes): Processed) {
+    fn add(&mut self, (file, objects, _, shapes): Processed) {
+        self.count(&file);
+        self.objects.extend(objects);
+        self.shapes.extend(shapes);
+        self.files.push(file);
+    }
+
+    /// Adds a file's share to the run's counts (inputs only).
+    fn count(&mut self, file: &ParsedFile) {
         if !file.source.context {
+            let stats = file.stats;
             self.stats.documents += stats.documents;
             self.stats.empty += stats.empty;
             self.stats.not_objects += stats.not_objects;
@@ -158,9 +179,34 @@ impl Index {
             self.stats.objects += stats.objects;
             self.stats.syntax_errors += stats.syntax_errors;
         }
-        self.objects.extend(objects);
-        self.shapes.extend(shapes);
-        self.files.push(file);
+    }
+
+    /// The index of one processed file, numbered as its run numbers it.
+    fn single(
+        p: Processed,
+        default_namespace: &str,
+        settings: &Arc<Settings>,
+        nodes: &Option<Arc<Vec<crate::model::scheduling::NodeInfo>>>,
+    ) -> Index {
+        let (file, objects, _, shapes) = p;
+        Index {
+            first_file: file.number,
+            files: vec![file],
+            objects,
+            shapes,
+            stats: Stats::default(),
+            default_namespace: default_namespace.to_string(),
+            nodes: nodes.clone(),
+            settings: settings.clone(),
+        }
+    }
+
+    /// What a one-file index keeps once its file was judged: the file's text and counts,
+    /// without its node tree and objects.
+    fn into_light(self) -> ParsedFile {
+        let mut f = self.files.into_iter().next().unwrap_or_else(|| ParsedFile::new(SourceFile::default(), YamlFile::default()));
+        f.yaml = YamlFile::default();
+        f
     }
 
     /// A partial object with the kind and name of a whole one among the inputs is a patch of it
@@ -174,59 +220,22 @@ impl Index {
                 o.completion = None;
             }
         }
-        // Whole objects by kind and name (a few per key: enough for a base and its variants).
-        let mut whole: std::collections::HashMap<(&str, &str), Vec<usize>> = std::collections::HashMap::new();
-        for o in self.objects.iter().filter(|o| !o.partial && o.completion.is_none()) {
-            if let Some(n) = o.name.as_deref() {
-                let v = whole.entry((o.kind.as_str(), n)).or_default();
-                if v.len() < 16 {
-                    v.push(o.file);
-                }
-            }
+        let mut whole = Wholes::default();
+        for o in &self.objects {
+            whole.add(o);
         }
-        let name_of = |f: usize| self.files[f].source.name.as_str();
-        let marks: Vec<usize> = self
-            .objects
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.partial && o.completion.is_none())
-            .filter(|(_, o)| {
-                let Some(files) = o.name.as_deref().and_then(|n| whole.get(&(o.kind.as_str(), n))) else { return false };
-                // The base lives near its patch: beside it, or under the directory two levels
-                // up (`overlays/x/patch.yaml` and `base/deployment.yaml`). Two unrelated
-                // applications of one repository that both name a Deployment `web` are
-                // not base and patch.
-                let near = nearby_dir(name_of(o.file));
-                files.iter().any(|&f| name_of(f).starts_with(near))
-            })
-            .map(|(i, _)| i)
-            .collect();
-        for i in marks {
-            self.objects[i].completion = Some(Completion::Patch(PatchEvidence::SameNameAsWhole));
-        }
+        let (files, first) = (&self.files, self.first_file);
+        whole.mark(&mut self.objects, &|f| files.get(f - first).map_or("", |p| p.source.name.as_str()));
     }
 
     /// Checks every custom resource against its schema ([`model::crd::issues_of`]): its CRD
     /// among the inputs, else the bundled one. The issues found are counted in
     /// `Object::crd_issues`, so a language-server run that reuses the object recomputes them.
     fn check_custom_resources(&mut self) {
-        for o in &mut self.objects {
-            let keep = o.issues.len().saturating_sub(o.crd_issues);
-            o.issues.truncate(keep);
-            o.crd_issues = 0;
-        }
-        let files: Vec<&YamlFile> = self.files.iter().map(|f| &f.yaml).collect();
-        let crds = model::crd::collect(&files, &self.objects);
-        // Parsed on first use: a run without custom resources does not pay for it.
-        let mut bundled: Option<&model::crd::Bundled> = None;
-        for o in &mut self.objects {
-            if o.context || o.completion.is_some() {
-                continue;
-            }
-            let found = model::crd::issues_of(&files, &crds, &mut bundled, o);
-            o.crd_issues = found.len();
-            o.issues.extend(found);
-        }
+        let (files, first) = (&self.files, self.first_file);
+        let lookup = |f: usize| files.get(f.checked_sub(first)?).map(|p| &p.yaml);
+        let crds = model::crd::collect(&lookup, &self.objects);
+        check_objects(&mut self.objects, &lookup, &crds);
     }
 
     /// Workloads with their classification.
@@ -241,18 +250,241 @@ impl Index {
     }
 
     pub fn file(&self, o: &Object) -> &YamlFile {
-        &self.files[o.file].yaml
+        &self.parsed(o.file).yaml
+    }
+
+    /// File number `file` of the run (in a one-file index, only that file is there).
+    pub fn parsed(&self, file: usize) -> &ParsedFile {
+        // Files are only ever numbered by the run that holds them: out of range is a bug.
+        &self.files[file - self.first_file]
+    }
+
+    /// File number `file` of the run, if this index holds it.
+    pub fn get_parsed(&self, file: usize) -> Option<&ParsedFile> {
+        self.files.get(file.checked_sub(self.first_file)?)
+    }
+
+    /// The files with their numbers in the run.
+    pub fn numbered_files(&self) -> impl Iterator<Item = (usize, &ParsedFile)> {
+        self.files.iter().enumerate().map(move |(i, f)| (self.first_file + i, f))
     }
 
     /// Builds fixes against the text and tree of an object's file.
     pub fn editor(&self, o: &Object) -> crate::fix::Editor<'_> {
-        let f = &self.files[o.file];
+        let f = self.parsed(o.file);
         crate::fix::Editor::new(&f.yaml, &f.source.text, f.source.is_json)
     }
 
     /// The namespace an object lives in: its own, or the run's default.
     pub fn namespace_of<'a>(&'a self, o: &'a Object) -> &'a str {
         o.namespace.as_deref().unwrap_or(&self.default_namespace)
+    }
+}
+
+/// A streamed run ([`stream`]): the run's files, with what each one's judgement gave.
+pub struct Streamed<R> {
+    /// The files of the run with their text and counts, but neither node trees nor objects.
+    pub index: Index,
+    /// What `judge` gave for each file, in input order.
+    pub judged: Vec<R>,
+}
+
+/// Reads, parses, types and classifies each file, and hands an index of that file alone to
+/// `judge` where it was read (in parallel); then its node tree and typed objects are dropped,
+/// so memory holds the text of the files and what `judge` keeps, not the run's objects.
+///
+/// What one file's judgement needs of the others is settled first or last:
+/// - the files that define CustomResourceDefinitions (their text names the kind) are read
+///   first and kept to the end, so the custom resources of every other file are checked
+///   against them where they are read;
+/// - a file with a partial object that may be a patch (no evidence yet) waits, whole, until
+///   every file is read: whether a whole namesake lives near it decides ([`Index::mark_patches`]).
+///
+/// The outcome is the one [`Index::build_with`] gives: the same objects, issues and marks.
+pub fn stream<R: Send>(
+    sources: Vec<SourceFile>,
+    default_namespace: &str,
+    settings: Settings,
+    nodes: Option<Arc<Vec<crate::model::scheduling::NodeInfo>>>,
+    judge: impl Fn(&Index) -> R + Sync,
+) -> Streamed<R> {
+    let settings = Arc::new(settings);
+    let threads = if settings.threads == 0 { crate::util::default_threads() } else { settings.threads };
+    let classifier = settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
+    let n = sources.len();
+    let single = |p: Processed| Index::single(p, default_namespace, &settings, &nodes);
+    type Numbered = Vec<(usize, SourceFile)>;
+    let (crd_sources, rest): (Numbered, Numbered) =
+        sources.into_iter().enumerate().partition(|(_, s)| s.text.contains("CustomResourceDefinition"));
+    let crd_files: Vec<Processed> = crate::util::par_map(crd_sources, threads, |_, (i, s)| process(i, s, classifier));
+    let at: HashMap<usize, usize> = crd_files.iter().enumerate().map(|(k, p)| (p.0.number, k)).collect();
+    let crd_lookup = |f: usize| at.get(&f).map(|&k| &crd_files[k].0.yaml);
+    let crds = model::crd::collect(&crd_lookup, crd_files.iter().flat_map(|p| p.1.iter()));
+
+    let mut slots: Vec<Option<(ParsedFile, R)>> = (0..n).map(|_| None).collect();
+    let mut waiting: Vec<Index> = Vec::new();
+    let mut wholes: Vec<Vec<(String, String, usize)>> = (0..n).map(|_| Vec::new()).collect();
+    // One file where it is read: checked against the CRDs, then judged unless it must wait.
+    let settle_one = |mut ix: Index| {
+        {
+            let (files, first) = (&ix.files, ix.first_file);
+            let lookup = |f: usize| f.checked_sub(first).and_then(|k| files.get(k)).map(|p| &p.yaml).or_else(|| crd_lookup(f));
+            check_objects(&mut ix.objects, &lookup, &crds);
+        }
+        settle_one_checked(ix, &judge)
+    };
+    let done = crate::util::par_map(rest, threads, |_, (i, s)| settle_one(single(process(i, s, classifier))));
+    // The CRD files themselves: checked while the CRDs they define are at hand, then judged.
+    let crd_done: Vec<_> = {
+        let checked: Vec<Vec<Vec<crate::yaml::de::Issue>>> = crd_files.iter().map(|p| crd_issues(&p.1, &crd_lookup, &crds)).collect();
+        drop(crds);
+        crd_files
+            .into_iter()
+            .zip(checked)
+            .map(|(mut p, checked)| {
+                for (o, found) in p.1.iter_mut().zip(checked) {
+                    o.crd_issues = found.len();
+                    o.issues.extend(found);
+                }
+                settle_one_checked(single(p), &judge)
+            })
+            .collect()
+    };
+    for (result, whole) in done.into_iter().chain(crd_done) {
+        let file = match &result {
+            Ok((f, _)) => f.number,
+            Err(ix) => ix.first_file,
+        };
+        if let Some(w) = wholes.get_mut(file) {
+            *w = whole;
+        }
+        match result {
+            Ok(r) => slots[file] = Some(r),
+            Err(ix) => waiting.push(ix),
+        }
+    }
+    // The files that waited: a partial object is a patch when a whole namesake lives near it.
+    if !waiting.is_empty() {
+        let mut marks = Wholes::default();
+        for (kind, name, file) in wholes.into_iter().flatten() {
+            let v = marks.0.entry((kind, name)).or_default();
+            if v.len() < 16 {
+                v.push(file);
+            }
+        }
+        let names: Vec<Option<String>> = (0..n).map(|i| slots[i].as_ref().map(|(f, _)| f.source.name.clone())).collect();
+        let mut waiting_names: HashMap<usize, String> = HashMap::new();
+        for ix in &waiting {
+            waiting_names.insert(ix.first_file, ix.files[0].source.name.clone());
+        }
+        let name_of = |f: usize| -> &str {
+            names.get(f).and_then(|n| n.as_deref()).or_else(|| waiting_names.get(&f).map(String::as_str)).unwrap_or("")
+        };
+        let judged = crate::util::par_map(waiting, threads, |_, mut ix| {
+            marks.mark(&mut ix.objects, &name_of);
+            let r = judge(&ix);
+            (ix.into_light(), r)
+        });
+        for (f, r) in judged {
+            let i = f.number;
+            slots[i] = Some((f, r));
+        }
+    }
+    let mut index = Index {
+        files: Vec::with_capacity(n),
+        first_file: 0,
+        objects: Vec::new(),
+        shapes: Vec::new(),
+        stats: Stats::default(),
+        default_namespace: default_namespace.to_string(),
+        nodes,
+        settings,
+    };
+    let mut judged = Vec::with_capacity(n);
+    for (f, r) in slots.into_iter().flatten() {
+        index.count(&f);
+        index.files.push(f);
+        judged.push(r);
+    }
+    Streamed { index, judged }
+}
+
+/// A file judged where it was read (or its whole index, when it must wait), with its whole
+/// objects (kind, name, file) for telling patches from mistakes.
+type Settled<R> = (Result<(ParsedFile, R), Index>, Vec<(String, String, usize)>);
+
+/// [`stream`]'s judgement of a file whose custom resources were already checked.
+fn settle_one_checked<R>(ix: Index, judge: &(impl Fn(&Index) -> R + Sync)) -> Settled<R> {
+    let whole: Vec<(String, String, usize)> = ix
+        .objects
+        .iter()
+        .filter(|o| !o.partial && o.completion.is_none())
+        .filter_map(|o| Some((o.kind.clone(), o.name.clone()?, o.file)))
+        .collect();
+    if ix.objects.iter().any(|o| o.partial && o.completion.is_none()) {
+        return (Err(ix), whole);
+    }
+    let r = judge(&ix);
+    (Ok((ix.into_light(), r)), whole)
+}
+
+/// Checks each object that is a custom resource against the CRDs (found in `files`), after
+/// dropping what an earlier check found.
+fn check_objects(objects: &mut [Object], files: model::crd::Files, crds: &model::crd::Crds) {
+    for o in objects.iter_mut() {
+        let keep = o.issues.len().saturating_sub(o.crd_issues);
+        o.issues.truncate(keep);
+        o.crd_issues = 0;
+    }
+    let found = crd_issues(objects, files, crds);
+    for (o, found) in objects.iter_mut().zip(found) {
+        o.crd_issues = found.len();
+        o.issues.extend(found);
+    }
+}
+
+/// What checking each object against the CRDs finds (nothing for objects not checked).
+fn crd_issues(objects: &[Object], files: model::crd::Files, crds: &model::crd::Crds) -> Vec<Vec<crate::yaml::de::Issue>> {
+    // Parsed on first use: a run without custom resources does not pay for it.
+    let mut bundled: Option<&model::crd::Bundled> = None;
+    objects
+        .iter()
+        .map(|o| if o.context || o.completion.is_some() { Vec::new() } else { model::crd::issues_of(files, crds, &mut bundled, o) })
+        .collect()
+}
+
+/// Whole objects by kind and name, with the files that define them (a few per key: enough
+/// for a base and its variants), in input order: what tells a patch from a mistake.
+#[derive(Default)]
+struct Wholes(HashMap<(String, String), Vec<usize>>);
+
+impl Wholes {
+    fn add(&mut self, o: &Object) {
+        if o.partial || o.completion.is_some() {
+            return;
+        }
+        if let Some(n) = o.name.as_deref() {
+            let v = self.0.entry((o.kind.clone(), n.to_string())).or_default();
+            if v.len() < 16 {
+                v.push(o.file);
+            }
+        }
+    }
+
+    /// Marks the partial objects that have a whole namesake near them.
+    fn mark<'n>(&self, objects: &mut [Object], name_of: &dyn Fn(usize) -> &'n str) {
+        use model::completion::{Completion, PatchEvidence};
+        for o in objects.iter_mut().filter(|o| o.partial && o.completion.is_none()) {
+            let Some(files) = o.name.as_deref().and_then(|n| self.0.get(&(o.kind.clone(), n.to_string()))) else { continue };
+            // The base lives near its patch: beside it, or under the directory two levels
+            // up (`overlays/x/patch.yaml` and `base/deployment.yaml`). Two unrelated
+            // applications of one repository that both name a Deployment `web` are
+            // not base and patch.
+            let near = nearby_dir(name_of(o.file));
+            if files.iter().any(|&f| name_of(f).starts_with(near)) {
+                o.completion = Some(Completion::Patch(PatchEvidence::SameNameAsWhole));
+            }
+        }
     }
 }
 
@@ -347,7 +579,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
         let mut y = YamlFile::default();
         y.errors.push(yaml::SyntaxError { offset: yaml::offset_u32(at), message: "the file is not valid UTF-8".into() });
         let stats = Stats { syntax_errors: 1, ..Stats::default() };
-        return (ParsedFile { source, yaml: y, lines, stats }, Vec::new(), stats, Vec::new());
+        return (ParsedFile { source, yaml: y, lines, stats, number: file_idx }, Vec::new(), stats, Vec::new());
     }
     let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
         yaml::parse_with_comments(&source.text)
@@ -387,7 +619,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     }
     stats.objects = objects.len();
     let shapes = objects.iter().map(|o| o.workloads().map(|w| classifier.classify(&w)).collect()).collect();
-    (ParsedFile { source, yaml: y, lines, stats }, objects, stats, shapes)
+    (ParsedFile { source, yaml: y, lines, stats, number: file_idx }, objects, stats, shapes)
 }
 
 /// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing

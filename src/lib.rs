@@ -18,6 +18,7 @@ pub mod rules;
 pub mod source;
 pub mod suppress;
 pub mod util;
+pub mod world;
 pub mod yaml;
 
 use index::Index;
@@ -52,6 +53,48 @@ pub fn lint_full(
     selection: &rules::Selection,
 ) -> Lint {
     lint_index(Index::build_with(files, default_namespace, settings), nodes, selection)
+}
+
+/// Lints as [`lint_full`] does, without keeping the run's objects: each file is parsed, typed
+/// and judged where it is read ([`index::stream`]), its node tree and objects dropped, and
+/// the relational rules judge their subjects against the run's facts ([`world`]) at the end.
+/// Memory holds the files' text and facts, not their objects; the findings are the same.
+/// While a rule that reads the whole run's objects is enabled ([`rules::Check::Whole`]),
+/// this is [`lint_full`].
+pub fn lint_stream(
+    files: Vec<SourceFile>,
+    default_namespace: &str,
+    nodes: Option<Vec<model::scheduling::NodeInfo>>,
+    settings: index::Settings,
+    selection: &rules::Selection,
+) -> Lint {
+    let level = |r| selection.level(r);
+    if rules::needs_whole(level) {
+        return lint_full(files, default_namespace, nodes, settings, selection);
+    }
+    let threads = if settings.threads == 0 { util::default_threads() } else { settings.threads };
+    let relational = rules::RULES.iter().any(|r| matches!(r.check, rules::Check::Run(_)) && level(r.id).is_some());
+    let streamed = index::stream(files, default_namespace, settings, nodes.map(std::sync::Arc::new), |ix| {
+        let judged = rules::judge(ix, &level, 1);
+        let facts = if relational { world::facts(ix) } else { Vec::new() };
+        (judged, facts, suppress::directives(ix))
+    });
+    let index = streamed.index;
+    let (mut found, mut subjects, mut facts, mut directives) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (judged, f, d) in streamed.judged {
+        found.extend(judged.found);
+        subjects.extend(judged.subjects);
+        facts.extend(f);
+        directives.extend(d);
+    }
+    if !subjects.is_empty() {
+        let world = world::World::new(&facts, &index);
+        found.extend(rules::settle(&world, subjects, threads));
+    }
+    let diags = rules::finish(&index, &level, found);
+    let (mut diagnostics, suppressed) = suppress::apply_with(&index, directives, diags, selection);
+    rules::drop_follow_ons(&mut diagnostics);
+    Lint { index, diagnostics, suppressed }
 }
 
 /// The outcome of fixing: the final lint of the fixed texts, and the texts as they were.
@@ -134,7 +177,7 @@ pub fn lint_built(
     selection: &rules::Selection,
 ) -> Lint {
     let mut index = Index::build_with(files, default_namespace, settings.clone());
-    index.nodes = nodes;
+    index.nodes = nodes.map(std::sync::Arc::new);
     let mut diags = rules::run(&index, selection);
     // The builds' patch files join the index after the rules ran: they are partial objects,
     // not linted, but a finding on a value a patch set is reported there (and its comments
@@ -159,7 +202,7 @@ pub fn lint_built(
             invalid_utf8_at: None,
             kustomize: false,
         };
-        let l = lint_full(vec![file], default_namespace, index.nodes.clone(), settings.clone(), selection);
+        let l = lint_full(vec![file], default_namespace, index.nodes.as_deref().cloned(), settings.clone(), selection);
         let at = index.files.len();
         let moved = |mut d: Diagnostic| {
             d.file += at;
@@ -199,7 +242,7 @@ pub fn lint_paths(
 
 /// Runs the rules and the suppressions over a built index.
 fn lint_index(mut index: Index, nodes: Option<Vec<model::scheduling::NodeInfo>>, selection: &rules::Selection) -> Lint {
-    index.nodes = nodes;
+    index.nodes = nodes.map(std::sync::Arc::new);
     let (mut diagnostics, suppressed) = suppress::apply(&index, rules::run(&index, selection), selection);
     rules::drop_follow_ons(&mut diagnostics);
     Lint { index, diagnostics, suppressed }

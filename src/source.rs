@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 /// Files larger than this are reported and not parsed (`--max-file-size`).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SourceFile {
     /// The path as shown to the user (as given, or found under a given directory).
     pub name: String,

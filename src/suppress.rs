@@ -26,7 +26,8 @@ enum Scope {
     Object(crate::yaml::NodeId),
 }
 
-struct Directive {
+/// A suppression read from a file: a comment or an annotation.
+pub struct Directive {
     file: usize,
     scope: Scope,
     rules: Vec<String>,
@@ -44,7 +45,7 @@ impl Directive {
             Scope::File => true,
             Scope::Object(root) => d.object_root == Some(root),
             Scope::Line(line) => {
-                let f = &ix.files[d.file];
+                let f = &ix.parsed(d.file);
                 let (l, _) = f.line_col(d.span.start);
                 l == line || l == line + 1
             }
@@ -71,12 +72,13 @@ fn split_rules(s: &str) -> Vec<String> {
     s.split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect()
 }
 
-fn directives(ix: &Index) -> Vec<Directive> {
+/// The suppressions of the files of an index (one file's, where it is read).
+pub fn directives(ix: &Index) -> Vec<Directive> {
     let mut out = Vec::new();
     let re = directive_re();
     // Context files too: a finding there can be reported (`Settings::related_context`), and
     // their suppressions then apply; unused ones are reported only in inputs.
-    for (fi, f) in ix.files.iter().enumerate() {
+    for (fi, f) in ix.numbered_files() {
         for c in &f.yaml.comments {
             let Some(cap) = re.and_then(|r| r.captures(&c.text)) else { continue };
             let rules = split_rules(cap.get(2).map(|m| m.as_str()).unwrap_or(""));
@@ -113,7 +115,16 @@ fn directives(ix: &Index) -> Vec<Directive> {
 /// Splits findings into kept and suppressed, and adds [`UnusedSuppression`](crate::rules::RuleId::UnusedSuppression)
 /// findings at the level `selection` gives that rule.
 pub fn apply(ix: &Index, diags: Vec<Diagnostic>, selection: &Selection) -> (Vec<Diagnostic>, Vec<Suppressed>) {
-    let mut dirs = directives(ix);
+    apply_with(ix, directives(ix), diags, selection)
+}
+
+/// [`apply`] with the suppressions read earlier ([`directives`], where each file was read).
+pub fn apply_with(
+    ix: &Index,
+    mut dirs: Vec<Directive>,
+    diags: Vec<Diagnostic>,
+    selection: &Selection,
+) -> (Vec<Diagnostic>, Vec<Suppressed>) {
     if dirs.is_empty() {
         return (diags, Vec::new());
     }
@@ -127,7 +138,7 @@ pub fn apply(ix: &Index, diags: Vec<Diagnostic>, selection: &Selection) -> (Vec<
     }
     if let Some(sev) = selection.level(RuleId::UnusedSuppression) {
         let mut out = Findings::new(RuleId::UnusedSuppression);
-        for dir in dirs.iter().filter(|d| ix.files.get(d.file).is_some_and(|f| !f.source.context)) {
+        for dir in dirs.iter().filter(|d| ix.get_parsed(d.file).is_some_and(|f| !f.source.context)) {
             for (rule, used) in dir.rules.iter().zip(&dir.used) {
                 // A rule that is off in this run finds nothing to suppress; the suppression
                 // still matters in runs where it is on (ruff's RUF100 does the same).

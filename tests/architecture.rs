@@ -20,6 +20,7 @@ const STAGES: &[&str] = &[
     "classify",
     "fix",
     "index",
+    "world",
     "rules",
     "origin",
     "suppress",

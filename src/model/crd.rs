@@ -37,13 +37,13 @@ pub struct Crd {
 
 /// The CRDs of the inputs by (group, kind), every copy (a repository may keep one generated
 /// from its code and a stale one in a chart).
-pub fn collect<'a>(files: &[&'a YamlFile], objects: &[Object]) -> Crds<'a> {
+pub fn collect<'a, 'o>(files: Files<'a, '_>, objects: impl IntoIterator<Item = &'o Object>) -> Crds<'a> {
     let mut m = HashMap::new();
     for o in objects {
         if o.kind != "CustomResourceDefinition" || o.group() != "apiextensions.k8s.io" {
             continue;
         }
-        let Some(&y) = files.get(o.file) else { continue };
+        let Some(y) = files(o.file) else { continue };
         let Some(spec) = y.get(o.root, "spec") else { continue };
         let (Some(group), Some(kind)) = (y.get_str(spec, "group"), y.get(spec, "names").and_then(|n| y.get_str(n, "kind"))) else {
             continue;
@@ -116,6 +116,9 @@ pub fn bundled() -> &'static Bundled {
     })
 }
 
+/// The parsed files of a run by number (those that hold the CRDs and the resources checked).
+pub type Files<'a, 'b> = &'b dyn Fn(usize) -> Option<&'a YamlFile>;
+
 /// The CRDs of a run by (group, kind), as [`collect`] gives them.
 pub type Crds<'a> = HashMap<(&'a str, &'a str), Vec<Crd>>;
 
@@ -123,10 +126,10 @@ pub type Crds<'a> = HashMap<(&'a str, &'a str), Vec<Crd>>;
 /// releases kshape bundles for it (parsed into `bundled` on first use). A version no copy serves
 /// is reported on `apiVersion`; a version the bundle does not know is not judged (it may be
 /// newer than the bundle).
-pub fn issues_of(files: &[&YamlFile], crds: &Crds, bundled: &mut Option<&'static Bundled>, o: &Object) -> Vec<Issue> {
+pub fn issues_of(files: Files, crds: &Crds, bundled: &mut Option<&'static Bundled>, o: &Object) -> Vec<Issue> {
     let Some(api_version) = o.api_version.as_deref() else { return Vec::new() };
     let Some((group, version)) = api_version.rsplit_once('/') else { return Vec::new() };
-    let Some(&y) = files.get(o.file) else { return Vec::new() };
+    let Some(y) = files(o.file) else { return Vec::new() };
     let Some(copies) = crds.get(&(group, o.kind.as_str())) else {
         if crate::model::custom::builtin_group(group) {
             return Vec::new();
@@ -152,10 +155,7 @@ pub fn issues_of(files: &[&YamlFile], crds: &Crds, bundled: &mut Option<&'static
     }
     let skip = typed_templates(y, o, group, version);
     agreed(
-        serving
-            .iter()
-            .filter_map(|(c, s)| Some(validate(files.get(c.file)?, (*s)?, y, o.root, &o.kind, &skip, c.preserve_unknown)))
-            .collect(),
+        serving.iter().filter_map(|(c, s)| Some(validate(files(c.file)?, (*s)?, y, o.root, &o.kind, &skip, c.preserve_unknown))).collect(),
     )
 }
 

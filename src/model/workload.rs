@@ -140,8 +140,39 @@ impl<'a> Workload<'a> {
     /// The labels a workload's pods carry: its template's, plus those its controller adds.
     /// `wanted` supplies values for labels that differ from pod to pod (a StatefulSet's pod name).
     pub fn pod_labels(&self, wanted: &Labels) -> Labels {
-        let mut labels: Labels = self.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
-        let name = self.meta.name.clone().unwrap_or_default();
+        self.labeler().labels(wanted)
+    }
+
+    /// What [`Workload::pod_labels`] reads, owned (kept in the run's facts).
+    pub fn labeler(&self) -> PodLabeler {
+        PodLabeler {
+            kind: self.kind,
+            name: self.meta.name.clone().unwrap_or_default(),
+            replicas: self.replicas,
+            template: self.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default(),
+            custom: self.custom_kind(),
+        }
+    }
+}
+
+/// A workload's pod labels as its controller makes them: [`Workload::pod_labels`], kept
+/// without the typed object.
+#[derive(Debug, Clone)]
+pub struct PodLabeler {
+    pub kind: WorkloadKind,
+    pub name: String,
+    pub replicas: Option<i32>,
+    /// The template's labels.
+    pub template: Labels,
+    pub custom: Option<&'static super::custom::CustomKind>,
+}
+
+impl PodLabeler {
+    /// The labels the pods carry; `wanted` supplies values for labels that differ from pod to
+    /// pod (a StatefulSet's pod name).
+    pub fn labels(&self, wanted: &Labels) -> Labels {
+        let mut labels: Labels = self.template.clone();
+        let name = self.name.clone();
         match self.kind {
             WorkloadKind::Job | WorkloadKind::CronJob => {
                 if self.kind == WorkloadKind::Job {
@@ -184,7 +215,7 @@ impl<'a> Workload<'a> {
                 }
             }
             WorkloadKind::Custom => {
-                if let Some(def) = self.custom_kind() {
+                if let Some(def) = self.custom {
                     for (k, v) in &def.pod_labels {
                         labels.entry(k.clone()).or_insert_with(|| v.replace("{name}", &name));
                     }

@@ -42,6 +42,7 @@
 
 use super::RuleId;
 use crate::fix::Fix;
+pub use crate::world::{About, ObjectRef};
 use crate::yaml::{FieldPath, Span};
 use serde::Serialize;
 
@@ -70,16 +71,6 @@ impl Severity {
             _ => None,
         }
     }
-}
-
-/// apiVersion, kind, namespace and name of the object a finding is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ObjectRef {
-    #[serde(rename = "apiVersion")]
-    pub api_version: Option<String>,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
 }
 
 /// Another place that explains a finding (the Service a StatefulSet names, a first duplicate).
@@ -136,14 +127,14 @@ impl Reported<'_> {
     }
 
     pub fn object(self, o: &crate::model::Object) -> Self {
-        self.0.object = Some(ObjectRef {
-            api_version: o.api_version.clone(),
-            kind: o.kind.clone(),
-            namespace: o.namespace.clone(),
-            name: o.name.clone(),
-        });
-        self.0.object_root = Some(o.root);
-        self.0.source = o.source.clone();
+        self.about(&About::of(o))
+    }
+
+    /// [`Reported::object`] for an object known by its facts (relational rules).
+    pub fn about(self, a: &About) -> Self {
+        self.0.object = Some(a.object.clone());
+        self.0.object_root = Some(a.root);
+        self.0.source = a.source.clone();
         self
     }
 

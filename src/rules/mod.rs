@@ -1,5 +1,9 @@
 //! The registry: one table of every rule, its metadata (embedded from `rules/<id>.yaml`)
-//! and its check function. A check is a pure function of the index.
+//! and its check. A check is a pure function of what it reads: most rules judge one object
+//! (or one file) alone and run where the file is read ([`Check::Object`]); rules that relate
+//! objects across the run find their subjects there and judge them against the run's facts
+//! ([`Check::Run`], [`crate::world`]) once every file is read, so no typed object outlives its
+//! file.
 
 pub mod docs;
 pub mod gpu;
@@ -10,14 +14,68 @@ mod unused_suppression;
 
 mod diag;
 
-pub use diag::{Diagnostic, Findings, ObjectRef, Related, Reported, Severity};
+pub use diag::{About, Diagnostic, Findings, ObjectRef, Related, Reported, Severity};
 
 use crate::index::Index;
+use crate::world::World;
 use serde::Deserialize;
+use std::any::Any;
 use std::sync::OnceLock;
 
-/// A rule's check: a pure function of the index, reporting through findings bound to its rule.
-pub type Check = fn(&Index, &mut Findings);
+/// How a rule judges, reporting through findings bound to its rule.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Judges objects one by one (or a file's objects together): a pure function of an index
+    /// that may hold one file alone, run where that file is read.
+    Object(fn(&Index, &mut Findings)),
+    /// Relates objects across the run ([`Relation`]).
+    Run(Relational),
+    /// Reads the whole run's typed objects: while a rule is declared so, runs that enable it
+    /// keep every file's objects to the end.
+    Whole(fn(&Index, &mut Findings)),
+}
+
+/// A [`Relation`] with its types erased, as the registry holds it.
+#[derive(Clone, Copy)]
+pub struct Relational {
+    pub subjects: fn(&Index) -> Subjects,
+    pub judge: fn(&World, Vec<Subjects>, &mut Findings),
+}
+
+/// One file's (or index's) subjects of one relational rule, type-erased.
+pub type Subjects = Box<dyn Any + Send>;
+
+/// A rule that relates objects across the run. `subjects` reads an index (one file's, where
+/// it is read) and keeps, for each object the rule judges, what the judgement needs of it as
+/// owned data (names, spans, a prepared fix); `judge` decides with the run's facts
+/// ([`World`]), once for all subjects of the run, in input order. Nothing of an index is kept.
+pub trait Relation {
+    type Subject: Send + 'static;
+    fn subjects(ix: &Index, out: &mut Vec<Self::Subject>);
+    fn judge(world: &World, subjects: &[Self::Subject], out: &mut Findings);
+}
+
+/// The registry's form of a [`Relation`].
+pub const fn relation<R: Relation>() -> Relational {
+    Relational { subjects: erased_subjects::<R>, judge: erased_judge::<R> }
+}
+
+fn erased_subjects<R: Relation>(ix: &Index) -> Subjects {
+    let mut v: Vec<R::Subject> = Vec::new();
+    R::subjects(ix, &mut v);
+    Box::new(v)
+}
+
+fn erased_judge<R: Relation>(world: &World, parts: Vec<Subjects>, out: &mut Findings) {
+    let mut all: Vec<R::Subject> = Vec::new();
+    for p in parts {
+        // Each part was made by `erased_subjects::<R>` for this very rule.
+        if let Ok(v) = p.downcast::<Vec<R::Subject>>() {
+            all.extend(*v);
+        }
+    }
+    R::judge(world, &all, out)
+}
 
 /// What a rule is about; `--select`/`--ignore` and `.kshape.yaml` accept these names too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,7 +139,7 @@ pub struct Declaration {
 /// and its check. The macro derives the [`RuleId`] enum, its string form and the registry; the
 /// order of the lines is the order of `kshape rules`, the docs index and SARIF's rule list.
 macro_rules! declare_rules {
-    ($($variant:ident = $id:literal => $check:path,)*) => {
+    ($($variant:ident = $id:literal => $scope:ident $check:path,)*) => {
         /// Every rule kshape has.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum RuleId {
@@ -107,69 +165,82 @@ macro_rules! declare_rules {
                 severity: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).0,
                 category: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).1,
                 metadata: include_str!(concat!("../../rules/", $id, ".yaml")),
-                check: $check,
+                check: check!($scope $check),
             },
         )*];
     };
 }
 
+/// A declaration's scope word and check as a [`Check`].
+macro_rules! check {
+    (object $c:path) => {
+        Check::Object($c)
+    };
+    (run $c:path) => {
+        Check::Run(relation::<$c>())
+    };
+    (whole $c:path) => {
+        Check::Whole($c)
+    };
+}
+
 declare_rules! {
-    YamlSyntax = "yaml-syntax" => schema::yaml_syntax::check,
-    InputTooLarge = "input-too-large" => schema::input_too_large::check,
-    DuplicateKey = "duplicate-key" => schema::duplicate_key::check,
-    UnknownField = "unknown-field" => schema::unknown_field::check,
-    InvalidFieldType = "invalid-field-type" => schema::invalid_field_type::check,
-    InvalidFieldValue = "invalid-field-value" => schema::invalid_field_value::check,
-    MissingRequiredField = "missing-required-field" => schema::missing_required_field::check,
-    RemovedApiVersion = "removed-api-version" => schema::removed_api_version::check,
-    DeprecatedApiVersion = "deprecated-api-version" => schema::deprecated_api_version::check,
-    DuplicateObject = "duplicate-object" => schema::duplicate_object::check,
-    DaemonsetReplicas = "daemonset-replicas" => schema::daemonset_replicas::check,
-    InferenceAsStatefulset = "inference-as-statefulset" => shape::inference_as_statefulset::check,
-    TrainingAsDeployment = "training-as-deployment" => shape::training_as_deployment::check,
-    NodeAgentAsDeployment = "node-agent-as-deployment" => shape::node_agent_as_deployment::check,
-    RunToCompletionAsDeployment = "run-to-completion-as-deployment" => shape::run_to_completion_as_deployment::check,
-    DatabaseAsDeployment = "database-as-deployment" => shape::database_as_deployment::check,
-    BarePod = "bare-pod" => shape::bare_pod::check,
-    BareReplicaset = "bare-replicaset" => shape::bare_replicaset::check,
-    MasterAddrMismatch = "master-addr-mismatch" => shape::master_addr_mismatch::check,
-    HostNetworkDns = "host-network-dns" => shape::host_network_dns::check,
-    WorldSizeMismatch = "world-size-mismatch" => shape::world_size_mismatch::check,
-    MultinodeInferenceAsDeployment = "multinode-inference-as-deployment" => shape::multinode_inference_as_deployment::check,
-    MissingDshm = "missing-dshm" => shape::missing_dshm::check,
-    InferenceMissingReadinessProbe = "inference-missing-readiness-probe" => shape::inference_missing_readiness_probe::check,
-    LivenessKillsModelLoad = "liveness-kills-model-load" => shape::liveness_kills_model_load::check,
-    SelectorTemplateMismatch = "selector-template-mismatch" => refs::selector_template_mismatch::check,
-    StatefulsetServiceNameMissing = "statefulset-service-name-missing" => refs::statefulset_service_name_missing::check,
-    StatefulsetServiceNotFound = "statefulset-service-not-found" => refs::statefulset_service_not_found::check,
-    StatefulsetServiceNotHeadless = "statefulset-service-not-headless" => refs::statefulset_service_not_headless::check,
-    StatefulsetServiceSelectorMismatch = "statefulset-service-selector-mismatch" => refs::statefulset_service_selector_mismatch::check,
-    ServiceSelectsNothing = "service-selects-nothing" => refs::service_selects_nothing::check,
-    ServiceTargetPortMissing = "service-target-port-missing" => refs::service_target_port_missing::check,
-    OverlappingSelectors = "overlapping-selectors" => refs::overlapping_selectors::check,
-    VolumeMountUndefined = "volume-mount-undefined" => refs::volume_mount_undefined::check,
-    UnusedVolumeClaimTemplate = "unused-volume-claim-template" => refs::unused_volume_claim_template::check,
-    SharedRwoClaim = "shared-rwo-claim" => refs::shared_rwo_claim::check,
-    StatefulsetPartitionStallsRollout = "statefulset-partition-stalls-rollout" => refs::statefulset_partition_stalls_rollout::check,
-    StatefulsetPvcDeleted = "statefulset-pvc-deleted" => refs::statefulset_pvc_deleted::check,
-    ReplicasMissing = "replicas-missing" => refs::replicas_missing::check,
-    ReplicasWithHpa = "replicas-with-hpa" => refs::replicas_with_hpa::check,
-    HpaTargetNotFound = "hpa-target-not-found" => refs::hpa_target_not_found::check,
-    SelectorIncludesVersion = "selector-includes-version" => refs::selector_includes_version::check,
-    GpuDaemonsetMissingToleration = "gpu-daemonset-missing-toleration" => gpu::gpu_daemonset_missing_toleration::check,
-    GpuTolerationPinsValue = "gpu-toleration-pins-value" => gpu::gpu_toleration_pins_value::check,
-    UniversalToleration = "universal-toleration" => gpu::universal_toleration::check,
-    GpuAgentRequestsGpu = "gpu-agent-requests-gpu" => gpu::gpu_agent_requests_gpu::check,
-    GpuAgentOnEveryNode = "gpu-agent-on-every-node" => gpu::gpu_agent_on_every_node::check,
-    DevicePluginSocketMissing = "device-plugin-socket-missing" => gpu::device_plugin_socket_missing::check,
-    GpuLimitMissing = "gpu-limit-missing" => gpu::gpu_limit_missing::check,
-    GpuFractional = "gpu-fractional" => gpu::gpu_fractional::check,
-    InferenceMissingGpu = "inference-missing-gpu" => gpu::inference_missing_gpu::check,
-    NoEligibleNodes = "no-eligible-nodes" => gpu::no_eligible_nodes::check,
-    TaintNotTolerated = "taint-not-tolerated" => gpu::taint_not_tolerated::check,
-    RequestsExceedAllocatable = "requests-exceed-allocatable" => gpu::requests_exceed_allocatable::check,
-    UnusedSuppression = "unused-suppression" => unused_suppression::check,
-    BuildFailed = "build-failed" => schema::build_failed::check,
+    YamlSyntax = "yaml-syntax" => object schema::yaml_syntax::check,
+    InputTooLarge = "input-too-large" => object schema::input_too_large::check,
+    DuplicateKey = "duplicate-key" => object schema::duplicate_key::check,
+    UnknownField = "unknown-field" => object schema::unknown_field::check,
+    InvalidFieldType = "invalid-field-type" => object schema::invalid_field_type::check,
+    InvalidFieldValue = "invalid-field-value" => object schema::invalid_field_value::check,
+    MissingRequiredField = "missing-required-field" => object schema::missing_required_field::check,
+    RemovedApiVersion = "removed-api-version" => object schema::removed_api_version::check,
+    DeprecatedApiVersion = "deprecated-api-version" => object schema::deprecated_api_version::check,
+    DuplicateObject = "duplicate-object" => whole schema::duplicate_object::check,
+    DaemonsetReplicas = "daemonset-replicas" => object schema::daemonset_replicas::check,
+    InferenceAsStatefulset = "inference-as-statefulset" => object shape::inference_as_statefulset::check,
+    TrainingAsDeployment = "training-as-deployment" => object shape::training_as_deployment::check,
+    NodeAgentAsDeployment = "node-agent-as-deployment" => object shape::node_agent_as_deployment::check,
+    RunToCompletionAsDeployment = "run-to-completion-as-deployment" => object shape::run_to_completion_as_deployment::check,
+    DatabaseAsDeployment = "database-as-deployment" => object shape::database_as_deployment::check,
+    BarePod = "bare-pod" => whole shape::bare_pod::check,
+    BareReplicaset = "bare-replicaset" => object shape::bare_replicaset::check,
+    MasterAddrMismatch = "master-addr-mismatch" => whole shape::master_addr_mismatch::check,
+    HostNetworkDns = "host-network-dns" => whole shape::host_network_dns::check,
+    WorldSizeMismatch = "world-size-mismatch" => object shape::world_size_mismatch::check,
+    MultinodeInferenceAsDeployment = "multinode-inference-as-deployment" => object shape::multinode_inference_as_deployment::check,
+    MissingDshm = "missing-dshm" => object shape::missing_dshm::check,
+    InferenceMissingReadinessProbe = "inference-missing-readiness-probe" => whole shape::inference_missing_readiness_probe::check,
+    LivenessKillsModelLoad = "liveness-kills-model-load" => object shape::liveness_kills_model_load::check,
+    SelectorTemplateMismatch = "selector-template-mismatch" => object refs::selector_template_mismatch::check,
+    StatefulsetServiceNameMissing = "statefulset-service-name-missing" => object refs::statefulset_service_name_missing::check,
+    StatefulsetServiceNotFound = "statefulset-service-not-found" => run refs::statefulset_service_not_found::Rule,
+    StatefulsetServiceNotHeadless = "statefulset-service-not-headless" => run refs::statefulset_service_not_headless::Rule,
+    StatefulsetServiceSelectorMismatch = "statefulset-service-selector-mismatch" => run refs::statefulset_service_selector_mismatch::Rule,
+    ServiceSelectsNothing = "service-selects-nothing" => whole refs::service_selects_nothing::check,
+    ServiceTargetPortMissing = "service-target-port-missing" => whole refs::service_target_port_missing::check,
+    OverlappingSelectors = "overlapping-selectors" => object refs::overlapping_selectors::check,
+    VolumeMountUndefined = "volume-mount-undefined" => object refs::volume_mount_undefined::check,
+    UnusedVolumeClaimTemplate = "unused-volume-claim-template" => object refs::unused_volume_claim_template::check,
+    SharedRwoClaim = "shared-rwo-claim" => whole refs::shared_rwo_claim::check,
+    StatefulsetPartitionStallsRollout = "statefulset-partition-stalls-rollout" => object refs::statefulset_partition_stalls_rollout::check,
+    StatefulsetPvcDeleted = "statefulset-pvc-deleted" => object refs::statefulset_pvc_deleted::check,
+    ReplicasMissing = "replicas-missing" => whole refs::replicas_missing::check,
+    ReplicasWithHpa = "replicas-with-hpa" => whole refs::replicas_with_hpa::check,
+    HpaTargetNotFound = "hpa-target-not-found" => whole refs::hpa_target_not_found::check,
+    SelectorIncludesVersion = "selector-includes-version" => object refs::selector_includes_version::check,
+    GpuDaemonsetMissingToleration = "gpu-daemonset-missing-toleration" => whole gpu::gpu_daemonset_missing_toleration::check,
+    GpuTolerationPinsValue = "gpu-toleration-pins-value" => object gpu::gpu_toleration_pins_value::check,
+    UniversalToleration = "universal-toleration" => object gpu::universal_toleration::check,
+    GpuAgentRequestsGpu = "gpu-agent-requests-gpu" => object gpu::gpu_agent_requests_gpu::check,
+    GpuAgentOnEveryNode = "gpu-agent-on-every-node" => object gpu::gpu_agent_on_every_node::check,
+    DevicePluginSocketMissing = "device-plugin-socket-missing" => object gpu::device_plugin_socket_missing::check,
+    GpuLimitMissing = "gpu-limit-missing" => object gpu::gpu_limit_missing::check,
+    GpuFractional = "gpu-fractional" => object gpu::gpu_fractional::check,
+    InferenceMissingGpu = "inference-missing-gpu" => object gpu::inference_missing_gpu::check,
+    NoEligibleNodes = "no-eligible-nodes" => object gpu::no_eligible_nodes::check,
+    TaintNotTolerated = "taint-not-tolerated" => object gpu::taint_not_tolerated::check,
+    RequestsExceedAllocatable = "requests-exceed-allocatable" => object gpu::requests_exceed_allocatable::check,
+    UnusedSuppression = "unused-suppression" => object unused_suppression::check,
+    BuildFailed = "build-failed" => object schema::build_failed::check,
 }
 
 impl RuleId {
@@ -358,28 +429,99 @@ pub fn run(ix: &Index, selection: &Selection) -> Vec<Diagnostic> {
 }
 
 /// Runs the rules `level` enables, at the severity it gives them (a rule's fixtures run it
-/// alone this way).
+/// alone this way), over an index that holds the whole run.
 pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<Diagnostic> {
-    let threads = if ix.settings.threads == 0 { crate::util::default_threads() } else { ix.settings.threads };
+    let threads = threads(ix);
+    let judged = judge(ix, &level, threads);
+    let mut all = judged.found;
+    if !judged.subjects.is_empty() {
+        let facts = crate::world::facts(ix);
+        let world = World::new(&facts, ix);
+        all.extend(settle(&world, judged.subjects, threads));
+    }
+    finish(ix, &level, all)
+}
+
+fn threads(ix: &Index) -> usize {
+    if ix.settings.threads == 0 {
+        crate::util::default_threads()
+    } else {
+        ix.settings.threads
+    }
+}
+
+/// What the rules found in an index before the run's facts are known: the findings of the
+/// rules that judge objects alone, and the subjects of the relational ones.
+#[derive(Default)]
+pub struct Judged {
+    /// At their rule's default severity until [`finish`].
+    pub found: Vec<Diagnostic>,
+    pub subjects: Vec<(RuleId, Subjects)>,
+}
+
+/// Whether a rule `level` enables needs every typed object of the run ([`Check::Whole`]).
+pub fn needs_whole(level: impl Fn(RuleId) -> Option<Severity>) -> bool {
+    RULES.iter().any(|r| matches!(r.check, Check::Whole(_)) && level(r.id).is_some())
+}
+
+/// Runs the rules `level` enables over an index (the whole run, or one file where it is read):
+/// each rule on its own thread when `threads` allows.
+pub fn judge(ix: &Index, level: &dyn Fn(RuleId) -> Option<Severity>, threads: usize) -> Judged {
     // Rules are independent pure functions of the index: run them in parallel; the findings
     // are sorted afterwards, so the order they finish in does not matter.
-    let enabled: Vec<(&Declaration, Severity)> = RULES.iter().filter_map(|r| Some((r, level(r.id)?))).collect();
-    let results = crate::util::par_map(enabled, threads, |_, (rule, sev)| {
-        let mut out = Findings::new(rule.id);
-        (rule.check)(ix, &mut out);
-        (sev, out.into_vec())
+    let enabled: Vec<&Declaration> = RULES.iter().filter(|r| level(r.id).is_some()).collect();
+    let results = crate::util::par_map(enabled, threads, |_, rule| match rule.check {
+        Check::Object(check) | Check::Whole(check) => {
+            let mut out = Findings::new(rule.id);
+            check(ix, &mut out);
+            Ok(out.into_vec())
+        }
+        Check::Run(r) => Err((rule.id, (r.subjects)(ix))),
     });
-    let mut all = Vec::new();
-    for (sev, out) in results {
-        for mut d in out {
-            d.severity = sev;
-            if let Some(src) = &d.source {
-                d.message = format!("{} (in {src})", d.message);
-            }
-            all.push(d);
+    let mut judged = Judged::default();
+    for r in results {
+        match r {
+            Ok(found) => judged.found.extend(found),
+            Err(subjects) => judged.subjects.push(subjects),
         }
     }
-    let input = |file: usize| ix.files.get(file).is_some_and(|f| !f.source.context);
+    judged
+}
+
+/// Judges the subjects of the relational rules against the run's facts: each rule once, with
+/// its subjects of every file in input order.
+pub fn settle(world: &World, subjects: Vec<(RuleId, Subjects)>, threads: usize) -> Vec<Diagnostic> {
+    let mut by_rule: Vec<(RuleId, Vec<Subjects>)> = Vec::new();
+    for (rule, part) in subjects {
+        match by_rule.iter_mut().find(|(r, _)| *r == rule) {
+            Some((_, parts)) => parts.push(part),
+            None => by_rule.push((rule, vec![part])),
+        }
+    }
+    let results = crate::util::par_map(by_rule, threads, |_, (rule, parts)| {
+        let mut out = Findings::new(rule);
+        if let Check::Run(r) = rule.declaration().check {
+            (r.judge)(world, parts, &mut out);
+        }
+        out.into_vec()
+    });
+    results.into_iter().flatten().collect()
+}
+
+/// The run's findings as reported: at the severity `level` gives their rule, those on
+/// `--context` files dropped (unless `Settings::related_context` and a place they name is in
+/// an input), sorted, each once.
+pub fn finish(ix: &Index, level: &dyn Fn(RuleId) -> Option<Severity>, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut all = Vec::with_capacity(found.len());
+    for mut d in found {
+        let Some(sev) = level(d.rule()) else { continue };
+        d.severity = sev;
+        if let Some(src) = &d.source {
+            d.message = format!("{} (in {src})", d.message);
+        }
+        all.push(d);
+    }
+    let input = |file: usize| ix.get_parsed(file).is_some_and(|f| !f.source.context);
     all.retain(|d| input(d.file) || (ix.settings.related_context && d.related.iter().any(|r| input(r.file))));
     sort(ix, &mut all);
     // A finding inside an anchored block is reached once per alias: report it once.
@@ -458,8 +600,8 @@ pub fn drop_follow_ons(all: &mut Vec<Diagnostic>) {
 /// By file (as named), then position, then rule, then message.
 pub fn sort(ix: &Index, diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        let fa = ix.files.get(a.file).map_or("", |f| f.source.name.as_str());
-        let fb = ix.files.get(b.file).map_or("", |f| f.source.name.as_str());
+        let fa = ix.get_parsed(a.file).map_or("", |f| f.source.name.as_str());
+        let fb = ix.get_parsed(b.file).map_or("", |f| f.source.name.as_str());
         fa.cmp(fb)
             .then(a.file.cmp(&b.file))
             .then(a.span.start.cmp(&b.span.start))

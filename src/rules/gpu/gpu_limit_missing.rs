@@ -61,7 +61,7 @@ fn add_limit(ix: &Index, o: &Object, request_path: &[Step], name: &str) -> Optio
     let ed = ix.editor(o);
     let request = y.lookup(o.root, request_path)?;
     let span = y.span(request);
-    let value = ix.files[o.file].source.text.get(span.start as usize..span.end as usize)?;
+    let value = ix.parsed(o.file).source.text.get(span.start as usize..span.end as usize)?;
     if !matches!(y.node(request).kind, NodeKind::Scalar { .. }) || value.contains('\n') || value.starts_with(['|', '>']) {
         return None;
     }

@@ -99,7 +99,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
         // A patch, an export, a kustomize input (an overlay may add the GPUs), and serving
         // runtimes (KServe merges the InferenceService's resources into them) are not judged.
-        if o.completion.is_some() || o.export || ix.files[o.file].source.kustomize {
+        if o.completion.is_some() || o.export || ix.parsed(o.file).source.kustomize {
             continue;
         }
         if matches!(o.kind.as_str(), "ServingRuntime" | "ClusterServingRuntime" | "LLMInferenceServiceConfig") {

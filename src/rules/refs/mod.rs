@@ -29,25 +29,49 @@ pub mod unused_volume_claim_template;
 pub mod volume_mount_undefined;
 
 use crate::index::Index;
-use crate::model::{Object, Typed};
-use k8s_openapi::api::core::v1::Service;
+use crate::model::Object;
 use std::collections::HashMap;
 
 /// Whether cross-object references of this object can be judged soundly: it is not a
 /// kustomize input whose names and labels may still change, nor an export from a cluster.
 pub(crate) fn resolvable(ix: &Index, o: &Object) -> bool {
-    !ix.files[o.file].source.kustomize && !o.export
+    !ix.parsed(o.file).source.kustomize && !o.export
 }
 
-/// Services by (namespace, name).
-pub(crate) fn services(ix: &Index) -> HashMap<(&str, &str), (&Object, &Service)> {
-    let mut m = HashMap::new();
-    for o in &ix.objects {
-        if let (Some(Typed::Service(s)), Some(name)) = (&o.typed, o.name.as_deref()) {
-            m.entry((ix.namespace_of(o), name)).or_insert((o, s.as_ref()));
+/// A StatefulSet that names a governing Service, as the governing-Service rules keep it.
+pub(crate) struct Governed {
+    pub file: usize,
+    pub about: crate::rules::About,
+    pub namespace: String,
+    pub service: String,
+    /// The `serviceName` value.
+    pub span: crate::yaml::Span,
+}
+
+/// The StatefulSets of an index that name a governing Service and can be judged, with what
+/// their rules read of them.
+pub(crate) fn governed(
+    ix: &Index,
+) -> impl Iterator<
+    Item = (Governed, &Object, crate::model::Workload<'_>, &crate::classify::Classification, &k8s_openapi::api::apps::v1::StatefulSet),
+> {
+    ix.workloads().filter_map(|(o, w, c)| {
+        let Some(crate::model::Typed::StatefulSet(s)) = &o.typed else { return None };
+        let service = s.spec.service_name.as_deref().filter(|n| !n.is_empty())?;
+        if !resolvable(ix, o) {
+            return None;
         }
-    }
-    m
+        let y = ix.file(o);
+        let node = y.lookup(o.root, &crate::path!["spec", "serviceName"])?;
+        let g = Governed {
+            file: o.file,
+            about: crate::rules::About::of(o),
+            namespace: ix.namespace_of(o).to_string(),
+            service: service.to_string(),
+            span: y.span(node),
+        };
+        Some((g, o, w, c, s.as_ref()))
+    })
 }
 
 /// Whether the HPAs or KEDA ScaledObjects of the run target this workload.
@@ -76,7 +100,7 @@ pub(crate) fn autoscalers(ix: &Index) -> HashMap<(&str, &str, &str), &Object> {
 
 /// The directory of the file an object came from: the unit `kubectl apply -f dir/` applies.
 pub(crate) fn dir_of<'a>(ix: &'a Index, o: &Object) -> &'a str {
-    let name = &ix.files[o.file].source.name;
+    let name = &ix.parsed(o.file).source.name;
     name.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")
 }
 

@@ -54,7 +54,7 @@ pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
     let mut m: HashMap<&str, Namespace> = HashMap::new();
     for o in &ix.objects {
         let ns = m.entry(ix.namespace_of(o)).or_default();
-        if ix.files[o.file].source.kustomize {
+        if ix.parsed(o.file).source.kustomize {
             ns.kustomize = true;
         }
         if let Some(w) = o.workload() {

@@ -111,7 +111,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         let Some(why) = why else { continue };
         let y = ix.file(o);
         // Written for minikube, kind, Codespaces...: one node, where ReadWriteOnce admits every pod.
-        let source = &ix.files[o.file].source;
+        let source = &ix.parsed(o.file).source;
         // Once per file: a file of many workloads is read once.
         let mut single_node = || {
             *single_node_files

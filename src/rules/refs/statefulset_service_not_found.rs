@@ -1,55 +1,74 @@
 //! [`StatefulsetServiceNotFound`](crate::rules::RuleId::StatefulsetServiceNotFound): the governing Service is not among the inputs.
 
-use super::{identity_need, resolvable, services};
+use super::{governed, identity_need, Governed};
 use crate::fix::scalar;
 use crate::fix::Fix;
 use crate::index::Index;
-use crate::model::{selector, Typed};
+use crate::model::selector;
 use crate::path;
-use crate::rules::Findings;
+use crate::rules::{Findings, Relation};
+use crate::world::World;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::BTreeMap;
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    let svcs = services(ix);
-    for (o, w, c) in ix.workloads() {
-        let Some(Typed::StatefulSet(s)) = &o.typed else { continue };
-        let Some(svc) = s.spec.service_name.as_deref().filter(|n| !n.is_empty()) else { continue };
-        let ns = ix.namespace_of(o);
-        if svcs.contains_key(&(ns, svc)) || !resolvable(ix, o) {
-            continue;
+pub struct Rule;
+
+/// A StatefulSet that names a governing Service its pods need, with the finding prepared.
+pub struct Subject {
+    set: Governed,
+    need: String,
+    manifest: String,
+    consistent: bool,
+    fix: Option<Fix>,
+}
+
+impl Relation for Rule {
+    type Subject = Subject;
+
+    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
+        for (set, o, w, c, s) in governed(ix) {
+            // A Service defined elsewhere is likely; its absence matters when the pods need their DNS names.
+            let Some(need) = identity_need(o, &w, s, c) else { continue };
+            let svc = set.service.as_str();
+            let template_labels = s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+            let labels = s.spec.selector.match_labels.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| template_labels.clone());
+            let manifest = headless_service(svc, o.namespace.as_deref(), &labels, s);
+            // While the selector does not select the template
+            // ([`SelectorTemplateMismatch`](crate::rules::RuleId::SelectorTemplateMismatch)), which of
+            // the two labels the pods should carry is the author's call: a Service for either is a
+            // guess, and one for the selector's would select no pod.
+            let consistent = selector::check(&s.spec.selector, &template_labels, &|_| false).is_ok();
+            let fix = (!labels.is_empty() && consistent).then(|| ix.editor(o).append_document(&manifest)).flatten().map(|edit| Fix {
+                description: format!("add a headless Service `{svc}` selecting the StatefulSet's pods"),
+                edits: vec![edit],
+            });
+            out.push(Subject { set, need, manifest, consistent, fix });
         }
-        // A Service defined elsewhere is likely; its absence matters when the pods need their DNS names.
-        let Some(need) = identity_need(o, &w, s, c) else { continue };
-        let y = ix.file(o);
-        let Some(node) = y.lookup(o.root, &path!["spec", "serviceName"]) else { continue };
-        let template_labels = s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
-        let labels = s.spec.selector.match_labels.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| template_labels.clone());
-        let manifest = headless_service(svc, o.namespace.as_deref(), &labels, s);
-        // While the selector does not select the template
-        // ([`SelectorTemplateMismatch`](crate::rules::RuleId::SelectorTemplateMismatch)), which of
-        // the two labels the pods should carry is the author's call: a Service for either is a
-        // guess, and one for the selector's would select no pod.
-        let consistent = selector::check(&s.spec.selector, &template_labels, &|_| false).is_ok();
-        let fix = (!labels.is_empty() && consistent)
-            .then(|| ix.editor(o).append_document(&manifest))
-            .flatten()
-            .map(|edit| Fix { description: format!("add a headless Service `{svc}` selecting the StatefulSet's pods"), edits: vec![edit] });
-        out.report(o.file,
-                y.span(node),
-                format!("StatefulSet `{}` names governing Service `{svc}`, and {need}, but no Service `{svc}` is in namespace `{ns}` among the inputs: without it the per-pod DNS names do not resolve and the members cannot reach each other", o.name.as_deref().unwrap_or("")),
-            )
-            .help(if consistent {
-                format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}")
-            } else {
-                format!(
-                    "make the selector select the pod template first ({}); then add a headless Service (or pass the file that defines it with `--context`):\n---\n{manifest}",
-                    crate::rules::RuleId::SelectorTemplateMismatch
+    }
+
+    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+        let svcs = world.services();
+        for s in subjects {
+            let (ns, svc) = (s.set.namespace.as_str(), s.set.service.as_str());
+            if svcs.contains_key(&(ns, svc)) {
+                continue;
+            }
+            out.report(s.set.file,
+                    s.set.span,
+                    format!("StatefulSet `{}` names governing Service `{svc}`, and {}, but no Service `{svc}` is in namespace `{ns}` among the inputs: without it the per-pod DNS names do not resolve and the members cannot reach each other", s.set.about.name(), s.need),
                 )
-            })
-            .path(path!["spec", "serviceName"])
-            .object(o)
-            .fix(fix);
+                .help(if s.consistent {
+                    format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{}", s.manifest)
+                } else {
+                    format!(
+                        "make the selector select the pod template first ({}); then add a headless Service (or pass the file that defines it with `--context`):\n---\n{}",
+                        crate::rules::RuleId::SelectorTemplateMismatch, s.manifest
+                    )
+                })
+                .path(path!["spec", "serviceName"])
+                .about(&s.set.about)
+                .fix(s.fix.clone());
+        }
     }
 }
 

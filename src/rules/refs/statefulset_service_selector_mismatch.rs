@@ -1,35 +1,45 @@
 //! [`StatefulsetServiceSelectorMismatch`](crate::rules::RuleId::StatefulsetServiceSelectorMismatch): the governing Service does not select the pods.
 
-use super::{resolvable, services};
+use super::{governed, Governed};
 use crate::index::Index;
-use crate::model::selector::{check_map, Labels};
+use crate::model::selector::check_map;
+use crate::model::workload::PodLabeler;
 use crate::path;
-use crate::rules::Findings;
+use crate::rules::{Findings, Relation};
+use crate::world::World;
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    let svcs = services(ix);
-    for (o, w, _) in ix.workloads() {
-        let Some(crate::model::Typed::StatefulSet(s)) = &o.typed else { continue };
-        let Some(name) = s.spec.service_name.as_deref().filter(|n| !n.is_empty()) else { continue };
-        let Some((so, svc)) = svcs.get(&(ix.namespace_of(o), name)) else { continue };
-        if !resolvable(ix, o) || !resolvable(ix, so) {
-            continue;
+pub struct Rule;
+
+/// A StatefulSet that names a governing Service, with how its pods are labelled.
+pub struct Subject {
+    set: Governed,
+    pods: PodLabeler,
+}
+
+impl Relation for Rule {
+    type Subject = Subject;
+
+    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
+        out.extend(governed(ix).map(|(set, _, w, _, _)| Subject { set, pods: w.labeler() }));
+    }
+
+    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+        let svcs = world.services();
+        for Subject { set: s, pods } in subjects {
+            let name = s.service.as_str();
+            let Some(so) = svcs.get(&(s.namespace.as_str(), name)) else { continue };
+            let Some(sel) = so.service.as_ref().filter(|_| so.resolvable).and_then(|svc| svc.selector.as_ref()) else { continue };
+            let labels = pods.labels(sel);
+            let Err(miss) = check_map(sel, &labels, &|_| false) else { continue };
+            let span = so.service.as_ref().map(|svc| svc.selector_span).unwrap_or(so.kind_span);
+            out.report(s.file,
+                    s.span,
+                    format!("governing Service `{name}` does not select the pods of StatefulSet `{}` ({}): the pods run, but their DNS names never resolve", s.about.name(), miss.reason),
+                )
+                .help(format!("make the Service's selector match the pod template's labels (`{}`)", miss.key))
+                .path(path!["spec", "serviceName"])
+                .about(&s.about)
+                .related(so.file, span, format!("the selector of Service `{name}`"));
         }
-        let Some(sel) = svc.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty()) else { continue };
-        let sel: Labels = sel.clone();
-        let labels = w.pod_labels(&sel);
-        let Err(miss) = check_map(&sel, &labels, &|_| false) else { continue };
-        let y = ix.file(o);
-        let Some(node) = y.lookup(o.root, &path!["spec", "serviceName"]) else { continue };
-        let sy = ix.file(so);
-        let rel = sy.lookup_key(so.root, &path!["spec", "selector"]).map(|n| sy.span(n)).unwrap_or_else(|| sy.span(so.root));
-        out.report(o.file,
-                y.span(node),
-                format!("governing Service `{name}` does not select the pods of StatefulSet `{}` ({}): the pods run, but their DNS names never resolve", o.name.as_deref().unwrap_or(""), miss.reason),
-            )
-            .help(format!("make the Service's selector match the pod template's labels (`{}`)", miss.key))
-            .path(path!["spec", "serviceName"])
-            .object(o)
-            .related(so.file, rel, format!("the selector of Service `{name}`"));
     }
 }

@@ -29,7 +29,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 let path = w.container_path(idx).key("volumeMounts").index(i).key("name");
                 let Some(node) = y.lookup(o.root, &path) else { continue };
                 // `# corresponding volumes are injected by the operator` above the mount.
-                let text = &ix.files[o.file].source.text;
+                let text = &ix.parsed(o.file).source.text;
                 let item = y.lookup(o.root, &w.container_path(idx).key("volumeMounts").index(i)).unwrap_or(node);
                 if crate::model::completion::comment_says_completed(text, y.span(item).start as usize) {
                     continue;

@@ -4,7 +4,7 @@ use crate::index::Index;
 use crate::rules::Findings;
 
 pub fn check(ix: &Index, out: &mut Findings) {
-    for (fi, f) in ix.files.iter().enumerate() {
+    for (fi, f) in ix.numbered_files() {
         if f.yaml.duplicate_keys.is_empty() {
             continue;
         }

@@ -78,7 +78,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         };
         let ns = if is_cluster_scoped(&o.kind) { "" } else { ix.namespace_of(o) };
-        let file = &ix.files[o.file].source.name;
+        let file = &ix.parsed(o.file).source.name;
         let dir = file.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("");
         let key = (dir, o.group(), o.kind.as_str(), ns, name);
         let Some(&first_idx) = seen.get(&key) else {
@@ -87,7 +87,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         };
         let first = &ix.objects[first_idx];
         // Across files, only inputs of one kustomization are known to be applied together.
-        let together = |f: usize| ix.files[f].source.kustomize;
+        let together = |f: usize| ix.parsed(f).source.kustomize;
         if first.file != o.file && !(together(first.file) && together(o.file)) {
             continue;
         }
@@ -106,7 +106,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         };
         let fy = ix.file(first);
         let first_span = fy.lookup(first.root, &path!["metadata", "name"]).map(|n| fy.span(n)).unwrap_or_else(|| fy.span(first.root));
-        let ff = &ix.files[first.file];
+        let ff = &ix.parsed(first.file);
         let (line, _) = ff.line_col(first_span.start);
         let where_ns = if ns.is_empty() { String::new() } else { format!(" in namespace `{ns}`") };
         out.report(

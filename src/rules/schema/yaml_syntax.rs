@@ -6,7 +6,7 @@ use crate::rules::Findings;
 use crate::yaml::Span;
 
 pub fn check(ix: &Index, out: &mut Findings) {
-    for (i, f) in ix.files.iter().enumerate() {
+    for (i, f) in ix.numbered_files() {
         for e in &f.yaml.errors {
             let at = e.offset as usize;
             // A build-time placeholder on the line (`{SERVICE_IP_PREFIX}`, filled in by make or

@@ -56,7 +56,7 @@ pub(crate) fn suggested_controller(c: &Classification, run_to_completion: bool) 
 pub(crate) fn span_within(ix: &Index, o: &Object, node: crate::yaml::NodeId, needle: &str) -> crate::yaml::Span {
     let y = ix.file(o);
     let span = y.span(node);
-    let text = &ix.files[o.file].source.text;
+    let text = &ix.parsed(o.file).source.text;
     match text.get(span.start as usize..span.end as usize).and_then(|s| s.find(needle)) {
         Some(at) if !needle.is_empty() => {
             let start = span.start as usize + at;

@@ -1,0 +1,89 @@
+//! The streamed run ([`kshape::lint_stream`]: each file judged where it is read, its objects
+//! dropped, relational rules judged against the run's facts) finds exactly what a run that
+//! keeps every object finds ([`kshape::lint_full`]), finding for finding, with the same
+//! messages, places, fixes and suppressions: on every fixture directory of the project as one
+//! run, and on every project of the real corpus (../shared/corpus/tree, skipped when absent),
+//! with one thread and with several.
+
+mod common;
+
+use kshape::index::Settings;
+use kshape::report::Format;
+use kshape::rules::Selection;
+use std::path::Path;
+
+/// The sources of `dir` as the command line reads them (no excludes).
+fn sources(dir: &Path) -> Vec<kshape::source::SourceFile> {
+    let mut sources = kshape::source::Sources::default();
+    let path = dir.to_string_lossy().into_owned();
+    kshape::kustomize::collect(&[path], &kshape::source::Options::plain(), false, &mut sources).expect("the directory is readable");
+    sources.files
+}
+
+/// The JSON report (findings with fixes and related places, suppressed ones too).
+fn report(l: &kshape::Lint) -> String {
+    l.render_with(Format::Json, false, true)
+}
+
+fn compare(dir: &Path, selection: &Selection) -> usize {
+    let files = sources(dir);
+    let settings = |threads| Settings { threads, ..Settings::default() };
+    let kept = kshape::lint_full(files.clone(), "default", None, settings(2), selection);
+    let expected = report(&kept);
+    for threads in [1, 2] {
+        let streamed = kshape::lint_stream(files.clone(), "default", None, settings(threads), selection);
+        let got = report(&streamed);
+        if got != expected {
+            let compact = |l: &kshape::Lint| l.render(Format::Compact, false);
+            let (e, g) = (compact(&kept), compact(&streamed));
+            let only = |a: &str, b: &str| a.lines().filter(|l| !b.lines().any(|m| m == *l)).map(|l| format!("  {l}\n")).collect::<String>();
+            panic!(
+                "{}: the streamed run ({threads} threads) differs from the one that keeps every object;\nonly kept:\n{}only streamed:\n{}",
+                common::rel(dir),
+                only(&e, &g),
+                only(&g, &e)
+            );
+        }
+        assert_eq!(streamed.summary(), kept.summary(), "{}: summaries", common::rel(dir));
+    }
+    kept.diagnostics.len()
+}
+
+/// The rules that can stream (all but those declared `whole`, which keep every object).
+fn streamable() -> Selection {
+    use kshape::rules::{Check, Selector, RULES};
+    let ignore = RULES.iter().filter(|r| matches!(r.check, Check::Whole(_))).map(|r| Selector::Rule(r.id)).collect();
+    Selection { ignore, ..Selection::default() }
+}
+
+#[test]
+fn streaming_finds_what_keeping_every_object_finds_on_the_fixtures() {
+    let mut dirs = vec![common::root().join("testdata")];
+    for sub in ["testdata/rules", "testdata/examples", "testdata/custom-resources", "testdata/malformed"] {
+        let Ok(entries) = std::fs::read_dir(common::root().join(sub)) else { continue };
+        let mut more: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        more.sort();
+        dirs.extend(more);
+    }
+    let mut findings = 0;
+    for d in &dirs {
+        findings += compare(d, &streamable());
+    }
+    assert!(findings > 100, "the fixtures have findings to compare ({findings})");
+}
+
+#[test]
+fn streaming_finds_what_keeping_every_object_finds_on_the_corpus() {
+    let tree = common::root().join("../shared/corpus/tree");
+    let Ok(entries) = std::fs::read_dir(&tree) else {
+        eprintln!("skipped: ../shared/corpus/tree is absent");
+        return;
+    };
+    let mut projects: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    projects.sort();
+    let mut findings = 0;
+    for p in &projects {
+        findings += compare(p, &streamable());
+    }
+    assert!(findings > 100, "the corpus has findings to compare ({findings})");
+}
