@@ -5,9 +5,10 @@
 //! rules ([`crate::rules::Relation`]) judge their subjects against a [`World`] of them.
 
 use crate::index::{Index, ParsedFile};
+use crate::model::custom::known_custom;
 use crate::model::selector::Labels;
 use crate::model::workload::PodLabeler;
-use crate::model::{Object, Typed};
+use crate::model::{Object, Typed, WorkloadKind};
 use crate::path;
 use crate::yaml::Span;
 use serde::Serialize;
@@ -67,10 +68,115 @@ pub struct Fact {
     pub export: bool,
     /// From a `--context` file.
     pub context: bool,
+    /// From a file that is an input of `kustomize build`.
+    pub kustomize: bool,
     /// Its references can be judged: not a kustomize input (whose names and labels may still
     /// change), not an export.
     pub resolvable: bool,
     pub service: Option<ServiceFact>,
+    /// A PodDisruptionBudget's `matchLabels`, when non-empty.
+    pub budget_selector: Option<Labels>,
+    /// A HorizontalPodAutoscaler or KEDA ScaledObject.
+    pub scaler: Option<Scaler>,
+    /// A built-in workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod).
+    pub workload: bool,
+    /// A Deployment, StatefulSet or ReplicaSet that runs two pods or more (and is no patch or
+    /// template).
+    pub many_replicas: bool,
+    /// A custom resource that may create workloads (one kshape does not know, or one that
+    /// owns pods).
+    pub may_create: bool,
+    /// The pod templates whose pods the object's controller creates: a built-in workload's,
+    /// or a known custom resource's ([`crate::model::custom::known_custom`]).
+    pub pods: Vec<PodFact>,
+    /// A custom resource kshape does not know: it may own pods.
+    pub unknown_owner: bool,
+}
+
+/// An autoscaler and its target.
+#[derive(Debug, Clone)]
+pub struct Scaler {
+    /// A ScaledObject with `autoscaling.keda.sh/paused: "true"`: KEDA leaves the count alone.
+    pub paused: bool,
+    /// `scaleTargetRef.kind` (Deployment when absent).
+    pub target_kind: String,
+    pub target_name: Option<String>,
+    /// The `scaleTargetRef` key.
+    pub ref_span: Option<Span>,
+    /// The `scaleTargetRef.name` value.
+    pub name_span: Option<Span>,
+}
+
+/// Pods an object's controller creates from one template.
+#[derive(Debug, Clone)]
+pub struct PodFact {
+    /// The labels the pods carry, with those the controller adds (none varying per pod).
+    pub labels: Labels,
+    /// A built-in workload's labels with those that vary per pod ([`PodLabeler`]).
+    pub labeler: Option<PodLabeler>,
+    /// Prefixes of labels a custom resource's controller adds to each pod.
+    pub prefixes: &'static [String],
+    /// The template's `labels` key, else the object's `kind`.
+    pub labels_span: Span,
+    /// The containers' ports; None when the pod spec is not known (a custom resource's).
+    pub ports: Option<Ports>,
+}
+
+impl PodFact {
+    /// The labels the pods carry, with the values of `wanted` for those that vary per pod.
+    pub fn labels_for(&self, wanted: &Labels) -> Labels {
+        match &self.labeler {
+            Some(l) => l.labels(wanted),
+            None => self.labels.clone(),
+        }
+    }
+
+    /// Whether the controller adds label `key` to each pod.
+    pub fn satisfied(&self, key: &str) -> bool {
+        self.prefixes.iter().any(|p| key.starts_with(p))
+    }
+}
+
+/// The ports a pod's containers declare, and the numbers their command lines and environment
+/// mention (`--metrics-bind-address=:8443`, `PORT=9000`).
+#[derive(Debug, Clone, Default)]
+pub struct Ports {
+    pub names: std::collections::BTreeSet<String>,
+    pub numbers: std::collections::BTreeSet<i32>,
+    pub mentioned: std::collections::BTreeSet<i32>,
+}
+
+/// Every run of digits in `text` that is a port number.
+fn numbers_in(text: &str, out: &mut std::collections::BTreeSet<i32>) {
+    for run in text.split(|c: char| !c.is_ascii_digit()).filter(|r| !r.is_empty() && r.len() <= 5) {
+        if let Ok(n) = run.parse::<i32>() {
+            if (1..=65535).contains(&n) {
+                out.insert(n);
+            }
+        }
+    }
+}
+
+impl Ports {
+    fn of(spec: &k8s_openapi::api::core::v1::PodSpec) -> Ports {
+        let mut ports = Ports::default();
+        for ctr in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+            for text in ctr.command.iter().chain(ctr.args.iter()).flatten() {
+                numbers_in(text, &mut ports.mentioned);
+            }
+            for e in ctr.env.iter().flatten() {
+                numbers_in(e.value.as_deref().unwrap_or(""), &mut ports.mentioned);
+            }
+            // Port 0 stands for a value that did not type (a placeholder): not a real port.
+            for p in ctr.ports.iter().flatten().filter(|p| p.container_port != 0) {
+                ports.numbers.insert(p.container_port);
+                if let Some(n) = &p.name {
+                    ports.names.insert(n.clone());
+                }
+            }
+        }
+        ports
+    }
 }
 
 /// A Service's part in the run.
@@ -125,6 +231,51 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         }
         _ => None,
     };
+    let budget_selector = match &o.typed {
+        Some(Typed::PodDisruptionBudget(p)) => {
+            p.spec.as_ref().and_then(|s| s.selector.as_ref()).and_then(|s| s.match_labels.clone()).filter(|s| !s.is_empty())
+        }
+        _ => None,
+    };
+    let is_scaler =
+        (o.kind == "HorizontalPodAutoscaler" && o.group() == "autoscaling") || (o.kind == "ScaledObject" && o.group() == "keda.sh");
+    let scaler = is_scaler.then(|| {
+        let paused = o.kind == "ScaledObject"
+            && y.lookup(o.root, &path!["metadata", "annotations", "autoscaling.keda.sh/paused"]).and_then(|n| y.scalar(n)) == Some("true");
+        let target = y.get(o.root, "spec").and_then(|s| y.get(s, "scaleTargetRef"));
+        Scaler {
+            paused,
+            target_kind: target.and_then(|t| y.get_str(t, "kind")).unwrap_or("Deployment").to_string(),
+            target_name: target.and_then(|t| y.get_str(t, "name")).map(str::to_string),
+            ref_span: y.lookup_key(o.root, &path!["spec", "scaleTargetRef"]).map(|n| y.span(n)),
+            name_span: y.lookup(o.root, &path!["spec", "scaleTargetRef", "name"]).map(|n| y.span(n)),
+        }
+    });
+    let workload = o.workload();
+    let many_replicas = o.workloads().any(|w| {
+        matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
+            && w.replicas.is_some_and(|r| r >= 2)
+            && o.completion.is_none()
+    });
+    let custom = workload.is_none() && o.typed.as_ref().is_none_or(|t| matches!(t, Typed::Custom(_)));
+    let known = if custom { known_custom(y, o) } else { None };
+    let may_create = custom && known.as_ref().is_none_or(|t| !t.is_empty());
+    let mut pods = Vec::new();
+    if let Some(w) = &workload {
+        let labels_span = y.lookup_key(o.root, &w.template_path().key("metadata").key("labels")).map(|n| y.span(n));
+        pods.push(PodFact {
+            labels: w.pod_labels(&Labels::new()),
+            labeler: Some(w.labeler()),
+            prefixes: &[],
+            labels_span: labels_span.unwrap_or_else(|| ix.kind_span(o)),
+            ports: w.pod_spec.map(Ports::of),
+        });
+    }
+    for t in known.iter().flatten() {
+        // A custom resource's templates are not located: findings name the resource's kind.
+        let labels_span = y.lookup_key(o.root, &crate::yaml::FieldPath::new()).map(|n| y.span(n)).unwrap_or_else(|| ix.kind_span(o));
+        pods.push(PodFact { labels: t.labels.clone(), labeler: None, prefixes: t.controller_prefixes, labels_span, ports: None });
+    }
     Fact {
         file: o.file,
         about: About::of(o),
@@ -133,8 +284,16 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         kind_span: ix.kind_span(o),
         export: o.export,
         context: o.context,
+        kustomize: ix.parsed(o.file).source.kustomize,
         resolvable: !ix.parsed(o.file).source.kustomize && !o.export,
         service,
+        budget_selector,
+        scaler,
+        workload: workload.is_some(),
+        many_replicas,
+        may_create,
+        pods,
+        unknown_owner: custom && known.is_none(),
     }
 }
 

@@ -29,7 +29,9 @@ pub mod unused_volume_claim_template;
 pub mod volume_mount_undefined;
 
 use crate::index::Index;
+use crate::model::selector::Labels;
 use crate::model::Object;
+use crate::world::{Fact, World};
 use std::collections::HashMap;
 
 /// Whether cross-object references of this object can be judged soundly: it is not a
@@ -74,25 +76,14 @@ pub(crate) fn governed(
     })
 }
 
-/// Whether the HPAs or KEDA ScaledObjects of the run target this workload.
-pub(crate) fn autoscalers(ix: &Index) -> HashMap<(&str, &str, &str), &Object> {
+/// The autoscalers of the run (HPAs and KEDA ScaledObjects that are not paused) by the
+/// (namespace, kind, name) of their target; the last of several.
+pub(crate) fn autoscalers<'a>(world: &World<'a>) -> HashMap<(&'a str, &'a str, &'a str), &'a Fact> {
     let mut m = HashMap::new();
-    for o in &ix.objects {
-        let scaler =
-            (o.kind == "HorizontalPodAutoscaler" && o.group() == "autoscaling") || (o.kind == "ScaledObject" && o.group() == "keda.sh");
-        if !scaler {
-            continue;
-        }
-        let y = ix.file(o);
-        // A paused ScaledObject scales nothing: KEDA leaves the replica count alone.
-        let paused = y.lookup(o.root, &crate::path!["metadata", "annotations", "autoscaling.keda.sh/paused"]).and_then(|n| y.scalar(n));
-        if o.kind == "ScaledObject" && paused == Some("true") {
-            continue;
-        }
-        let Some(r) = y.get(o.root, "spec").and_then(|s| y.get(s, "scaleTargetRef")) else { continue };
-        let kind = y.get_str(r, "kind").unwrap_or("Deployment");
-        if let Some(name) = y.get_str(r, "name") {
-            m.insert((ix.namespace_of(o), kind, name), o);
+    for f in world.facts() {
+        let Some(s) = f.scaler.as_ref().filter(|s| !s.paused) else { continue };
+        if let Some(name) = s.target_name.as_deref() {
+            m.insert((f.namespace.as_str(), s.target_kind.as_str(), name), f);
         }
     }
     m
@@ -100,7 +91,11 @@ pub(crate) fn autoscalers(ix: &Index) -> HashMap<(&str, &str, &str), &Object> {
 
 /// The directory of the file an object came from: the unit `kubectl apply -f dir/` applies.
 pub(crate) fn dir_of<'a>(ix: &'a Index, o: &Object) -> &'a str {
-    let name = &ix.parsed(o.file).source.name;
+    dir_of_name(&ix.parsed(o.file).source.name)
+}
+
+/// The directory of a file name.
+pub(crate) fn dir_of_name(name: &str) -> &str {
     name.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")
 }
 
@@ -118,7 +113,7 @@ pub(crate) struct Selecting<'a> {
 }
 
 /// An object that selects pods, what it is, and its selector's labels.
-type SelectingEntry<'a> = (&'a Object, SelectorKind, &'a std::collections::BTreeMap<String, String>);
+type SelectingEntry<'a> = (&'a Fact, SelectorKind, &'a Labels);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SelectorKind {
@@ -131,39 +126,37 @@ pub(crate) enum SelectorKind {
 const SELECTING_BUDGET: usize = 64;
 
 impl<'a> Selecting<'a> {
-    pub(crate) fn of(ix: &'a Index) -> Selecting<'a> {
+    pub(crate) fn of(world: &World<'a>) -> Selecting<'a> {
         let mut by_label: HashMap<_, Vec<_>> = HashMap::new();
-        for o in &ix.objects {
-            let (kind, sel) = match &o.typed {
+        for f in world.facts() {
+            let (kind, sel) = match (&f.service, &f.budget_selector) {
                 // A headless Service (`clusterIP: None`) gives pods DNS names; it routes no traffic.
-                Some(crate::model::Typed::Service(s)) if s.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()) == Some("None") => continue,
-                Some(crate::model::Typed::Service(s)) => (SelectorKind::Service, s.spec.as_ref().and_then(|s| s.selector.as_ref())),
-                Some(crate::model::Typed::PodDisruptionBudget(p)) => {
-                    (SelectorKind::Budget, p.spec.as_ref().and_then(|s| s.selector.as_ref()).and_then(|s| s.match_labels.as_ref()))
-                }
+                (Some(s), _) if s.headless => continue,
+                (Some(s), _) => (SelectorKind::Service, s.selector.as_ref()),
+                (None, Some(b)) => (SelectorKind::Budget, Some(b)),
                 _ => continue,
             };
             let Some(sel) = sel.filter(|s| !s.is_empty()) else { continue };
             // Indexed by the selector's first label; a workload is a candidate only when its pods
             // carry that label with that value.
             if let Some((k, v)) = sel.iter().next() {
-                by_label.entry((ix.namespace_of(o), k.as_str(), v.as_str())).or_default().push((o, kind, sel));
+                by_label.entry((f.namespace.as_str(), k.as_str(), v.as_str())).or_default().push((f, kind, sel));
             }
         }
         Selecting { by_label }
     }
 
     /// The first Service or budget (of `kind`) in `ns` whose selector the pod labels satisfy.
-    pub(crate) fn first(&self, ns: &str, labels: &std::collections::BTreeMap<String, String>, kind: SelectorKind) -> Option<&'a Object> {
+    pub(crate) fn first(&self, ns: &str, labels: &Labels, kind: SelectorKind) -> Option<&'a Fact> {
         let mut budget = SELECTING_BUDGET;
         for (k, v) in labels {
-            for (o, kd, sel) in self.by_label.get(&(ns, k.as_str(), v.as_str())).into_iter().flatten() {
+            for (f, kd, sel) in self.by_label.get(&(ns, k.as_str(), v.as_str())).into_iter().flatten() {
                 if budget == 0 {
                     return None;
                 }
                 budget -= 1;
                 if *kd == kind && sel.iter().all(|(sk, sv)| labels.get(sk) == Some(sv)) {
-                    return Some(o);
+                    return Some(f);
                 }
             }
         }

@@ -1,12 +1,16 @@
 //! [`ReplicasMissing`](crate::rules::RuleId::ReplicasMissing): a workload that serves with a
 //! single pod because it sets no replica count and no autoscaler targets it.
 
-use super::{autoscalers, dir_of, resolvable, Selecting, SelectorKind};
+use super::{autoscalers, dir_of, dir_of_name, resolvable, Selecting, SelectorKind};
 use crate::classify::Shape;
 use crate::index::Index;
+use crate::model::selector::Labels;
 use crate::model::{Object, Typed, Workload, WorkloadKind};
 use crate::path;
-use crate::rules::Findings;
+use crate::rules::{About, Findings, Relation};
+use crate::world::World;
+use crate::yaml::Span;
+use std::collections::HashSet;
 
 /// Arguments and variables of controllers that elect a leader: one replica is their design.
 const LEADER_ELECTION: &[&str] = &["--leader-elect", "--leader-election", "--enable-leader-election", "--leader-elect=true"];
@@ -27,65 +31,87 @@ fn singleton_by_design(o: &Object, w: &Workload) -> bool {
     recreate_with_claim || host_port || leader
 }
 
-/// The directories (a build's stream is one) where some Deployment, StatefulSet or ReplicaSet
-/// runs two pods or more: only there is one that sets no count likely an oversight. Where none
-/// does (no count, or `replicas: 1`), one pod is the repository's choice (demos, samples,
-/// single-user tools, bases whose overlays scale them).
-fn dirs_that_set_replicas(ix: &Index) -> std::collections::HashSet<&str> {
-    ix.workloads()
-        .filter(|(o, w, _)| {
-            matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
-                && w.replicas.is_some_and(|r| r >= 2)
-                && o.completion.is_none()
-        })
-        .map(|(o, _, _)| dir_of(ix, o))
-        .collect()
+pub struct Rule;
+
+/// A Deployment, StatefulSet or ReplicaSet that sets no replica count and is no singleton by
+/// design.
+pub struct Subject {
+    file: usize,
+    about: About,
+    namespace: String,
+    dir: String,
+    labels: Option<Labels>,
+    serves_model: bool,
+    span: Span,
 }
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    let scalers = autoscalers(ix);
-    let selecting = Selecting::of(ix);
-    let deliberate = dirs_that_set_replicas(ix);
-    for (o, w, c) in ix.workloads() {
-        // A patch leaves the count to its base; a template, to what renders it.
-        if !matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
-            || w.replicas.is_some()
-            || o.completion.is_some()
-        {
-            continue;
+impl Relation for Rule {
+    type Subject = Subject;
+
+    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
+        for (o, w, c) in ix.workloads() {
+            // A patch leaves the count to its base; a template, to what renders it.
+            if !matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
+                || w.replicas.is_some()
+                || o.completion.is_some()
+            {
+                continue;
+            }
+            if !resolvable(ix, o) || singleton_by_design(o, &w) {
+                continue;
+            }
+            let y = ix.file(o);
+            let Some(key) = y.lookup_key(o.root, &path!["spec"]) else { continue };
+            out.push(Subject {
+                file: o.file,
+                about: About::of(o),
+                namespace: ix.namespace_of(o).to_string(),
+                dir: dir_of(ix, o).to_string(),
+                labels: w.pod_meta.and_then(|m| m.labels.clone()),
+                serves_model: c.has(Shape::InferenceServer),
+                span: y.span(key),
+            });
         }
-        let name = o.name.as_deref().unwrap_or("");
-        let ns = ix.namespace_of(o);
-        if !resolvable(ix, o)
-            || scalers.contains_key(&(ns, o.kind.as_str(), name))
-            || singleton_by_design(o, &w)
-            || !deliberate.contains(dir_of(ix, o))
-        {
-            continue;
+    }
+
+    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+        if subjects.is_empty() {
+            return;
         }
-        // One pod is an outage only where something depends on it being there.
-        let labels = w.pod_meta.and_then(|m| m.labels.as_ref());
-        let evidence = if let Some(svc) = labels.and_then(|l| selecting.first(ns, l, SelectorKind::Service)) {
-            format!("Service `{}` routes traffic to it", svc.name.as_deref().unwrap_or(""))
-        } else if let Some(pdb) = labels.and_then(|l| selecting.first(ns, l, SelectorKind::Budget)) {
-            format!("PodDisruptionBudget `{}` expects its pods to stay available", pdb.name.as_deref().unwrap_or(""))
-        } else if c.has(Shape::InferenceServer) {
-            "it serves a model".to_string()
-        } else {
-            continue;
-        };
-        let y = ix.file(o);
-        let Some(key) = y.lookup_key(o.root, &path!["spec"]) else { continue };
-        out.report(
-            o.file,
-            y.span(key),
-            format!(
-                "{} `{name}` sets no `replicas` and no autoscaler targets it, so it runs a single pod, but {evidence}: a node failure, drain or rollout takes it offline",
-                o.kind
-            ),
-        )
-        .help("set `spec.replicas` to 2 or more (with a PodDisruptionBudget), or add a HorizontalPodAutoscaler that targets it; write `replicas: 1` if one pod is intended")
-        .path(path!["spec", "replicas"])
-        .object(o);
+        let scalers = autoscalers(world);
+        let selecting = Selecting::of(world);
+        // The directories (a build's stream is one) where some Deployment, StatefulSet or
+        // ReplicaSet runs two pods or more: only there is one that sets no count likely an
+        // oversight. Where none does (no count, or `replicas: 1`), one pod is the repository's
+        // choice (demos, samples, single-user tools, bases whose overlays scale them).
+        let deliberate: HashSet<&str> =
+            world.facts().iter().filter(|f| f.many_replicas).map(|f| dir_of_name(&world.file(f.file).source.name)).collect();
+        for s in subjects {
+            let (ns, kind, name) = (s.namespace.as_str(), s.about.object.kind.as_str(), s.about.name());
+            if scalers.contains_key(&(ns, kind, name)) || !deliberate.contains(s.dir.as_str()) {
+                continue;
+            }
+            // One pod is an outage only where something depends on it being there.
+            let labels = s.labels.as_ref();
+            let evidence = if let Some(svc) = labels.and_then(|l| selecting.first(ns, l, SelectorKind::Service)) {
+                format!("Service `{}` routes traffic to it", svc.name().unwrap_or(""))
+            } else if let Some(pdb) = labels.and_then(|l| selecting.first(ns, l, SelectorKind::Budget)) {
+                format!("PodDisruptionBudget `{}` expects its pods to stay available", pdb.name().unwrap_or(""))
+            } else if s.serves_model {
+                "it serves a model".to_string()
+            } else {
+                continue;
+            };
+            out.report(
+                s.file,
+                s.span,
+                format!(
+                    "{kind} `{name}` sets no `replicas` and no autoscaler targets it, so it runs a single pod, but {evidence}: a node failure, drain or rollout takes it offline"
+                ),
+            )
+            .help("set `spec.replicas` to 2 or more (with a PodDisruptionBudget), or add a HorizontalPodAutoscaler that targets it; write `replicas: 1` if one pod is intended")
+            .path(path!["spec", "replicas"])
+            .about(&s.about);
+        }
     }
 }

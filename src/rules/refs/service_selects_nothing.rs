@@ -2,33 +2,29 @@
 
 use super::resolvable;
 use crate::index::Index;
-use crate::model::custom::known_custom;
 use crate::model::selector::{check_map, Labels};
-use crate::model::{Object, Typed, Workload};
+use crate::model::Typed;
 use crate::path;
-use crate::rules::Findings;
-use crate::yaml::FieldPath;
+use crate::rules::{About, Findings, Relation};
+use crate::world::{Fact, PodFact, World};
+use crate::yaml::Span;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-/// Pods some object of the run will create.
+/// Pods some object of the run will create: one pod template of an object.
+#[derive(Clone, Copy)]
 pub(crate) struct Candidate<'a> {
-    pub object: &'a Object,
-    pub workload: Option<Workload<'a>>,
-    pub labels: Labels,
-    pub prefixes: &'static [String],
+    pub object: &'a Fact,
+    pub pod: &'a PodFact,
 }
 
 impl Candidate<'_> {
     pub fn labels_for(&self, wanted: &Labels) -> Labels {
-        match &self.workload {
-            Some(w) => w.pod_labels(wanted),
-            None => self.labels.clone(),
-        }
+        self.pod.labels_for(wanted)
     }
 
     pub fn satisfied(&self, key: &str) -> bool {
-        self.prefixes.iter().any(|p| key.starts_with(p))
+        self.pod.satisfied(key)
     }
 }
 
@@ -36,7 +32,7 @@ impl Candidate<'_> {
 pub(crate) struct Namespace<'a> {
     pub pods: Vec<Candidate<'a>>,
     /// Candidates by one `key=value` pod label they carry (template or controller-added).
-    by_label: HashMap<(String, String), Vec<usize>>,
+    by_label: HashMap<&'a str, HashMap<&'a str, Vec<usize>>>,
     /// Candidates whose controller adds labels that vary per pod (checked against every selector).
     always: Vec<usize>,
     /// The first candidate of the smallest name (the closest of those that share no label).
@@ -50,25 +46,19 @@ pub(crate) struct Namespace<'a> {
 }
 
 /// Every namespace's pod templates: workloads, and known custom workloads.
-pub(crate) fn namespaces(ix: &Index) -> HashMap<&str, Namespace<'_>> {
+pub(crate) fn namespaces<'a>(world: &World<'a>) -> HashMap<&'a str, Namespace<'a>> {
     let mut m: HashMap<&str, Namespace> = HashMap::new();
-    for o in &ix.objects {
-        let ns = m.entry(ix.namespace_of(o)).or_default();
-        if ix.parsed(o.file).source.kustomize {
+    for f in world.facts() {
+        let ns = m.entry(f.namespace.as_str()).or_default();
+        if f.kustomize {
             ns.kustomize = true;
         }
-        if let Some(w) = o.workload() {
-            let labels = w.pod_labels(&Labels::new());
-            ns.push(ix, Candidate { object: o, workload: Some(w), labels, prefixes: &[] });
-        } else if o.typed.as_ref().is_none_or(|t| matches!(t, crate::model::Typed::Custom(_))) {
-            match known_custom(ix.file(o), o) {
-                Some(templates) => {
-                    for t in templates {
-                        ns.push(ix, Candidate { object: t.object, workload: None, labels: t.labels, prefixes: t.controller_prefixes });
-                    }
-                }
-                None => ns.unknown_owner = true,
-            }
+        if f.unknown_owner {
+            ns.unknown_owner = true;
+        }
+        let dir = super::dir_of_name(&world.file(f.file).source.name);
+        for pod in &f.pods {
+            ns.push(dir, Candidate { object: f, pod });
         }
     }
     m
@@ -87,19 +77,19 @@ fn per_pod(k: &str) -> bool {
 pub(crate) const CLOSEST_CANDIDATES: usize = 256;
 
 impl<'a> Namespace<'a> {
-    fn push(&mut self, ix: &'a Index, c: Candidate<'a>) {
+    fn push(&mut self, dir: &'a str, c: Candidate<'a>) {
         let i = self.pods.len();
-        for (k, v) in &c.labels {
-            self.by_label.entry((k.clone(), v.clone())).or_default().push(i);
+        for (k, v) in &c.pod.labels {
+            self.by_label.entry(k.as_str()).or_default().entry(v.as_str()).or_default().push(i);
         }
-        if !c.prefixes.is_empty() {
+        if !c.pod.prefixes.is_empty() {
             // A custom workload's controller adds labels by prefix: checked against every selector.
             self.always.push(i);
         }
-        if self.first_by_name.is_none_or(|f| c.object.name < self.pods[f].object.name) {
+        if self.first_by_name.is_none_or(|f| c.object.name() < self.pods[f].object.name()) {
             self.first_by_name = Some(i);
         }
-        self.dirs.insert(super::dir_of(ix, c.object));
+        self.dirs.insert(dir);
         self.pods.push(c);
     }
 
@@ -109,7 +99,7 @@ impl<'a> Namespace<'a> {
     }
 
     fn posting(&self, k: &str, v: &str) -> &[usize] {
-        self.by_label.get(&(k.to_string(), v.to_string())).map_or(&[], Vec::as_slice)
+        self.by_label.get(k).and_then(|m| m.get(v)).map_or(&[], Vec::as_slice)
     }
 
     /// The candidates carrying the selector's rarest label that no controller varies per pod
@@ -120,9 +110,9 @@ impl<'a> Namespace<'a> {
 
     fn selects(&self, sel: &Labels, i: usize) -> bool {
         let c = &self.pods[i];
-        if c.prefixes.is_empty() && !sel.keys().any(|k| per_pod(k)) {
+        if c.pod.prefixes.is_empty() && !sel.keys().any(|k| per_pod(k)) {
             // Without labels that vary per pod, the candidate's labels are all there is to compare.
-            return check_map(sel, &c.labels, &|_| false).is_ok();
+            return check_map(sel, &c.pod.labels, &|_| false).is_ok();
         }
         check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()
     }
@@ -188,85 +178,111 @@ impl<'a> Namespace<'a> {
         idx.dedup();
         idx.into_iter()
             .map(|i| (misses(sel, &self.pods[i]), i))
-            .min_by(|(ma, a), (mb, b)| ma.cmp(mb).then_with(|| self.pods[*a].object.name.cmp(&self.pods[*b].object.name)))
+            .min_by(|(ma, a), (mb, b)| ma.cmp(mb).then_with(|| self.pods[*a].object.name().cmp(&self.pods[*b].object.name())))
             .map(|(_, i)| i)
     }
 }
 
 /// How many of the selector's pairs a candidate misses.
 fn misses(sel: &Labels, c: &Candidate) -> usize {
-    if c.prefixes.is_empty() && !sel.keys().any(|k| per_pod(k)) {
+    if c.pod.prefixes.is_empty() && !sel.keys().any(|k| per_pod(k)) {
         // Without labels that vary per pod, the candidate's labels are all there is to compare.
-        return sel.iter().filter(|(k, v)| c.labels.get(*k) != Some(*v)).count();
+        return sel.iter().filter(|(k, v)| c.pod.labels.get(*k) != Some(*v)).count();
     }
     let labels = c.labels_for(sel);
     sel.iter().filter(|(k, v)| labels.get(*k) != Some(*v) && !c.satisfied(k)).count()
 }
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    let spaces = namespaces(ix);
-    // Per namespace and selector: None when it selects a candidate, else the closest one.
-    type Closest<'a, 'b> = Option<Option<&'b Candidate<'a>>>;
-    let mut memo: HashMap<(&str, &Labels), Closest> = HashMap::new();
-    let mut closest_memo: HashMap<&str, HashMap<Labels, Option<usize>>> = HashMap::new();
-    for o in &ix.objects {
-        let Some(Typed::Service(svc)) = &o.typed else { continue };
-        let Some(spec) = &svc.spec else { continue };
-        let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
-        if spec.type_.as_deref() == Some("ExternalName") || !resolvable(ix, o) {
-            continue;
-        }
-        // kube-system's Services usually select add-ons the cluster runs (CoreDNS, metrics-server).
-        if ix.namespace_of(o) == "kube-system" {
-            continue;
-        }
-        let Some(ns) = spaces.get(ix.namespace_of(o)) else { continue };
-        if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize {
-            continue;
-        }
-        // Only when the Service comes with workloads (the same directory: one apply unit); a
-        // Service for pods that another installation runs is not ours to judge.
-        if !ns.has_pods_in(super::dir_of(ix, o)) {
-            continue;
-        }
-        // Services with one selector (one per port, per tenant...) share the answer.
-        let closest = match memo.entry((ix.namespace_of(o), sel)) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                let found = (!ns.selects_any(sel)).then(|| ns.closest(sel, closest_memo.entry(ix.namespace_of(o)).or_default()));
-                *e.insert(found)
+pub struct Rule;
+
+/// A Service that selects pods, in a namespace where it is judged.
+pub struct Subject {
+    file: usize,
+    about: About,
+    namespace: String,
+    dir: String,
+    selector: Labels,
+    span: Span,
+}
+
+impl Relation for Rule {
+    type Subject = Subject;
+
+    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
+        for o in &ix.objects {
+            let Some(Typed::Service(svc)) = &o.typed else { continue };
+            let Some(spec) = &svc.spec else { continue };
+            let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
+            if spec.type_.as_deref() == Some("ExternalName") || !resolvable(ix, o) {
+                continue;
             }
-        };
-        let Some(closest) = closest else { continue };
-        let hint = closest
-            .and_then(|c| {
-                let miss = check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).err()?;
-                Some(format!("; closest: {} `{}` ({})", c.object.kind, c.object.name.as_deref().unwrap_or(""), miss.reason))
-            })
-            .unwrap_or_default();
-        let y = ix.file(o);
-        let Some(key) = y.lookup_key(o.root, &path!["spec", "selector"]) else { continue };
-        let shown: Vec<String> = sel.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        let d = out.report(o.file,
-            y.span(key),
-            format!(
-                "Service{} selects `{}`, which no pod template in namespace `{}` carries{hint}",
-                o.name.as_deref().filter(|n| !n.is_empty()).map(|n| format!(" `{n}`")).unwrap_or_default(),
-                shown.join(", "),
-                ix.namespace_of(o)
-            ),
-        )
-        .help("make the selector match the labels of the pods it should route to (spec.template.metadata.labels of their workload); a Service without endpoints refuses every connection")
-        .path(path!["spec", "selector"])
-        .object(o);
-        if let Some(c) = closest {
-            let cy = ix.file(c.object);
-            let labels_path: FieldPath = match &c.workload {
-                Some(w) => w.template_path().key("metadata").key("labels"),
-                None => FieldPath::new(),
+            // kube-system's Services usually select add-ons the cluster runs (CoreDNS, metrics-server).
+            if ix.namespace_of(o) == "kube-system" {
+                continue;
+            }
+            let y = ix.file(o);
+            let Some(key) = y.lookup_key(o.root, &path!["spec", "selector"]) else { continue };
+            out.push(Subject {
+                file: o.file,
+                about: About::of(o),
+                namespace: ix.namespace_of(o).to_string(),
+                dir: super::dir_of(ix, o).to_string(),
+                selector: sel.clone(),
+                span: y.span(key),
+            });
+        }
+    }
+
+    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+        if subjects.is_empty() {
+            return;
+        }
+        let spaces = namespaces(world);
+        // Per namespace and selector: None when it selects a candidate, else the closest one.
+        type Closest<'a, 'b> = Option<Option<&'b Candidate<'a>>>;
+        let mut memo: HashMap<(&str, &Labels), Closest> = HashMap::new();
+        let mut closest_memo: HashMap<&str, HashMap<Labels, Option<usize>>> = HashMap::new();
+        for s in subjects {
+            let (namespace, sel) = (s.namespace.as_str(), &s.selector);
+            let Some(ns) = spaces.get(namespace) else { continue };
+            if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize {
+                continue;
+            }
+            // Only when the Service comes with workloads (the same directory: one apply unit); a
+            // Service for pods that another installation runs is not ours to judge.
+            if !ns.has_pods_in(&s.dir) {
+                continue;
+            }
+            // Services with one selector (one per port, per tenant...) share the answer.
+            let closest = match memo.entry((namespace, sel)) {
+                Entry::Occupied(e) => *e.get(),
+                Entry::Vacant(e) => {
+                    let found = (!ns.selects_any(sel)).then(|| ns.closest(sel, closest_memo.entry(namespace).or_default()));
+                    *e.insert(found)
+                }
             };
-            let span = cy.lookup_key(c.object.root, &labels_path).map(|n| cy.span(n)).unwrap_or_else(|| ix.kind_span(c.object));
-            d.related(c.object.file, span, format!("closest: {} `{}`", c.object.kind, c.object.name.as_deref().unwrap_or("")));
+            let Some(closest) = closest else { continue };
+            let hint = closest
+                .and_then(|c| {
+                    let miss = check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).err()?;
+                    Some(format!("; closest: {} `{}` ({})", c.object.kind(), c.object.name().unwrap_or(""), miss.reason))
+                })
+                .unwrap_or_default();
+            let shown: Vec<String> = sel.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let d = out.report(s.file,
+                s.span,
+                format!(
+                    "Service{} selects `{}`, which no pod template in namespace `{namespace}` carries{hint}",
+                    Some(s.about.name()).filter(|n| !n.is_empty()).map(|n| format!(" `{n}`")).unwrap_or_default(),
+                    shown.join(", "),
+                ),
+            )
+            .help("make the selector match the labels of the pods it should route to (spec.template.metadata.labels of their workload); a Service without endpoints refuses every connection")
+            .path(path!["spec", "selector"])
+            .about(&s.about);
+            if let Some(c) = closest {
+                d.related(c.object.file, c.pod.labels_span, format!("closest: {} `{}`", c.object.kind(), c.object.name().unwrap_or("")));
+            }
         }
     }
 }

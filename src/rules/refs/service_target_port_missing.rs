@@ -6,7 +6,9 @@ use crate::index::Index;
 use crate::model::selector::Labels;
 use crate::model::Typed;
 use crate::path;
-use crate::rules::Findings;
+use crate::rules::{About, Findings, Relation};
+use crate::world::World;
+use crate::yaml::{FieldPath, Span};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::{BTreeSet, HashMap};
 
@@ -21,17 +23,6 @@ struct Ports<'a> {
     mentioned: BTreeSet<i32>,
 }
 
-/// Every run of digits in `text` that is a port number.
-fn numbers_in(text: &str, out: &mut BTreeSet<i32>) {
-    for run in text.split(|c: char| !c.is_ascii_digit()).filter(|r| !r.is_empty() && r.len() <= 5) {
-        if let Ok(n) = run.parse::<i32>() {
-            if (1..=65535).contains(&n) {
-                out.insert(n);
-            }
-        }
-    }
-}
-
 impl<'a> Ports<'a> {
     /// None when the selector selects no pod, a custom workload (its containers are unknown),
     /// or only containers that declare no ports.
@@ -40,85 +31,129 @@ impl<'a> Ports<'a> {
         let mut selected = false;
         for c in ns.selected(sel) {
             selected = true;
-            let spec = c.workload.as_ref().and_then(|w| w.pod_spec)?;
-            for ctr in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
-                for text in ctr.command.iter().chain(ctr.args.iter()).flatten() {
-                    numbers_in(text, &mut ports.mentioned);
-                }
-                for e in ctr.env.iter().flatten() {
-                    numbers_in(e.value.as_deref().unwrap_or(""), &mut ports.mentioned);
-                }
-                // Port 0 stands for a value that did not type (a placeholder): not a real port.
-                for p in ctr.ports.iter().flatten().filter(|p| p.container_port != 0) {
-                    ports.numbers.insert(p.container_port);
-                    if let Some(n) = &p.name {
-                        ports.names.insert(n);
-                    }
-                }
-            }
+            let p = c.pod.ports.as_ref()?;
+            ports.names.extend(p.names.iter().map(String::as_str));
+            ports.numbers.extend(&p.numbers);
+            ports.mentioned.extend(&p.mentioned);
         }
         (selected && !ports.numbers.is_empty()).then_some(ports)
     }
 }
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    let spaces = namespaces(ix);
-    let mut memo: HashMap<(&str, &Labels), Option<Ports>> = HashMap::new();
-    for o in &ix.objects {
-        let Some(Typed::Service(svc)) = &o.typed else { continue };
-        let Some(spec) = &svc.spec else { continue };
-        let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
-        if !resolvable(ix, o) {
-            continue;
-        }
-        let Some(ns) = spaces.get(ix.namespace_of(o)) else { continue };
-        if ns.kustomize {
-            continue;
-        }
-        // Containers of the selected pods, gathered once per selector (Services that share
-        // one, a Service per port or per tenant, do not walk the pods again).
-        let Some(ports) = memo.entry((ix.namespace_of(o), sel)).or_insert_with(|| Ports::of(ns, sel)) else { continue };
-        let (names, numbers) = (&ports.names, &ports.numbers);
-        // `containerPort` is informational: a process may listen on a port it does not declare.
-        // A number is judged only where the declarations look complete: one port declared, and
-        // no argument or environment value of the containers names the number.
-        let number_missing = |n: i32| !numbers.contains(&n) && numbers.len() == 1 && !ports.mentioned.contains(&n);
-        let y = ix.file(o);
-        for (i, port) in spec.ports.iter().flatten().enumerate() {
-            let (missing, field, shown) = match &port.target_port {
-                Some(IntOrString::String(name)) if name.parse::<i32>().is_err() => {
-                    (!names.contains(name.as_str()), "targetPort", format!("named port `{name}`"))
+/// Where a Service port sends traffic.
+enum Target {
+    Named(String),
+    Number(i32),
+}
+
+/// A Service port as the rule judges it: its target, how a message shows it, and its place.
+struct Port {
+    target: Target,
+    shown: String,
+    path: FieldPath,
+    span: Span,
+}
+
+pub struct Rule;
+
+/// A Service that selects pods, with its ports.
+pub struct Subject {
+    file: usize,
+    about: About,
+    namespace: String,
+    selector: Labels,
+    ports: Vec<Port>,
+}
+
+impl Relation for Rule {
+    type Subject = Subject;
+
+    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
+        for o in &ix.objects {
+            let Some(Typed::Service(svc)) = &o.typed else { continue };
+            let Some(spec) = &svc.spec else { continue };
+            let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
+            if !resolvable(ix, o) {
+                continue;
+            }
+            let y = ix.file(o);
+            let mut ports = Vec::new();
+            for (i, port) in spec.ports.iter().flatten().enumerate() {
+                let (target, field, shown) = match &port.target_port {
+                    Some(IntOrString::String(name)) if name.parse::<i32>().is_err() => {
+                        (Target::Named(name.clone()), "targetPort", format!("named port `{name}`"))
+                    }
+                    Some(IntOrString::String(n)) => (Target::Number(n.parse().unwrap_or(0)), "targetPort", format!("port {n}")),
+                    Some(IntOrString::Int(n)) => (Target::Number(*n), "targetPort", format!("port {n}")),
+                    None => (Target::Number(port.port), "port", format!("port {}", port.port)),
+                };
+                let path = path!["spec", "ports", i, field];
+                let Some(node) = y.lookup(o.root, &path) else { continue };
+                // A placeholder, or a name that is not a valid port name, is not ours to resolve.
+                let text = y.scalar(node).unwrap_or("");
+                if crate::yaml::is_placeholder(text) || text.chars().any(|c| c.is_ascii_uppercase()) {
+                    continue;
                 }
-                Some(IntOrString::String(n)) => (number_missing(n.parse().unwrap_or(0)), "targetPort", format!("port {n}")),
-                Some(IntOrString::Int(n)) => (number_missing(*n), "targetPort", format!("port {n}")),
-                None => (number_missing(port.port), "port", format!("port {}", port.port)),
+                ports.push(Port { target, shown, path, span: y.span(node) });
+            }
+            if !ports.is_empty() {
+                out.push(Subject {
+                    file: o.file,
+                    about: About::of(o),
+                    namespace: ix.namespace_of(o).to_string(),
+                    selector: sel.clone(),
+                    ports,
+                });
+            }
+        }
+    }
+
+    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+        if subjects.is_empty() {
+            return;
+        }
+        let spaces = namespaces(world);
+        let mut memo: HashMap<(&str, &Labels), Option<Ports>> = HashMap::new();
+        for s in subjects {
+            let Some(ns) = spaces.get(s.namespace.as_str()) else { continue };
+            if ns.kustomize {
+                continue;
+            }
+            // Containers of the selected pods, gathered once per selector (Services that share
+            // one, a Service per port or per tenant, do not walk the pods again).
+            let Some(ports) = memo.entry((s.namespace.as_str(), &s.selector)).or_insert_with(|| Ports::of(ns, &s.selector)) else {
+                continue;
             };
-            if !missing {
-                continue;
+            let (names, numbers) = (&ports.names, &ports.numbers);
+            // `containerPort` is informational: a process may listen on a port it does not declare.
+            // A number is judged only where the declarations look complete: one port declared, and
+            // no argument or environment value of the containers names the number.
+            let number_missing = |n: i32| !numbers.contains(&n) && numbers.len() == 1 && !ports.mentioned.contains(&n);
+            for port in &s.ports {
+                let missing = match &port.target {
+                    Target::Named(name) => !names.contains(name.as_str()),
+                    Target::Number(n) => number_missing(*n),
+                };
+                if !missing {
+                    continue;
+                }
+                let mut listed: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
+                listed.extend(names.iter().map(|n| format!("`{n}`")));
+                listed.sort();
+                let more = listed.len().saturating_sub(LISTED);
+                listed.truncate(LISTED);
+                let mut listed = listed.join(", ");
+                if more > 0 {
+                    listed.push_str(&format!(" and {} more", super::thousands(more)));
+                }
+                out.report(s.file,
+                        port.span,
+                        format!("Service `{}` sends traffic to {}, which no container of the selected pods declares (they declare {listed})", s.about.name(), port.shown),
+                    )
+                    .help("point targetPort at a containerPort (by number, or by the port's name) of the selected containers; connections to an undeclared port usually fail")
+                    .path(port.path.clone())
+                    .about(&s.about);
             }
-            let path = path!["spec", "ports", i, field];
-            let Some(node) = y.lookup(o.root, &path) else { continue };
-            // A placeholder, or a name that is not a valid port name, is not ours to resolve.
-            let text = y.scalar(node).unwrap_or("");
-            if crate::yaml::is_placeholder(text) || text.chars().any(|c| c.is_ascii_uppercase()) {
-                continue;
-            }
-            let mut listed: Vec<String> = numbers.iter().map(|n| n.to_string()).collect();
-            listed.extend(names.iter().map(|n| format!("`{n}`")));
-            listed.sort();
-            let more = listed.len().saturating_sub(LISTED);
-            listed.truncate(LISTED);
-            let mut listed = listed.join(", ");
-            if more > 0 {
-                listed.push_str(&format!(" and {} more", super::thousands(more)));
-            }
-            out.report(o.file,
-                    y.span(node),
-                    format!("Service `{}` sends traffic to {shown}, which no container of the selected pods declares (they declare {listed})", o.name.as_deref().unwrap_or("")),
-                )
-                .help("point targetPort at a containerPort (by number, or by the port's name) of the selected containers; connections to an undeclared port usually fail")
-                .path(path)
-                .object(o);
         }
     }
 }
