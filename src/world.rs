@@ -91,6 +91,54 @@ pub struct Fact {
     pub pods: Vec<PodFact>,
     /// A custom resource kshape does not know: it may own pods.
     pub unknown_owner: bool,
+    /// The names its pods can be reached or called by (one per workload of the object).
+    pub hosts: Vec<HostFact>,
+    /// A StatefulSet's `serviceName` (empty when it has none).
+    pub service_name: Option<String>,
+    /// A PersistentVolumeClaim's access modes and storage class.
+    pub claim: Option<ClaimFact>,
+    /// A StorageClass: whether its provisioner keeps volumes on one node, and whether it is
+    /// the cluster's default.
+    pub storage_class: Option<(bool, bool)>,
+    /// The accelerator-pool taints it declares (`taints` of Nodes and node-pool objects), in
+    /// the order a walk of its nodes meets them.
+    pub taints: Vec<TaintFact>,
+    /// The `metadata.name` value.
+    pub name_span: Option<Span>,
+    /// The whole object.
+    pub root_span: Span,
+    /// The object written out (`YamlFile::canonical`), for objects of kustomize inputs: two
+    /// equal definitions there apply the same object twice, harmlessly.
+    pub canonical: Option<String>,
+}
+
+/// What one workload of an object tells about the names its pods have.
+#[derive(Debug, Clone)]
+pub struct HostFact {
+    pub kind: WorkloadKind,
+    /// The pod spec's `hostname` and `subdomain`.
+    pub hostname: Option<(String, String)>,
+    /// How many pods it runs, when a fixed number.
+    pub pods: Option<i64>,
+    /// Hostname patterns the operator gives the pods of a custom resource, with the role.
+    pub operator: Vec<(&'static str, String)>,
+}
+
+/// A PersistentVolumeClaim's part in the run.
+#[derive(Debug, Clone)]
+pub struct ClaimFact {
+    pub access_modes: Vec<String>,
+    pub storage_class: Option<String>,
+    /// The `accessModes` key, else the `kind` value.
+    pub modes_span: Span,
+}
+
+/// A taint a node or node pool of the inputs declares, of an accelerator pool.
+#[derive(Debug, Clone)]
+pub struct TaintFact {
+    pub class: crate::model::gpu::TaintClass,
+    pub key: String,
+    pub span: Span,
 }
 
 /// An autoscaler and its target.
@@ -206,10 +254,62 @@ impl Fact {
 
 /// The facts of every object of an index (one file's where it is read), in order.
 pub fn facts(ix: &Index) -> Vec<Fact> {
-    ix.objects.iter().map(|o| fact(ix, o)).collect()
+    // Nodes reached twice through aliases are walked once (an alias bomb is exponential).
+    let mut seen = std::collections::HashSet::new();
+    ix.objects.iter().map(|o| fact(ix, o, &mut seen)).collect()
 }
 
-fn fact(ix: &Index, o: &Object) -> Fact {
+/// The accelerator-pool taints under an object, in the order the walk meets them (each node
+/// once per file: `seen`).
+fn taints(ix: &Index, o: &Object, seen: &mut std::collections::HashSet<(usize, crate::yaml::NodeId)>) -> Vec<TaintFact> {
+    use crate::model::gpu::classify_taint;
+    let y = ix.file(o);
+    let mut out = Vec::new();
+    let mut stack = vec![o.root];
+    while let Some(n) = stack.pop() {
+        if !seen.insert((o.file, n)) {
+            continue;
+        }
+        if let Some(entries) = y.map_entries(n) {
+            for &(k, v) in entries {
+                if y.scalar(k) == Some("taints") {
+                    let mut found: Vec<(String, Option<String>, Span)> = Vec::new();
+                    if let Some(items) = y.seq_items(v) {
+                        for &item in items {
+                            let Some(key) = y.get(item, "key") else { continue };
+                            let effect = y.get_str(item, "effect").unwrap_or("");
+                            // A preference does not keep pods off the nodes.
+                            if effect == "PreferNoSchedule" {
+                                continue;
+                            }
+                            if let Some(k) = y.str_value(key) {
+                                found.push((k.to_string(), y.get_str(item, "value").map(str::to_string), y.span(key)));
+                            }
+                        }
+                    } else if let Some(entries) = y.map_entries(v) {
+                        // eksctl's older form: `taints: {nvidia.com/gpu: "true:NoSchedule"}`.
+                        for &(k, v) in entries {
+                            if let Some(key) = y.str_value(k) {
+                                found.push((key.to_string(), y.str_value(v).map(str::to_string), y.span(k)));
+                            }
+                        }
+                    }
+                    for (key, value, span) in found {
+                        if let Some(class) = classify_taint(&key, value.as_deref()) {
+                            out.push(TaintFact { class, key, span });
+                        }
+                    }
+                }
+                stack.push(v);
+            }
+        } else if let Some(items) = y.seq_items(n) {
+            stack.extend_from_slice(items);
+        }
+    }
+    out
+}
+
+fn fact(ix: &Index, o: &Object, seen: &mut std::collections::HashSet<(usize, crate::yaml::NodeId)>) -> Fact {
     let y = ix.file(o);
     let root_span = y.span(o.root);
     let service = match &o.typed {
@@ -276,6 +376,40 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         let labels_span = y.lookup_key(o.root, &crate::yaml::FieldPath::new()).map(|n| y.span(n)).unwrap_or_else(|| ix.kind_span(o));
         pods.push(PodFact { labels: t.labels.clone(), labeler: None, prefixes: t.controller_prefixes, labels_span, ports: None });
     }
+    let hosts = o
+        .workloads()
+        .map(|w| HostFact {
+            kind: w.kind,
+            hostname: w.pod_spec.and_then(|s| Some((s.hostname.clone()?, s.subdomain.clone()?))),
+            pods: w.pod_count(),
+            operator: match (w.custom, w.custom_kind()) {
+                (Some((_, pod)), Some(def)) => def.adds.hostnames.iter().map(|p| (p.as_str(), pod.role.clone())).collect(),
+                _ => Vec::new(),
+            },
+        })
+        .collect();
+    let service_name = match &o.typed {
+        Some(Typed::StatefulSet(s)) => Some(s.spec.service_name.clone().unwrap_or_default()),
+        _ => None,
+    };
+    let claim = match &o.typed {
+        Some(Typed::PersistentVolumeClaim(c)) => Some(ClaimFact {
+            access_modes: c.spec.as_ref().and_then(|s| s.access_modes.clone()).unwrap_or_default(),
+            storage_class: c.spec.as_ref().and_then(|s| s.storage_class_name.clone()),
+            modes_span: y.lookup_key(o.root, &path!["spec", "accessModes"]).map(|n| y.span(n)).unwrap_or_else(|| ix.kind_span(o)),
+        }),
+        _ => None,
+    };
+    let storage_class = (o.kind == "StorageClass" && o.group() == "storage.k8s.io").then(|| {
+        let local = y.get_str(o.root, "provisioner").is_some_and(|p| crate::model::scheduling::NODE_LOCAL_PROVISIONERS.contains(&p));
+        let is_default = y
+            .get(o.root, "metadata")
+            .and_then(|m| y.get(m, "annotations"))
+            .and_then(|a| y.get_str(a, "storageclass.kubernetes.io/is-default-class"))
+            == Some("true");
+        (local, is_default)
+    });
+    let kustomize = ix.parsed(o.file).source.kustomize;
     Fact {
         file: o.file,
         about: About::of(o),
@@ -284,8 +418,8 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         kind_span: ix.kind_span(o),
         export: o.export,
         context: o.context,
-        kustomize: ix.parsed(o.file).source.kustomize,
-        resolvable: !ix.parsed(o.file).source.kustomize && !o.export,
+        kustomize,
+        resolvable: !kustomize && !o.export,
         service,
         budget_selector,
         scaler,
@@ -294,6 +428,14 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         may_create,
         pods,
         unknown_owner: custom && known.is_none(),
+        hosts,
+        service_name,
+        claim,
+        storage_class,
+        taints: taints(ix, o, seen),
+        name_span: y.lookup(o.root, &path!["metadata", "name"]).map(|n| y.span(n)),
+        root_span,
+        canonical: kustomize.then(|| y.canonical(o.root, &mut 100_000)),
     }
 }
 

@@ -16,7 +16,8 @@
 
 use crate::index::Index;
 use crate::path;
-use crate::rules::Findings;
+use crate::rules::{Findings, Relation};
+use crate::world::{Fact, World};
 use std::collections::HashMap;
 
 /// Built-in kinds that have no namespace.
@@ -49,78 +50,84 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
 
 type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    // The objects each file defines, to recognise files that are alternatives of each other.
-    let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = HashMap::new();
-    for o in ix.objects.iter().filter(|o| !o.export) {
-        if let Some(name) = o.name.as_deref() {
-            let ns = if is_cluster_scoped(&o.kind) { "" } else { ix.namespace_of(o) };
-            per_file.entry(o.file).or_default().insert((o.group(), o.kind.as_str(), ns, name));
-        }
+/// The namespace that tells two objects apart: none for cluster-scoped kinds.
+fn ns_of(f: &Fact) -> &str {
+    if is_cluster_scoped(f.kind()) {
+        ""
+    } else {
+        f.namespace.as_str()
     }
-    // Whether two files are alternatives, decided once per pair of files: the subset test
-    // costs the smaller file's size, and a run of copies asks it once per copy.
-    let mut alternatives_memo: HashMap<(usize, usize), bool> = HashMap::new();
-    let mut alternatives = |a: usize, b: usize| -> bool {
-        if a == b {
-            return false;
-        }
-        *alternatives_memo.entry((a.min(b), a.max(b))).or_insert_with(|| match (per_file.get(&a), per_file.get(&b)) {
-            (Some(x), Some(y)) => x.is_subset(y) || y.is_subset(x),
-            _ => false,
-        })
-    };
-    // The first definition's canonical text, written once however many copies it has.
-    let mut first_canonical: HashMap<usize, String> = HashMap::new();
-    let mut seen: HashMap<(&str, &str, &str, &str, &str), usize> = HashMap::new();
-    for (i, o) in ix.objects.iter().enumerate() {
-        let Some(name) = o.name.as_deref().filter(|_| !o.export) else {
-            continue;
-        };
-        let ns = if is_cluster_scoped(&o.kind) { "" } else { ix.namespace_of(o) };
-        let file = &ix.parsed(o.file).source.name;
-        let dir = file.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("");
-        let key = (dir, o.group(), o.kind.as_str(), ns, name);
-        let Some(&first_idx) = seen.get(&key) else {
-            seen.insert(key, i);
-            continue;
-        };
-        let first = &ix.objects[first_idx];
-        // Across files, only inputs of one kustomization are known to be applied together.
-        let together = |f: usize| ix.parsed(f).source.kustomize;
-        if first.file != o.file && !(together(first.file) && together(o.file)) {
-            continue;
-        }
-        if alternatives(first.file, o.file) {
-            continue;
-        }
-        let y = ix.file(o);
-        if first.file != o.file {
-            let first_text = first_canonical.entry(first_idx).or_insert_with(|| ix.file(first).canonical(first.root, &mut 100_000));
-            if *first_text == y.canonical(o.root, &mut 100_000) {
-                continue;
+}
+
+/// Judges the run's facts alone: every object is a subject.
+pub struct Rule;
+
+impl Relation for Rule {
+    type Subject = ();
+
+    fn subjects(_: &Index, _: &mut Vec<()>) {}
+
+    fn judge(world: &World, _: &[()], out: &mut Findings) {
+        let facts = world.facts();
+        // The objects each file defines, to recognise files that are alternatives of each other.
+        let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = HashMap::new();
+        for f in facts.iter().filter(|f| !f.export) {
+            if let Some(name) = f.name() {
+                per_file.entry(f.file).or_default().insert((f.group.as_str(), f.kind(), ns_of(f), name));
             }
         }
-        let Some(node) = y.lookup(o.root, &path!["metadata", "name"]) else {
-            continue;
+        // Whether two files are alternatives, decided once per pair of files: the subset test
+        // costs the smaller file's size, and a run of copies asks it once per copy.
+        let mut alternatives_memo: HashMap<(usize, usize), bool> = HashMap::new();
+        let mut alternatives = |a: usize, b: usize| -> bool {
+            if a == b {
+                return false;
+            }
+            *alternatives_memo.entry((a.min(b), a.max(b))).or_insert_with(|| match (per_file.get(&a), per_file.get(&b)) {
+                (Some(x), Some(y)) => x.is_subset(y) || y.is_subset(x),
+                _ => false,
+            })
         };
-        let fy = ix.file(first);
-        let first_span = fy.lookup(first.root, &path!["metadata", "name"]).map(|n| fy.span(n)).unwrap_or_else(|| fy.span(first.root));
-        let ff = &ix.parsed(first.file);
-        let (line, _) = ff.line_col(first_span.start);
-        let where_ns = if ns.is_empty() { String::new() } else { format!(" in namespace `{ns}`") };
-        out.report(
-            o.file,
-            y.span(node),
-            format!("{} `{name}`{where_ns} is defined twice; the first is at {}:{line}", o.kind, ff.source.name),
-        )
-        .help(if first.file == o.file {
-            "rename one of them or remove the copy: applied together, the later definition silently replaces the earlier one"
-        } else {
-            "rename one of them or remove the copy: both files are inputs of the kustomization here, and `kustomize build` refuses two objects with one id (list only one of the files if they are alternatives)"
-        })
-        .path(path!["metadata", "name"])
-        .object(o)
-        .related(first.file, first_span, "first definition");
+        let mut seen: HashMap<(&str, &str, &str, &str, &str), usize> = HashMap::new();
+        for (i, f) in facts.iter().enumerate() {
+            let Some(name) = f.name().filter(|_| !f.export) else {
+                continue;
+            };
+            let ns = ns_of(f);
+            let file = &world.file(f.file).source.name;
+            let dir = file.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("");
+            let key = (dir, f.group.as_str(), f.kind(), ns, name);
+            let Some(&first_idx) = seen.get(&key) else {
+                seen.insert(key, i);
+                continue;
+            };
+            let first = &facts[first_idx];
+            // Across files, only inputs of one kustomization are known to be applied together.
+            if first.file != f.file && !(first.kustomize && f.kustomize) {
+                continue;
+            }
+            if alternatives(first.file, f.file) {
+                continue;
+            }
+            if first.file != f.file && first.canonical == f.canonical {
+                continue;
+            }
+            let Some(span) = f.name_span else {
+                continue;
+            };
+            let first_span = first.name_span.unwrap_or(first.root_span);
+            let ff = world.file(first.file);
+            let (line, _) = ff.line_col(first_span.start);
+            let where_ns = if ns.is_empty() { String::new() } else { format!(" in namespace `{ns}`") };
+            out.report(f.file, span, format!("{} `{name}`{where_ns} is defined twice; the first is at {}:{line}", f.kind(), ff.source.name))
+                .help(if first.file == f.file {
+                    "rename one of them or remove the copy: applied together, the later definition silently replaces the earlier one"
+                } else {
+                    "rename one of them or remove the copy: both files are inputs of the kustomization here, and `kustomize build` refuses two objects with one id (list only one of the files if they are alternatives)"
+                })
+                .path(path!["metadata", "name"])
+                .about(&f.about)
+                .related(first.file, first_span, "first definition");
+        }
     }
 }
