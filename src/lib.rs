@@ -58,9 +58,8 @@ pub fn lint_full(
 /// Lints as [`lint_full`] does, without keeping the run's objects: each file is parsed, typed
 /// and judged where it is read ([`index::stream`]), its node tree and objects dropped, and
 /// the relational rules judge their subjects against the run's facts ([`world`]) at the end.
-/// Memory holds the files' text and facts, not their objects; the findings are the same.
-/// While a rule that reads the whole run's objects is enabled ([`rules::Check::Whole`]),
-/// this is [`lint_full`].
+/// Memory holds the files' text and facts, not their objects; the findings are the same
+/// (tests/streaming.rs).
 pub fn lint_stream(
     files: Vec<SourceFile>,
     default_namespace: &str,
@@ -69,11 +68,8 @@ pub fn lint_stream(
     selection: &rules::Selection,
 ) -> Lint {
     let level = |r| selection.level(r);
-    if rules::needs_whole(level) {
-        return lint_full(files, default_namespace, nodes, settings, selection);
-    }
     let threads = if settings.threads == 0 { util::default_threads() } else { settings.threads };
-    let relational = rules::RULES.iter().any(|r| matches!(r.check, rules::Check::Run(_)) && level(r.id).is_some());
+    let relational = rules::relational(&level);
     let streamed = index::stream(files, default_namespace, settings, nodes.map(std::sync::Arc::new), |ix| {
         let judged = rules::judge(ix, &level, 1);
         let facts = if relational { world::facts(ix) } else { Vec::new() };
@@ -81,15 +77,17 @@ pub fn lint_stream(
     });
     let index = streamed.index;
     let (mut found, mut subjects, mut facts, mut directives) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // One allocation of the final size: the facts are the bulk of what is kept.
+    facts.reserve_exact(streamed.judged.iter().map(|(_, f, _)| f.len()).sum());
     for (judged, f, d) in streamed.judged {
         found.extend(judged.found);
         subjects.extend(judged.subjects);
         facts.extend(f);
         directives.extend(d);
     }
-    if !subjects.is_empty() {
+    if relational {
         let world = world::World::new(&facts, &index);
-        found.extend(rules::settle(&world, subjects, threads));
+        found.extend(rules::settle(&world, &level, subjects, threads));
     }
     let diags = rules::finish(&index, &level, found);
     let (mut diagnostics, suppressed) = suppress::apply_with(&index, directives, diags, selection);

@@ -6,7 +6,7 @@
 
 use crate::index::{Index, ParsedFile};
 use crate::model::custom::known_custom;
-use crate::model::selector::Labels;
+use crate::model::selector::{Labels, Pairs};
 use crate::model::workload::PodLabeler;
 use crate::model::{Object, Typed, WorkloadKind};
 use crate::path;
@@ -73,11 +73,11 @@ pub struct Fact {
     /// Its references can be judged: not a kustomize input (whose names and labels may still
     /// change), not an export.
     pub resolvable: bool,
-    pub service: Option<ServiceFact>,
+    pub service: Option<Box<ServiceFact>>,
     /// A PodDisruptionBudget's `matchLabels`, when non-empty.
-    pub budget_selector: Option<Labels>,
+    pub budget_selector: Option<Pairs>,
     /// A HorizontalPodAutoscaler or KEDA ScaledObject.
-    pub scaler: Option<Scaler>,
+    pub scaler: Option<Box<Scaler>>,
     /// A built-in workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod).
     pub workload: bool,
     /// A Deployment, StatefulSet or ReplicaSet that runs two pods or more (and is no patch or
@@ -96,7 +96,7 @@ pub struct Fact {
     /// A StatefulSet's `serviceName` (empty when it has none).
     pub service_name: Option<String>,
     /// A PersistentVolumeClaim's access modes and storage class.
-    pub claim: Option<ClaimFact>,
+    pub claim: Option<Box<ClaimFact>>,
     /// A StorageClass: whether its provisioner keeps volumes on one node, and whether it is
     /// the cluster's default.
     pub storage_class: Option<(bool, bool)>,
@@ -109,7 +109,7 @@ pub struct Fact {
     pub root_span: Span,
     /// The object written out (`YamlFile::canonical`), for objects of kustomize inputs: two
     /// equal definitions there apply the same object twice, harmlessly.
-    pub canonical: Option<String>,
+    pub canonical: Option<Box<str>>,
 }
 
 /// What one workload of an object tells about the names its pods have.
@@ -159,7 +159,7 @@ pub struct Scaler {
 #[derive(Debug, Clone)]
 pub struct PodFact {
     /// The labels the pods carry, with those the controller adds (none varying per pod).
-    pub labels: Labels,
+    pub labels: Pairs,
     /// A built-in workload's labels with those that vary per pod ([`PodLabeler`]).
     pub labeler: Option<PodLabeler>,
     /// Prefixes of labels a custom resource's controller adds to each pod.
@@ -175,7 +175,7 @@ impl PodFact {
     pub fn labels_for(&self, wanted: &Labels) -> Labels {
         match &self.labeler {
             Some(l) => l.labels(wanted),
-            None => self.labels.clone(),
+            None => self.labels.to_labels(),
         }
     }
 
@@ -189,17 +189,20 @@ impl PodFact {
 /// mention (`--metrics-bind-address=:8443`, `PORT=9000`).
 #[derive(Debug, Clone, Default)]
 pub struct Ports {
-    pub names: std::collections::BTreeSet<String>,
-    pub numbers: std::collections::BTreeSet<i32>,
-    pub mentioned: std::collections::BTreeSet<i32>,
+    /// Sorted, each once.
+    pub names: Vec<Box<str>>,
+    /// Sorted, each once.
+    pub numbers: Vec<i32>,
+    /// Sorted, each once.
+    pub mentioned: Vec<i32>,
 }
 
 /// Every run of digits in `text` that is a port number.
-fn numbers_in(text: &str, out: &mut std::collections::BTreeSet<i32>) {
+fn numbers_in(text: &str, out: &mut Vec<i32>) {
     for run in text.split(|c: char| !c.is_ascii_digit()).filter(|r| !r.is_empty() && r.len() <= 5) {
         if let Ok(n) = run.parse::<i32>() {
             if (1..=65535).contains(&n) {
-                out.insert(n);
+                out.push(n);
             }
         }
     }
@@ -217,12 +220,21 @@ impl Ports {
             }
             // Port 0 stands for a value that did not type (a placeholder): not a real port.
             for p in ctr.ports.iter().flatten().filter(|p| p.container_port != 0) {
-                ports.numbers.insert(p.container_port);
+                ports.numbers.push(p.container_port);
                 if let Some(n) = &p.name {
-                    ports.names.insert(n.clone());
+                    ports.names.push(n.as_str().into());
                 }
             }
         }
+        for v in [&mut ports.numbers, &mut ports.mentioned] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        ports.names.sort_unstable();
+        ports.names.dedup();
+        ports.names.shrink_to_fit();
+        ports.numbers.shrink_to_fit();
+        ports.mentioned.shrink_to_fit();
         ports
     }
 }
@@ -235,7 +247,7 @@ pub struct ServiceFact {
     /// `type: ExternalName`.
     pub external_name: bool,
     /// Its selector, when it has a non-empty one.
-    pub selector: Option<Labels>,
+    pub selector: Option<Pairs>,
     /// The `clusterIP` value, else the `spec` key, else the object.
     pub cluster_ip_span: Span,
     /// The `selector` key, else the object.
@@ -256,7 +268,18 @@ impl Fact {
 pub fn facts(ix: &Index) -> Vec<Fact> {
     // Nodes reached twice through aliases are walked once (an alias bomb is exponential).
     let mut seen = std::collections::HashSet::new();
-    ix.objects.iter().map(|o| fact(ix, o, &mut seen)).collect()
+    // Only a file that says `taints` can declare one (asked once per file).
+    let mut says_taints: HashMap<usize, bool> = HashMap::new();
+    ix.objects
+        .iter()
+        .map(|o| {
+            let mut f = fact(ix, o);
+            if *says_taints.entry(o.file).or_insert_with(|| ix.parsed(o.file).source.text.contains("taints")) {
+                f.taints = taints(ix, o, &mut seen);
+            }
+            f
+        })
+        .collect()
 }
 
 /// The accelerator-pool taints under an object, in the order the walk meets them (each node
@@ -309,107 +332,13 @@ fn taints(ix: &Index, o: &Object, seen: &mut std::collections::HashSet<(usize, c
     out
 }
 
-fn fact(ix: &Index, o: &Object, seen: &mut std::collections::HashSet<(usize, crate::yaml::NodeId)>) -> Fact {
+fn fact(ix: &Index, o: &Object) -> Fact {
     let y = ix.file(o);
     let root_span = y.span(o.root);
-    let service = match &o.typed {
-        Some(Typed::Service(s)) => {
-            let spec = s.spec.as_ref();
-            let cluster_ip_span = y
-                .lookup(o.root, &path!["spec", "clusterIP"])
-                .or_else(|| y.lookup_key(o.root, &path!["spec"]))
-                .map(|n| y.span(n))
-                .unwrap_or(root_span);
-            let selector_span = y.lookup_key(o.root, &path!["spec", "selector"]).map(|n| y.span(n)).unwrap_or(root_span);
-            Some(ServiceFact {
-                headless: spec.and_then(|s| s.cluster_ip.as_deref()) == Some("None"),
-                external_name: spec.and_then(|s| s.type_.as_deref()) == Some("ExternalName"),
-                selector: spec.and_then(|s| s.selector.clone()).filter(|s| !s.is_empty()),
-                cluster_ip_span,
-                selector_span,
-            })
-        }
-        _ => None,
-    };
-    let budget_selector = match &o.typed {
-        Some(Typed::PodDisruptionBudget(p)) => {
-            p.spec.as_ref().and_then(|s| s.selector.as_ref()).and_then(|s| s.match_labels.clone()).filter(|s| !s.is_empty())
-        }
-        _ => None,
-    };
-    let is_scaler =
-        (o.kind == "HorizontalPodAutoscaler" && o.group() == "autoscaling") || (o.kind == "ScaledObject" && o.group() == "keda.sh");
-    let scaler = is_scaler.then(|| {
-        let paused = o.kind == "ScaledObject"
-            && y.lookup(o.root, &path!["metadata", "annotations", "autoscaling.keda.sh/paused"]).and_then(|n| y.scalar(n)) == Some("true");
-        let target = y.get(o.root, "spec").and_then(|s| y.get(s, "scaleTargetRef"));
-        Scaler {
-            paused,
-            target_kind: target.and_then(|t| y.get_str(t, "kind")).unwrap_or("Deployment").to_string(),
-            target_name: target.and_then(|t| y.get_str(t, "name")).map(str::to_string),
-            ref_span: y.lookup_key(o.root, &path!["spec", "scaleTargetRef"]).map(|n| y.span(n)),
-            name_span: y.lookup(o.root, &path!["spec", "scaleTargetRef", "name"]).map(|n| y.span(n)),
-        }
-    });
+    let kustomize = ix.parsed(o.file).source.kustomize;
     let workload = o.workload();
-    let many_replicas = o.workloads().any(|w| {
-        matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
-            && w.replicas.is_some_and(|r| r >= 2)
-            && o.completion.is_none()
-    });
     let custom = workload.is_none() && o.typed.as_ref().is_none_or(|t| matches!(t, Typed::Custom(_)));
     let known = if custom { known_custom(y, o) } else { None };
-    let may_create = custom && known.as_ref().is_none_or(|t| !t.is_empty());
-    let mut pods = Vec::new();
-    if let Some(w) = &workload {
-        let labels_span = y.lookup_key(o.root, &w.template_path().key("metadata").key("labels")).map(|n| y.span(n));
-        pods.push(PodFact {
-            labels: w.pod_labels(&Labels::new()),
-            labeler: Some(w.labeler()),
-            prefixes: &[],
-            labels_span: labels_span.unwrap_or_else(|| ix.kind_span(o)),
-            ports: w.pod_spec.map(Ports::of),
-        });
-    }
-    for t in known.iter().flatten() {
-        // A custom resource's templates are not located: findings name the resource's kind.
-        let labels_span = y.lookup_key(o.root, &crate::yaml::FieldPath::new()).map(|n| y.span(n)).unwrap_or_else(|| ix.kind_span(o));
-        pods.push(PodFact { labels: t.labels.clone(), labeler: None, prefixes: t.controller_prefixes, labels_span, ports: None });
-    }
-    let hosts = o
-        .workloads()
-        .map(|w| HostFact {
-            kind: w.kind,
-            hostname: w.pod_spec.and_then(|s| Some((s.hostname.clone()?, s.subdomain.clone()?))),
-            pods: w.pod_count(),
-            operator: match (w.custom, w.custom_kind()) {
-                (Some((_, pod)), Some(def)) => def.adds.hostnames.iter().map(|p| (p.as_str(), pod.role.clone())).collect(),
-                _ => Vec::new(),
-            },
-        })
-        .collect();
-    let service_name = match &o.typed {
-        Some(Typed::StatefulSet(s)) => Some(s.spec.service_name.clone().unwrap_or_default()),
-        _ => None,
-    };
-    let claim = match &o.typed {
-        Some(Typed::PersistentVolumeClaim(c)) => Some(ClaimFact {
-            access_modes: c.spec.as_ref().and_then(|s| s.access_modes.clone()).unwrap_or_default(),
-            storage_class: c.spec.as_ref().and_then(|s| s.storage_class_name.clone()),
-            modes_span: y.lookup_key(o.root, &path!["spec", "accessModes"]).map(|n| y.span(n)).unwrap_or_else(|| ix.kind_span(o)),
-        }),
-        _ => None,
-    };
-    let storage_class = (o.kind == "StorageClass" && o.group() == "storage.k8s.io").then(|| {
-        let local = y.get_str(o.root, "provisioner").is_some_and(|p| crate::model::scheduling::NODE_LOCAL_PROVISIONERS.contains(&p));
-        let is_default = y
-            .get(o.root, "metadata")
-            .and_then(|m| y.get(m, "annotations"))
-            .and_then(|a| y.get_str(a, "storageclass.kubernetes.io/is-default-class"))
-            == Some("true");
-        (local, is_default)
-    });
-    let kustomize = ix.parsed(o.file).source.kustomize;
     Fact {
         file: o.file,
         about: About::of(o),
@@ -420,28 +349,134 @@ fn fact(ix: &Index, o: &Object, seen: &mut std::collections::HashSet<(usize, cra
         context: o.context,
         kustomize,
         resolvable: !kustomize && !o.export,
-        service,
-        budget_selector,
-        scaler,
+        service: service_fact(ix, o, root_span).map(Box::new),
+        budget_selector: match &o.typed {
+            Some(Typed::PodDisruptionBudget(p)) => p
+                .spec
+                .as_ref()
+                .and_then(|s| s.selector.as_ref())
+                .and_then(|s| s.match_labels.as_ref())
+                .filter(|s| !s.is_empty())
+                .map(Pairs::of),
+            _ => None,
+        },
+        scaler: scaler(ix, o).map(Box::new),
         workload: workload.is_some(),
-        many_replicas,
-        may_create,
-        pods,
+        many_replicas: o.workloads().any(|w| {
+            matches!(w.kind, WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet)
+                && w.replicas.is_some_and(|r| r >= 2)
+                && o.completion.is_none()
+        }),
+        may_create: custom && known.as_ref().is_none_or(|t| !t.is_empty()),
+        pods: pods(ix, o, workload.as_ref(), known.as_deref().unwrap_or(&[])),
         unknown_owner: custom && known.is_none(),
-        hosts,
-        service_name,
-        claim,
-        storage_class,
-        taints: taints(ix, o, seen),
+        hosts: hosts(o),
+        service_name: match &o.typed {
+            Some(Typed::StatefulSet(s)) => Some(s.spec.service_name.clone().unwrap_or_default()),
+            _ => None,
+        },
+        claim: match &o.typed {
+            Some(Typed::PersistentVolumeClaim(c)) => Some(Box::new(ClaimFact {
+                access_modes: c.spec.as_ref().and_then(|s| s.access_modes.clone()).unwrap_or_default(),
+                storage_class: c.spec.as_ref().and_then(|s| s.storage_class_name.clone()),
+                modes_span: y.lookup_key(o.root, &path!["spec", "accessModes"]).map(|n| y.span(n)).unwrap_or_else(|| ix.kind_span(o)),
+            })),
+            _ => None,
+        },
+        storage_class: storage_class(ix, o),
+        taints: Vec::new(),
         name_span: y.lookup(o.root, &path!["metadata", "name"]).map(|n| y.span(n)),
         root_span,
-        canonical: kustomize.then(|| y.canonical(o.root, &mut 100_000)),
+        canonical: kustomize.then(|| y.canonical(o.root, &mut 100_000).into()),
     }
 }
 
-/// What a workload subject keeps to compute its pods' labels against a selector found later.
-pub fn labeler(w: &crate::model::Workload) -> PodLabeler {
-    w.labeler()
+fn service_fact(ix: &Index, o: &Object, root_span: Span) -> Option<ServiceFact> {
+    let Some(Typed::Service(s)) = &o.typed else { return None };
+    let y = ix.file(o);
+    let spec = s.spec.as_ref();
+    let cluster_ip_span = y
+        .lookup(o.root, &path!["spec", "clusterIP"])
+        .or_else(|| y.lookup_key(o.root, &path!["spec"]))
+        .map(|n| y.span(n))
+        .unwrap_or(root_span);
+    let selector_span = y.lookup_key(o.root, &path!["spec", "selector"]).map(|n| y.span(n)).unwrap_or(root_span);
+    Some(ServiceFact {
+        headless: spec.and_then(|s| s.cluster_ip.as_deref()) == Some("None"),
+        external_name: spec.and_then(|s| s.type_.as_deref()) == Some("ExternalName"),
+        selector: spec.and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty()).map(Pairs::of),
+        cluster_ip_span,
+        selector_span,
+    })
+}
+
+fn scaler(ix: &Index, o: &Object) -> Option<Scaler> {
+    let is_scaler =
+        (o.kind == "HorizontalPodAutoscaler" && o.group() == "autoscaling") || (o.kind == "ScaledObject" && o.group() == "keda.sh");
+    if !is_scaler {
+        return None;
+    }
+    let y = ix.file(o);
+    let paused = o.kind == "ScaledObject"
+        && y.lookup(o.root, &path!["metadata", "annotations", "autoscaling.keda.sh/paused"]).and_then(|n| y.scalar(n)) == Some("true");
+    let target = y.get(o.root, "spec").and_then(|s| y.get(s, "scaleTargetRef"));
+    Some(Scaler {
+        paused,
+        target_kind: target.and_then(|t| y.get_str(t, "kind")).unwrap_or("Deployment").to_string(),
+        target_name: target.and_then(|t| y.get_str(t, "name")).map(str::to_string),
+        ref_span: y.lookup_key(o.root, &path!["spec", "scaleTargetRef"]).map(|n| y.span(n)),
+        name_span: y.lookup(o.root, &path!["spec", "scaleTargetRef", "name"]).map(|n| y.span(n)),
+    })
+}
+
+/// The pod templates of a built-in workload, or of a known custom resource.
+fn pods(ix: &Index, o: &Object, workload: Option<&crate::model::Workload>, known: &[crate::model::custom::CustomTemplate]) -> Vec<PodFact> {
+    let y = ix.file(o);
+    let mut pods = Vec::with_capacity(usize::from(workload.is_some()) + known.len());
+    if let Some(w) = workload {
+        let labels_span = y.lookup_key(o.root, &w.template_path().key("metadata").key("labels")).map(|n| y.span(n));
+        pods.push(PodFact {
+            labels: Pairs::of(&w.pod_labels(&Labels::new())),
+            labeler: Some(w.labeler()),
+            prefixes: &[],
+            labels_span: labels_span.unwrap_or_else(|| ix.kind_span(o)),
+            ports: w.pod_spec.map(Ports::of),
+        });
+    }
+    for t in known {
+        // A custom resource's templates are not located: findings name the resource's kind.
+        let labels_span = y.lookup_key(o.root, &crate::yaml::FieldPath::new()).map(|n| y.span(n)).unwrap_or_else(|| ix.kind_span(o));
+        pods.push(PodFact { labels: Pairs::of(&t.labels), labeler: None, prefixes: t.controller_prefixes, labels_span, ports: None });
+    }
+    pods
+}
+
+fn hosts(o: &Object) -> Vec<HostFact> {
+    o.workloads()
+        .map(|w| HostFact {
+            kind: w.kind,
+            hostname: w.pod_spec.and_then(|s| Some((s.hostname.clone()?, s.subdomain.clone()?))),
+            pods: w.pod_count(),
+            operator: match (w.custom, w.custom_kind()) {
+                (Some((_, pod)), Some(def)) => def.adds.hostnames.iter().map(|p| (p.as_str(), pod.role.clone())).collect(),
+                _ => Vec::new(),
+            },
+        })
+        .collect()
+}
+
+fn storage_class(ix: &Index, o: &Object) -> Option<(bool, bool)> {
+    if o.kind != "StorageClass" || o.group() != "storage.k8s.io" {
+        return None;
+    }
+    let y = ix.file(o);
+    let local = y.get_str(o.root, "provisioner").is_some_and(|p| crate::model::scheduling::NODE_LOCAL_PROVISIONERS.contains(&p));
+    let is_default = y
+        .get(o.root, "metadata")
+        .and_then(|m| y.get(m, "annotations"))
+        .and_then(|a| y.get_str(a, "storageclass.kubernetes.io/is-default-class"))
+        == Some("true");
+    Some((local, is_default))
 }
 
 /// The facts of a whole run, with the tables the relational rules share, built on first use.

@@ -49,13 +49,6 @@ fn compare(dir: &Path, selection: &Selection) -> usize {
     kept.diagnostics.len()
 }
 
-/// The rules that can stream (all but those declared `whole`, which keep every object).
-fn streamable() -> Selection {
-    use kshape::rules::{Check, Selector, RULES};
-    let ignore = RULES.iter().filter(|r| matches!(r.check, Check::Whole(_))).map(|r| Selector::Rule(r.id)).collect();
-    Selection { ignore, ..Selection::default() }
-}
-
 #[test]
 fn streaming_finds_what_keeping_every_object_finds_on_the_fixtures() {
     let mut dirs = vec![common::root().join("testdata")];
@@ -67,7 +60,7 @@ fn streaming_finds_what_keeping_every_object_finds_on_the_fixtures() {
     }
     let mut findings = 0;
     for d in &dirs {
-        findings += compare(d, &streamable());
+        findings += compare(d, &Selection::default());
     }
     assert!(findings > 100, "the fixtures have findings to compare ({findings})");
 }
@@ -83,7 +76,7 @@ fn streaming_finds_what_keeping_every_object_finds_on_the_corpus() {
     projects.sort();
     let mut findings = 0;
     for p in &projects {
-        findings += compare(p, &streamable());
+        findings += compare(p, &Selection::default());
     }
     assert!(findings > 100, "the corpus has findings to compare ({findings})");
 }

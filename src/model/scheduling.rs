@@ -335,6 +335,21 @@ pub fn single_node_target(path: &str, text: &str) -> Option<&'static str> {
     })
 }
 
+/// Storage classes of node-local provisioners (k3s/kind/Rancher local-path, MicroK8s, OpenEBS,
+/// static local volumes).
+pub const NODE_LOCAL_CLASSES: &[&str] = &["local-path", "hostpath", "microk8s-hostpath", "openebs-hostpath", "local-storage", "local"];
+
+/// Provisioners whose volumes live on one node (a StorageClass of the inputs that uses one is
+/// node-local whatever its name).
+pub const NODE_LOCAL_PROVISIONERS: &[&str] = &[
+    "rancher.io/local-path",
+    "microk8s.io/hostpath",
+    "k8s.io/minikube-hostpath",
+    "docker.io/hostpath",
+    "kubernetes.io/no-provisioner",
+    "openebs.io/local",
+];
+
 #[cfg(test)]
 mod single_node_tests {
     use super::single_node_target;
@@ -354,18 +369,3 @@ mod single_node_tests {
         assert_eq!(single_node_target("app.yaml", "image: minikube/storage-provisioner\n"), None);
     }
 }
-
-/// Storage classes of node-local provisioners (k3s/kind/Rancher local-path, MicroK8s, OpenEBS,
-/// static local volumes).
-pub const NODE_LOCAL_CLASSES: &[&str] = &["local-path", "hostpath", "microk8s-hostpath", "openebs-hostpath", "local-storage", "local"];
-
-/// Provisioners whose volumes live on one node (a StorageClass of the inputs that uses one is
-/// node-local whatever its name).
-pub const NODE_LOCAL_PROVISIONERS: &[&str] = &[
-    "rancher.io/local-path",
-    "microk8s.io/hostpath",
-    "k8s.io/minikube-hostpath",
-    "docker.io/hostpath",
-    "kubernetes.io/no-provisioner",
-    "openebs.io/local",
-];

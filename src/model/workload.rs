@@ -149,7 +149,7 @@ impl<'a> Workload<'a> {
             kind: self.kind,
             name: self.meta.name.clone().unwrap_or_default(),
             replicas: self.replicas,
-            template: self.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default(),
+            template: self.pod_meta.and_then(|m| m.labels.as_ref()).map(super::selector::Pairs::of).unwrap_or_default(),
             custom: self.custom_kind(),
         }
     }
@@ -163,7 +163,7 @@ pub struct PodLabeler {
     pub name: String,
     pub replicas: Option<i32>,
     /// The template's labels.
-    pub template: Labels,
+    pub template: super::selector::Pairs,
     pub custom: Option<&'static super::custom::CustomKind>,
 }
 
@@ -171,7 +171,7 @@ impl PodLabeler {
     /// The labels the pods carry; `wanted` supplies values for labels that differ from pod to
     /// pod (a StatefulSet's pod name).
     pub fn labels(&self, wanted: &Labels) -> Labels {
-        let mut labels: Labels = self.template.clone();
+        let mut labels: Labels = self.template.to_labels();
         let name = self.name.clone();
         match self.kind {
             WorkloadKind::Job | WorkloadKind::CronJob => {

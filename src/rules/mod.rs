@@ -30,15 +30,13 @@ pub enum Check {
     Object(fn(&Index, &mut Findings)),
     /// Relates objects across the run ([`Relation`]).
     Run(Relational),
-    /// Reads the whole run's typed objects: while a rule is declared so, runs that enable it
-    /// keep every file's objects to the end.
-    Whole(fn(&Index, &mut Findings)),
 }
 
 /// A [`Relation`] with its types erased, as the registry holds it.
 #[derive(Clone, Copy)]
 pub struct Relational {
-    pub subjects: fn(&Index) -> Subjects,
+    /// None when the index holds no subject of the rule.
+    pub subjects: fn(&Index) -> Option<Subjects>,
     pub judge: fn(&World, Vec<Subjects>, &mut Findings),
 }
 
@@ -60,10 +58,14 @@ pub const fn relation<R: Relation>() -> Relational {
     Relational { subjects: erased_subjects::<R>, judge: erased_judge::<R> }
 }
 
-fn erased_subjects<R: Relation>(ix: &Index) -> Subjects {
+fn erased_subjects<R: Relation>(ix: &Index) -> Option<Subjects> {
     let mut v: Vec<R::Subject> = Vec::new();
     R::subjects(ix, &mut v);
-    Box::new(v)
+    if v.is_empty() {
+        return None;
+    }
+    v.shrink_to_fit();
+    Some(Box::new(v))
 }
 
 fn erased_judge<R: Relation>(world: &World, parts: Vec<Subjects>, out: &mut Findings) {
@@ -179,9 +181,6 @@ macro_rules! check {
     (run $c:path) => {
         Check::Run(relation::<$c>())
     };
-    (whole $c:path) => {
-        Check::Whole($c)
-    };
 }
 
 declare_rules! {
@@ -203,8 +202,8 @@ declare_rules! {
     DatabaseAsDeployment = "database-as-deployment" => object shape::database_as_deployment::check,
     BarePod = "bare-pod" => run shape::bare_pod::Rule,
     BareReplicaset = "bare-replicaset" => object shape::bare_replicaset::check,
-    MasterAddrMismatch = "master-addr-mismatch" => whole shape::master_addr_mismatch::check,
-    HostNetworkDns = "host-network-dns" => whole shape::host_network_dns::check,
+    MasterAddrMismatch = "master-addr-mismatch" => run shape::master_addr_mismatch::Rule,
+    HostNetworkDns = "host-network-dns" => run shape::host_network_dns::Rule,
     WorldSizeMismatch = "world-size-mismatch" => object shape::world_size_mismatch::check,
     MultinodeInferenceAsDeployment = "multinode-inference-as-deployment" => object shape::multinode_inference_as_deployment::check,
     MissingDshm = "missing-dshm" => object shape::missing_dshm::check,
@@ -227,7 +226,7 @@ declare_rules! {
     ReplicasWithHpa = "replicas-with-hpa" => run refs::replicas_with_hpa::Rule,
     HpaTargetNotFound = "hpa-target-not-found" => run refs::hpa_target_not_found::Rule,
     SelectorIncludesVersion = "selector-includes-version" => object refs::selector_includes_version::check,
-    GpuDaemonsetMissingToleration = "gpu-daemonset-missing-toleration" => whole gpu::gpu_daemonset_missing_toleration::check,
+    GpuDaemonsetMissingToleration = "gpu-daemonset-missing-toleration" => run gpu::gpu_daemonset_missing_toleration::Rule,
     GpuTolerationPinsValue = "gpu-toleration-pins-value" => object gpu::gpu_toleration_pins_value::check,
     UniversalToleration = "universal-toleration" => object gpu::universal_toleration::check,
     GpuAgentRequestsGpu = "gpu-agent-requests-gpu" => object gpu::gpu_agent_requests_gpu::check,
@@ -434,10 +433,10 @@ pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<D
     let threads = threads(ix);
     let judged = judge(ix, &level, threads);
     let mut all = judged.found;
-    if !judged.subjects.is_empty() {
+    if relational(&level) {
         let facts = crate::world::facts(ix);
         let world = World::new(&facts, ix);
-        all.extend(settle(&world, judged.subjects, threads));
+        all.extend(settle(&world, &level, judged.subjects, threads));
     }
     finish(ix, &level, all)
 }
@@ -459,11 +458,6 @@ pub struct Judged {
     pub subjects: Vec<(RuleId, Subjects)>,
 }
 
-/// Whether a rule `level` enables needs every typed object of the run ([`Check::Whole`]).
-pub fn needs_whole(level: impl Fn(RuleId) -> Option<Severity>) -> bool {
-    RULES.iter().any(|r| matches!(r.check, Check::Whole(_)) && level(r.id).is_some())
-}
-
 /// Runs the rules `level` enables over an index (the whole run, or one file where it is read):
 /// each rule on its own thread when `threads` allows.
 pub fn judge(ix: &Index, level: &dyn Fn(RuleId) -> Option<Severity>, threads: usize) -> Judged {
@@ -471,27 +465,39 @@ pub fn judge(ix: &Index, level: &dyn Fn(RuleId) -> Option<Severity>, threads: us
     // are sorted afterwards, so the order they finish in does not matter.
     let enabled: Vec<&Declaration> = RULES.iter().filter(|r| level(r.id).is_some()).collect();
     let results = crate::util::par_map(enabled, threads, |_, rule| match rule.check {
-        Check::Object(check) | Check::Whole(check) => {
+        Check::Object(check) => {
             let mut out = Findings::new(rule.id);
             check(ix, &mut out);
             Ok(out.into_vec())
         }
-        Check::Run(r) => Err((rule.id, (r.subjects)(ix))),
+        Check::Run(r) => Err((r.subjects)(ix).map(|s| (rule.id, s))),
     });
     let mut judged = Judged::default();
     for r in results {
         match r {
             Ok(found) => judged.found.extend(found),
-            Err(subjects) => judged.subjects.push(subjects),
+            Err(subjects) => judged.subjects.extend(subjects),
         }
     }
     judged
 }
 
-/// Judges the subjects of the relational rules against the run's facts: each rule once, with
-/// its subjects of every file in input order.
-pub fn settle(world: &World, subjects: Vec<(RuleId, Subjects)>, threads: usize) -> Vec<Diagnostic> {
-    let mut by_rule: Vec<(RuleId, Vec<Subjects>)> = Vec::new();
+/// Whether `level` enables a rule that relates objects (and so needs the run's facts).
+pub fn relational(level: &dyn Fn(RuleId) -> Option<Severity>) -> bool {
+    RULES.iter().any(|r| matches!(r.check, Check::Run(_)) && level(r.id).is_some())
+}
+
+/// Judges the subjects of the relational rules `level` enables against the run's facts: each
+/// rule once, with its subjects of every file in input order (a rule may judge the facts
+/// alone, with no subject).
+pub fn settle(
+    world: &World,
+    level: &dyn Fn(RuleId) -> Option<Severity>,
+    subjects: Vec<(RuleId, Subjects)>,
+    threads: usize,
+) -> Vec<Diagnostic> {
+    let mut by_rule: Vec<(RuleId, Vec<Subjects>)> =
+        RULES.iter().filter(|r| matches!(r.check, Check::Run(_)) && level(r.id).is_some()).map(|r| (r.id, Vec::new())).collect();
     for (rule, part) in subjects {
         match by_rule.iter_mut().find(|(r, _)| *r == rule) {
             Some((_, parts)) => parts.push(part),

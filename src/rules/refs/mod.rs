@@ -29,7 +29,7 @@ pub mod unused_volume_claim_template;
 pub mod volume_mount_undefined;
 
 use crate::index::Index;
-use crate::model::selector::Labels;
+use crate::model::selector::Pairs;
 use crate::model::Object;
 use crate::world::{Fact, World};
 use std::collections::HashMap;
@@ -113,7 +113,7 @@ pub(crate) struct Selecting<'a> {
 }
 
 /// An object that selects pods, what it is, and its selector's labels.
-type SelectingEntry<'a> = (&'a Fact, SelectorKind, &'a Labels);
+type SelectingEntry<'a> = (&'a Fact, SelectorKind, &'a Pairs);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SelectorKind {
@@ -140,17 +140,17 @@ impl<'a> Selecting<'a> {
             // Indexed by the selector's first label; a workload is a candidate only when its pods
             // carry that label with that value.
             if let Some((k, v)) = sel.iter().next() {
-                by_label.entry((f.namespace.as_str(), k.as_str(), v.as_str())).or_default().push((f, kind, sel));
+                by_label.entry((f.namespace.as_str(), k, v)).or_default().push((f, kind, sel));
             }
         }
         Selecting { by_label }
     }
 
     /// The first Service or budget (of `kind`) in `ns` whose selector the pod labels satisfy.
-    pub(crate) fn first(&self, ns: &str, labels: &Labels, kind: SelectorKind) -> Option<&'a Fact> {
+    pub(crate) fn first(&self, ns: &str, labels: &Pairs, kind: SelectorKind) -> Option<&'a Fact> {
         let mut budget = SELECTING_BUDGET;
-        for (k, v) in labels {
-            for (f, kd, sel) in self.by_label.get(&(ns, k.as_str(), v.as_str())).into_iter().flatten() {
+        for (k, v) in labels.iter() {
+            for (f, kd, sel) in self.by_label.get(&(ns, k, v)).into_iter().flatten() {
                 if budget == 0 {
                     return None;
                 }
@@ -179,60 +179,112 @@ pub(crate) fn identity_need(
     s: &k8s_openapi::api::apps::v1::StatefulSet,
     c: &crate::classify::Classification,
 ) -> Option<String> {
-    use crate::classify::Shape;
-    let spec = w.pod_spec?;
-    let name = o.name.as_deref().unwrap_or("");
-    let svc = s.spec.service_name.as_deref().unwrap_or("");
-    // Every string a container is given: env values, command and args.
-    let mut texts: Vec<&str> = Vec::new();
-    let mut pod_name_vars: Vec<&str> = vec!["HOSTNAME"];
-    for (_, _, ctr) in crate::model::workload::containers(spec) {
-        for e in ctr.env.iter().flatten() {
-            texts.extend(e.value.as_deref());
-            let field = e.value_from.as_ref().and_then(|v| v.field_ref.as_ref()).map(|f| f.field_path.as_str());
-            if field == Some("metadata.name") {
-                pod_name_vars.push(e.name.as_str());
+    Identity::of(o, w, s, c)?.need()
+}
+
+/// What [`identity_need`] reads of a StatefulSet, owned: the relational rules keep it and ask
+/// only for the StatefulSets their judgement concerns (the patterns it compiles are made for
+/// each StatefulSet).
+pub(crate) struct Identity {
+    name: String,
+    service: String,
+    /// Every string a container is given: env values, command and args.
+    texts: Vec<String>,
+    /// Variables that hold the pod's name.
+    pod_name_vars: Vec<String>,
+    replicas: i32,
+    /// Why its members are peers (a training job, a database...), when the classifier says so.
+    peers: Option<String>,
+    /// The image of a server whose members find each other by name.
+    clustered: Option<String>,
+}
+
+impl Identity {
+    pub(crate) fn of(
+        o: &Object,
+        w: &crate::model::Workload,
+        s: &k8s_openapi::api::apps::v1::StatefulSet,
+        c: &crate::classify::Classification,
+    ) -> Option<Identity> {
+        use crate::classify::Shape;
+        let spec = w.pod_spec?;
+        let mut texts: Vec<String> = Vec::new();
+        let mut pod_name_vars: Vec<String> = vec!["HOSTNAME".to_string()];
+        for (_, _, ctr) in crate::model::workload::containers(spec) {
+            for e in ctr.env.iter().flatten() {
+                texts.extend(e.value.clone());
+                let field = e.value_from.as_ref().and_then(|v| v.field_ref.as_ref()).map(|f| f.field_path.as_str());
+                if field == Some("metadata.name") {
+                    pod_name_vars.push(e.name.clone());
+                }
             }
+            texts.extend(ctr.command.iter().flatten().cloned());
+            texts.extend(ctr.args.iter().flatten().cloned());
         }
-        texts.extend(ctr.command.iter().flatten().map(String::as_str));
-        texts.extend(ctr.args.iter().flatten().map(String::as_str));
+        let shape = [Shape::DistributedTraining, Shape::MultiNodeInference, Shape::Database]
+            .into_iter()
+            .filter(|sh| *sh != Shape::MultiNodeInference || c.is_multi_node_inference())
+            .find_map(|sh| c.first(sh));
+        let clustered = crate::model::workload::containers(spec).find_map(|(_, _, ctr)| {
+            let image = ctr.image.as_deref()?;
+            let (repo, _) = crate::classify::image_repository(image);
+            CLUSTERED_IMAGES.iter().any(|i| repo.eq_ignore_ascii_case(i)).then(|| image.to_string())
+        });
+        Some(Identity {
+            name: o.name.clone().unwrap_or_default(),
+            service: s.spec.service_name.clone().unwrap_or_default(),
+            texts,
+            pod_name_vars,
+            replicas: s.spec.replicas.unwrap_or(1),
+            peers: shape.map(|e| e.describe()),
+            clustered,
+        })
     }
-    // `<name>-0.<...>`, `<name>-$(i).<...>`, `$(POD_NAME).<...>`, `.<service>` after a pod name.
-    let mut patterns = Vec::new();
-    if !name.is_empty() {
-        patterns.push(format!(r"\b{}-(?:\d+|\$\{{?\(?\w+\)?\}}?)\.[A-Za-z$]", regex::escape(name)));
+
+    /// See [`identity_need`].
+    pub(crate) fn need(&self) -> Option<String> {
+        let (name, svc) = (self.name.as_str(), self.service.as_str());
+        // `<name>-0.<...>`, `<name>-$(i).<...>`, `$(POD_NAME).<...>`, `.<service>` after a pod name.
+        // Each pattern needs one of these in the text: without any, none can match, and the
+        // pattern (made for this StatefulSet) is not compiled.
+        let dotted_svc = format!(".{svc}");
+        let named = format!("{name}-");
+        let possible = self.texts.iter().any(|t| {
+            t.contains('$')
+                || t.contains("hostname")
+                || (!name.is_empty() && t.contains(&named))
+                || (!svc.is_empty() && t.contains(&dotted_svc))
+        });
+        let mut patterns = Vec::new();
+        if !name.is_empty() {
+            patterns.push(format!(r"\b{}-(?:\d+|\$\{{?\(?\w+\)?\}}?)\.[A-Za-z$]", regex::escape(name)));
+        }
+        for v in &self.pod_name_vars {
+            let v = regex::escape(v);
+            patterns.push(format!(r"\$(?:\({v}\)|\{{{v}\}}|{v}\b)\.[A-Za-z$]"));
+        }
+        patterns.push(r"\bhostname\s+(?:-f|--fqdn)\b".to_string());
+        if !svc.is_empty() {
+            patterns.push(format!(r"(?:-\d+|\)|\}})\.{}(?:[.:/\s,;'\x22]|$)", regex::escape(svc)));
+        }
+        let re = if possible { Some(regex::Regex::new(&patterns.join("|")).ok()?) } else { None };
+        if let Some((t, m)) = re.as_ref().and_then(|re| self.texts.iter().find_map(|t| re.find(t).map(|m| (t, m)))) {
+            // The whole name (`etcd-0.etcd` of `http://etcd-0.etcd:2380`).
+            let rest = &t[m.start()..];
+            let end =
+                rest.find(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ':' | '/' | ';' | '\'' | '"' | '=')).unwrap_or(rest.len());
+            let shown = if rest.starts_with("hostname") { m.as_str() } else { rest[..end].trim_start_matches(['.', '-', ')', '}']) };
+            return Some(format!("its pods use per-pod DNS names (`{}`)", crate::util::ellipsize(shown, 60)));
+        }
+        let replicas = self.replicas;
+        if replicas <= 1 {
+            return None;
+        }
+        if let Some(e) = &self.peers {
+            return Some(format!("its {replicas} members are peers ({e})"));
+        }
+        self.clustered
+            .as_ref()
+            .map(|image| format!("its {replicas} members of `{}` find each other by name", crate::util::ellipsize(image, 60)))
     }
-    for v in &pod_name_vars {
-        let v = regex::escape(v);
-        patterns.push(format!(r"\$(?:\({v}\)|\{{{v}\}}|{v}\b)\.[A-Za-z$]"));
-    }
-    patterns.push(r"\bhostname\s+(?:-f|--fqdn)\b".to_string());
-    if !svc.is_empty() {
-        patterns.push(format!(r"(?:-\d+|\)|\}})\.{}(?:[.:/\s,;'\x22]|$)", regex::escape(svc)));
-    }
-    let re = regex::Regex::new(&patterns.join("|")).ok()?;
-    if let Some((t, m)) = texts.iter().find_map(|t| re.find(t).map(|m| (t, m))) {
-        // The whole name (`etcd-0.etcd` of `http://etcd-0.etcd:2380`).
-        let rest = &t[m.start()..];
-        let end = rest.find(|ch: char| ch.is_whitespace() || matches!(ch, ',' | ':' | '/' | ';' | '\'' | '"' | '=')).unwrap_or(rest.len());
-        let shown = if rest.starts_with("hostname") { m.as_str() } else { rest[..end].trim_start_matches(['.', '-', ')', '}']) };
-        return Some(format!("its pods use per-pod DNS names (`{}`)", crate::util::ellipsize(shown, 60)));
-    }
-    let replicas = s.spec.replicas.unwrap_or(1);
-    if replicas <= 1 {
-        return None;
-    }
-    let shape = [Shape::DistributedTraining, Shape::MultiNodeInference, Shape::Database]
-        .into_iter()
-        .filter(|sh| *sh != Shape::MultiNodeInference || c.is_multi_node_inference())
-        .find_map(|sh| c.first(sh));
-    if let Some(e) = shape {
-        return Some(format!("its {replicas} members are peers ({})", e.describe()));
-    }
-    let clustered = crate::model::workload::containers(spec).find_map(|(_, _, ctr)| {
-        let image = ctr.image.as_deref()?;
-        let (repo, _) = crate::classify::image_repository(image);
-        CLUSTERED_IMAGES.iter().any(|i| repo.eq_ignore_ascii_case(i)).then_some(image)
-    });
-    clustered.map(|image| format!("its {replicas} members of `{}` find each other by name", crate::util::ellipsize(image, 60)))
 }

@@ -4,7 +4,7 @@
 use super::{autoscalers, dir_of, dir_of_name, resolvable, Selecting, SelectorKind};
 use crate::classify::Shape;
 use crate::index::Index;
-use crate::model::selector::Labels;
+use crate::model::selector::Pairs;
 use crate::model::{Object, Typed, Workload, WorkloadKind};
 use crate::path;
 use crate::rules::{About, Findings, Relation};
@@ -40,7 +40,7 @@ pub struct Subject {
     about: About,
     namespace: String,
     dir: String,
-    labels: Option<Labels>,
+    labels: Option<Pairs>,
     serves_model: bool,
     span: Span,
 }
@@ -67,7 +67,7 @@ impl Relation for Rule {
                 about: About::of(o),
                 namespace: ix.namespace_of(o).to_string(),
                 dir: dir_of(ix, o).to_string(),
-                labels: w.pod_meta.and_then(|m| m.labels.clone()),
+                labels: w.pod_meta.and_then(|m| m.labels.as_ref()).map(Pairs::of),
                 serves_model: c.has(Shape::InferenceServer),
                 span: y.span(key),
             });

@@ -2,7 +2,7 @@
 
 use super::resolvable;
 use crate::index::Index;
-use crate::model::selector::{check_map, Labels};
+use crate::model::selector::{check_pairs, Labels, Pairs};
 use crate::model::Typed;
 use crate::path;
 use crate::rules::{About, Findings, Relation};
@@ -19,8 +19,8 @@ pub(crate) struct Candidate<'a> {
 }
 
 impl Candidate<'_> {
-    pub fn labels_for(&self, wanted: &Labels) -> Labels {
-        self.pod.labels_for(wanted)
+    pub fn labels_for(&self, wanted: &Pairs) -> Labels {
+        self.pod.labels_for(&wanted.to_labels())
     }
 
     pub fn satisfied(&self, key: &str) -> bool {
@@ -79,8 +79,8 @@ pub(crate) const CLOSEST_CANDIDATES: usize = 256;
 impl<'a> Namespace<'a> {
     fn push(&mut self, dir: &'a str, c: Candidate<'a>) {
         let i = self.pods.len();
-        for (k, v) in &c.pod.labels {
-            self.by_label.entry(k.as_str()).or_default().entry(v.as_str()).or_default().push(i);
+        for (k, v) in c.pod.labels.iter() {
+            self.by_label.entry(k).or_default().entry(v).or_default().push(i);
         }
         if !c.pod.prefixes.is_empty() {
             // A custom workload's controller adds labels by prefix: checked against every selector.
@@ -104,22 +104,22 @@ impl<'a> Namespace<'a> {
 
     /// The candidates carrying the selector's rarest label that no controller varies per pod
     /// (None: every candidate may be selected).
-    fn rarest(&self, sel: &Labels) -> Option<&[usize]> {
+    fn rarest(&self, sel: &Pairs) -> Option<&[usize]> {
         sel.iter().filter(|(k, _)| !per_pod(k)).map(|(k, v)| self.posting(k, v)).min_by_key(|l| l.len())
     }
 
-    fn selects(&self, sel: &Labels, i: usize) -> bool {
+    fn selects(&self, sel: &Pairs, i: usize) -> bool {
         let c = &self.pods[i];
-        if c.pod.prefixes.is_empty() && !sel.keys().any(|k| per_pod(k)) {
+        if c.pod.prefixes.is_empty() && !sel.iter().any(|(k, _)| per_pod(k)) {
             // Without labels that vary per pod, the candidate's labels are all there is to compare.
-            return check_map(sel, &c.pod.labels, &|_| false).is_ok();
+            return check_pairs(sel.iter(), &c.pod.labels, &|_| false).is_ok();
         }
-        check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()
+        check_pairs(sel.iter(), &c.labels_for(sel), &|k| c.satisfied(k)).is_ok()
     }
 
     /// The candidates a selector selects, found through the label index by the selector's
     /// rarest label that no controller varies per pod.
-    pub fn selected(&self, sel: &Labels) -> Vec<&Candidate<'a>> {
+    pub fn selected(&self, sel: &Pairs) -> Vec<&Candidate<'a>> {
         let mut idx: Vec<usize> = match self.rarest(sel) {
             Some(l) => l.to_vec(),
             None => (0..self.pods.len()).collect(),
@@ -131,7 +131,7 @@ impl<'a> Namespace<'a> {
     }
 
     /// Whether a selector selects any candidate (stops at the first).
-    pub fn selects_any(&self, sel: &Labels) -> bool {
+    pub fn selects_any(&self, sel: &Pairs) -> bool {
         let found = match self.rarest(sel) {
             Some(l) => l.iter().any(|&i| self.selects(sel, i)),
             None => (0..self.pods.len()).any(|i| self.selects(sel, i)),
@@ -146,11 +146,11 @@ impl<'a> Namespace<'a> {
     ///
     /// Selectors that differ only in pairs no candidate carries (typos, one per Service) have
     /// one closest candidate: `memo` holds it per selector without those pairs.
-    fn closest(&self, sel: &Labels, memo: &mut HashMap<Labels, Option<usize>>) -> Option<&Candidate<'a>> {
-        if !self.always.is_empty() || sel.keys().any(|k| per_pod(k)) {
+    fn closest(&self, sel: &Pairs, memo: &mut HashMap<Pairs, Option<usize>>) -> Option<&Candidate<'a>> {
+        if !self.always.is_empty() || sel.iter().any(|(k, _)| per_pod(k)) {
             return self.closest_of(sel).map(|i| &self.pods[i]);
         }
-        let carried: Labels = sel.iter().filter(|(k, v)| !self.posting(k, v).is_empty()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let carried = sel.filtered(|k, v| !self.posting(k, v).is_empty());
         let i = match memo.entry(carried) {
             Entry::Occupied(e) => *e.get(),
             Entry::Vacant(e) => {
@@ -161,9 +161,9 @@ impl<'a> Namespace<'a> {
         i.map(|i| &self.pods[i])
     }
 
-    fn closest_of(&self, sel: &Labels) -> Option<usize> {
+    fn closest_of(&self, sel: &Pairs) -> Option<usize> {
         let mut idx: Vec<usize> = Vec::new();
-        if sel.keys().any(|k| per_pod(k)) {
+        if sel.iter().any(|(k, _)| per_pod(k)) {
             idx.extend(0..self.pods.len().min(CLOSEST_CANDIDATES));
         } else {
             let mut lists: Vec<&[usize]> = sel.iter().map(|(k, v)| self.posting(k, v)).collect();
@@ -184,13 +184,13 @@ impl<'a> Namespace<'a> {
 }
 
 /// How many of the selector's pairs a candidate misses.
-fn misses(sel: &Labels, c: &Candidate) -> usize {
-    if c.pod.prefixes.is_empty() && !sel.keys().any(|k| per_pod(k)) {
+fn misses(sel: &Pairs, c: &Candidate) -> usize {
+    if c.pod.prefixes.is_empty() && !sel.iter().any(|(k, _)| per_pod(k)) {
         // Without labels that vary per pod, the candidate's labels are all there is to compare.
-        return sel.iter().filter(|(k, v)| c.pod.labels.get(*k) != Some(*v)).count();
+        return sel.iter().filter(|(k, v)| c.pod.labels.get(k) != Some(*v)).count();
     }
     let labels = c.labels_for(sel);
-    sel.iter().filter(|(k, v)| labels.get(*k) != Some(*v) && !c.satisfied(k)).count()
+    sel.iter().filter(|(k, v)| labels.get(*k).map(String::as_str) != Some(*v) && !c.satisfied(k)).count()
 }
 
 pub struct Rule;
@@ -201,7 +201,7 @@ pub struct Subject {
     about: About,
     namespace: String,
     dir: String,
-    selector: Labels,
+    selector: Pairs,
     span: Span,
 }
 
@@ -227,7 +227,7 @@ impl Relation for Rule {
                 about: About::of(o),
                 namespace: ix.namespace_of(o).to_string(),
                 dir: super::dir_of(ix, o).to_string(),
-                selector: sel.clone(),
+                selector: Pairs::of(sel),
                 span: y.span(key),
             });
         }
@@ -240,8 +240,8 @@ impl Relation for Rule {
         let spaces = namespaces(world);
         // Per namespace and selector: None when it selects a candidate, else the closest one.
         type Closest<'a, 'b> = Option<Option<&'b Candidate<'a>>>;
-        let mut memo: HashMap<(&str, &Labels), Closest> = HashMap::new();
-        let mut closest_memo: HashMap<&str, HashMap<Labels, Option<usize>>> = HashMap::new();
+        let mut memo: HashMap<(&str, &Pairs), Closest> = HashMap::new();
+        let mut closest_memo: HashMap<&str, HashMap<Pairs, Option<usize>>> = HashMap::new();
         for s in subjects {
             let (namespace, sel) = (s.namespace.as_str(), &s.selector);
             let Some(ns) = spaces.get(namespace) else { continue };
@@ -264,7 +264,7 @@ impl Relation for Rule {
             let Some(closest) = closest else { continue };
             let hint = closest
                 .and_then(|c| {
-                    let miss = check_map(sel, &c.labels_for(sel), &|k| c.satisfied(k)).err()?;
+                    let miss = check_pairs(sel.iter(), &c.labels_for(sel), &|k| c.satisfied(k)).err()?;
                     Some(format!("; closest: {} `{}` ({})", c.object.kind(), c.object.name().unwrap_or(""), miss.reason))
                 })
                 .unwrap_or_default();

@@ -3,7 +3,7 @@
 use super::resolvable;
 use super::service_selects_nothing::namespaces;
 use crate::index::Index;
-use crate::model::selector::Labels;
+use crate::model::selector::Pairs;
 use crate::model::Typed;
 use crate::path;
 use crate::rules::{About, Findings, Relation};
@@ -26,13 +26,13 @@ struct Ports<'a> {
 impl<'a> Ports<'a> {
     /// None when the selector selects no pod, a custom workload (its containers are unknown),
     /// or only containers that declare no ports.
-    fn of(ns: &super::service_selects_nothing::Namespace<'a>, sel: &Labels) -> Option<Ports<'a>> {
+    fn of(ns: &super::service_selects_nothing::Namespace<'a>, sel: &Pairs) -> Option<Ports<'a>> {
         let mut ports = Ports { names: BTreeSet::new(), numbers: BTreeSet::new(), mentioned: BTreeSet::new() };
         let mut selected = false;
         for c in ns.selected(sel) {
             selected = true;
             let p = c.pod.ports.as_ref()?;
-            ports.names.extend(p.names.iter().map(String::as_str));
+            ports.names.extend(p.names.iter().map(|n| n.as_ref()));
             ports.numbers.extend(&p.numbers);
             ports.mentioned.extend(&p.mentioned);
         }
@@ -61,7 +61,7 @@ pub struct Subject {
     file: usize,
     about: About,
     namespace: String,
-    selector: Labels,
+    selector: Pairs,
     ports: Vec<Port>,
 }
 
@@ -101,7 +101,7 @@ impl Relation for Rule {
                     file: o.file,
                     about: About::of(o),
                     namespace: ix.namespace_of(o).to_string(),
-                    selector: sel.clone(),
+                    selector: Pairs::of(sel),
                     ports,
                 });
             }
@@ -113,7 +113,7 @@ impl Relation for Rule {
             return;
         }
         let spaces = namespaces(world);
-        let mut memo: HashMap<(&str, &Labels), Option<Ports>> = HashMap::new();
+        let mut memo: HashMap<(&str, &Pairs), Option<Ports>> = HashMap::new();
         for s in subjects {
             let Some(ns) = spaces.get(s.namespace.as_str()) else { continue };
             if ns.kustomize {

@@ -1,6 +1,6 @@
 //! [`StatefulsetServiceNotFound`](crate::rules::RuleId::StatefulsetServiceNotFound): the governing Service is not among the inputs.
 
-use super::{governed, identity_need, Governed};
+use super::{governed, Governed, Identity};
 use crate::fix::scalar;
 use crate::fix::Fix;
 use crate::index::Index;
@@ -16,7 +16,8 @@ pub struct Rule;
 /// A StatefulSet that names a governing Service its pods need, with the finding prepared.
 pub struct Subject {
     set: Governed,
-    need: String,
+    /// Whether (and why) its pods need their DNS names: asked only when the Service is missing.
+    identity: Identity,
     manifest: String,
     consistent: bool,
     fix: Option<Fix>,
@@ -27,8 +28,7 @@ impl Relation for Rule {
 
     fn subjects(ix: &Index, out: &mut Vec<Subject>) {
         for (set, o, w, c, s) in governed(ix) {
-            // A Service defined elsewhere is likely; its absence matters when the pods need their DNS names.
-            let Some(need) = identity_need(o, &w, s, c) else { continue };
+            let Some(identity) = Identity::of(o, &w, s, c) else { continue };
             let svc = set.service.as_str();
             let template_labels = s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
             let labels = s.spec.selector.match_labels.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| template_labels.clone());
@@ -42,7 +42,7 @@ impl Relation for Rule {
                 description: format!("add a headless Service `{svc}` selecting the StatefulSet's pods"),
                 edits: vec![edit],
             });
-            out.push(Subject { set, need, manifest, consistent, fix });
+            out.push(Subject { set, identity, manifest, consistent, fix });
         }
     }
 
@@ -53,9 +53,11 @@ impl Relation for Rule {
             if svcs.contains_key(&(ns, svc)) {
                 continue;
             }
+            // A Service defined elsewhere is likely; its absence matters when the pods need their DNS names.
+            let Some(need) = s.identity.need() else { continue };
             out.report(s.set.file,
                     s.set.span,
-                    format!("StatefulSet `{}` names governing Service `{svc}`, and {}, but no Service `{svc}` is in namespace `{ns}` among the inputs: without it the per-pod DNS names do not resolve and the members cannot reach each other", s.set.about.name(), s.need),
+                    format!("StatefulSet `{}` names governing Service `{svc}`, and {}, but no Service `{svc}` is in namespace `{ns}` among the inputs: without it the per-pod DNS names do not resolve and the members cannot reach each other", s.set.about.name(), need),
                 )
                 .help(if s.consistent {
                     format!("add a headless Service (or pass the file that defines it with `--context`):\n---\n{}", s.manifest)

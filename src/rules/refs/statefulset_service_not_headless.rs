@@ -1,6 +1,6 @@
 //! [`StatefulsetServiceNotHeadless`](crate::rules::RuleId::StatefulsetServiceNotHeadless): the governing Service has a cluster IP.
 
-use super::{governed, identity_need, Governed};
+use super::{governed, Governed, Identity};
 use crate::index::Index;
 use crate::path;
 use crate::rules::{Findings, Relation};
@@ -11,7 +11,8 @@ pub struct Rule;
 /// A StatefulSet whose pods need the DNS names of their governing Service.
 pub struct Subject {
     set: Governed,
-    need: String,
+    /// Whether (and why) its pods need their DNS names: asked only of a Service with a cluster IP.
+    identity: Identity,
 }
 
 impl Relation for Rule {
@@ -19,22 +20,23 @@ impl Relation for Rule {
 
     fn subjects(ix: &Index, out: &mut Vec<Subject>) {
         for (set, o, w, c, s) in governed(ix) {
-            // A ClusterIP Service as `serviceName` is harmless when no one uses the pods' DNS names.
-            if let Some(need) = identity_need(o, &w, s, c) {
-                out.push(Subject { set, need });
+            if let Some(identity) = Identity::of(o, &w, s, c) {
+                out.push(Subject { set, identity });
             }
         }
     }
 
     fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
         let svcs = world.services();
-        for Subject { set: s, need } in subjects {
+        for Subject { set: s, identity } in subjects {
             let name = s.service.as_str();
             let Some(so) = svcs.get(&(s.namespace.as_str(), name)) else { continue };
             let Some(svc) = so.service.as_ref().filter(|_| so.resolvable) else { continue };
             if svc.headless || svc.external_name {
                 continue;
             }
+            // A ClusterIP Service as `serviceName` is harmless when no one uses the pods' DNS names.
+            let Some(need) = identity.need() else { continue };
             let set = s.about.name();
             out.report(s.file,
                     s.span,

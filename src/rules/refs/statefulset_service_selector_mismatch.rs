@@ -29,8 +29,9 @@ impl Relation for Rule {
             let name = s.service.as_str();
             let Some(so) = svcs.get(&(s.namespace.as_str(), name)) else { continue };
             let Some(sel) = so.service.as_ref().filter(|_| so.resolvable).and_then(|svc| svc.selector.as_ref()) else { continue };
-            let labels = pods.labels(sel);
-            let Err(miss) = check_map(sel, &labels, &|_| false) else { continue };
+            let sel = sel.to_labels();
+            let labels = pods.labels(&sel);
+            let Err(miss) = check_map(&sel, &labels, &|_| false) else { continue };
             let span = so.service.as_ref().map(|svc| svc.selector_span).unwrap_or(so.kind_span);
             out.report(s.file,
                     s.span,

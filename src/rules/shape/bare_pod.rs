@@ -3,7 +3,7 @@
 use super::suggested_controller;
 use crate::classify::Shape;
 use crate::index::Index;
-use crate::model::selector::Labels;
+use crate::model::selector::Pairs;
 use crate::model::WorkloadKind;
 use crate::rules::refs::{Selecting, SelectorKind};
 use crate::rules::{About, Findings, Relation};
@@ -18,7 +18,7 @@ pub struct Subject {
     about: About,
     namespace: String,
     span: Span,
-    labels: Option<Labels>,
+    labels: Option<Pairs>,
     /// It serves without a Service: a model or a database.
     serves: bool,
     message: String,
@@ -59,7 +59,7 @@ impl Relation for Rule {
                 about: About::of(o),
                 namespace: ix.namespace_of(o).to_string(),
                 span: ix.kind_span(o),
-                labels: w.pod_meta.and_then(|m| m.labels.clone()),
+                labels: w.pod_meta.and_then(|m| m.labels.as_ref()).map(Pairs::of),
                 serves,
                 message: match o.name.as_deref().filter(|n| !n.is_empty()) {
                     Some(n) => format!("Pod `{n}` has no controller: nothing recreates it when its node fails, is drained or upgraded"),

@@ -3,9 +3,9 @@
 use super::span_within;
 use crate::index::Index;
 use crate::model::workload::containers;
-use crate::model::Typed;
-use crate::rules::Findings;
-use crate::yaml::{is_placeholder, FieldPath};
+use crate::rules::{About, Findings, Relation};
+use crate::world::World;
+use crate::yaml::{is_placeholder, FieldPath, Span};
 use std::collections::{HashMap, HashSet};
 
 /// Flags whose value is an address a process dials.
@@ -85,51 +85,58 @@ impl Names<'_> {
     }
 }
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    let mut names = Names { services: HashSet::new(), statefulsets: HashMap::new() };
-    for o in &ix.objects {
-        let ns = ix.namespace_of(o);
-        match (&o.typed, o.name.as_deref()) {
-            (Some(Typed::Service(_)), Some(n)) => {
-                names.services.insert((ns, n));
+pub struct Rule;
+
+/// A text of a container that may name a host: where it is, and the host in it.
+struct Candidate {
+    path: FieldPath,
+    host: String,
+    /// The text is an address (an address flag or variable), so a bare Service name counts.
+    named: bool,
+    /// Where the finding points (None: the field is not in the source).
+    span: Option<Span>,
+}
+
+/// A container of a pod that uses the node's resolver, with the hosts its texts name in order.
+pub struct Subject {
+    file: usize,
+    about: About,
+    namespace: String,
+    container: String,
+    policy: String,
+    candidates: Vec<Candidate>,
+}
+
+impl Relation for Rule {
+    type Subject = Subject;
+
+    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
+        for (o, w, _) in ix.workloads() {
+            let Some(spec) = w.pod_spec else { continue };
+            // `None` brings its own resolvers (dnsConfig); `ClusterFirstWithHostNet` is the fix.
+            if spec.host_network != Some(true) || matches!(spec.dns_policy.as_deref(), Some("ClusterFirstWithHostNet" | "None")) {
+                continue;
             }
-            (Some(Typed::StatefulSet(s)), Some(n)) => {
-                names.statefulsets.insert((ns, n), s.spec.service_name.as_deref().unwrap_or(""));
-            }
-            _ => {}
-        }
-    }
-    for (o, w, _) in ix.workloads() {
-        let Some(spec) = w.pod_spec else { continue };
-        // `None` brings its own resolvers (dnsConfig); `ClusterFirstWithHostNet` is the fix.
-        if spec.host_network != Some(true) || matches!(spec.dns_policy.as_deref(), Some("ClusterFirstWithHostNet" | "None")) {
-            continue;
-        }
-        let ns = ix.namespace_of(o);
-        let y = ix.file(o);
-        'containers: for (_, idx, ctr) in containers(spec) {
-            let base = w.container_path(idx);
-            // (field path, text, the host in it, why it is a cluster name)
-            let mut found: Option<(FieldPath, String, String)> = None;
-            for (i, e) in ctr.env.iter().flatten().enumerate() {
-                let Some(v) = e.value.as_deref() else { continue };
-                if identifier(&e.name) {
-                    continue;
-                }
-                let named = address_env(&e.name);
-                for token in v.split([' ', ',', ';']) {
-                    let host = host_of(token);
-                    if let Some(why) = names.cluster_name(ns, host, named) {
-                        found = Some((base.clone().key("env").index(i).key("value"), host.to_string(), why));
-                        break;
+            let y = ix.file(o);
+            let policy = spec.dns_policy.as_deref().unwrap_or("ClusterFirst").to_string();
+            for (_, idx, ctr) in containers(spec) {
+                let base = w.container_path(idx);
+                let mut candidates = Vec::new();
+                let mut add = |path: FieldPath, host: &str, named: bool| {
+                    let span = y.lookup(o.root, &path).map(|node| span_within(ix, o, node, host));
+                    candidates.push(Candidate { path, host: host.to_string(), named, span });
+                };
+                for (i, e) in ctr.env.iter().flatten().enumerate() {
+                    let Some(v) = e.value.as_deref() else { continue };
+                    if identifier(&e.name) {
+                        continue;
+                    }
+                    let named = address_env(&e.name);
+                    for token in v.split([' ', ',', ';']) {
+                        add(base.clone().key("env").index(i).key("value"), host_of(token), named);
                     }
                 }
-                if found.is_some() {
-                    break;
-                }
-            }
-            if found.is_none() {
-                'args: for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
+                for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
                     let Some(items) = items else { continue };
                     for (i, item) in items.iter().enumerate() {
                         // Scripts (`sh -c "..."`) are read word by word.
@@ -152,30 +159,56 @@ pub fn check(ix: &Index, out: &mut Findings) {
                                 None => word,
                             };
                             let host = host_of(value);
-                            if let Some(why) = names.cluster_name(ns, host, named) {
-                                let at = if item.contains(host) { i } else { i + 1 };
-                                found = Some((base.clone().key(field).index(at), host.to_string(), why));
-                                break 'args;
-                            }
+                            let at = if item.contains(host) { i } else { i + 1 };
+                            add(base.clone().key(field).index(at), host, named);
                         }
                     }
                 }
+                if !candidates.is_empty() {
+                    out.push(Subject {
+                        file: o.file,
+                        about: About::of(o),
+                        namespace: ix.namespace_of(o).to_string(),
+                        container: ctr.name.clone(),
+                        policy: policy.clone(),
+                        candidates,
+                    });
+                }
             }
-            let Some((path, host, why)) = found else { continue };
-            let Some(node) = y.lookup(o.root, &path) else { continue };
-            let policy = spec.dns_policy.as_deref().unwrap_or("ClusterFirst");
+        }
+    }
+
+    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+        if subjects.is_empty() {
+            return;
+        }
+        let mut names = Names { services: HashSet::new(), statefulsets: HashMap::new() };
+        for f in world.facts() {
+            let Some(n) = f.name() else { continue };
+            if f.service.is_some() {
+                names.services.insert((f.namespace.as_str(), n));
+            } else if let Some(svc) = &f.service_name {
+                names.statefulsets.insert((f.namespace.as_str(), n), svc.as_str());
+            }
+        }
+        for s in subjects {
+            // The first text that names a cluster host, env values before arguments.
+            let Some((c, why)) = s.candidates.iter().find_map(|c| Some((c, names.cluster_name(&s.namespace, &c.host, c.named)?))) else {
+                continue;
+            };
+            let Some(span) = c.span else { continue };
+            let (host, policy) = (&c.host, &s.policy);
             out.report(
-                o.file,
-                span_within(ix, o, node, &host),
+                s.file,
+                span,
                 format!(
                     "container `{}` runs with `hostNetwork: true` and dnsPolicy `{policy}`, so it resolves names with the node's resolver: `{host}` ({why}) does not resolve, and the container never reaches it",
-                    ctr.name
+                    s.container
                 ),
             )
             .help("set `dnsPolicy: ClusterFirstWithHostNet` in the pod spec: a hostNetwork pod resolves cluster names only with it")
-            .path(path)
-            .object(o);
-            continue 'containers;
+            .path(c.path.clone())
+            .about(&s.about);
         }
     }
 }

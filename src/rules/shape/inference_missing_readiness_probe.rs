@@ -2,7 +2,7 @@
 
 use crate::classify::Shape;
 use crate::index::Index;
-use crate::model::selector::Labels;
+use crate::model::selector::Pairs;
 use crate::model::serving::Serving;
 use crate::model::WorkloadKind;
 use crate::rules::refs::{Selecting, SelectorKind};
@@ -18,7 +18,7 @@ pub struct Subject {
     about: About,
     namespace: String,
     /// The labels its pods carry (with those the controller sets, for a custom resource).
-    labels: Option<Labels>,
+    labels: Option<Pairs>,
     /// Each container without a probe: its name, and the place and path of its `name`.
     containers: Vec<(String, Span, FieldPath)>,
 }
@@ -54,7 +54,8 @@ impl Relation for Rule {
                 continue;
             }
             // The labels the pods carry, with those the controller sets (a LeaderWorkerSet's name).
-            let selected = if w.kind == WorkloadKind::Custom { Some(w.pod_labels(&Default::default())) } else { labels.cloned() };
+            let selected =
+                if w.kind == WorkloadKind::Custom { Some(Pairs::of(&w.pod_labels(&Default::default()))) } else { labels.map(Pairs::of) };
             out.push(Subject {
                 file: o.file,
                 about: About::of(o),

@@ -4,9 +4,10 @@ use super::span_within;
 use crate::classify::Shape;
 use crate::index::Index;
 use crate::model::workload::containers;
-use crate::model::{Object, Typed, Workload, WorkloadKind};
-use crate::rules::Findings;
-use crate::yaml::{FieldPath, NodeId};
+use crate::model::{Typed, WorkloadKind};
+use crate::rules::{About, Findings, Relation};
+use crate::world::World;
+use crate::yaml::{FieldPath, NodeId, Span};
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -63,41 +64,41 @@ fn host_regex(pattern: &str, name: &str, role: &str) -> Option<Regex> {
 }
 
 impl<'a> Names<'a> {
-    fn of(ix: &'a Index) -> Names<'a> {
+    fn of(world: &World<'a>) -> Names<'a> {
         let mut services: HashSet<(&str, &str)> = HashSet::new();
         let mut namespaces_with_services: HashSet<&str> = HashSet::new();
-        for o in &ix.objects {
-            if let (Some(Typed::Service(_)), Some(name)) = (&o.typed, o.name.as_deref()) {
-                services.insert((ix.namespace_of(o), name));
-                namespaces_with_services.insert(ix.namespace_of(o));
+        for f in world.facts() {
+            if let (Some(_), Some(name)) = (&f.service, f.name()) {
+                services.insert((f.namespace.as_str(), name));
+                namespaces_with_services.insert(f.namespace.as_str());
             }
         }
         let mut hostnames: HashSet<(&str, &str)> = HashSet::new();
         let mut pod_names: HashSet<(&str, String)> = HashSet::new();
         let mut bare_pods: HashSet<(&str, &str)> = HashSet::new();
         let mut operator_hosts = Vec::new();
-        for (o, w, _) in ix.workloads() {
-            let ns = ix.namespace_of(o);
-            if let (Some((_, pod)), Some(def), Some(name)) = (w.custom, w.custom_kind(), o.name.as_deref()) {
-                for pattern in &def.adds.hostnames {
-                    if let Some(re) = host_regex(pattern, name, &pod.role) {
-                        operator_hosts.push((ns, re));
+        for f in world.facts() {
+            let ns = f.namespace.as_str();
+            for h in &f.hosts {
+                if let Some(name) = f.name() {
+                    for (pattern, role) in &h.operator {
+                        if let Some(re) = host_regex(pattern, name, role) {
+                            operator_hosts.push((ns, re));
+                        }
                     }
                 }
-            }
-            if let Some(spec) = w.pod_spec {
-                if let (Some(h), Some(sub)) = (spec.hostname.as_deref(), spec.subdomain.as_deref()) {
-                    if services.contains(&(ns, sub)) {
-                        hostnames.insert((ns, h));
+                if let Some((host, sub)) = &h.hostname {
+                    if services.contains(&(ns, sub.as_str())) {
+                        hostnames.insert((ns, host.as_str()));
                     }
                 }
-            }
-            if let (WorkloadKind::Pod, Some(name)) = (w.kind, o.name.as_deref()) {
-                bare_pods.insert((ns, name));
-            }
-            if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (w.kind, o.name.as_deref()) {
-                for i in 0..w.pod_count().unwrap_or(1).clamp(1, 64) {
-                    pod_names.insert((ns, format!("{name}-{i}")));
+                if let (WorkloadKind::Pod, Some(name)) = (h.kind, f.name()) {
+                    bare_pods.insert((ns, name));
+                }
+                if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (h.kind, f.name()) {
+                    for i in 0..h.pods.unwrap_or(1).clamp(1, 64) {
+                        pod_names.insert((ns, format!("{name}-{i}")));
+                    }
                 }
             }
         }
@@ -105,80 +106,136 @@ impl<'a> Names<'a> {
     }
 }
 
-pub fn check(ix: &Index, out: &mut Findings) {
-    let names = Names::of(ix);
-    for (o, w, c) in ix.workloads() {
-        // A workload that sets MASTER_ADDR without other evidence of distributed training
-        // (`python train.py` reading it) is judged only where the name is certain not to
-        // resolve: a bare Pod's name.
-        let training = c.has(Shape::DistributedTraining);
-        let sets_master =
-            w.pod_spec.is_some_and(|p| containers(p).any(|(_, _, k)| k.env.iter().flatten().any(|e| e.name == "MASTER_ADDR")));
-        // An export from a cluster is not a manifest to correct; it still names pods and
-        // Services for the others (see `Object::export`).
-        if (!training && !sets_master) || o.export {
-            continue;
+pub struct Rule;
+
+/// What the judgement reads of the workload that sets MASTER_ADDR.
+pub struct Workload0 {
+    file: usize,
+    about: About,
+    namespace: String,
+    /// Its own `metadata.namespace`.
+    own_namespace: Option<String>,
+    /// A bare Pod (which resolves its own name).
+    pod: bool,
+    /// A StatefulSet's `serviceName` and replica count.
+    statefulset: Option<(Option<String>, i64)>,
+    /// Its pods together (a custom resource's templates form one job).
+    pods: Option<i64>,
+    training: bool,
+}
+
+/// One MASTER_ADDR (env value or `--master_addr` argument) of a workload.
+pub struct Subject {
+    workload: std::sync::Arc<Workload0>,
+    addr: String,
+    span: Span,
+    path: FieldPath,
+}
+
+impl Relation for Rule {
+    type Subject = Subject;
+
+    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
+        for (o, w, c) in ix.workloads() {
+            // A workload that sets MASTER_ADDR without other evidence of distributed training
+            // (`python train.py` reading it) is judged only where the name is certain not to
+            // resolve: a bare Pod's name.
+            let training = c.has(Shape::DistributedTraining);
+            let sets_master =
+                w.pod_spec.is_some_and(|p| containers(p).any(|(_, _, k)| k.env.iter().flatten().any(|e| e.name == "MASTER_ADDR")));
+            // An export from a cluster is not a manifest to correct; it still names pods and
+            // Services for the others (see `Object::export`).
+            if (!training && !sets_master) || o.export {
+                continue;
+            }
+            let Some(spec) = w.pod_spec else { continue };
+            let y = ix.file(o);
+            let mut shared: Option<std::sync::Arc<Workload0>> = None;
+            for (_, idx, ctr) in containers(spec) {
+                let base = w.container_path(idx);
+                // MASTER_ADDR from env values, then --master_addr arguments.
+                let mut found: Vec<(String, NodeId, FieldPath)> = Vec::new();
+                for (i, e) in ctr.env.iter().flatten().enumerate() {
+                    if e.name == "MASTER_ADDR" {
+                        if let Some(v) = e.value.as_deref().filter(|v| literal(v)) {
+                            let p = base.clone().key("env").index(i).key("value");
+                            if let Some(n) = y.lookup(o.root, &p) {
+                                found.push((v.to_string(), n, p));
+                            }
+                        }
+                    }
+                }
+                if let Some(re) = master_arg() {
+                    for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
+                        for (i, item) in items.into_iter().flatten().enumerate() {
+                            let value = if let Some(cap) = re.captures(item) {
+                                cap.get(1).map(|m| m.as_str().trim_matches(['"', '\'']).to_string())
+                            } else if item == "--master_addr" || item == "--master-addr" {
+                                items.and_then(|all| all.get(i + 1)).cloned()
+                            } else {
+                                None
+                            };
+                            let Some(v) = value.filter(|v| literal(v)) else { continue };
+                            let at = if item.contains(&v) { i } else { i + 1 };
+                            let q = base.clone().key(field).index(at);
+                            if let Some(n) = y.lookup(o.root, &q) {
+                                found.push((v, n, q));
+                            }
+                        }
+                    }
+                }
+                for (addr, node, path) in found {
+                    let workload = shared
+                        .get_or_insert_with(|| {
+                            let statefulset = match &o.typed {
+                                Some(Typed::StatefulSet(s)) => Some((s.spec.service_name.clone(), i64::from(s.spec.replicas.unwrap_or(1)))),
+                                _ => None,
+                            };
+                            std::sync::Arc::new(Workload0 {
+                                file: o.file,
+                                about: About::of(o),
+                                namespace: ix.namespace_of(o).to_string(),
+                                own_namespace: o.namespace.clone(),
+                                pod: matches!(o.typed, Some(Typed::Pod(_))),
+                                statefulset,
+                                pods: w.custom.and_then(|(c, _)| c.group_pods(y, o.root)).or(w.pod_count()),
+                                training,
+                            })
+                        })
+                        .clone();
+                    out.push(Subject { workload, span: span_within(ix, o, node, &addr), addr, path });
+                }
+            }
         }
-        let Some(spec) = w.pod_spec else { continue };
-        let y = ix.file(o);
-        for (_, idx, ctr) in containers(spec) {
-            let base = w.container_path(idx);
-            // MASTER_ADDR from env values, then --master_addr arguments.
-            let mut found: Vec<(String, NodeId, FieldPath)> = Vec::new();
-            for (i, e) in ctr.env.iter().flatten().enumerate() {
-                if e.name == "MASTER_ADDR" {
-                    if let Some(v) = e.value.as_deref().filter(|v| literal(v)) {
-                        let p = base.clone().key("env").index(i).key("value");
-                        if let Some(n) = y.lookup(o.root, &p) {
-                            found.push((v.to_string(), n, p));
-                        }
-                    }
-                }
-            }
-            if let Some(re) = master_arg() {
-                for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
-                    for (i, item) in items.into_iter().flatten().enumerate() {
-                        let value = if let Some(cap) = re.captures(item) {
-                            cap.get(1).map(|m| m.as_str().trim_matches(['"', '\'']).to_string())
-                        } else if item == "--master_addr" || item == "--master-addr" {
-                            items.and_then(|all| all.get(i + 1)).cloned()
-                        } else {
-                            None
-                        };
-                        let Some(v) = value.filter(|v| literal(v)) else { continue };
-                        let at = if item.contains(&v) { i } else { i + 1 };
-                        let q = base.clone().key(field).index(at);
-                        if let Some(n) = y.lookup(o.root, &q) {
-                            found.push((v, n, q));
-                        }
-                    }
-                }
-            }
-            for (addr, node, path) in found {
-                let judged = if training { judge(ix, o, &w, &addr, &names) } else { bare_pod(ix, o, &addr, &addr_labels(&addr), &names) };
-                if let Some((message, help)) = judged {
-                    out.report(o.file, span_within(ix, o, node, &addr), message).help(help).path(path).object(o);
-                }
+    }
+
+    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+        if subjects.is_empty() {
+            return;
+        }
+        let names = Names::of(world);
+        for s in subjects {
+            let w = &s.workload;
+            let judged = if w.training { judge(w, &s.addr, &names) } else { bare_pod(w, &s.addr, &addr_labels(&s.addr), &names) };
+            if let Some((message, help)) = judged {
+                out.report(w.file, s.span, message).help(help).path(s.path.clone()).about(&w.about);
             }
         }
     }
 }
 
 /// Whether `addr` reaches rank 0 of workload `o`: a message and help when it cannot.
-fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Option<(String, String)> {
-    let name = o.name.as_deref().unwrap_or("");
-    let ns = ix.namespace_of(o);
-    // A custom resource's templates form one job: its pods together.
-    let pods = w.custom.and_then(|(c, _)| c.group_pods(ix.file(o), o.root)).or(w.pod_count());
+fn judge(w: &Workload0, addr: &str, names: &Names) -> Option<(String, String)> {
+    let name = w.about.name();
+    let kind = &w.about.object.kind;
+    let ns = w.namespace.as_str();
+    let pods = w.pods;
     if names.operator_hosts.iter().any(|(n, re)| *n == ns && re.is_match(addr)) {
         return None; // a name the operator gives a pod or its Service
     }
-    let sts = match &o.typed {
-        Some(Typed::StatefulSet(s)) => Some(s),
-        _ => None,
-    };
+    let sts = w.statefulset.as_ref();
     let rank0 = match sts {
-        Some(s) => format!("`{name}-0.{}`", s.spec.service_name.as_deref().unwrap_or("<serviceName>")),
+        Some((svc, _)) => format!("`{name}-0.{}`", svc.as_deref().unwrap_or("<serviceName>")),
         None => "the DNS name of rank 0's pod (a headless Service and pod hostname/subdomain, or a StatefulSet's `<name>-0.<service>`)"
             .to_string(),
     };
@@ -188,10 +245,7 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
         }
         let count = pods.map(|p| format!("{p} pods")).unwrap_or_else(|| "one pod per node".into());
         return Some((
-            format!(
-                "MASTER_ADDR is `{addr}` but {} `{name}` runs {count}: each pod rendezvouses with itself and the ranks never meet",
-                o.kind
-            ),
+            format!("MASTER_ADDR is `{addr}` but {kind} `{name}` runs {count}: each pod rendezvouses with itself and the ranks never meet",),
             format!("point MASTER_ADDR at rank 0: {rank0}"),
         ));
     }
@@ -199,9 +253,8 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
         return None; // a pinned IP is fragile, but it may be right
     }
     let labels = addr_labels(addr);
-    if let (Some(s), true) = (sts, labels.len() >= 2) {
-        let svc = s.spec.service_name.as_deref().unwrap_or("");
-        let replicas = i64::from(s.spec.replicas.unwrap_or(1));
+    if let (Some((svc, replicas)), true) = (sts, labels.len() >= 2) {
+        let (svc, replicas) = (svc.as_deref().unwrap_or(""), *replicas);
         let (pod, service) = (labels[0], labels[1]);
         // Only names of the form <pod>.<service>[.<ns>[.svc[.cluster.local]]] are pod DNS names.
         let tail_ok = labels.len() <= 3 || labels[3] == "svc";
@@ -227,7 +280,7 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
                 format!("use `{name}-0.{svc}`"),
             ));
         }
-        if let (Some(addr_ns), Some(obj_ns)) = (labels.get(2), o.namespace.as_deref()) {
+        if let (Some(addr_ns), Some(obj_ns)) = (labels.get(2), w.own_namespace.as_deref()) {
             if *addr_ns != obj_ns {
                 return Some((
                     format!("MASTER_ADDR `{addr}` is in namespace `{addr_ns}`, but StatefulSet `{name}` is in `{obj_ns}`"),
@@ -237,7 +290,7 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
         }
         return None;
     }
-    if let Some(found) = bare_pod(ix, o, addr, &labels, names) {
+    if let Some(found) = bare_pod(w, addr, &labels, names) {
         return Some(found);
     }
     if labels.len() == 1 {
@@ -262,8 +315,8 @@ fn judge(ix: &Index, o: &Object, w: &Workload, addr: &str, names: &Names) -> Opt
 /// no Service of that name is among the inputs, and a Pod's name is no DNS name. A Pod is
 /// reachable by name only through a Service, or as `<hostname>.<subdomain>` under a headless
 /// Service named by its subdomain.
-fn bare_pod(ix: &Index, o: &Object, addr: &str, labels: &[&str], names: &Names) -> Option<(String, String)> {
-    let ns = ix.namespace_of(o);
+fn bare_pod(w: &Workload0, addr: &str, labels: &[&str], names: &Names) -> Option<(String, String)> {
+    let ns = w.namespace.as_str();
     let pod = *labels.first()?;
     // `<pod>` or `<pod>.<namespace>[.svc[.cluster.local]]`: the forms a Service name takes.
     let (pod_ns, tail_ok) = match labels.len() {
@@ -277,14 +330,14 @@ fn bare_pod(ix: &Index, o: &Object, addr: &str, labels: &[&str], names: &Names) 
         return None;
     }
     // The Pod itself finds its own name in /etc/hosts; only its peers cannot.
-    if matches!(o.typed, Some(Typed::Pod(_))) && o.name.as_deref() == Some(pod) {
+    if w.pod && w.about.object.name.as_deref() == Some(pod) {
         return None;
     }
-    let name = o.name.as_deref().unwrap_or("");
+    let name = w.about.name();
+    let kind = &w.about.object.kind;
     Some((
         format!(
-            "MASTER_ADDR `{addr}` names the bare Pod `{pod}`, but a Pod's name is no DNS name and no Service `{pod}` is among the inputs: {} `{name}` cannot resolve rank 0 and the rendezvous never starts",
-            o.kind
+            "MASTER_ADDR `{addr}` names the bare Pod `{pod}`, but a Pod's name is no DNS name and no Service `{pod}` is among the inputs: {kind} `{name}` cannot resolve rank 0 and the rendezvous never starts",
         ),
         format!(
             "give rank 0 a DNS name: a headless Service `{pod}` (clusterIP: None) selecting the Pod, or set the Pod's `hostname` and `subdomain` with a headless Service named by the subdomain and use `<hostname>.<subdomain>`; or run every rank in one Indexed Job with a headless Service as its pods' subdomain and use `<job>-0.<subdomain>`"
