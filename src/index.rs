@@ -321,7 +321,9 @@ pub fn stream<R: Send>(
     let crd_lookup = |f: usize| at.get(&f).map(|&k| &crd_files[k].0.yaml);
     let crds = model::crd::collect(&crd_lookup, crd_files.iter().flat_map(|p| p.1.iter()));
 
-    let mut slots: Vec<Option<(ParsedFile, R)>> = (0..n).map(|_| None).collect();
+    // Boxed, so that the run's files are not held twice (in a vector of results and in the
+    // index) while they are put in order.
+    let mut slots: Vec<Option<Box<(ParsedFile, R)>>> = (0..n).map(|_| None).collect();
     let mut waiting: Vec<Index> = Vec::new();
     let mut wholes: Vec<Vec<(String, String, usize)>> = (0..n).map(|_| Vec::new()).collect();
     // One file where it is read: checked against the CRDs, then judged unless it must wait.
@@ -333,7 +335,7 @@ pub fn stream<R: Send>(
         }
         settle_one_checked(ix, &judge)
     };
-    let done = crate::util::par_map(rest, threads, |_, (i, s)| settle_one(single(process(i, s, classifier))));
+    let done = crate::util::par_map(rest, threads, |_, (i, s)| Box::new(settle_one(single(process(i, s, classifier)))));
     // The CRD files themselves: checked while the CRDs they define are at hand, then judged.
     let crd_done: Vec<_> = {
         let checked: Vec<Vec<Vec<crate::yaml::de::Issue>>> = crd_files.iter().map(|p| crd_issues(&p.1, &crd_lookup, &crds)).collect();
@@ -346,11 +348,12 @@ pub fn stream<R: Send>(
                     o.crd_issues = found.len();
                     o.issues.extend(found);
                 }
-                settle_one_checked(single(p), &judge)
+                Box::new(settle_one_checked(single(p), &judge))
             })
             .collect()
     };
-    for (result, whole) in done.into_iter().chain(crd_done) {
+    for settled in done.into_iter().chain(crd_done) {
+        let (result, whole) = *settled;
         let file = match &result {
             Ok((f, _)) => f.number,
             Err(ix) => ix.first_file,
@@ -359,7 +362,7 @@ pub fn stream<R: Send>(
             *w = whole;
         }
         match result {
-            Ok(r) => slots[file] = Some(r),
+            Ok(r) => slots[file] = Some(Box::new(r)),
             Err(ix) => waiting.push(ix),
         }
     }
@@ -372,7 +375,7 @@ pub fn stream<R: Send>(
                 v.push(file);
             }
         }
-        let names: Vec<Option<String>> = (0..n).map(|i| slots[i].as_ref().map(|(f, _)| f.source.name.clone())).collect();
+        let names: Vec<Option<String>> = (0..n).map(|i| slots[i].as_ref().map(|b| b.0.source.name.clone())).collect();
         let mut waiting_names: HashMap<usize, String> = HashMap::new();
         for ix in &waiting {
             waiting_names.insert(ix.first_file, ix.files[0].source.name.clone());
@@ -387,7 +390,7 @@ pub fn stream<R: Send>(
         });
         for (f, r) in judged {
             let i = f.number;
-            slots[i] = Some((f, r));
+            slots[i] = Some(Box::new((f, r)));
         }
     }
     let mut index = Index {
@@ -401,7 +404,8 @@ pub fn stream<R: Send>(
         settings,
     };
     let mut judged = Vec::with_capacity(n);
-    for (f, r) in slots.into_iter().flatten() {
+    for b in slots.into_iter().flatten() {
+        let (f, r) = *b;
         index.count(&f);
         index.files.push(f);
         judged.push(r);

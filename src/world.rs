@@ -481,20 +481,24 @@ fn storage_class(ix: &Index, o: &Object) -> Option<(bool, bool)> {
 
 /// The facts of a whole run, with the tables the relational rules share, built on first use.
 pub struct World<'a> {
-    facts: &'a [Fact],
+    /// The facts of each file (or index), in input order.
+    facts: &'a [Vec<Fact>],
     files: &'a Index,
     services: OnceLock<HashMap<(&'a str, &'a str), &'a Fact>>,
 }
 
 impl<'a> World<'a> {
-    /// `files` numbers the run's files as the facts do (its objects are not read: where the
-    /// run streams, they are gone).
-    pub fn new(facts: &'a [Fact], files: &'a Index) -> World<'a> {
+    /// `facts` holds the facts of each file (or index) of the run, in input order; `files`
+    /// numbers the run's files as the facts do (its objects are not read: where the run
+    /// streams, they are gone). The facts stay where each file's judgement put them: no copy
+    /// of all of them is made.
+    pub fn new(facts: &'a [Vec<Fact>], files: &'a Index) -> World<'a> {
         World { facts, files, services: OnceLock::new() }
     }
 
-    pub fn facts(&self) -> &'a [Fact] {
-        self.facts
+    /// Every object of the run, in input order.
+    pub fn facts(&self) -> impl Iterator<Item = &'a Fact> + Clone {
+        self.facts.iter().flatten()
     }
 
     /// File number `file` of the run.
@@ -506,7 +510,7 @@ impl<'a> World<'a> {
     pub fn services(&self) -> &HashMap<(&'a str, &'a str), &'a Fact> {
         self.services.get_or_init(|| {
             let mut m = HashMap::new();
-            for f in self.facts {
+            for f in self.facts() {
                 if let (Some(_), Some(name)) = (&f.service, f.name()) {
                     m.entry((f.namespace.as_str(), name)).or_insert(f);
                 }

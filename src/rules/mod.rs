@@ -434,7 +434,7 @@ pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<D
     let judged = judge(ix, &level, threads);
     let mut all = judged.found;
     if relational(&level) {
-        let facts = crate::world::facts(ix);
+        let facts = [crate::world::facts(ix)];
         let world = World::new(&facts, ix);
         all.extend(settle(&world, &level, judged.subjects, threads));
     }

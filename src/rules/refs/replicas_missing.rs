@@ -85,7 +85,7 @@ impl Relation for Rule {
         // oversight. Where none does (no count, or `replicas: 1`), one pod is the repository's
         // choice (demos, samples, single-user tools, bases whose overlays scale them).
         let deliberate: HashSet<&str> =
-            world.facts().iter().filter(|f| f.many_replicas).map(|f| dir_of_name(&world.file(f.file).source.name)).collect();
+            world.facts().filter(|f| f.many_replicas).map(|f| dir_of_name(&world.file(f.file).source.name)).collect();
         for s in subjects {
             let (ns, kind, name) = (s.namespace.as_str(), s.about.object.kind.as_str(), s.about.name());
             if scalers.contains_key(&(ns, kind, name)) || !deliberate.contains(s.dir.as_str()) {

@@ -200,7 +200,6 @@ pub struct Subject {
     file: usize,
     about: About,
     namespace: String,
-    dir: String,
     selector: Pairs,
     span: Span,
 }
@@ -226,7 +225,6 @@ impl Relation for Rule {
                 file: o.file,
                 about: About::of(o),
                 namespace: ix.namespace_of(o).to_string(),
-                dir: super::dir_of(ix, o).to_string(),
                 selector: Pairs::of(sel),
                 span: y.span(key),
             });
@@ -250,7 +248,7 @@ impl Relation for Rule {
             }
             // Only when the Service comes with workloads (the same directory: one apply unit); a
             // Service for pods that another installation runs is not ours to judge.
-            if !ns.has_pods_in(&s.dir) {
+            if !ns.has_pods_in(super::dir_of_name(&world.file(s.file).source.name)) {
                 continue;
             }
             // Services with one selector (one per port, per tenant...) share the answer.

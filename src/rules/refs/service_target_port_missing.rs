@@ -8,7 +8,7 @@ use crate::model::Typed;
 use crate::path;
 use crate::rules::{About, Findings, Relation};
 use crate::world::World;
-use crate::yaml::{FieldPath, Span};
+use crate::yaml::Span;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::{BTreeSet, HashMap};
 
@@ -42,16 +42,29 @@ impl<'a> Ports<'a> {
 
 /// Where a Service port sends traffic.
 enum Target {
-    Named(String),
-    Number(i32),
+    Named(Box<str>),
+    /// A number, and how the manifest writes it when as a string.
+    Number(i32, Option<Box<str>>),
 }
 
-/// A Service port as the rule judges it: its target, how a message shows it, and its place.
+/// A Service port as the rule judges it: its target, and where it is written (port `index`,
+/// its `targetPort` or, without one, its `port`).
 struct Port {
     target: Target,
-    shown: String,
-    path: FieldPath,
+    index: usize,
+    field: &'static str,
     span: Span,
+}
+
+impl Port {
+    /// How a message names the target.
+    fn shown(&self) -> String {
+        match &self.target {
+            Target::Named(name) => format!("named port `{name}`"),
+            Target::Number(_, Some(text)) => format!("port {text}"),
+            Target::Number(n, None) => format!("port {n}"),
+        }
+    }
 }
 
 pub struct Rule;
@@ -79,13 +92,11 @@ impl Relation for Rule {
             let y = ix.file(o);
             let mut ports = Vec::new();
             for (i, port) in spec.ports.iter().flatten().enumerate() {
-                let (target, field, shown) = match &port.target_port {
-                    Some(IntOrString::String(name)) if name.parse::<i32>().is_err() => {
-                        (Target::Named(name.clone()), "targetPort", format!("named port `{name}`"))
-                    }
-                    Some(IntOrString::String(n)) => (Target::Number(n.parse().unwrap_or(0)), "targetPort", format!("port {n}")),
-                    Some(IntOrString::Int(n)) => (Target::Number(*n), "targetPort", format!("port {n}")),
-                    None => (Target::Number(port.port), "port", format!("port {}", port.port)),
+                let (target, field) = match &port.target_port {
+                    Some(IntOrString::String(name)) if name.parse::<i32>().is_err() => (Target::Named(name.as_str().into()), "targetPort"),
+                    Some(IntOrString::String(n)) => (Target::Number(n.parse().unwrap_or(0), Some(n.as_str().into())), "targetPort"),
+                    Some(IntOrString::Int(n)) => (Target::Number(*n, None), "targetPort"),
+                    None => (Target::Number(port.port, None), "port"),
                 };
                 let path = path!["spec", "ports", i, field];
                 let Some(node) = y.lookup(o.root, &path) else { continue };
@@ -94,8 +105,9 @@ impl Relation for Rule {
                 if crate::yaml::is_placeholder(text) || text.chars().any(|c| c.is_ascii_uppercase()) {
                     continue;
                 }
-                ports.push(Port { target, shown, path, span: y.span(node) });
+                ports.push(Port { target, index: i, field, span: y.span(node) });
             }
+            ports.shrink_to_fit();
             if !ports.is_empty() {
                 out.push(Subject {
                     file: o.file,
@@ -131,8 +143,8 @@ impl Relation for Rule {
             let number_missing = |n: i32| !numbers.contains(&n) && numbers.len() == 1 && !ports.mentioned.contains(&n);
             for port in &s.ports {
                 let missing = match &port.target {
-                    Target::Named(name) => !names.contains(name.as_str()),
-                    Target::Number(n) => number_missing(*n),
+                    Target::Named(name) => !names.contains(name.as_ref()),
+                    Target::Number(n, _) => number_missing(*n),
                 };
                 if !missing {
                     continue;
@@ -148,10 +160,10 @@ impl Relation for Rule {
                 }
                 out.report(s.file,
                         port.span,
-                        format!("Service `{}` sends traffic to {}, which no container of the selected pods declares (they declare {listed})", s.about.name(), port.shown),
+                        format!("Service `{}` sends traffic to {}, which no container of the selected pods declares (they declare {listed})", s.about.name(), port.shown()),
                     )
                     .help("point targetPort at a containerPort (by number, or by the port's name) of the selected containers; connections to an undeclared port usually fail")
-                    .path(port.path.clone())
+                    .path(path!["spec", "ports", port.index, port.field])
                     .about(&s.about);
             }
         }

@@ -35,7 +35,7 @@ impl<'a> Storage<'a> {
             }
         }
         let default_node_local = default.unwrap_or_else(|| {
-            let mut named = world.facts().iter().filter_map(|f| f.claim.as_ref()?.storage_class.as_deref().filter(|n| !n.is_empty()));
+            let mut named = world.facts().filter_map(|f| f.claim.as_ref()?.storage_class.as_deref().filter(|n| !n.is_empty()));
             let first = named.next();
             first.is_some_and(|f| node_local.contains(f) && named.all(|n| node_local.contains(n)))
         });

@@ -68,10 +68,9 @@ impl Relation for Rule {
     fn subjects(_: &Index, _: &mut Vec<()>) {}
 
     fn judge(world: &World, _: &[()], out: &mut Findings) {
-        let facts = world.facts();
         // The objects each file defines, to recognise files that are alternatives of each other.
         let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = HashMap::new();
-        for f in facts.iter().filter(|f| !f.export) {
+        for f in world.facts().filter(|f| !f.export) {
             if let Some(name) = f.name() {
                 per_file.entry(f.file).or_default().insert((f.group.as_str(), f.kind(), ns_of(f), name));
             }
@@ -88,8 +87,8 @@ impl Relation for Rule {
                 _ => false,
             })
         };
-        let mut seen: HashMap<(&str, &str, &str, &str, &str), usize> = HashMap::new();
-        for (i, f) in facts.iter().enumerate() {
+        let mut seen: HashMap<(&str, &str, &str, &str, &str), &Fact> = HashMap::new();
+        for f in world.facts() {
             let Some(name) = f.name().filter(|_| !f.export) else {
                 continue;
             };
@@ -97,11 +96,10 @@ impl Relation for Rule {
             let file = &world.file(f.file).source.name;
             let dir = file.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("");
             let key = (dir, f.group.as_str(), f.kind(), ns, name);
-            let Some(&first_idx) = seen.get(&key) else {
-                seen.insert(key, i);
+            let Some(&first) = seen.get(&key) else {
+                seen.insert(key, f);
                 continue;
             };
-            let first = &facts[first_idx];
             // Across files, only inputs of one kustomization are known to be applied together.
             if first.file != f.file && !(first.kustomize && f.kustomize) {
                 continue;
