@@ -325,7 +325,7 @@ pub fn stream<R: Send>(
     // index) while they are put in order.
     let mut slots: Vec<Option<Box<(ParsedFile, R)>>> = (0..n).map(|_| None).collect();
     let mut waiting: Vec<Index> = Vec::new();
-    let mut wholes: Vec<Vec<(String, String, usize)>> = (0..n).map(|_| Vec::new()).collect();
+    let mut wholes: Vec<Vec<(u64, usize)>> = (0..n).map(|_| Vec::new()).collect();
     // One file where it is read: checked against the CRDs, then judged unless it must wait.
     let settle_one = |mut ix: Index| {
         {
@@ -369,8 +369,8 @@ pub fn stream<R: Send>(
     // The files that waited: a partial object is a patch when a whole namesake lives near it.
     if !waiting.is_empty() {
         let mut marks = Wholes::default();
-        for (kind, name, file) in wholes.into_iter().flatten() {
-            let v = marks.0.entry((kind, name)).or_default();
+        for (key, file) in wholes.into_iter().flatten() {
+            let v = marks.0.entry(key).or_default();
             if v.len() < 16 {
                 v.push(file);
             }
@@ -415,15 +415,15 @@ pub fn stream<R: Send>(
 
 /// A file judged where it was read (or its whole index, when it must wait), with its whole
 /// objects (kind, name, file) for telling patches from mistakes.
-type Settled<R> = (Result<(ParsedFile, R), Index>, Vec<(String, String, usize)>);
+type Settled<R> = (Result<(ParsedFile, R), Index>, Vec<(u64, usize)>);
 
 /// [`stream`]'s judgement of a file whose custom resources were already checked.
 fn settle_one_checked<R>(ix: Index, judge: &(impl Fn(&Index) -> R + Sync)) -> Settled<R> {
-    let whole: Vec<(String, String, usize)> = ix
+    let whole: Vec<(u64, usize)> = ix
         .objects
         .iter()
         .filter(|o| !o.partial && o.completion.is_none())
-        .filter_map(|o| Some((o.kind.clone(), o.name.clone()?, o.file)))
+        .filter_map(|o| Some((Wholes::key(&o.kind, o.name.as_deref()?), o.file)))
         .collect();
     if ix.objects.iter().any(|o| o.partial && o.completion.is_none()) {
         return (Err(ix), whole);
@@ -460,15 +460,24 @@ fn crd_issues(objects: &[Object], files: model::crd::Files, crds: &model::crd::C
 /// Whole objects by kind and name, with the files that define them (a few per key: enough
 /// for a base and its variants), in input order: what tells a patch from a mistake.
 #[derive(Default)]
-struct Wholes(HashMap<(String, String), Vec<usize>>);
+struct Wholes(HashMap<u64, Vec<usize>>);
 
 impl Wholes {
+    /// An object's kind and name as one number (SipHash with fixed keys: the same in every
+    /// run), so a streamed run keeps 16 bytes per object for this, not two strings.
+    fn key(kind: &str, name: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (kind, name).hash(&mut h);
+        h.finish()
+    }
+
     fn add(&mut self, o: &Object) {
         if o.partial || o.completion.is_some() {
             return;
         }
         if let Some(n) = o.name.as_deref() {
-            let v = self.0.entry((o.kind.clone(), n.to_string())).or_default();
+            let v = self.0.entry(Wholes::key(&o.kind, n)).or_default();
             if v.len() < 16 {
                 v.push(o.file);
             }
@@ -479,7 +488,7 @@ impl Wholes {
     fn mark<'n>(&self, objects: &mut [Object], name_of: &dyn Fn(usize) -> &'n str) {
         use model::completion::{Completion, PatchEvidence};
         for o in objects.iter_mut().filter(|o| o.partial && o.completion.is_none()) {
-            let Some(files) = o.name.as_deref().and_then(|n| self.0.get(&(o.kind.clone(), n.to_string()))) else { continue };
+            let Some(files) = o.name.as_deref().and_then(|n| self.0.get(&Wholes::key(&o.kind, n))) else { continue };
             // The base lives near its patch: beside it, or under the directory two levels
             // up (`overlays/x/patch.yaml` and `base/deployment.yaml`). Two unrelated
             // applications of one repository that both name a Deployment `web` are

@@ -461,23 +461,28 @@ pub struct Judged {
 /// Runs the rules `level` enables over an index (the whole run, or one file where it is read):
 /// each rule on its own thread when `threads` allows.
 pub fn judge(ix: &Index, level: &dyn Fn(RuleId) -> Option<Severity>, threads: usize) -> Judged {
-    // Rules are independent pure functions of the index: run them in parallel; the findings
-    // are sorted afterwards, so the order they finish in does not matter.
-    let enabled: Vec<&Declaration> = RULES.iter().filter(|r| level(r.id).is_some()).collect();
-    let results = crate::util::par_map(enabled, threads, |_, rule| match rule.check {
+    let mut judged = Judged::default();
+    let one = |rule: &Declaration| match rule.check {
         Check::Object(check) => {
             let mut out = Findings::new(rule.id);
             check(ix, &mut out);
             Ok(out.into_vec())
         }
         Check::Run(r) => Err((r.subjects)(ix).map(|s| (rule.id, s))),
-    });
-    let mut judged = Judged::default();
-    for r in results {
-        match r {
-            Ok(found) => judged.found.extend(found),
-            Err(subjects) => judged.subjects.extend(subjects),
-        }
+    };
+    let mut add = |r: Result<Vec<Diagnostic>, Option<(RuleId, Subjects)>>| match r {
+        Ok(found) => judged.found.extend(found),
+        Err(subjects) => judged.subjects.extend(subjects),
+    };
+    let enabled = RULES.iter().filter(|r| level(r.id).is_some());
+    if threads <= 1 {
+        // One file where it is read: no thread, no list of the rules.
+        enabled.for_each(|rule| add(one(rule)));
+    } else {
+        // Rules are independent pure functions of the index: run them in parallel; the findings
+        // are sorted afterwards, so the order they finish in does not matter.
+        let rules: Vec<&Declaration> = enabled.collect();
+        crate::util::par_map(rules, threads, |_, rule| one(rule)).into_iter().for_each(&mut add);
     }
     judged
 }
