@@ -130,8 +130,14 @@ pub fn apply_with(
     }
     let mut kept = Vec::with_capacity(diags.len());
     let mut suppressed = Vec::new();
+    // The directives of each file: a finding is matched against its own file's only.
+    let mut by_file: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        by_file.entry(dir.file).or_default().push(i);
+    }
     for d in diags {
-        match dirs.iter_mut().find_map(|dir| dir.matches(ix, &d).then(|| dir.what.clone())) {
+        let here = by_file.get(&d.file).map_or(&[][..], Vec::as_slice);
+        match here.iter().find_map(|&i| dirs[i].matches(ix, &d).then(|| dirs[i].what.clone())) {
             Some(by) => suppressed.push(Suppressed { diagnostic: d, by }),
             None => kept.push(d),
         }

@@ -107,9 +107,10 @@ pub struct Fact {
     pub name_span: Option<Span>,
     /// The whole object.
     pub root_span: Span,
-    /// The object written out (`YamlFile::canonical`), for objects of kustomize inputs: two
-    /// equal definitions there apply the same object twice, harmlessly.
-    pub canonical: Option<Box<str>>,
+    /// A digest of the object written out (`YamlFile::canonical`, [`crate::util::hash128`]),
+    /// for objects of kustomize inputs: two equal definitions there apply the same object
+    /// twice, harmlessly.
+    pub canonical: Option<u128>,
 }
 
 /// What one workload of an object tells about the names its pods have.
@@ -387,7 +388,7 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         taints: Vec::new(),
         name_span: y.lookup(o.root, &path!["metadata", "name"]).map(|n| y.span(n)),
         root_span,
-        canonical: kustomize.then(|| y.canonical(o.root, &mut 100_000).into()),
+        canonical: kustomize.then(|| crate::util::hash128(&[&y.canonical(o.root, &mut 100_000)])),
     }
 }
 

@@ -80,3 +80,24 @@ fn streaming_finds_what_keeping_every_object_finds_on_the_corpus() {
     }
     assert!(findings > 100, "the corpus has findings to compare ({findings})");
 }
+
+#[test]
+fn a_crd_spelt_with_escapes_still_checks_the_resources_of_other_files() {
+    // The streamed run reads first the files whose text names CustomResourceDefinition; this
+    // one spells the kind with a JSON escape, so it is found only where it is read, after the
+    // custom resource may have been checked without it: the run is made again keeping every
+    // object, and finds what that run finds.
+    let crd = r#"{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResource\u0044efinition",
+ "metadata": {"name": "widgets.example.com"},
+ "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced",
+  "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {"type": "object",
+   "properties": {"spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}}}}]}}
+"#;
+    let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 1, colour: red}\n";
+    let files = vec![common::text_file("a-widget.yaml", widget), common::text_file("b-crd.json", crd)];
+    let settings = || Settings { threads: 2, ..Settings::default() };
+    let kept = kshape::lint_full(files.clone(), "default", None, settings(), &Selection::default());
+    let streamed = kshape::lint_stream(files, "default", None, settings(), &Selection::default());
+    assert!(report(&kept).contains("unknown field `colour`"), "the CRD is read: {}", report(&kept));
+    assert_eq!(report(&streamed), report(&kept));
+}

@@ -26,8 +26,8 @@
 //! - the pairs that are not compared (a workload and its owner, two copies, variants across
 //!   files) are found through the name and owner indexes.
 //!
-//! Two bounds keep adversarial input linear: all selector checks of a run stop at
-//! [`CHECKS_PER_WORKLOAD`] per workload (plus [`CHECKS_FLOOR`]), the cheapest classes first, so
+//! Two bounds keep adversarial input linear: the selector checks of a file stop at
+//! [`CHECKS_PER_WORKLOAD`] per workload of the file (plus [`CHECKS_FLOOR`]), the cheapest classes first, so
 //! only many distinct selectors made of labels most templates share lose their findings; and
 //! at most [`NAMESAKES`] workloads of one name or owner are examined per workload, so with
 //! more copies than that of one name (each a [`DuplicateObject`](crate::rules::RuleId::DuplicateObject) finding) the count may
@@ -43,9 +43,9 @@ use std::collections::HashMap;
 
 /// Other workloads a finding names (in its message and its related places).
 const SHOWN: usize = 3;
-/// Selector checks per workload of the run, for all classes together.
+/// Selector checks per workload of a file, for all its classes together.
 pub const CHECKS_PER_WORKLOAD: usize = 64;
-/// Selector checks every run may make, however few its workloads.
+/// Selector checks every file may make, however few its workloads.
 pub const CHECKS_FLOOR: usize = 1 << 16;
 /// Workloads of one name, or owned by one object, examined per workload.
 pub const NAMESAKES: usize = 64;
@@ -232,13 +232,21 @@ impl<'a> Run<'a> {
             })
             .collect();
         order.sort_by_key(|(size, c, _, _)| (*size, *c));
-        let mut budget = CHECKS_FLOOR.saturating_add(CHECKS_PER_WORKLOAD.saturating_mul(ws.len()));
+        // A budget per file (scopes never cross files): a file is judged the same alone, as
+        // where it is read, and among the run's other files.
+        let mut budgets: HashMap<usize, usize> = HashMap::new();
+        for it in ws.iter() {
+            let b = budgets.entry(it.o.file).or_insert(CHECKS_FLOOR);
+            *b = b.saturating_add(CHECKS_PER_WORKLOAD);
+        }
         let mut selected: Vec<Vec<usize>> = vec![Vec::new(); self.members.len()];
         for (size, c, sel, lists) in order {
-            if size > budget {
-                break;
+            let Some(budget) = self.members[c].first().and_then(|m| budgets.get_mut(&ws[*m].o.file)) else { continue };
+            // Cheapest first: the classes of this file after one past its budget are past it too.
+            if size > *budget {
+                continue;
             }
-            budget -= size;
+            *budget -= size;
             let mut t: Vec<usize> =
                 lists.into_iter().flatten().copied().filter(|&y| selector::check(sel, ws[y].labels, &|_| false).is_ok()).collect();
             t.sort_unstable();

@@ -54,6 +54,22 @@ struct Names<'a> {
     statefulsets: HashMap<(&'a str, &'a str), &'a str>,
 }
 
+/// What a host can be before the run's names are known: None when it is no cluster name
+/// whatever they are (an IP, a placeholder, a word that is no Service name here), Some(true)
+/// when it is one whatever they are (`*.svc`), Some(false) when the names decide.
+fn may_be_cluster_name(host: &str, named: bool) -> Option<bool> {
+    let h = host.to_ascii_lowercase();
+    if h.is_empty() || h.parse::<std::net::IpAddr>().is_ok() || is_placeholder(&h) || h.contains('$') {
+        return None;
+    }
+    if h.ends_with(".svc") || h.ends_with(".svc.cluster.local") || h.contains(".svc.") {
+        return Some(true);
+    }
+    let labels: Vec<&str> = h.split('.').collect();
+    let pod_name = matches!(labels.as_slice(), [pod, _, ..] if pod.rsplit_once('-').is_some_and(|(_, n)| n.parse::<u32>().is_ok()));
+    (pod_name || (named && labels.len() <= 2)).then_some(false)
+}
+
 impl Names<'_> {
     /// Why `host` is a name only the cluster's DNS resolves, when it is one. `named` says the
     /// text is an address (an address flag or variable), so a bare Service name counts.
@@ -121,8 +137,14 @@ impl Relation for Rule {
             let policy = spec.dns_policy.as_deref().unwrap_or("ClusterFirst").to_string();
             for (_, idx, ctr) in containers(spec) {
                 let base = w.container_path(idx);
+                // Only texts that may name a cluster host are kept, each with its place, up to the
+                // first that certainly does (the first match is what is reported).
                 let mut candidates = Vec::new();
-                let mut add = |path: FieldPath, host: &str, named: bool| {
+                let mut certain = false;
+                let mut add = |path: &dyn Fn() -> FieldPath, host: &str, named: bool| {
+                    let Some(sure) = may_be_cluster_name(host, named).filter(|_| !certain) else { return };
+                    certain = sure;
+                    let path = path();
                     let span = y.lookup(o.root, &path).map(|node| span_within(ix, o, node, host));
                     candidates.push(Candidate { path, host: host.to_string(), named, span });
                 };
@@ -133,7 +155,7 @@ impl Relation for Rule {
                     }
                     let named = address_env(&e.name);
                     for token in v.split([' ', ',', ';']) {
-                        add(base.clone().key("env").index(i).key("value"), host_of(token), named);
+                        add(&|| base.clone().key("env").index(i).key("value"), host_of(token), named);
                     }
                 }
                 for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
@@ -159,8 +181,7 @@ impl Relation for Rule {
                                 None => word,
                             };
                             let host = host_of(value);
-                            let at = if item.contains(host) { i } else { i + 1 };
-                            add(base.clone().key(field).index(at), host, named);
+                            add(&|| base.clone().key(field).index(if item.contains(host) { i } else { i + 1 }), host, named);
                         }
                     }
                 }
