@@ -376,27 +376,7 @@ pub fn stream<R: Send>(
     }
     // The files that waited: a partial object is a patch when a whole namesake lives near it.
     if !waiting.is_empty() {
-        let mut marks = Wholes::default();
-        for (key, file) in wholes.into_iter().flatten() {
-            let v = marks.0.entry(key).or_default();
-            if v.len() < 16 {
-                v.push(file);
-            }
-        }
-        let names: Vec<Option<String>> = (0..n).map(|i| slots[i].as_ref().map(|b| b.0.source.name.clone())).collect();
-        let mut waiting_names: HashMap<usize, String> = HashMap::new();
-        for ix in &waiting {
-            waiting_names.insert(ix.first_file, ix.files[0].source.name.clone());
-        }
-        let name_of = |f: usize| -> &str {
-            names.get(f).and_then(|n| n.as_deref()).or_else(|| waiting_names.get(&f).map(String::as_str)).unwrap_or("")
-        };
-        let judged = crate::util::par_map(waiting, threads, |_, mut ix| {
-            marks.mark(&mut ix.objects, &name_of);
-            let r = judge(&ix);
-            (ix.into_light(), r)
-        });
-        for (f, r) in judged {
+        for (f, r) in judge_waiting(waiting, wholes, &slots, threads, &judge) {
             let i = f.number;
             slots[i] = Some(Box::new((f, r)));
         }
@@ -419,6 +399,36 @@ pub fn stream<R: Send>(
         judged.push(r);
     }
     Streamed { index, judged, complete: !missed_crd.into_inner() }
+}
+
+/// [`stream`]'s files that waited (a partial object that may be a patch), judged once every
+/// file is read: a partial object is a patch when a whole namesake lives near it.
+fn judge_waiting<R: Send>(
+    waiting: Vec<Index>,
+    wholes: Vec<Vec<(u128, usize)>>,
+    slots: &[Option<Box<(ParsedFile, R)>>],
+    threads: usize,
+    judge: &(impl Fn(&Index) -> R + Sync),
+) -> Vec<(ParsedFile, R)> {
+    let mut marks = Wholes::default();
+    for (key, file) in wholes.into_iter().flatten() {
+        let v = marks.0.entry(key).or_default();
+        if v.len() < 16 {
+            v.push(file);
+        }
+    }
+    let mut waiting_names: HashMap<usize, String> = HashMap::new();
+    for ix in &waiting {
+        waiting_names.insert(ix.first_file, ix.files[0].source.name.clone());
+    }
+    let names: Vec<Option<&str>> = slots.iter().map(|s| s.as_ref().map(|b| b.0.source.name.as_str())).collect();
+    let name_of =
+        |f: usize| -> &str { names.get(f).copied().flatten().or_else(|| waiting_names.get(&f).map(String::as_str)).unwrap_or("") };
+    crate::util::par_map(waiting, threads, |_, mut ix| {
+        marks.mark(&mut ix.objects, &name_of);
+        let r = judge(&ix);
+        (ix.into_light(), r)
+    })
 }
 
 /// A file judged where it was read (or its whole index, when it must wait), with its whole

@@ -206,6 +206,19 @@ pub fn intern_list(items: Vec<&'static str>) -> &'static [&'static str] {
     leaked
 }
 
+/// A 128-bit digest of some strings (two SipHashes with fixed keys: the same in every run),
+/// for keeping what identifies a long text or a pair of names in 16 bytes.
+pub fn hash128(parts: &[&str]) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        parts.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -275,17 +288,4 @@ mod tests {
         assert_eq!(encode_uri_path("/a:b/c.yaml"), "/a:b/c.yaml");
         assert_eq!(encode_uri_path(""), "");
     }
-}
-
-/// A 128-bit digest of some strings (two SipHashes with fixed keys: the same in every run),
-/// for keeping what identifies a long text or a pair of names in 16 bytes.
-pub fn hash128(parts: &[&str]) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let half = |salt: u8| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut h);
-        parts.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
