@@ -1,57 +1,23 @@
 //! [`HpaTargetNotFound`](crate::rules::RuleId::HpaTargetNotFound): an autoscaler whose target is not among the inputs.
+//!
+//! The subjects are the run's autoscalers as their facts describe them
+//! ([`crate::world::Fact::scaler`]): nothing else of them is needed.
 
-use super::{dir_of, dir_of_name, resolvable};
+use super::dir_of_name;
 use crate::index::Index;
 use crate::path;
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{Findings, Relation};
 use crate::world::World;
-use crate::yaml::Span;
 use std::collections::HashSet;
 
 pub struct Rule;
 
-/// An autoscaler, with its target.
-pub struct Subject {
-    file: usize,
-    about: About,
-    namespace: String,
-    dir: String,
-    target_kind: String,
-    target_name: String,
-    span: Span,
-}
-
 impl Relation for Rule {
-    type Subject = Subject;
+    type Subject = ();
 
-    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
-        for o in &ix.objects {
-            let scaler =
-                (o.kind == "HorizontalPodAutoscaler" && o.group() == "autoscaling") || (o.kind == "ScaledObject" && o.group() == "keda.sh");
-            if !scaler || !resolvable(ix, o) {
-                continue;
-            }
-            let y = ix.file(o);
-            let Some(target) = y.get(o.root, "spec").and_then(|s| y.get(s, "scaleTargetRef")) else { continue };
-            let kind = y.get_str(target, "kind").unwrap_or("Deployment");
-            let Some(name) = y.get_str(target, "name") else { continue };
-            let Some(node) = y.lookup(o.root, &path!["spec", "scaleTargetRef", "name"]) else { continue };
-            out.push(Subject {
-                file: o.file,
-                about: About::of(o),
-                namespace: ix.namespace_of(o).to_string(),
-                dir: dir_of(ix, o).to_string(),
-                target_kind: kind.to_string(),
-                target_name: name.to_string(),
-                span: y.span(node),
-            });
-        }
-    }
+    fn subjects(_: &Index, _: &mut Vec<()>) {}
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
-        if subjects.is_empty() {
-            return;
-        }
+    fn judge(world: &World, _: &[()], out: &mut Findings) {
         let mut objects: HashSet<(&str, &str, &str)> = HashSet::new();
         // (namespace, directory) pairs that hold workloads; namespaces where a custom resource may
         // create the target (a KServe InferenceService creates `<name>-predictor`).
@@ -67,25 +33,28 @@ impl Relation for Rule {
                 may_create.insert(f.namespace.as_str());
             }
         }
-        for s in subjects {
-            let (ns, kind, name) = (s.namespace.as_str(), s.target_kind.as_str(), s.target_name.as_str());
-            if !workloads_at.contains(&(ns, s.dir.as_str())) || may_create.contains(ns) || objects.contains(&(ns, kind, name)) {
+        for f in world.facts().filter(|f| f.resolvable) {
+            let Some(scaler) = &f.scaler else { continue };
+            let (Some(name), Some(span)) = (scaler.target_name.as_deref(), scaler.name_span) else { continue };
+            let (ns, kind) = (f.namespace.as_str(), scaler.target_kind.as_str());
+            let dir = dir_of_name(&world.file(f.file).source.name);
+            if !workloads_at.contains(&(ns, dir)) || may_create.contains(ns) || objects.contains(&(ns, kind, name)) {
                 continue;
             }
             out.report(
-                s.file,
-                s.span,
+                f.file,
+                span,
                 format!(
                     "{} `{}` scales {kind} `{name}`, which is not in namespace `{ns}` among the inputs: it scales nothing",
-                    s.about.object.kind,
-                    s.about.name()
+                    f.kind(),
+                    f.name().unwrap_or("")
                 ),
             )
             .help(
                 "fix scaleTargetRef (kind, name and apiVersion of the workload), or pass the file that defines the target with `--context`",
             )
             .path(path!["spec", "scaleTargetRef", "name"])
-            .about(&s.about);
+            .about(&f.about);
         }
     }
 }

@@ -76,6 +76,36 @@ pub(crate) fn governed(
     })
 }
 
+/// A Service that selects pods, as the rules about its selection keep it.
+pub(crate) struct SelectingService {
+    pub file: usize,
+    pub about: crate::rules::About,
+    pub namespace: String,
+    pub selector: Pairs,
+}
+
+/// The Services of an index with a non-empty selector whose references can be judged, with
+/// their spec.
+pub(crate) fn selecting_services(
+    ix: &Index,
+) -> impl Iterator<Item = (SelectingService, &Object, &k8s_openapi::api::core::v1::ServiceSpec)> {
+    ix.objects.iter().filter_map(|o| {
+        let Some(crate::model::Typed::Service(svc)) = &o.typed else { return None };
+        let spec = svc.spec.as_ref()?;
+        let sel = spec.selector.as_ref().filter(|s| !s.is_empty())?;
+        if !resolvable(ix, o) {
+            return None;
+        }
+        let s = SelectingService {
+            file: o.file,
+            about: crate::rules::About::of(o),
+            namespace: ix.namespace_of(o).to_string(),
+            selector: Pairs::of(sel),
+        };
+        Some((s, o, spec))
+    })
+}
+
 /// The autoscalers of the run (HPAs and KEDA ScaledObjects that are not paused) by the
 /// (namespace, kind, name) of their target; the last of several.
 pub(crate) fn autoscalers<'a>(world: &World<'a>) -> HashMap<(&'a str, &'a str, &'a str), &'a Fact> {

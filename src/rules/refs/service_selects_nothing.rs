@@ -1,11 +1,10 @@
 //! [`ServiceSelectsNothing`](crate::rules::RuleId::ServiceSelectsNothing): a Service whose selector matches no pods in its namespace.
 
-use super::resolvable;
+use super::{selecting_services, SelectingService};
 use crate::index::Index;
 use crate::model::selector::{check_pairs, Labels, Pairs};
-use crate::model::Typed;
 use crate::path;
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{Findings, Relation};
 use crate::world::{Fact, PodFact, World};
 use crate::yaml::Span;
 use std::collections::hash_map::Entry;
@@ -197,10 +196,8 @@ pub struct Rule;
 
 /// A Service that selects pods, in a namespace where it is judged.
 pub struct Subject {
-    file: usize,
-    about: About,
-    namespace: String,
-    selector: Pairs,
+    service: SelectingService,
+    /// The `selector` key.
     span: Span,
 }
 
@@ -208,26 +205,14 @@ impl Relation for Rule {
     type Subject = Subject;
 
     fn subjects(ix: &Index, out: &mut Vec<Subject>) {
-        for o in &ix.objects {
-            let Some(Typed::Service(svc)) = &o.typed else { continue };
-            let Some(spec) = &svc.spec else { continue };
-            let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
-            if spec.type_.as_deref() == Some("ExternalName") || !resolvable(ix, o) {
-                continue;
-            }
+        for (service, o, spec) in selecting_services(ix) {
             // kube-system's Services usually select add-ons the cluster runs (CoreDNS, metrics-server).
-            if ix.namespace_of(o) == "kube-system" {
+            if spec.type_.as_deref() == Some("ExternalName") || service.namespace == "kube-system" {
                 continue;
             }
             let y = ix.file(o);
             let Some(key) = y.lookup_key(o.root, &path!["spec", "selector"]) else { continue };
-            out.push(Subject {
-                file: o.file,
-                about: About::of(o),
-                namespace: ix.namespace_of(o).to_string(),
-                selector: Pairs::of(sel),
-                span: y.span(key),
-            });
+            out.push(Subject { service, span: y.span(key) });
         }
     }
 
@@ -240,7 +225,7 @@ impl Relation for Rule {
         type Closest<'a, 'b> = Option<Option<&'b Candidate<'a>>>;
         let mut memo: HashMap<(&str, &Pairs), Closest> = HashMap::new();
         let mut closest_memo: HashMap<&str, HashMap<Pairs, Option<usize>>> = HashMap::new();
-        for s in subjects {
+        for Subject { service: s, span } in subjects {
             let (namespace, sel) = (s.namespace.as_str(), &s.selector);
             let Some(ns) = spaces.get(namespace) else { continue };
             if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize {
@@ -268,7 +253,7 @@ impl Relation for Rule {
                 .unwrap_or_default();
             let shown: Vec<String> = sel.iter().map(|(k, v)| format!("{k}: {v}")).collect();
             let d = out.report(s.file,
-                s.span,
+                *span,
                 format!(
                     "Service{} selects `{}`, which no pod template in namespace `{namespace}` carries{hint}",
                     Some(s.about.name()).filter(|n| !n.is_empty()).map(|n| format!(" `{n}`")).unwrap_or_default(),

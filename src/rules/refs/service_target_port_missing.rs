@@ -1,12 +1,11 @@
 //! [`ServiceTargetPortMissing`](crate::rules::RuleId::ServiceTargetPortMissing): a Service port that no selected container listens on.
 
-use super::resolvable;
 use super::service_selects_nothing::namespaces;
+use super::{selecting_services, SelectingService};
 use crate::index::Index;
 use crate::model::selector::Pairs;
-use crate::model::Typed;
 use crate::path;
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{Findings, Relation};
 use crate::world::World;
 use crate::yaml::Span;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -71,10 +70,7 @@ pub struct Rule;
 
 /// A Service that selects pods, with its ports.
 pub struct Subject {
-    file: usize,
-    about: About,
-    namespace: String,
-    selector: Pairs,
+    service: SelectingService,
     ports: Vec<Port>,
 }
 
@@ -82,13 +78,7 @@ impl Relation for Rule {
     type Subject = Subject;
 
     fn subjects(ix: &Index, out: &mut Vec<Subject>) {
-        for o in &ix.objects {
-            let Some(Typed::Service(svc)) = &o.typed else { continue };
-            let Some(spec) = &svc.spec else { continue };
-            let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
-            if !resolvable(ix, o) {
-                continue;
-            }
+        for (service, o, spec) in selecting_services(ix) {
             let y = ix.file(o);
             let mut ports = Vec::new();
             for (i, port) in spec.ports.iter().flatten().enumerate() {
@@ -109,13 +99,7 @@ impl Relation for Rule {
             }
             ports.shrink_to_fit();
             if !ports.is_empty() {
-                out.push(Subject {
-                    file: o.file,
-                    about: About::of(o),
-                    namespace: ix.namespace_of(o).to_string(),
-                    selector: Pairs::of(sel),
-                    ports,
-                });
+                out.push(Subject { service, ports });
             }
         }
     }
@@ -126,7 +110,7 @@ impl Relation for Rule {
         }
         let spaces = namespaces(world);
         let mut memo: HashMap<(&str, &Pairs), Option<Ports>> = HashMap::new();
-        for s in subjects {
+        for Subject { service: s, ports: service_ports } in subjects {
             let Some(ns) = spaces.get(s.namespace.as_str()) else { continue };
             if ns.kustomize {
                 continue;
@@ -141,7 +125,7 @@ impl Relation for Rule {
             // A number is judged only where the declarations look complete: one port declared, and
             // no argument or environment value of the containers names the number.
             let number_missing = |n: i32| !numbers.contains(&n) && numbers.len() == 1 && !ports.mentioned.contains(&n);
-            for port in &s.ports {
+            for port in service_ports {
                 let missing = match &port.target {
                     Target::Named(name) => !names.contains(name.as_ref()),
                     Target::Number(n, _) => number_missing(*n),
