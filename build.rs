@@ -1,10 +1,11 @@
-//! Types each rule's `severity` and `category` from its `rules/<id>.yaml` at build time.
+//! Types each rule's `severity`, `category` and optional `severity-with-target` from its
+//! `rules/<id>.yaml` at build time.
 //!
 //! For every metadata file this writes `$OUT_DIR/rule-kinds/<id>.rs`, a single expression such as
-//! `(Severity::Warning, Category::Shape)`, which the rule declaration in `src/rules/mod.rs`
+//! `(Severity::Warning, Category::Shape, None)`, which the rule declaration in `src/rules/mod.rs`
 //! includes. A misspelt severity or category therefore names an enum variant that does not exist,
 //! and the build fails at that rule, instead of a new category silently appearing at run time.
-//! Only the two top-level scalar lines are read: the files are the project's own, trusted data;
+//! Only these top-level scalar lines are read: the files are the project's own, trusted data;
 //! the rest of the metadata is parsed at run time.
 
 use std::fmt::Write as _;
@@ -33,8 +34,14 @@ fn main() {
         };
         let declared = field("id");
         assert!(declared == id, "rules/{id}.yaml declares id `{declared}`: the id must be the file's name");
+        // Optional: the severity when the run names its target Kubernetes version.
+        let targeted = text
+            .lines()
+            .find_map(|l| l.strip_prefix("severity-with-target:").map(|v| format!("Some(Severity::{})", camel(v.trim().trim_matches('"')))))
+            .unwrap_or_else(|| "None::<Severity>".to_string());
         let mut expr = String::new();
-        write!(expr, "(Severity::{}, Category::{})", camel(&field("severity")), camel(&field("category"))).expect("write to a String");
+        write!(expr, "(Severity::{}, Category::{}, {targeted})", camel(&field("severity")), camel(&field("category")))
+            .expect("write to a String");
         std::fs::write(dir.join(format!("{id}.rs")), expr).expect("write rule kind");
     }
 }

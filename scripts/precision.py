@@ -27,7 +27,9 @@ def is_test_data(project, path):
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "target", "release", "kshape")
     binary = os.path.abspath(binary)
-    rules = [l.split()[0] for l in subprocess.run([binary, "rules"], capture_output=True, text=True, check=True).stdout.splitlines() if l.strip()]
+    listed = json.loads(subprocess.run([binary, "rules", "--format", "json"], capture_output=True, text=True, check=True).stdout)["rules"]
+    rules = [r["id"] for r in listed]
+    severity = {r["id"]: r["severity"] + (f" ({r['severityWithTarget']} with a target)" if r.get("severityWithTarget") else "") for r in listed}
     review = {}
     with open(os.path.join(REPO, "testdata", "corpus-reviewed.tsv")) as f:
         for line in f:
@@ -52,13 +54,13 @@ def main():
             verdict = review.get((rule, f"{project}/{path}:{start['line']}:{start['column']}"))
             if verdict:
                 row[verdict] += 1
-    lines = ["| Rule | Findings | Other tools' test data | Reviewed | Right | Wrong | Debatable | Precision |\n",
-             "|---|---:|---:|---:|---:|---:|---:|---:|\n"]
+    lines = ["| Rule | Severity | Findings | Other tools' test data | Reviewed | Right | Wrong | Debatable | Precision |\n",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|\n"]
     for r in rules:
         x = rows[r]
         reviewed = x["right"] + x["wrong"] + x["debatable"]
         precision = f"{x['right'] * 100 // reviewed}%" if reviewed else "-"
-        lines.append(f"| {r} | {x['real']} | {x['test']} | {reviewed} | {x['right']} | {x['wrong']} | {x['debatable']} | {precision} |\n")
+        lines.append(f"| {r} | {severity[r]} | {x['real']} | {x['test']} | {reviewed} | {x['right']} | {x['wrong']} | {x['debatable']} | {precision} |\n")
     table = "".join(lines)
     path = os.path.join(REPO, "docs", "precision.md")
     doc = open(path).read()

@@ -448,6 +448,7 @@ pub fn resolve(loaded: &Loaded, o: &Overrides) -> Result<RunSettings, String> {
         select: selectors(if o.select.is_empty() { &cfg.rules.select } else { &o.select }),
         ignore: selectors(&cfg.rules.ignore),
         severity: cfg.rules.severity.iter().filter_map(|(id, l)| Some((RuleId::parse(id)?, *l))).collect(),
+        targeted: o.kubernetes_version.or(cfg.kubernetes_version).is_some(),
     };
     sel.ignore.extend(selectors(&o.ignore));
     for s in &o.severity {

@@ -374,3 +374,27 @@ fn kubernetes_version_decides_deprecated_or_removed() {
     // Not a version: a usage error.
     assert_eq!(kshape(&["--kubernetes-version", "one.two", "-"], Some(hpa)).status.code(), Some(2));
 }
+
+/// A removed apiVersion is a hint while kshape does not know the cluster, and an error (the
+/// run fails) once the run names its target release, on the command line or in the config;
+/// an explicit severity for the rule still wins.
+#[test]
+fn removed_api_version_is_an_error_once_the_target_is_named() {
+    let hpa = "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: d}\n  maxReplicas: 3\n";
+    let run = |args: &[&str]| {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        all.push("-");
+        let out = kshape(&all, Some(hpa));
+        let severities: Vec<String> = rules_of(&out).iter().map(|d| d["severity"].as_str().unwrap_or("").to_string()).collect();
+        (out.status.code(), severities)
+    };
+    assert_eq!(run(&["--no-config"]), (Some(0), vec!["info".to_string()]));
+    assert_eq!(run(&["--no-config", "--kubernetes-version", "1.30"]), (Some(1), vec!["error".to_string()]));
+    assert_eq!(run(&["--no-config", "--kubernetes-version", "1.30", "--severity", "removed-api-version=warning"]).1, ["warning"]);
+    let cfg = std::env::temp_dir().join(format!("kshape-target-{}.yaml", std::process::id()));
+    std::fs::write(&cfg, "kubernetes-version: \"1.31\"\n").unwrap();
+    let configured = run(&["--config", cfg.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&cfg);
+    assert_eq!(configured, (Some(1), vec!["error".to_string()]));
+}

@@ -158,15 +158,21 @@ fn corpus_findings_match_the_review() {
 
 /// The table of docs/precision.md, between its markers (scripts/precision.py writes the same).
 fn precision_table(rows: &BTreeMap<String, Row>) -> String {
-    let mut t = String::from("| Rule | Findings | Other tools' test data | Reviewed | Right | Wrong | Debatable | Precision |\n");
-    t.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    let mut t =
+        String::from("| Rule | Severity | Findings | Other tools' test data | Reviewed | Right | Wrong | Debatable | Precision |\n");
+    t.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in kshape::rules::RuleId::ALL {
         let row = rows.get(r.as_str()).copied().unwrap_or_default();
         let reviewed = row.right + row.wrong + row.debatable;
         let precision = (row.right * 100).checked_div(reviewed).map_or_else(|| "-".to_string(), |p| format!("{p}%"));
+        let meta = r.meta();
+        let severity = match &meta.severity_with_target {
+            Some(t) => format!("{} ({t} with a target)", meta.severity),
+            None => meta.severity.clone(),
+        };
         t.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            r, row.real, row.test_data, reviewed, row.right, row.wrong, row.debatable, precision
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r, severity, row.real, row.test_data, reviewed, row.right, row.wrong, row.debatable, precision
         ));
     }
     t

@@ -130,6 +130,9 @@ impl Category {
 pub struct Declaration {
     pub id: RuleId,
     pub severity: Severity,
+    /// The severity when the run names its target Kubernetes version (`severity-with-target`):
+    /// a finding that depends on the cluster's release is certain only then.
+    pub targeted_severity: Option<Severity>,
     pub category: Category,
     /// `rules/<id>.yaml`, embedded.
     pub metadata: &'static str,
@@ -166,6 +169,7 @@ macro_rules! declare_rules {
                 id: RuleId::$variant,
                 severity: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).0,
                 category: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).1,
+                targeted_severity: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).2,
                 metadata: include_str!(concat!("../../rules/", $id, ".yaml")),
                 check: check!($scope $check),
             },
@@ -261,6 +265,16 @@ impl RuleId {
         self.declaration().severity
     }
 
+    /// The severity the rule reports with when nothing configures it: `severity-with-target`
+    /// when the run names a target Kubernetes version and the rule has one.
+    pub fn severity_for(self, targeted: bool) -> Severity {
+        let d = self.declaration();
+        match d.targeted_severity {
+            Some(s) if targeted => s,
+            _ => d.severity,
+        }
+    }
+
     pub fn category(self) -> Category {
         self.declaration().category
     }
@@ -326,14 +340,18 @@ pub struct Meta {
     /// The rule judges workloads against a node inventory (`--nodes`) and is silent without one.
     #[serde(default, rename = "needs-nodes")]
     pub needs_nodes: bool,
-    /// The Kubernetes version (`kubernetes-version`) its examples and fixtures are linted at,
-    /// for rules that judge against a target version other than the latest.
     /// The rule judges what `kustomize build` or `helm template` make of a directory: its
     /// examples are kustomizations, built with the tool on PATH (`origin`, `render`).
     #[serde(default, rename = "needs-build")]
     pub needs_build: bool,
+    /// The Kubernetes version (`kubernetes-version`) its examples and fixtures are linted at,
+    /// for rules that judge against a target version other than the latest.
     #[serde(default, rename = "examples-target")]
     pub examples_target: Option<String>,
+    /// The severity when the run names a target Kubernetes version (typed at build time into
+    /// [`Declaration::targeted_severity`]).
+    #[serde(default, rename = "severity-with-target")]
+    pub severity_with_target: Option<String>,
 }
 
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse
@@ -358,6 +376,7 @@ pub fn metas() -> &'static [Meta] {
                     needs_nodes: false,
                     needs_build: false,
                     examples_target: None,
+                    severity_with_target: None,
                 })
             })
             .collect()
@@ -399,6 +418,9 @@ pub struct Selection {
     pub ignore: Vec<Selector>,
     /// Per-rule severity; None turns the rule off.
     pub severity: std::collections::BTreeMap<RuleId, Option<Severity>>,
+    /// The run names its target Kubernetes version (rules with `severity-with-target` report
+    /// at that severity).
+    pub targeted: bool,
 }
 
 impl Selection {
@@ -416,7 +438,7 @@ impl Selection {
         if (!self.select.is_empty() && !named(&self.select)) || named(&self.ignore) {
             return None;
         }
-        Some(rule.default_severity())
+        Some(rule.severity_for(self.targeted))
     }
 }
 
