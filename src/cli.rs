@@ -594,7 +594,10 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             Err(code) => return code,
         }
     } else if plan.builds.is_empty() && !a.statistics {
-        (crate::lint_stream(sources.files, &run.namespace, nodes, run.settings, &run.selection), None, false)
+        // The files are on disk as named (but standard input): their texts may be let go once
+        // judged and read again for the report.
+        let settings = crate::index::Settings { reread: true, stdin: sources.stdin, ..run.settings };
+        (crate::lint_stream(sources.files, &run.namespace, nodes, settings, &run.selection), None, false)
     } else if plan.builds.is_empty() {
         // `--statistics` counts the pod specs of the typed objects: keep them.
         (crate::lint_full(sources.files, &run.namespace, nodes, run.settings, &run.selection), None, false)

@@ -484,6 +484,8 @@ pub fn resolve(loaded: &Loaded, o: &Overrides) -> Result<RunSettings, String> {
             classifier,
             threads: o.threads.unwrap_or(0),
             related_context: false,
+            reread: false,
+            stdin: None,
         },
         namespace: o.namespace.clone().or_else(|| cfg.namespace.clone()).unwrap_or_else(|| "default".into()),
         fail_on: o.fail_on.or(cfg.fail_on).unwrap_or(Severity::Warning),

@@ -9,13 +9,34 @@ use std::sync::Arc;
 
 pub struct ParsedFile {
     pub source: SourceFile,
-    pub yaml: YamlFile,
+    /// The node tree; None once the file was judged where the run streams (see
+    /// [`Index::into_light`]), which [`ParsedFile::yaml`] reads as an empty tree.
+    tree: Option<Box<YamlFile>>,
     /// Computed on first use: only files with findings need lines and columns.
     pub(crate) lines: std::sync::OnceLock<LineIndex>,
     /// This file's share of the run's counts (kept so a processed file can join another run).
     stats: Stats,
     /// Its number in the run that read it.
     pub(crate) number: usize,
+    /// Set when the text was let go after judging (see [`Settings::reread`]): it is read
+    /// again for the report, and checked against this.
+    released: Option<Released>,
+}
+
+/// What identifies a text that was let go: its length and a digest (SipHash with fixed keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Released {
+    len: usize,
+    digest: u64,
+}
+
+impl Released {
+    fn of(text: &[u8]) -> Released {
+        use std::hash::Hasher;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        h.write(text);
+        Released { len: text.len(), digest: h.finish() }
+    }
 }
 
 /// How the documents of the run were accounted for.
@@ -67,6 +88,12 @@ pub struct Settings {
     /// Report a finding in a context file when a place it names is in an input (the hook:
     /// a staged Service that breaks a committed StatefulSet fails it, as a whole run would).
     pub related_context: bool,
+    /// A streamed run ([`stream`]) may let a file's text go once the file is judged, and read
+    /// it again from its path for the report ([`Index::restore_texts`]): the command line,
+    /// whose files are on disk as named.
+    pub reread: bool,
+    /// The run's number of the file read from standard input, whose text is always kept.
+    pub stdin: Option<usize>,
 }
 
 impl Settings {
@@ -81,7 +108,20 @@ impl Settings {
 
 impl ParsedFile {
     pub fn new(source: SourceFile, yaml: YamlFile) -> ParsedFile {
-        ParsedFile { source, yaml, lines: std::sync::OnceLock::new(), stats: Stats::default(), number: 0 }
+        ParsedFile {
+            source,
+            tree: Some(Box::new(yaml)),
+            lines: std::sync::OnceLock::new(),
+            stats: Stats::default(),
+            number: 0,
+            released: None,
+        }
+    }
+
+    /// The file's node tree (empty once a streamed run judged the file and let it go).
+    pub fn yaml(&self) -> &YamlFile {
+        static EMPTY: std::sync::OnceLock<YamlFile> = std::sync::OnceLock::new();
+        self.tree.as_deref().unwrap_or_else(|| EMPTY.get_or_init(YamlFile::default))
     }
 
     /// Byte offsets to lines and columns.
@@ -91,7 +131,43 @@ impl ParsedFile {
 
     /// (line, column) of a byte offset, both 1-based.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        self.lines().line_col(&self.source.text, offset)
+        match self.released {
+            // Only ASCII texts are let go: a column is a byte count.
+            Some(r) => self.lines().line_col_ascii(r.len, offset),
+            None => self.lines().line_col(&self.source.text, offset),
+        }
+    }
+
+    /// Lets the text go once the file was judged, keeping its line starts, when it can be read
+    /// again from its path: ASCII (so a column is a byte count; no BOM) and not empty.
+    fn release_text(&mut self) {
+        let text = &self.source.text;
+        if text.is_empty() || !text.is_ascii() || self.source.invalid_utf8_at.is_some() {
+            return;
+        }
+        let _ = self.lines();
+        self.released = Some(Released::of(text.as_bytes()));
+        self.source.text = String::new();
+    }
+
+    /// Reads a text that was let go again from the file's path. When the file changed (or is
+    /// gone) since it was judged, the text is rebuilt as blanks with the same line breaks: every
+    /// line and column reported stays what the judgement saw; only a snippet shows nothing.
+    fn restore_text(&mut self) {
+        let Some(r) = self.released.take() else { return };
+        let bytes = std::fs::read(&self.source.name).ok().filter(|b| Released::of(b) == r);
+        self.source.text = match bytes.map(String::from_utf8) {
+            Some(Ok(text)) => text,
+            _ => {
+                let mut blank = vec![b' '; r.len];
+                for &start in self.lines().starts().iter().skip(1) {
+                    if let Some(b) = (start as usize).checked_sub(1).and_then(|i| blank.get_mut(i)) {
+                        *b = b'\n';
+                    }
+                }
+                String::from_utf8(blank).unwrap_or_default()
+            }
+        };
     }
 }
 
@@ -204,9 +280,24 @@ impl Index {
     /// What a one-file index keeps once its file was judged: the file's text and counts,
     /// without its node tree and objects.
     fn into_light(self) -> ParsedFile {
+        let release = self.settings.reread && self.settings.stdin != Some(self.first_file);
         let mut f = self.files.into_iter().next().unwrap_or_else(|| ParsedFile::new(SourceFile::default(), YamlFile::default()));
-        f.yaml = YamlFile::default();
+        f.tree = None;
+        if release {
+            f.release_text();
+        }
         f
+    }
+
+    /// Reads again the texts of `files` that were let go (see [`Settings::reread`]), for the
+    /// report of the findings in them.
+    pub fn restore_texts(&mut self, files: impl IntoIterator<Item = usize>) {
+        let first = self.first_file;
+        for n in files {
+            if let Some(f) = n.checked_sub(first).and_then(|k| self.files.get_mut(k)) {
+                f.restore_text();
+            }
+        }
     }
 
     /// A partial object with the kind and name of a whole one among the inputs is a patch of it
@@ -233,7 +324,7 @@ impl Index {
     /// `Object::crd_issues`, so a language-server run that reuses the object recomputes them.
     fn check_custom_resources(&mut self) {
         let (files, first) = (&self.files, self.first_file);
-        let lookup = |f: usize| files.get(f.checked_sub(first)?).map(|p| &p.yaml);
+        let lookup = |f: usize| files.get(f.checked_sub(first)?).map(|p| p.yaml());
         let crds = model::crd::collect(&lookup, &self.objects);
         check_objects(&mut self.objects, &lookup, &crds);
     }
@@ -250,7 +341,7 @@ impl Index {
     }
 
     pub fn file(&self, o: &Object) -> &YamlFile {
-        &self.parsed(o.file).yaml
+        self.parsed(o.file).yaml()
     }
 
     /// File number `file` of the run (in a one-file index, only that file is there).
@@ -272,7 +363,7 @@ impl Index {
     /// Builds fixes against the text and tree of an object's file.
     pub fn editor(&self, o: &Object) -> crate::fix::Editor<'_> {
         let f = self.parsed(o.file);
-        crate::fix::Editor::new(&f.yaml, &f.source.text, f.source.is_json)
+        crate::fix::Editor::new(f.yaml(), &f.source.text, f.source.is_json)
     }
 
     /// The namespace an object lives in: its own, or the run's default.
@@ -322,7 +413,7 @@ pub fn stream<R: Send>(
         sources.into_iter().enumerate().partition(|(_, s)| s.text.contains("CustomResourceDefinition"));
     let crd_files: Vec<Processed> = crate::util::par_map(crd_sources, threads, |_, (i, s)| process(i, s, classifier));
     let at: HashMap<usize, usize> = crd_files.iter().enumerate().map(|(k, p)| (p.0.number, k)).collect();
-    let crd_lookup = |f: usize| at.get(&f).map(|&k| &crd_files[k].0.yaml);
+    let crd_lookup = |f: usize| at.get(&f).map(|&k| crd_files[k].0.yaml());
     let crds = model::crd::collect(&crd_lookup, crd_files.iter().flat_map(|p| p.1.iter()));
 
     // Boxed, so that the run's files are not held twice (in a vector of results and in the
@@ -338,7 +429,7 @@ pub fn stream<R: Send>(
         }
         {
             let (files, first) = (&ix.files, ix.first_file);
-            let lookup = |f: usize| f.checked_sub(first).and_then(|k| files.get(k)).map(|p| &p.yaml).or_else(|| crd_lookup(f));
+            let lookup = |f: usize| f.checked_sub(first).and_then(|k| files.get(k)).map(|p| p.yaml()).or_else(|| crd_lookup(f));
             check_objects(&mut ix.objects, &lookup, &crds);
         }
         settle_one_checked(ix, &judge)
@@ -607,7 +698,12 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
         let mut y = YamlFile::default();
         y.errors.push(yaml::SyntaxError { offset: yaml::offset_u32(at), message: "the file is not valid UTF-8".into() });
         let stats = Stats { syntax_errors: 1, ..Stats::default() };
-        return (ParsedFile { source, yaml: y, lines, stats, number: file_idx }, Vec::new(), stats, Vec::new());
+        return (
+            ParsedFile { source, tree: Some(Box::new(y)), lines, stats, number: file_idx, released: None },
+            Vec::new(),
+            stats,
+            Vec::new(),
+        );
     }
     let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
         yaml::parse_with_comments(&source.text)
@@ -647,7 +743,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     }
     stats.objects = objects.len();
     let shapes = objects.iter().map(|o| o.workloads().map(|w| classifier.classify(&w)).collect()).collect();
-    (ParsedFile { source, yaml: y, lines, stats, number: file_idx }, objects, stats, shapes)
+    (ParsedFile { source, tree: Some(Box::new(y)), lines, stats, number: file_idx, released: None }, objects, stats, shapes)
 }
 
 /// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing
@@ -709,4 +805,48 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile,
     o.partial = model::completion::is_partial(y, &o);
     o.completion = model::completion::local(&source.name, source.kustomize, y, &o, o.partial);
     out.push(o);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on_disk(name: &str, text: &str) -> (ParsedFile, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!("kshape-release-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).expect("temp file");
+        let source = SourceFile { name: path.to_string_lossy().into_owned(), text: text.to_string(), ..SourceFile::default() };
+        (ParsedFile::new(source, YamlFile::default()), path)
+    }
+
+    /// A text let go keeps every line and column, is read again as it was, and is rebuilt as
+    /// blanks with the same line breaks when the file changed meanwhile.
+    #[test]
+    fn released_texts_keep_their_positions() {
+        let text = "a: 1\r\nbb: 2\rccc: [x, y]\n\nlast";
+        let end = u32::try_from(text.len()).expect("a short text") + 2;
+        let (mut f, path) = on_disk("same", text);
+        let before: Vec<_> = (0..=end).map(|o| f.line_col(o)).collect();
+        f.release_text();
+        assert!(f.source.text.is_empty());
+        assert_eq!((0..=end).map(|o| f.line_col(o)).collect::<Vec<_>>(), before);
+        f.restore_text();
+        assert_eq!(f.source.text, text);
+
+        let (mut g, changed) = on_disk("changed", text);
+        g.release_text();
+        std::fs::write(&changed, "other: text\n").expect("rewrite");
+        g.restore_text();
+        assert_eq!(g.source.text.len(), text.len());
+        assert_eq!((0..=end).map(|o| g.line_col(o)).collect::<Vec<_>>(), before);
+        // Every break (a lone `\r` too) is a `\n` there.
+        assert_eq!(g.source.text, "     \n     \n           \n\n    ");
+
+        // Not ASCII: kept (a column counts characters).
+        let (mut h, other) = on_disk("utf8", "name: café\n");
+        h.release_text();
+        assert_eq!(h.source.text, "name: café\n");
+        for p in [path, changed, other] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }

@@ -98,6 +98,9 @@ pub fn lint_stream(
     let diags = rules::finish(&index, &level, found);
     let (mut diagnostics, suppressed) = suppress::apply_with(&index, directives, diags, selection);
     rules::drop_follow_ons(&mut diagnostics);
+    let mut index = index;
+    let reported = diagnostics.iter().chain(suppressed.iter().map(|s| &s.diagnostic));
+    index.restore_texts(reported.flat_map(|d| std::iter::once(d.file).chain(d.related.iter().map(|r| r.file))).collect::<Vec<_>>());
     Lint { index, diagnostics, suppressed }
 }
 
@@ -284,7 +287,7 @@ fn chosen_fixes(l: &Lint) -> (Vec<Option<String>>, Vec<usize>) {
         let edits: Vec<fix::Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
         let f = &l.index.files[i];
         let Some(text) = fix::apply(&f.source.text, &edits) else { continue };
-        if yaml::parse(&text).errors.len() > f.yaml.errors.len() {
+        if yaml::parse(&text).errors.len() > f.yaml().errors.len() {
             continue;
         }
         new_texts[i] = Some(text);
@@ -310,11 +313,11 @@ pub fn read_nodes(file: SourceFile) -> Result<Vec<model::scheduling::NodeInfo>, 
     let name = file.name.clone();
     let ix = Index::build(vec![file], "default");
     if let Some(f) = ix.files.first() {
-        if let Some(e) = f.yaml.errors.first() {
+        if let Some(e) = f.yaml().errors.first() {
             let (line, col) = f.line_col(e.offset);
             return Err(format!("{name}:{line}:{col}: invalid YAML in the node inventory: {}", e.message));
         }
-        if let Some(e) = &f.yaml.limit {
+        if let Some(e) = &f.yaml().limit {
             let (line, col) = f.line_col(e.offset);
             return Err(format!("{name}:{line}:{col}: the node inventory is too large: {}", e.message));
         }

@@ -130,21 +130,21 @@ impl FileIndex {
     fn map(&self, ix: &Index, built: &Built, patches: &[usize], d: &Diagnostic, bix: &Index) -> Option<Diagnostic> {
         let by = bix.files.first()?;
         let obj = object_at(bix, d)?;
-        let origin = origin_path(&by.yaml, obj.root)?;
+        let origin = origin_path(by.yaml(), obj.root)?;
         let fi = self.get(&crate::source::normalize(&built.origin_base.join(origin)))?;
         let target = source_object(ix, fi, obj)?;
         let mut out = d.clone();
         out.fix = None;
         out.object_root = Some(target);
-        (out.file, out.span) = locate(&by.yaml, obj, d.span, ix, fi, target, patches);
+        (out.file, out.span) = locate(by.yaml(), obj, d.span, ix, fi, target, patches);
         out.related = d
             .related
             .iter()
             .filter_map(|r| {
-                let o = bix.objects.iter().find(|o| contains(by.yaml.span(o.root), r.span.start))?;
-                let rf = self.get(&crate::source::normalize(&built.origin_base.join(origin_path(&by.yaml, o.root)?)))?;
+                let o = bix.objects.iter().find(|o| contains(by.yaml().span(o.root), r.span.start))?;
+                let rf = self.get(&crate::source::normalize(&built.origin_base.join(origin_path(by.yaml(), o.root)?)))?;
                 let t = source_object(ix, rf, o)?;
-                let (file, span) = locate(&by.yaml, o, r.span, ix, rf, t, patches);
+                let (file, span) = locate(by.yaml(), o, r.span, ix, rf, t, patches);
                 Some(crate::rules::Related { file, span, message: r.message.clone() })
             })
             .collect();
@@ -165,13 +165,13 @@ fn locate(
     target: NodeId,
     patches: &[usize],
 ) -> (usize, Span) {
-    let object = (fi, Span::at(ix.files[fi].yaml.span(target).start as usize));
+    let object = (fi, Span::at(ix.files[fi].yaml().span(target).start as usize));
     let Some((steps, at_key)) = path_at(by, obj.root, span) else { return object };
-    if let Found::At(s) = follow(by, obj.root, &steps, at_key, &ix.files[fi].yaml, target) {
+    if let Found::At(s) = follow(by, obj.root, &steps, at_key, ix.files[fi].yaml(), target) {
         return (fi, s);
     }
     for &pf in patches {
-        let y = &ix.files[pf].yaml;
+        let y = ix.files[pf].yaml();
         for doc in &y.docs {
             let Some(root) = doc.root else { continue };
             if let Some(ops) = y.seq_items(root) {
@@ -227,7 +227,7 @@ fn object_at<'a>(bix: &'a Index, d: &Diagnostic) -> Option<&'a crate::model::Obj
             return Some(o);
         }
     }
-    let y = &bix.files.first()?.yaml;
+    let y = bix.files.first()?.yaml();
     bix.objects.iter().find(|o| contains(y.span(o.root), d.span.start))
 }
 

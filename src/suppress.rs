@@ -79,7 +79,7 @@ pub fn directives(ix: &Index) -> Vec<Directive> {
     // Context files too: a finding there can be reported (`Settings::related_context`), and
     // their suppressions then apply; unused ones are reported only in inputs.
     for (fi, f) in ix.numbered_files() {
-        for c in &f.yaml.comments {
+        for c in &f.yaml().comments {
             let Some(cap) = re.and_then(|r| r.captures(&c.text)) else { continue };
             let rules = split_rules(cap.get(2).map(|m| m.as_str()).unwrap_or(""));
             let (line, _) = f.line_col(c.offset);

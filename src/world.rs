@@ -452,6 +452,9 @@ fn pods(ix: &Index, o: &Object, workload: Option<&crate::model::Workload>, known
     pods
 }
 
+/// The workloads whose pods have names of their own: bare Pods, StatefulSet and Job members,
+/// pods with `hostname` and `subdomain`, pods an operator names (a Deployment's pods have
+/// none, and keep no record).
 fn hosts(o: &Object) -> Vec<HostFact> {
     o.workloads()
         .map(|w| HostFact {
@@ -462,6 +465,11 @@ fn hosts(o: &Object) -> Vec<HostFact> {
                 (Some((_, pod)), Some(def)) => def.adds.hostnames.iter().map(|p| (p.as_str(), pod.role.clone())).collect(),
                 _ => Vec::new(),
             },
+        })
+        .filter(|h| {
+            matches!(h.kind, WorkloadKind::Pod | WorkloadKind::StatefulSet | WorkloadKind::Job)
+                || h.hostname.is_some()
+                || !h.operator.is_empty()
         })
         .collect()
 }

@@ -398,3 +398,24 @@ fn removed_api_version_is_an_error_once_the_target_is_named() {
     let _ = std::fs::remove_file(&cfg);
     assert_eq!(configured, (Some(1), vec!["error".to_string()]));
 }
+
+/// The command line lets the texts of judged files go and reads them again for the report: the
+/// snippets are the judged text, and standard input (named like a file on disk with other
+/// content) is never read again from that file.
+#[test]
+fn snippets_are_the_texts_that_were_judged() {
+    let dir = std::env::temp_dir().join(format!("kshape-reread-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: exporter}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: e}}\n  template:\n    metadata: {labels: {app: e}}\n    spec:\n      containers: [{name: e, image: e:1}]\n";
+    std::fs::write(dir.join("ds.yaml"), bad).unwrap();
+    std::fs::write(dir.join("clean.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n").unwrap();
+    let out = kshape(&["--no-config", "--select", "daemonset-replicas", dir.to_str().unwrap()], None);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("5 │   replicas: 3"), "{s}");
+    let named = dir.join("clean.yaml");
+    let out = kshape(&["--no-config", "--select", "daemonset-replicas", "--stdin-filename", named.to_str().unwrap(), "-"], Some(bad));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("5 │   replicas: 3"), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -109,7 +109,7 @@ proptest! {
                 prop_assert!(false, "{} at {}: object_root is none of the objects", d.rule(), p);
                 continue;
             };
-            let y = &f.yaml;
+            let y = &f.yaml();
             match y.lookup(root, p) {
                 Some(node) => {
                     let v = y.span(node);

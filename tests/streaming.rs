@@ -31,7 +31,9 @@ fn compare(dir: &Path, selection: &Selection) -> usize {
     let kept = kshape::lint_full(files.clone(), "default", None, settings(2), selection);
     let expected = report(&kept);
     for threads in [1, 2] {
-        let streamed = kshape::lint_stream(files.clone(), "default", None, settings(threads), selection);
+        // As the command line runs it: texts let go once judged and read again for the report.
+        let settings = Settings { reread: true, ..settings(threads) };
+        let streamed = kshape::lint_stream(files.clone(), "default", None, settings, selection);
         let got = report(&streamed);
         if got != expected {
             let compact = |l: &kshape::Lint| l.render(Format::Compact, false);
@@ -45,6 +47,8 @@ fn compare(dir: &Path, selection: &Selection) -> usize {
             );
         }
         assert_eq!(streamed.summary(), kept.summary(), "{}: summaries", common::rel(dir));
+        // Snippets too: the texts read again are the ones judged.
+        assert!(streamed.render(Format::Human, false) == kept.render(Format::Human, false), "{}: human reports differ", common::rel(dir));
     }
     kept.diagnostics.len()
 }

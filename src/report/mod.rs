@@ -151,7 +151,7 @@ pub fn range(f: &SourceView, span: Span) -> (Pos, Pos) {
 pub fn input_statistics(ix: &crate::index::Index) -> String {
     use crate::model::custom::{builtin_group, custom_kind};
     let (mut pods, mut custom_pods) = (0usize, 0usize);
-    let crds = crate::model::crd::collect(&|f| ix.get_parsed(f).map(|p| &p.yaml), &ix.objects);
+    let crds = crate::model::crd::collect(&|f| ix.get_parsed(f).map(|p| p.yaml()), &ix.objects);
     let (mut resources, mut with_crd, mut templates_only, mut schemaless) = (0usize, 0usize, 0usize, 0usize);
     for o in ix.objects.iter().filter(|o| !o.context) {
         for w in o.workloads().filter(|w| w.pod_spec.is_some()) {

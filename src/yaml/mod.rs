@@ -627,6 +627,20 @@ impl LineIndex {
         LineIndex { starts }
     }
 
+    /// [`LineIndex::line_col`] for an ASCII text of `len` bytes that is no longer at hand
+    /// (a column is then a byte count).
+    pub fn line_col_ascii(&self, len: usize, offset: u32) -> (u32, u32) {
+        let offset = (offset as usize).min(len);
+        let line = self.line_of(offset);
+        let start = self.starts.get(line).map_or(0, |&s| s as usize).min(offset);
+        (offset_u32(line).saturating_add(1), offset_u32(offset - start).saturating_add(1))
+    }
+
+    /// Where each line starts (the first at 0).
+    pub fn starts(&self) -> &[u32] {
+        &self.starts
+    }
+
     /// (line, column), both 1-based. A BOM at the start of the file is not counted as a column.
     pub fn line_col(&self, text: &str, offset: u32) -> (u32, u32) {
         let offset = (offset as usize).min(text.len());

@@ -10,7 +10,7 @@ use crate::yaml::Span;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (i, f) in ix.numbered_files() {
-        if let Some(limit) = &f.yaml.limit {
+        if let Some(limit) = &f.yaml().limit {
             out.report(i, Span::at(limit.offset as usize), limit.message.clone())
                 .help("split the file into smaller ones; nothing in it past this point is checked");
         }

@@ -7,7 +7,7 @@ use crate::yaml::Span;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (i, f) in ix.numbered_files() {
-        for e in &f.yaml.errors {
+        for e in &f.yaml().errors {
             let at = e.offset as usize;
             // A build-time placeholder on the line (`{SERVICE_IP_PREFIX}`, filled in by make or
             // envsubst-like scripts) makes the file a template, not YAML to apply as it is.
