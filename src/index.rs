@@ -11,7 +11,7 @@ pub struct ParsedFile {
     pub source: SourceFile,
     /// The node tree; None once the file was judged where the run streams (see
     /// [`Index::into_light`]), which [`ParsedFile::yaml`] reads as an empty tree.
-    tree: Option<Box<YamlFile>>,
+    tree: Option<Arc<YamlFile>>,
     /// Computed on first use: only files with findings need lines and columns.
     pub(crate) lines: std::sync::OnceLock<LineIndex>,
     /// This file's share of the run's counts (kept so a processed file can join another run).
@@ -110,7 +110,7 @@ impl ParsedFile {
     pub fn new(source: SourceFile, yaml: YamlFile) -> ParsedFile {
         ParsedFile {
             source,
-            tree: Some(Box::new(yaml)),
+            tree: Some(Arc::new(yaml)),
             lines: std::sync::OnceLock::new(),
             stats: Stats::default(),
             number: 0,
@@ -412,9 +412,20 @@ pub fn stream<R: Send>(
     let (crd_sources, rest): (Numbered, Numbered) =
         sources.into_iter().enumerate().partition(|(_, s)| s.text.contains("CustomResourceDefinition"));
     let crd_files: Vec<Processed> = crate::util::par_map(crd_sources, threads, |_, (i, s)| process(i, s, classifier));
-    let at: HashMap<usize, usize> = crd_files.iter().enumerate().map(|(k, p)| (p.0.number, k)).collect();
-    let crd_lookup = |f: usize| at.get(&f).map(|&k| crd_files[k].0.yaml());
+    // The CRD files' node trees, which the schemas are read from while the other files are
+    // read; the files themselves are judged first and let go like any other.
+    let crd_trees: HashMap<usize, Arc<YamlFile>> = crd_files.iter().filter_map(|p| Some((p.0.number, p.0.tree.clone()?))).collect();
+    let crd_lookup = |f: usize| crd_trees.get(&f).map(|t| &**t);
     let crds = model::crd::collect(&crd_lookup, crd_files.iter().flat_map(|p| p.1.iter()));
+    // The CRD files: checked while the CRDs they define are at hand, then judged.
+    let crd_done = crate::util::par_map(crd_files, threads, |_, mut p| {
+        let checked = crd_issues(&p.1, &crd_lookup, &crds);
+        for (o, found) in p.1.iter_mut().zip(checked) {
+            o.crd_issues = found.len();
+            o.issues.extend(found);
+        }
+        Box::new(settle_one_checked(single(p), &judge))
+    });
 
     // Boxed, so that the run's files are not held twice (in a vector of results and in the
     // index) while they are put in order.
@@ -435,23 +446,9 @@ pub fn stream<R: Send>(
         settle_one_checked(ix, &judge)
     };
     let done = crate::util::par_map(rest, threads, |_, (i, s)| Box::new(settle_one(single(process(i, s, classifier)))));
-    // The CRD files themselves: checked while the CRDs they define are at hand, then judged.
-    let crd_done: Vec<_> = {
-        let checked: Vec<Vec<Vec<crate::yaml::de::Issue>>> = crd_files.iter().map(|p| crd_issues(&p.1, &crd_lookup, &crds)).collect();
-        drop(crds);
-        crd_files
-            .into_iter()
-            .zip(checked)
-            .map(|(mut p, checked)| {
-                for (o, found) in p.1.iter_mut().zip(checked) {
-                    o.crd_issues = found.len();
-                    o.issues.extend(found);
-                }
-                Box::new(settle_one_checked(single(p), &judge))
-            })
-            .collect()
-    };
-    for settled in done.into_iter().chain(crd_done) {
+    drop(crds);
+    drop(crd_trees);
+    for settled in crd_done.into_iter().chain(done) {
         let (result, whole) = *settled;
         let file = match &result {
             Ok((f, _)) => f.number,
@@ -699,7 +696,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
         y.errors.push(yaml::SyntaxError { offset: yaml::offset_u32(at), message: "the file is not valid UTF-8".into() });
         let stats = Stats { syntax_errors: 1, ..Stats::default() };
         return (
-            ParsedFile { source, tree: Some(Box::new(y)), lines, stats, number: file_idx, released: None },
+            ParsedFile { source, tree: Some(Arc::new(y)), lines, stats, number: file_idx, released: None },
             Vec::new(),
             stats,
             Vec::new(),
@@ -743,7 +740,7 @@ fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Proc
     }
     stats.objects = objects.len();
     let shapes = objects.iter().map(|o| o.workloads().map(|w| classifier.classify(&w)).collect()).collect();
-    (ParsedFile { source, tree: Some(Box::new(y)), lines, stats, number: file_idx, released: None }, objects, stats, shapes)
+    (ParsedFile { source, tree: Some(Arc::new(y)), lines, stats, number: file_idx, released: None }, objects, stats, shapes)
 }
 
 /// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing
@@ -785,6 +782,7 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile,
     };
     let removed = api_version.as_deref().and_then(|av| model::removed_api(av, &kind));
     let mut o = Object {
+        reference: std::sync::OnceLock::new(),
         file,
         root,
         api_version,

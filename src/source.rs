@@ -290,18 +290,26 @@ impl Collector<'_> {
             }
             candidates.push((path.to_path_buf(), is_json));
         }
-        for (path, is_json) in candidates {
-            if self.seen.insert(path.clone()) {
-                // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
-                let shown = path.display().to_string();
-                let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
-                let before = self.out.files.len();
-                self.read_file(&path, shown, is_json);
-                // JSON found by walking is a manifest only with `"kind"` (see the module docs).
-                if is_json && self.out.files.len() > before && !self.out.files[before].text.contains("\"kind\"") {
-                    self.out.files.truncate(before);
-                }
+        let unseen: Vec<(PathBuf, bool)> = candidates.into_iter().filter(|(path, _)| self.seen.insert(path.clone())).collect();
+        // Read in parallel, each file where it is read next: the texts are spread over the
+        // threads' heaps, which reuse the memory once the files are judged and let go.
+        let (context, max) = (self.context, self.max);
+        let read = crate::util::par_map(unseen, crate::util::default_threads(), |_, (path, is_json)| {
+            // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
+            let shown = path.display().to_string();
+            let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
+            let mut one = Sources::default();
+            read_file(&path, shown, is_json, context, max, &mut one);
+            // JSON found by walking is a manifest only with `"kind"` (see the module docs).
+            if is_json && one.files.first().is_some_and(|f| !f.text.contains("\"kind\"")) {
+                one.files.clear();
             }
+            one
+        });
+        for one in read {
+            self.out.files.extend(one.files);
+            self.out.errors.extend(one.errors);
+            self.out.notes.extend(one.notes);
         }
     }
 

@@ -11,25 +11,17 @@ use crate::model::workload::PodLabeler;
 use crate::model::{Object, Typed, WorkloadKind};
 use crate::path;
 use crate::yaml::Span;
-use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// apiVersion, kind, namespace and name of the object a finding is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ObjectRef {
-    #[serde(rename = "apiVersion")]
-    pub api_version: Option<String>,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
-}
+pub use crate::model::ObjectRef;
 
 /// What a finding says of the object it is about, owned: kept for relational rules, which
 /// judge after the object itself is gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct About {
-    pub object: ObjectRef,
+    /// Shared with the object's other findings and facts (see [`crate::model::Object::reference`]).
+    pub object: std::sync::Arc<ObjectRef>,
     pub root: crate::yaml::NodeId,
     pub source: Option<String>,
 }
@@ -37,12 +29,17 @@ pub struct About {
 impl About {
     pub fn of(o: &crate::model::Object) -> About {
         About {
-            object: ObjectRef {
-                api_version: o.api_version.clone(),
-                kind: o.kind.clone(),
-                namespace: o.namespace.clone(),
-                name: o.name.clone(),
-            },
+            object: o
+                .reference
+                .get_or_init(|| {
+                    std::sync::Arc::new(ObjectRef {
+                        api_version: o.api_version.clone(),
+                        kind: o.kind.clone(),
+                        namespace: o.namespace.clone(),
+                        name: o.name.clone(),
+                    })
+                })
+                .clone(),
             root: o.root,
             source: o.source.clone(),
         }
@@ -74,8 +71,6 @@ pub struct Fact {
     /// change), not an export.
     pub resolvable: bool,
     pub service: Option<Box<ServiceFact>>,
-    /// A PodDisruptionBudget's `matchLabels`, when non-empty.
-    pub budget_selector: Option<Pairs>,
     /// A HorizontalPodAutoscaler or KEDA ScaledObject.
     pub scaler: Option<Box<Scaler>>,
     /// A built-in workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod).
@@ -91,26 +86,38 @@ pub struct Fact {
     pub pods: Vec<PodFact>,
     /// A custom resource kshape does not know: it may own pods.
     pub unknown_owner: bool,
-    /// The names its pods can be reached or called by (one per workload of the object).
-    pub hosts: Vec<HostFact>,
-    /// A StatefulSet's `serviceName` (empty when it has none).
-    pub service_name: Option<String>,
     /// A PersistentVolumeClaim's access modes and storage class.
     pub claim: Option<Box<ClaimFact>>,
-    /// A StorageClass: whether its provisioner keeps volumes on one node, and whether it is
-    /// the cluster's default.
-    pub storage_class: Option<(bool, bool)>,
-    /// The accelerator-pool taints it declares (`taints` of Nodes and node-pool objects), in
-    /// the order a walk of its nodes meets them.
-    pub taints: Vec<TaintFact>,
     /// The `metadata.name` value.
     pub name_span: Option<Span>,
     /// The whole object.
     pub root_span: Span,
-    /// A digest of the object written out (`YamlFile::canonical`, [`crate::util::hash128`]),
-    /// for objects of kustomize inputs: two equal definitions there apply the same object
-    /// twice, harmlessly.
-    pub canonical: Option<u128>,
+    /// What few objects have, kept apart (read through the accessors of the same names), so
+    /// that the fact of an object that has none of it stays small.
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a [`Fact`] that few objects have.
+#[derive(Debug, Clone, Default)]
+struct Rare {
+    budget_selector: Option<Pairs>,
+    hosts: Vec<HostFact>,
+    service_name: Option<String>,
+    storage_class: Option<(bool, bool)>,
+    taints: Vec<TaintFact>,
+    canonical: Option<u128>,
+}
+
+impl Rare {
+    fn boxed(self) -> Option<Box<Rare>> {
+        let none = self.budget_selector.is_none()
+            && self.hosts.is_empty()
+            && self.service_name.is_none()
+            && self.storage_class.is_none()
+            && self.taints.is_empty()
+            && self.canonical.is_none();
+        (!none).then(|| Box::new(self))
+    }
 }
 
 /// What one workload of an object tells about the names its pods have.
@@ -256,6 +263,41 @@ pub struct ServiceFact {
 }
 
 impl Fact {
+    /// A PodDisruptionBudget's `matchLabels`, when non-empty.
+    pub fn budget_selector(&self) -> Option<&Pairs> {
+        self.rare.as_ref()?.budget_selector.as_ref()
+    }
+
+    /// The names its pods can be reached or called by, for the workloads whose pods have
+    /// names of their own.
+    pub fn hosts(&self) -> &[HostFact] {
+        self.rare.as_ref().map_or(&[], |r| &r.hosts)
+    }
+
+    /// A StatefulSet's `serviceName` (empty when it has none).
+    pub fn service_name(&self) -> Option<&str> {
+        self.rare.as_ref()?.service_name.as_deref()
+    }
+
+    /// A StorageClass: whether its provisioner keeps volumes on one node, and whether it is
+    /// the cluster's default.
+    pub fn storage_class(&self) -> Option<(bool, bool)> {
+        self.rare.as_ref()?.storage_class
+    }
+
+    /// The accelerator-pool taints it declares (`taints` of Nodes and node-pool objects), in
+    /// the order a walk of its nodes meets them.
+    pub fn taints(&self) -> &[TaintFact] {
+        self.rare.as_ref().map_or(&[], |r| &r.taints)
+    }
+
+    /// A digest of the object written out (`YamlFile::canonical`, [`crate::util::hash128`]),
+    /// for objects of kustomize inputs: two equal definitions there apply the same object
+    /// twice, harmlessly.
+    pub fn canonical(&self) -> Option<u128> {
+        self.rare.as_ref()?.canonical
+    }
+
     pub fn name(&self) -> Option<&str> {
         self.about.object.name.as_deref()
     }
@@ -276,7 +318,10 @@ pub fn facts(ix: &Index) -> Vec<Fact> {
         .map(|o| {
             let mut f = fact(ix, o);
             if *says_taints.entry(o.file).or_insert_with(|| ix.parsed(o.file).source.text.contains("taints")) {
-                f.taints = taints(ix, o, &mut seen);
+                let found = taints(ix, o, &mut seen);
+                if !found.is_empty() {
+                    f.rare.get_or_insert_with(Box::default).taints = found;
+                }
             }
             f
         })
@@ -351,16 +396,6 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         kustomize,
         resolvable: !kustomize && !o.export,
         service: service_fact(ix, o, root_span).map(Box::new),
-        budget_selector: match &o.typed {
-            Some(Typed::PodDisruptionBudget(p)) => p
-                .spec
-                .as_ref()
-                .and_then(|s| s.selector.as_ref())
-                .and_then(|s| s.match_labels.as_ref())
-                .filter(|s| !s.is_empty())
-                .map(Pairs::of),
-            _ => None,
-        },
         scaler: scaler(ix, o).map(Box::new),
         workload: workload.is_some(),
         many_replicas: o.workloads().any(|w| {
@@ -371,11 +406,6 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         may_create: custom && known.as_ref().is_none_or(|t| !t.is_empty()),
         pods: pods(ix, o, workload.as_ref(), known.as_deref().unwrap_or(&[])),
         unknown_owner: custom && known.is_none(),
-        hosts: hosts(o),
-        service_name: match &o.typed {
-            Some(Typed::StatefulSet(s)) => Some(s.spec.service_name.clone().unwrap_or_default()),
-            _ => None,
-        },
         claim: match &o.typed {
             Some(Typed::PersistentVolumeClaim(c)) => Some(Box::new(ClaimFact {
                 access_modes: c.spec.as_ref().and_then(|s| s.access_modes.clone()).unwrap_or_default(),
@@ -384,12 +414,36 @@ fn fact(ix: &Index, o: &Object) -> Fact {
             })),
             _ => None,
         },
-        storage_class: storage_class(ix, o),
-        taints: Vec::new(),
         name_span: y.lookup(o.root, &path!["metadata", "name"]).map(|n| y.span(n)),
         root_span,
+        rare: rare(ix, o, y, kustomize),
+    }
+}
+
+/// What few objects have: a budget's selector, pods with names of their own, a StatefulSet's
+/// `serviceName`, a StorageClass, a kustomize input's digest.
+fn rare(ix: &Index, o: &Object, y: &crate::yaml::YamlFile, kustomize: bool) -> Option<Box<Rare>> {
+    Rare {
+        budget_selector: match &o.typed {
+            Some(Typed::PodDisruptionBudget(p)) => p
+                .spec
+                .as_ref()
+                .and_then(|s| s.selector.as_ref())
+                .and_then(|s| s.match_labels.as_ref())
+                .filter(|s| !s.is_empty())
+                .map(Pairs::of),
+            _ => None,
+        },
+        hosts: hosts(o),
+        service_name: match &o.typed {
+            Some(Typed::StatefulSet(s)) => Some(s.spec.service_name.clone().unwrap_or_default()),
+            _ => None,
+        },
+        storage_class: storage_class(ix, o),
+        taints: Vec::new(),
         canonical: kustomize.then(|| crate::util::hash128(&[&y.canonical(o.root, &mut 100_000)])),
     }
+    .boxed()
 }
 
 fn service_fact(ix: &Index, o: &Object, root_span: Span) -> Option<ServiceFact> {

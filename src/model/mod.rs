@@ -345,9 +345,22 @@ pub fn removed_api(api_version: &str, kind: &str) -> Option<&'static Removed> {
     REMOVED_APIS.iter().find(|r| r.api_version == api_version && r.kind == kind)
 }
 
+/// apiVersion, kind, namespace and name of the object a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: Option<String>,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
 /// One Kubernetes object: a document, or an item of a `kind: List`.
 #[derive(Debug)]
 pub struct Object {
+    /// What findings say of it ([`ObjectRef`]), made once on first use and
+    /// shared by every finding and fact about it.
+    pub reference: std::sync::OnceLock<std::sync::Arc<ObjectRef>>,
     pub file: usize,
     /// The object's mapping node.
     pub root: NodeId,

@@ -124,7 +124,7 @@ fn item<'a>(files: &'a [SourceView], d: &'a Diagnostic, by: Option<&'a str>) -> 
         help: &d.help,
         file: f.name,
         range: to_range(f, d.span),
-        object: d.object.as_ref(),
+        object: d.object.as_deref(),
         path: d.path.as_ref().map(ToString::to_string),
         related: d
             .related

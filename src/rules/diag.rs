@@ -90,7 +90,7 @@ pub struct Diagnostic {
     pub help: String,
     pub file: usize,
     pub span: Span,
-    pub object: Option<ObjectRef>,
+    pub object: Option<std::sync::Arc<ObjectRef>>,
     /// Field path, e.g. `spec.template.spec.containers[0].image` (rendered by reporters).
     pub path: Option<FieldPath>,
     pub related: Vec<Related>,

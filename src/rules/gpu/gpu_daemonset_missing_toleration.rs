@@ -46,7 +46,7 @@ impl Evidence {
     fn collect(world: &World) -> Evidence {
         let mut ev = Evidence { pools: vec![None; ACCELERATOR_POOLS.len()], any: None };
         for f in world.facts() {
-            for t in &f.taints {
+            for t in f.taints() {
                 let slot = match t.class {
                     TaintClass::Pool(i) => match ev.pools.get_mut(i) {
                         Some(s) => s,

@@ -159,7 +159,7 @@ impl<'a> Selecting<'a> {
     pub(crate) fn of(world: &World<'a>) -> Selecting<'a> {
         let mut by_label: HashMap<_, Vec<_>> = HashMap::new();
         for f in world.facts() {
-            let (kind, sel) = match (&f.service, &f.budget_selector) {
+            let (kind, sel) = match (&f.service, f.budget_selector()) {
                 // A headless Service (`clusterIP: None`) gives pods DNS names; it routes no traffic.
                 (Some(s), _) if s.headless => continue,
                 (Some(s), _) => (SelectorKind::Service, s.selector.as_ref()),

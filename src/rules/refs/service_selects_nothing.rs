@@ -1,6 +1,5 @@
 //! [`ServiceSelectsNothing`](crate::rules::RuleId::ServiceSelectsNothing): a Service whose selector matches no pods in its namespace.
 
-use super::{selecting_services, SelectingService};
 use crate::index::Index;
 use crate::model::selector::{check_pairs, Labels, Pairs};
 use crate::path;
@@ -194,30 +193,26 @@ fn misses(sel: &Pairs, c: &Candidate) -> usize {
 
 pub struct Rule;
 
-/// A Service that selects pods, in a namespace where it is judged.
-pub struct Subject {
-    service: SelectingService,
-    /// The `selector` key.
-    span: Span,
+/// The Services the rule judges, read from the facts: a non-empty selector, not ExternalName,
+/// references that can be judged, and not in kube-system (whose Services usually select
+/// add-ons the cluster runs: CoreDNS, metrics-server).
+fn judged_services<'a>(world: &World<'a>) -> impl Iterator<Item = (&'a Fact, &'a Pairs, Span)> {
+    world.facts().filter_map(|f| {
+        let service = f.service.as_deref()?;
+        let selector = service.selector.as_ref()?;
+        (f.resolvable && !service.external_name && f.namespace != "kube-system").then_some((f, selector, service.selector_span))
+    })
 }
 
 impl Relation for Rule {
-    type Subject = Subject;
+    /// Judged from the facts alone.
+    type Subject = ();
 
-    fn subjects(ix: &Index, out: &mut Vec<Subject>) {
-        for (service, o, spec) in selecting_services(ix) {
-            // kube-system's Services usually select add-ons the cluster runs (CoreDNS, metrics-server).
-            if spec.type_.as_deref() == Some("ExternalName") || service.namespace == "kube-system" {
-                continue;
-            }
-            let y = ix.file(o);
-            let Some(key) = y.lookup_key(o.root, &path!["spec", "selector"]) else { continue };
-            out.push(Subject { service, span: y.span(key) });
-        }
-    }
+    fn subjects(_: &Index, _: &mut Vec<()>) {}
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
-        if subjects.is_empty() {
+    fn judge(world: &World, _: &[()], out: &mut Findings) {
+        let mut services = judged_services(world).peekable();
+        if services.peek().is_none() {
             return;
         }
         let spaces = namespaces(world);
@@ -225,8 +220,8 @@ impl Relation for Rule {
         type Closest<'a, 'b> = Option<Option<&'b Candidate<'a>>>;
         let mut memo: HashMap<(&str, &Pairs), Closest> = HashMap::new();
         let mut closest_memo: HashMap<&str, HashMap<Pairs, Option<usize>>> = HashMap::new();
-        for Subject { service: s, span } in subjects {
-            let (namespace, sel) = (s.namespace.as_str(), &s.selector);
+        for (s, sel, span) in services {
+            let namespace = s.namespace.as_str();
             let Some(ns) = spaces.get(namespace) else { continue };
             if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize {
                 continue;
@@ -253,7 +248,7 @@ impl Relation for Rule {
                 .unwrap_or_default();
             let shown: Vec<String> = sel.iter().map(|(k, v)| format!("{k}: {v}")).collect();
             let d = out.report(s.file,
-                *span,
+                span,
                 format!(
                     "Service{} selects `{}`, which no pod template in namespace `{namespace}` carries{hint}",
                     Some(s.about.name()).filter(|n| !n.is_empty()).map(|n| format!(" `{n}`")).unwrap_or_default(),

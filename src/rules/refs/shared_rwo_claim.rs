@@ -25,7 +25,7 @@ impl<'a> Storage<'a> {
         let mut node_local: std::collections::HashSet<&str> = NODE_LOCAL_CLASSES.iter().copied().collect();
         let mut default = None;
         for f in world.facts() {
-            let Some((local, is_default)) = f.storage_class else { continue };
+            let Some((local, is_default)) = f.storage_class() else { continue };
             let Some(name) = f.name() else { continue };
             if local {
                 node_local.insert(name);

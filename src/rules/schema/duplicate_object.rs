@@ -107,7 +107,7 @@ impl Relation for Rule {
             if alternatives(first.file, f.file) {
                 continue;
             }
-            if first.file != f.file && first.canonical == f.canonical {
+            if first.file != f.file && first.canonical() == f.canonical() {
                 continue;
             }
             let Some(span) = f.name_span else {

@@ -208,8 +208,8 @@ impl Relation for Rule {
             let Some(n) = f.name() else { continue };
             if f.service.is_some() {
                 names.services.insert((f.namespace.as_str(), n));
-            } else if let Some(svc) = &f.service_name {
-                names.statefulsets.insert((f.namespace.as_str(), n), svc.as_str());
+            } else if let Some(svc) = f.service_name() {
+                names.statefulsets.insert((f.namespace.as_str(), n), svc);
             }
         }
         for s in subjects {

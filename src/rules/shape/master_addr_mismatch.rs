@@ -79,7 +79,7 @@ impl<'a> Names<'a> {
         let mut operator_hosts = Vec::new();
         for f in world.facts() {
             let ns = f.namespace.as_str();
-            for h in &f.hosts {
+            for h in f.hosts() {
                 if let Some(name) = f.name() {
                     for (pattern, role) in &h.operator {
                         if let Some(re) = host_regex(pattern, name, role) {
