@@ -494,6 +494,25 @@ fn nodes_sarif(table: &[crate::model::scheduling::Coverage], at: &[(u32, u32)]) 
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
+/// How the command line reads its inputs. A run that may stream (not `--fix`, `--diff`,
+/// `--statistics`) reads each walked file again where it judges it.
+fn source_options<'a>(a: &'a LintArgs, excludes: &'a [String]) -> source::Options<'a> {
+    source::Options {
+        excludes,
+        stdin_name: &a.stdin_filename,
+        max_file_bytes: a.max_file_size,
+        force_exclude: a.force_exclude,
+        defer: !(a.fix || a.diff || a.statistics),
+    }
+}
+
+/// Builds keep every file: the texts of walked files, let go when found, are read again.
+fn read_deferred_for(plan: &crate::render::Plan, sources: &mut Sources) {
+    if !plan.builds.is_empty() {
+        source::read_deferred(sources);
+    }
+}
+
 fn load_nodes(path: &str, opts: &source::Options) -> Result<Vec<crate::model::scheduling::NodeInfo>, String> {
     let mut s = Sources::default();
     crate::kustomize::collect(&[path.to_string()], opts, true, &mut s)?;
@@ -536,12 +555,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         crate::classify::Classifier::embedded();
         rules::metas();
     });
-    let opts = source::Options {
-        excludes: &run.excludes,
-        stdin_name: &a.stdin_filename,
-        max_file_bytes: a.max_file_size,
-        force_exclude: a.force_exclude,
-    };
+    let opts = source_options(a, &run.excludes);
     let Ok((mut sources, found)) = read_inputs(a, &opts, err) else { return 2 };
     let mode = match a.kustomize {
         Kustomize::Auto => crate::render::Mode::Auto,
@@ -562,10 +576,11 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let _ = writeln!(err, "note: {n}");
     }
     let named_patches = std::mem::take(&mut sources.named_patches);
+    read_deferred_for(&plan, &mut sources);
     let patches = crate::render::sources_for(&plan.builds, &mut sources.files, a.max_file_size, &run.excludes, &named_patches);
     let nodes = match &a.nodes {
         None => None,
-        Some(path) => match load_nodes(path, &opts) {
+        Some(path) => match load_nodes(path, &source::Options { defer: false, ..opts }) {
             Ok(n) => Some(n),
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
@@ -594,8 +609,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             Err(code) => return code,
         }
     } else if plan.builds.is_empty() && !a.statistics {
-        // The files are on disk as named (but standard input): their texts may be let go once
-        // judged and read again for the report.
+        // Files on disk as named (not stdin): texts let go once judged, read again for the report.
         let settings = crate::index::Settings { reread: true, stdin: sources.stdin, ..run.settings };
         (crate::lint_stream(sources.files, &run.namespace, nodes, settings, &run.selection), None, false)
     } else if plan.builds.is_empty() {

@@ -146,6 +146,9 @@ impl ParsedFile {
             return;
         }
         let _ = self.lines();
+        if let Some(lines) = self.lines.get_mut() {
+            lines.shrink_to_fit();
+        }
         self.released = Some(Released::of(text.as_bytes()));
         self.source.text = String::new();
     }
@@ -427,9 +430,10 @@ pub fn stream<R: Send>(
         Box::new(settle_one_checked(single(p), &judge))
     });
 
-    // Boxed, so that the run's files are not held twice (in a vector of results and in the
-    // index) while they are put in order.
-    let mut slots: Vec<Option<Box<(ParsedFile, R)>>> = (0..n).map(|_| None).collect();
+    // Boxed where each file was judged (the boxes are kept, not copied: a copy would be made
+    // in another thread's heap), so that the run's files are not held twice (in a vector of
+    // results and in the index) while they are put in order.
+    let mut slots: Vec<Option<Box<Settled<R>>>> = (0..n).map(|_| None).collect();
     let mut waiting: Vec<Index> = Vec::new();
     let mut wholes: Vec<Vec<(u128, usize)>> = (0..n).map(|_| Vec::new()).collect();
     let missed_crd = std::sync::atomic::AtomicBool::new(false);
@@ -448,25 +452,27 @@ pub fn stream<R: Send>(
     let done = crate::util::par_map(rest, threads, |_, (i, s)| Box::new(settle_one(single(process(i, s, classifier)))));
     drop(crds);
     drop(crd_trees);
-    for settled in crd_done.into_iter().chain(done) {
-        let (result, whole) = *settled;
-        let file = match &result {
+    for mut settled in crd_done.into_iter().chain(done) {
+        let file = match &settled.0 {
             Ok((f, _)) => f.number,
             Err(ix) => ix.first_file,
         };
         if let Some(w) = wholes.get_mut(file) {
-            *w = whole;
+            *w = std::mem::take(&mut settled.1);
         }
-        match result {
-            Ok(r) => slots[file] = Some(Box::new(r)),
-            Err(ix) => waiting.push(ix),
+        if settled.0.is_ok() {
+            if let Some(slot) = slots.get_mut(file) {
+                *slot = Some(settled);
+            }
+        } else if let (Err(ix), _) = *settled {
+            waiting.push(ix);
         }
     }
     // The files that waited: a partial object is a patch when a whole namesake lives near it.
     if !waiting.is_empty() {
         for (f, r) in judge_waiting(waiting, wholes, &slots, threads, &judge) {
             let i = f.number;
-            slots[i] = Some(Box::new((f, r)));
+            slots[i] = Some(Box::new((Ok((f, r)), Vec::new())));
         }
     }
     let mut index = Index {
@@ -481,10 +487,11 @@ pub fn stream<R: Send>(
     };
     let mut judged = Vec::with_capacity(n);
     for b in slots.into_iter().flatten() {
-        let (f, r) = *b;
-        index.count(&f);
-        index.files.push(f);
-        judged.push(r);
+        if let (Ok((f, r)), _) = *b {
+            index.count(&f);
+            index.files.push(f);
+            judged.push(r);
+        }
     }
     Streamed { index, judged, complete: !missed_crd.into_inner() }
 }
@@ -494,7 +501,7 @@ pub fn stream<R: Send>(
 fn judge_waiting<R: Send>(
     waiting: Vec<Index>,
     wholes: Vec<Vec<(u128, usize)>>,
-    slots: &[Option<Box<(ParsedFile, R)>>],
+    slots: &[Option<Box<Settled<R>>>],
     threads: usize,
     judge: &(impl Fn(&Index) -> R + Sync),
 ) -> Vec<(ParsedFile, R)> {
@@ -509,7 +516,8 @@ fn judge_waiting<R: Send>(
     for ix in &waiting {
         waiting_names.insert(ix.first_file, ix.files[0].source.name.clone());
     }
-    let names: Vec<Option<&str>> = slots.iter().map(|s| s.as_ref().map(|b| b.0.source.name.as_str())).collect();
+    let names: Vec<Option<&str>> =
+        slots.iter().map(|s| s.as_ref().and_then(|b| b.0.as_ref().ok()).map(|(f, _)| f.source.name.as_str())).collect();
     let name_of =
         |f: usize| -> &str { names.get(f).copied().flatten().or_else(|| waiting_names.get(&f).map(String::as_str)).unwrap_or("") };
     crate::util::par_map(waiting, threads, |_, mut ix| {
@@ -689,8 +697,20 @@ fn process_all(sources: Vec<SourceFile>, settings: &Settings) -> Vec<Processed> 
     crate::util::par_map(sources, threads, |i, s| process(i, s, classifier))
 }
 
-fn process(file_idx: usize, source: SourceFile, classifier: &Classifier) -> Processed {
+fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> Processed {
     let lines = std::sync::OnceLock::new();
+    // A file found by walking is read where it is judged (see `source::Options::defer`).
+    if let Err(why) = source.load() {
+        let mut y = YamlFile::default();
+        y.errors.push(yaml::SyntaxError { offset: 0, message: why });
+        let stats = Stats { syntax_errors: 1, ..Stats::default() };
+        return (
+            ParsedFile { source, tree: Some(Arc::new(y)), lines, stats, number: file_idx, released: None },
+            Vec::new(),
+            stats,
+            Vec::new(),
+        );
+    }
     if let Some(at) = source.invalid_utf8_at {
         let mut y = YamlFile::default();
         y.errors.push(yaml::SyntaxError { offset: yaml::offset_u32(at), message: "the file is not valid UTF-8".into() });

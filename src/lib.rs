@@ -75,9 +75,11 @@ pub fn lint_stream(
         let facts = if relational { world::facts(ix) } else { Vec::new() };
         (judged, facts, suppress::directives(ix))
     });
-    let index = streamed.index;
+    let mut index = streamed.index;
     if !streamed.complete {
-        // A CRD the first pass did not see (its kind written with escapes): keep every object.
+        // A CRD the first pass did not see (its kind written with escapes): keep every object,
+        // with every text read again.
+        index.restore_texts(0..index.files.len());
         let files = index.files.into_iter().map(|f| f.source).collect();
         return lint_full(files, default_namespace, index.nodes.as_deref().cloned(), (*index.settings).clone(), selection);
     }
@@ -98,7 +100,6 @@ pub fn lint_stream(
     let diags = rules::finish(&index, &level, found);
     let (mut diagnostics, suppressed) = suppress::apply_with(&index, directives, diags, selection);
     rules::drop_follow_ons(&mut diagnostics);
-    let mut index = index;
     let reported = diagnostics.iter().chain(suppressed.iter().map(|s| &s.diagnostic));
     index.restore_texts(reported.flat_map(|d| std::iter::once(d.file).chain(d.related.iter().map(|r| r.file))).collect::<Vec<_>>());
     Lint { index, diagnostics, suppressed }
@@ -208,6 +209,7 @@ pub fn lint_built(
             context: false,
             invalid_utf8_at: None,
             kustomize: false,
+            unread: false,
         };
         let l = lint_full(vec![file], default_namespace, index.nodes.as_deref().cloned(), settings.clone(), selection);
         let at = index.files.len();
@@ -345,6 +347,7 @@ pub fn lint_str(name: &str, text: &str) -> Lint {
         context: false,
         invalid_utf8_at: None,
         kustomize: false,
+        unread: false,
     };
     lint(vec![file], "default")
 }

@@ -87,6 +87,7 @@ fn lint_build(b: &Build, built: &Built, namespace: &str, settings: &Settings, se
         context: false,
         invalid_utf8_at: None,
         kustomize: false,
+        unread: false,
     };
     let bix = Index::build_with(vec![file], namespace, Settings { threads: 1, ..settings.clone() });
     let diags = crate::rules::run(&bix, selection);

@@ -39,6 +39,9 @@ pub struct SourceFile {
     /// whose names, namespaces and labels may still change. Cross-object references are not
     /// judged for it.
     pub kustomize: bool,
+    /// Not read yet (`text` is empty): found by walking for a run that reads each file where
+    /// it judges it ([`Options::defer`]); [`SourceFile::load`] reads it.
+    pub unread: bool,
 }
 
 #[derive(Debug, Default)]
@@ -93,12 +96,17 @@ pub struct Options<'a> {
     pub max_file_bytes: u64,
     /// Excludes apply to files named explicitly too (`--force-exclude`).
     pub force_exclude: bool,
+    /// Files found by walking are read to be chosen (a JSON file must say `"kind"`) and then
+    /// let go, to be read again where each is judged ([`SourceFile::unread`]), so that a run
+    /// never holds every text at once; files that define CustomResourceDefinitions (read
+    /// first) and files that are not UTF-8 are kept.
+    pub defer: bool,
 }
 
 impl Options<'_> {
     /// No excludes, standard input as `<stdin>`, the default size limit.
     pub fn plain() -> Options<'static> {
-        Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: DEFAULT_MAX_FILE_BYTES, force_exclude: false }
+        Options { excludes: &[], stdin_name: "<stdin>", max_file_bytes: DEFAULT_MAX_FILE_BYTES, force_exclude: false, defer: false }
     }
 }
 
@@ -161,6 +169,7 @@ pub fn collect(paths: &[String], opts: &Options, context: bool, out: &mut Source
         excludes: build_excludes(opts.excludes)?,
         max: opts.max_file_bytes,
         context,
+        defer: opts.defer,
         seen: HashSet::new(),
         charts_noted: BTreeSet::new(),
         out,
@@ -200,6 +209,7 @@ struct Collector<'a> {
     excludes: GlobSet,
     max: u64,
     context: bool,
+    defer: bool,
     seen: HashSet<PathBuf>,
     /// Helm charts whose templates were skipped (noted once each).
     charts_noted: BTreeSet<PathBuf>,
@@ -293,7 +303,7 @@ impl Collector<'_> {
         let unseen: Vec<(PathBuf, bool)> = candidates.into_iter().filter(|(path, _)| self.seen.insert(path.clone())).collect();
         // Read in parallel, each file where it is read next: the texts are spread over the
         // threads' heaps, which reuse the memory once the files are judged and let go.
-        let (context, max) = (self.context, self.max);
+        let (context, max, defer) = (self.context, self.max, self.defer);
         let read = crate::util::par_map(unseen, crate::util::default_threads(), |_, (path, is_json)| {
             // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
             let shown = path.display().to_string();
@@ -303,6 +313,12 @@ impl Collector<'_> {
             // JSON found by walking is a manifest only with `"kind"` (see the module docs).
             if is_json && one.files.first().is_some_and(|f| !f.text.contains("\"kind\"")) {
                 one.files.clear();
+            }
+            if let Some(f) = one.files.first_mut().filter(|f| defer && f.invalid_utf8_at.is_none()) {
+                if !f.text.contains("CustomResourceDefinition") {
+                    f.text = String::new();
+                    f.unread = true;
+                }
             }
             one
         });
@@ -490,13 +506,48 @@ fn read_file(path: &Path, name: String, is_json: bool, context: bool, max: u64, 
     }
 }
 
+impl SourceFile {
+    /// Reads the text of a file that was let go when it was found ([`SourceFile::unread`]).
+    pub fn load(&mut self) -> Result<(), String> {
+        if !self.unread {
+            return Ok(());
+        }
+        self.unread = false;
+        let bytes = std::fs::read(&self.name).map_err(|e| format!("it was found, but reading it again failed: {}", os_reason(&e)))?;
+        let read = decode(std::mem::take(&mut self.name), bytes, self.is_json, self.context);
+        self.name = read.name;
+        self.text = read.text;
+        self.invalid_utf8_at = read.invalid_utf8_at;
+        Ok(())
+    }
+}
+
+/// Reads the texts of `files` that were let go when found, in parallel (for the runs that keep
+/// every file: `--fix`, `--statistics`, builds). A file that cannot be read again is an error.
+pub fn read_deferred(sources: &mut Sources) {
+    if !sources.files.iter().any(|f| f.unread) {
+        return;
+    }
+    let files = std::mem::take(&mut sources.files);
+    let read = crate::util::par_map(files, crate::util::default_threads(), |_, mut f| {
+        let e = f.load().err();
+        (f, e)
+    });
+    for (f, e) in read {
+        if let Some(e) = e {
+            sources.errors.push(ReadError::new(f.name.clone(), e));
+        }
+        sources.files.push(f);
+    }
+}
+
 fn decode(name: String, bytes: Vec<u8>, is_json: bool, context: bool) -> SourceFile {
     match String::from_utf8(bytes) {
-        Ok(text) => SourceFile { name, text, is_json, context, invalid_utf8_at: None, kustomize: false },
+        Ok(text) => SourceFile { name, text, is_json, context, invalid_utf8_at: None, kustomize: false, unread: false },
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            SourceFile { name, text, is_json, context, invalid_utf8_at: Some(at), kustomize: false }
+            SourceFile { name, text, is_json, context, invalid_utf8_at: Some(at), kustomize: false, unread: false }
         }
     }
 }

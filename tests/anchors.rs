@@ -95,7 +95,7 @@ proptest! {
             is_json: false,
             context: false,
             invalid_utf8_at: None,
-            kustomize: false,
+            kustomize: false, unread: false,
         };
         let settings = kshape::index::Settings { threads: 1, ..Default::default() };
         let fixed = kshape::fix_full(vec![file], "default", None, &settings, &Default::default());

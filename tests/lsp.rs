@@ -352,6 +352,7 @@ fn reused_context_gives_the_same_findings_as_a_fresh_run() {
         context,
         invalid_utf8_at: None,
         kustomize: false,
+        unread: false,
     };
     let headless = SERVICE.to_string();
     let not_headless = SERVICE.replace("  clusterIP: None\n", "");

@@ -12,11 +12,13 @@ use kshape::report::Format;
 use kshape::rules::Selection;
 use std::path::Path;
 
-/// The sources of `dir` as the command line reads them (no excludes).
-fn sources(dir: &Path) -> Vec<kshape::source::SourceFile> {
+/// The sources of `dir` as the command line reads them (no excludes); with `defer`, as a
+/// streamed run reads them: each text read again where its file is judged.
+fn sources(dir: &Path, defer: bool) -> Vec<kshape::source::SourceFile> {
     let mut sources = kshape::source::Sources::default();
     let path = dir.to_string_lossy().into_owned();
-    kshape::kustomize::collect(&[path], &kshape::source::Options::plain(), false, &mut sources).expect("the directory is readable");
+    let opts = kshape::source::Options { defer, ..kshape::source::Options::plain() };
+    kshape::kustomize::collect(&[path], &opts, false, &mut sources).expect("the directory is readable");
     sources.files
 }
 
@@ -26,14 +28,15 @@ fn report(l: &kshape::Lint) -> String {
 }
 
 fn compare(dir: &Path, selection: &Selection) -> usize {
-    let files = sources(dir);
+    let files = sources(dir, false);
+    let deferred = sources(dir, true);
     let settings = |threads| Settings { threads, ..Settings::default() };
     let kept = kshape::lint_full(files.clone(), "default", None, settings(2), selection);
     let expected = report(&kept);
     for threads in [1, 2] {
         // As the command line runs it: texts let go once judged and read again for the report.
         let settings = Settings { reread: true, ..settings(threads) };
-        let streamed = kshape::lint_stream(files.clone(), "default", None, settings, selection);
+        let streamed = kshape::lint_stream(deferred.clone(), "default", None, settings, selection);
         let got = report(&streamed);
         if got != expected {
             let compact = |l: &kshape::Lint| l.render(Format::Compact, false);

@@ -663,6 +663,7 @@ fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
         context: false,
         invalid_utf8_at: None,
         kustomize: false,
+        unread: false,
     })
 }
 

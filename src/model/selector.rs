@@ -5,32 +5,69 @@ use std::collections::BTreeMap;
 
 pub type Labels = BTreeMap<String, String>;
 
-/// Labels kept compactly: sorted by key, each key once. The run's facts hold one set per
-/// Service, budget and pod template, and a [`Labels`] map costs a node of about 500 bytes
-/// however few its entries.
+/// Labels kept compactly: sorted by key, each key once, the keys and values one after the
+/// other in one text with their ends beside it (two allocations however many labels). The
+/// run's facts hold one set per Service, budget and pod template, and a [`Labels`] map costs a
+/// node of about 500 bytes however few its entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Pairs(Box<[(Box<str>, Box<str>)]>);
+pub struct Pairs {
+    text: Box<str>,
+    /// The end of each key and of each value in `text`, in turn.
+    ends: Box<[u32]>,
+}
 
 impl Pairs {
     pub fn of(labels: &Labels) -> Pairs {
-        Pairs(labels.iter().map(|(k, v)| (k.as_str().into(), v.as_str().into())).collect())
+        Pairs::from_sorted(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    /// From pairs sorted by key, each key once.
+    fn from_sorted<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Pairs {
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for (k, v) in pairs {
+            // Past 4 GiB of labels (no file kshape reads holds that many) the rest is left out.
+            let Ok(end) = u32::try_from(text.len() + k.len() + v.len()) else { break };
+            text.push_str(k);
+            ends.push(end - u32::try_from(v.len()).unwrap_or(0));
+            text.push_str(v);
+            ends.push(end);
+        }
+        Pairs { text: text.into_boxed_str(), ends: ends.into_boxed_slice() }
+    }
+
+    /// Pair `i`: (key, value).
+    fn pair(&self, i: usize) -> (&str, &str) {
+        let at = |j: usize| j.checked_sub(1).and_then(|j| self.ends.get(j)).map_or(0, |&e| e as usize);
+        let (k0, k1, v1) = (at(2 * i), at(2 * i + 1), at(2 * i + 2));
+        (self.text.get(k0..k1).unwrap_or(""), self.text.get(k1..v1).unwrap_or(""))
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key)).ok().map(|i| self.0[i].1.as_ref())
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (k, v) = self.pair(mid);
+            match k.cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(v),
+            }
+        }
+        None
     }
 
     /// In key order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
+        (0..self.len()).map(|i| self.pair(i))
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.ends.len() / 2
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.ends.is_empty()
     }
 
     pub fn to_labels(&self) -> Labels {
@@ -39,7 +76,7 @@ impl Pairs {
 
     /// These pairs without those `keep` refuses.
     pub fn filtered(&self, keep: impl Fn(&str, &str) -> bool) -> Pairs {
-        Pairs(self.0.iter().filter(|(k, v)| keep(k, v)).cloned().collect())
+        Pairs::from_sorted(self.iter().filter(|(k, v)| keep(k, v)))
     }
 }
 
@@ -136,6 +173,19 @@ pub fn is_empty(sel: &LabelSelector) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pairs_keep_sorted_labels() {
+        let labels: Labels =
+            [("b", "2"), ("a", ""), ("app.kubernetes.io/name", "web")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let p = Pairs::of(&labels);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.iter().collect::<Vec<_>>(), [("a", ""), ("app.kubernetes.io/name", "web"), ("b", "2")]);
+        assert_eq!((p.get("a"), p.get("b"), p.get("app.kubernetes.io/name"), p.get("c")), (Some(""), Some("2"), Some("web"), None));
+        assert_eq!(p.to_labels(), labels);
+        assert_eq!(p.filtered(|k, _| k != "a").iter().collect::<Vec<_>>(), [("app.kubernetes.io/name", "web"), ("b", "2")]);
+        assert!(Pairs::default().is_empty() && Pairs::default().get("a").is_none());
+    }
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {

@@ -636,6 +636,11 @@ impl LineIndex {
         (offset_u32(line).saturating_add(1), offset_u32(offset - start).saturating_add(1))
     }
 
+    /// Gives back what the table does not use (it is kept after the text is let go).
+    pub fn shrink_to_fit(&mut self) {
+        self.starts.shrink_to_fit();
+    }
+
     /// Where each line starts (the first at 0).
     pub fn starts(&self) -> &[u32] {
         &self.starts

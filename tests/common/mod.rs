@@ -24,7 +24,15 @@ pub fn source_file(p: &Path) -> kshape::source::SourceFile {
         Ok(t) => (t, None),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(e.utf8_error().valid_up_to())),
     };
-    kshape::source::SourceFile { is_json: name.ends_with(".json"), name, text, context: false, invalid_utf8_at: bad, kustomize: false }
+    kshape::source::SourceFile {
+        is_json: name.ends_with(".json"),
+        name,
+        text,
+        context: false,
+        invalid_utf8_at: bad,
+        kustomize: false,
+        unread: false,
+    }
 }
 
 pub fn text_file(name: &str, text: &str) -> kshape::source::SourceFile {
@@ -35,6 +43,7 @@ pub fn text_file(name: &str, text: &str) -> kshape::source::SourceFile {
         context: false,
         invalid_utf8_at: None,
         kustomize: false,
+        unread: false,
     }
 }
 
@@ -52,7 +61,15 @@ pub fn needs_nodes(rule: RuleId) -> bool {
 pub fn inventory() -> Vec<kshape::model::scheduling::NodeInfo> {
     let p = root().join("testdata/nodes/inventory.yaml");
     let text = std::fs::read_to_string(&p).expect("inventory is readable");
-    let file = kshape::source::SourceFile { name: rel(&p), text, is_json: false, context: true, invalid_utf8_at: None, kustomize: false };
+    let file = kshape::source::SourceFile {
+        name: rel(&p),
+        text,
+        is_json: false,
+        context: true,
+        invalid_utf8_at: None,
+        kustomize: false,
+        unread: false,
+    };
     kshape::read_nodes(file).expect("inventory has nodes")
 }
 

@@ -50,6 +50,7 @@ mod tests {
             context: false,
             invalid_utf8_at: None,
             kustomize: false,
+            unread: false,
         };
         let mut ix = Index::build(Vec::new(), "default");
         ix.files.push(ParsedFile::new(source, yaml));
