@@ -699,21 +699,15 @@ fn process_all(sources: Vec<SourceFile>, settings: &Settings) -> Vec<Processed> 
 
 fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> Processed {
     let lines = std::sync::OnceLock::new();
-    // A file found by walking is read where it is judged (see `source::Options::defer`).
-    if let Err(why) = source.load() {
+    // A file found by walking is read where it is judged (see `source::Options::defer`); one
+    // that cannot be read again, or is not UTF-8, is one syntax error.
+    let unreadable = match source.load() {
+        Err(why) => Some((0, why)),
+        Ok(()) => source.invalid_utf8_at.map(|at| (yaml::offset_u32(at), "the file is not valid UTF-8".to_string())),
+    };
+    if let Some((offset, message)) = unreadable {
         let mut y = YamlFile::default();
-        y.errors.push(yaml::SyntaxError { offset: 0, message: why });
-        let stats = Stats { syntax_errors: 1, ..Stats::default() };
-        return (
-            ParsedFile { source, tree: Some(Arc::new(y)), lines, stats, number: file_idx, released: None },
-            Vec::new(),
-            stats,
-            Vec::new(),
-        );
-    }
-    if let Some(at) = source.invalid_utf8_at {
-        let mut y = YamlFile::default();
-        y.errors.push(yaml::SyntaxError { offset: yaml::offset_u32(at), message: "the file is not valid UTF-8".into() });
+        y.errors.push(yaml::SyntaxError { offset, message });
         let stats = Stats { syntax_errors: 1, ..Stats::default() };
         return (
             ParsedFile { source, tree: Some(Arc::new(y)), lines, stats, number: file_idx, released: None },
