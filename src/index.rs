@@ -533,12 +533,14 @@ type Settled<R> = (Result<(ParsedFile, R), Index>, Vec<(u128, usize)>);
 
 /// [`stream`]'s judgement of a file whose custom resources were already checked.
 fn settle_one_checked<R>(ix: Index, judge: &(impl Fn(&Index) -> R + Sync)) -> Settled<R> {
-    let whole: Vec<(u128, usize)> = ix
+    let mut whole: Vec<(u128, usize)> = ix
         .objects
         .iter()
         .filter(|o| !o.partial && o.completion.is_none())
         .filter_map(|o| Some((Wholes::key(&o.kind, o.name.as_deref()?), o.file)))
         .collect();
+    // Kept to the end of the run, one list per file: no room to spare.
+    whole.shrink_to_fit();
     if ix.objects.iter().any(|o| o.partial && o.completion.is_none()) {
         return (Err(ix), whole);
     }

@@ -490,9 +490,15 @@ fn pods(ix: &Index, o: &Object, workload: Option<&crate::model::Workload>, known
     let mut pods = Vec::with_capacity(usize::from(workload.is_some()) + known.len());
     if let Some(w) = workload {
         let labels_span = y.lookup_key(o.root, &w.template_path().key("metadata").key("labels")).map(|n| y.span(n));
+        let labels = Pairs::of(&w.pod_labels(&Labels::new()));
+        let mut labeler = w.labeler();
+        if labeler.template == labels {
+            // Most controllers add no label common to all their pods: one list for both.
+            labeler.template = labels.clone();
+        }
         pods.push(PodFact {
-            labels: Pairs::of(&w.pod_labels(&Labels::new())),
-            labeler: Some(w.labeler()),
+            labels,
+            labeler: Some(labeler),
             prefixes: &[],
             labels_span: labels_span.unwrap_or_else(|| ix.kind_span(o)),
             ports: w.pod_spec.map(Ports::of),

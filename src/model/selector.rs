@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 pub type Labels = BTreeMap<String, String>;
 
 /// Labels kept compactly: sorted by key, each key once, the keys and values one after the
-/// other in one text with their ends beside it (two allocations however many labels). The
-/// run's facts hold one set per Service, budget and pod template, and a [`Labels`] map costs a
-/// node of about 500 bytes however few its entries.
+/// other in one text with their ends beside it (two allocations however many labels, shared by
+/// clones: a pod template's labels and its controller's copy are one). The run's facts hold one
+/// set per Service, budget and pod template, and a [`Labels`] map costs a node of about 500
+/// bytes however few its entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Pairs {
-    text: Box<str>,
+    text: std::sync::Arc<str>,
     /// The end of each key and of each value in `text`, in turn.
-    ends: Box<[u32]>,
+    ends: std::sync::Arc<[u32]>,
 }
 
 impl Pairs {
@@ -33,7 +34,7 @@ impl Pairs {
             text.push_str(v);
             ends.push(end);
         }
-        Pairs { text: text.into_boxed_str(), ends: ends.into_boxed_slice() }
+        Pairs { text: text.into(), ends: ends.into() }
     }
 
     /// Pair `i`: (key, value).

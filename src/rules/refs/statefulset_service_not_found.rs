@@ -27,7 +27,20 @@ impl Relation for Rule {
     type Subject = Subject;
 
     fn subjects(ix: &Index, out: &mut Vec<Subject>) {
+        // A Service of the same file is among the inputs whatever the other files hold: the
+        // StatefulSets it governs need no subject (most keep their Service beside them).
+        let mut here: Option<std::collections::HashSet<(&str, &str)>> = None;
         for (set, o, w, c, s) in governed(ix) {
+            let here = here.get_or_insert_with(|| {
+                ix.objects
+                    .iter()
+                    .filter(|x| matches!(x.typed, Some(crate::model::Typed::Service(_))))
+                    .filter_map(|x| Some((ix.namespace_of(x), x.name.as_deref()?)))
+                    .collect()
+            });
+            if here.contains(&(set.namespace.as_str(), set.service.as_str())) {
+                continue;
+            }
             let Some(identity) = Identity::of(o, &w, s, c) else { continue };
             let svc = set.service.as_str();
             let template_labels = s.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
