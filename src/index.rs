@@ -292,6 +292,19 @@ impl Index {
         f
     }
 
+    /// The files' sources, for a run that starts again: a text that was let go is read again
+    /// where its file is judged (as it is on disk now, like every other file of that run).
+    pub fn into_sources(self) -> Vec<SourceFile> {
+        self.files
+            .into_iter()
+            .map(|f| {
+                let mut source = f.source;
+                source.unread |= f.released.is_some();
+                source
+            })
+            .collect()
+    }
+
     /// Reads again the texts of `files` that were let go (see [`Settings::reread`]), for the
     /// report of the findings in them.
     pub fn restore_texts(&mut self, files: impl IntoIterator<Item = usize>) {

@@ -79,9 +79,8 @@ pub fn lint_stream(
     if !streamed.complete {
         // A CRD the first pass did not see (its kind written with escapes): keep every object,
         // with every text read again.
-        index.restore_texts(0..index.files.len());
-        let files = index.files.into_iter().map(|f| f.source).collect();
-        return lint_full(files, default_namespace, index.nodes.as_deref().cloned(), (*index.settings).clone(), selection);
+        let (nodes, settings) = (index.nodes.as_deref().cloned(), (*index.settings).clone());
+        return lint_full(index.into_sources(), default_namespace, nodes, settings, selection);
     }
     let (mut found, mut subjects, mut facts, mut directives) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (judged, f, d) in streamed.judged {

@@ -512,8 +512,15 @@ impl SourceFile {
         if !self.unread {
             return Ok(());
         }
+        let failed = |why: String| format!("it was found, but reading it again failed: {why}");
+        // Replaced by a FIFO meanwhile, reading would block.
+        match std::fs::metadata(&self.name) {
+            Ok(m) if !m.is_file() => return Err(failed("not a regular file any more".into())),
+            Err(e) => return Err(failed(os_reason(&e))),
+            Ok(_) => {}
+        }
+        let bytes = std::fs::read(&self.name).map_err(|e| failed(os_reason(&e)))?;
         self.unread = false;
-        let bytes = std::fs::read(&self.name).map_err(|e| format!("it was found, but reading it again failed: {}", os_reason(&e)))?;
         let read = decode(std::mem::take(&mut self.name), bytes, self.is_json, self.context);
         self.name = read.name;
         self.text = read.text;
@@ -576,4 +583,25 @@ pub fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file let go when found is read where it is judged; one that is gone by then stays
+    /// unread (a run made again tries again) and says why.
+    #[test]
+    fn deferred_files_are_read_again_or_say_why_not() {
+        let path = std::env::temp_dir().join(format!("kshape-deferred-{}.yaml", std::process::id()));
+        std::fs::write(&path, "kind: ConfigMap\n").expect("temp file");
+        let name = path.to_string_lossy().into_owned();
+        let mut f = SourceFile { name: name.clone(), unread: true, ..SourceFile::default() };
+        assert_eq!(f.load(), Ok(()));
+        assert_eq!((f.text.as_str(), f.unread), ("kind: ConfigMap\n", false));
+        let _ = std::fs::remove_file(&path);
+        let mut gone = SourceFile { name, unread: true, ..SourceFile::default() };
+        assert!(gone.load().is_err_and(|e| e.contains("reading it again failed")));
+        assert!(gone.unread && gone.text.is_empty());
+    }
 }
