@@ -142,7 +142,8 @@ impl ParsedFile {
     /// again from its path: ASCII (so a column is a byte count; no BOM) and not empty.
     fn release_text(&mut self) {
         let text = &self.source.text;
-        if text.is_empty() || !text.is_ascii() || self.source.invalid_utf8_at.is_some() {
+        // A name with U+FFFD stands for a path that is not UTF-8: it would not find the file.
+        if text.is_empty() || !text.is_ascii() || self.source.invalid_utf8_at.is_some() || self.source.name.contains('\u{FFFD}') {
             return;
         }
         let _ = self.lines();

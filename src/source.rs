@@ -314,7 +314,9 @@ impl Collector<'_> {
             if is_json && one.files.first().is_some_and(|f| !f.text.contains("\"kind\"")) {
                 one.files.clear();
             }
-            if let Some(f) = one.files.first_mut().filter(|f| defer && f.invalid_utf8_at.is_none()) {
+            // A path that is not UTF-8 is shown lossily: its name would not find it again.
+            let named = path.to_str().is_some();
+            if let Some(f) = one.files.first_mut().filter(|f| defer && named && f.invalid_utf8_at.is_none()) {
                 if !f.text.contains("CustomResourceDefinition") {
                     f.text = String::new();
                     f.unread = true;

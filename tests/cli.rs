@@ -419,3 +419,24 @@ fn snippets_are_the_texts_that_were_judged() {
     assert!(s.contains("5 │   replicas: 3"), "{s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A walked file whose path is not UTF-8 (shown lossily) is judged from the text read when it
+/// was found: its lossy name would not find it again.
+#[cfg(unix)]
+#[test]
+fn files_with_names_that_are_not_utf8_are_linted_from_their_first_reading() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = std::env::temp_dir().join(format!("kshape-latin1-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
+    let bad = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: exporter}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: e}}\n  template:\n    metadata: {labels: {app: e}}\n    spec:\n      containers: [{name: e, image: e:1}]\n";
+    if std::fs::write(dir.join(name), bad).is_err() {
+        return; // a file system that refuses such names
+    }
+    let out = kshape(&["--no-config", dir.to_str().unwrap()], None);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("daemonset-replicas") && s.contains("5 │   replicas: 3"), "{s}");
+    assert!(!s.contains("reading it again failed"), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
