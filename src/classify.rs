@@ -112,16 +112,57 @@ pub struct EnvSpec {
 
 #[derive(Debug, Default, Clone)]
 struct Compiled {
-    images: Vec<Regex>,
-    repositories: Vec<Regex>,
-    commands: Vec<Regex>,
+    images: Patterns,
+    repositories: Patterns,
+    commands: Patterns,
     env: Option<EnvSpec>,
-    env_names: Vec<Regex>,
-    host_paths: Vec<Regex>,
-    resources: Vec<Regex>,
-    owners: Vec<Regex>,
-    not_images: Vec<Regex>,
-    not_commands: Vec<Regex>,
+    env_names: Patterns,
+    host_paths: Patterns,
+    resources: Patterns,
+    owners: Patterns,
+    not_images: Patterns,
+    not_commands: Patterns,
+}
+
+/// One list of a signature's patterns, and all of them as one alternation: a workload's
+/// containers are matched against every list of every shape, and one scan of a command line
+/// costs about what a scan with one of the patterns does.
+#[derive(Debug, Default, Clone)]
+struct Patterns {
+    each: Vec<Regex>,
+    any: Option<Regex>,
+}
+
+impl Patterns {
+    fn push(&mut self, r: Regex) {
+        self.each.push(r);
+    }
+
+    /// Compiles the alternation once the list is complete (without it, the list is scanned
+    /// pattern by pattern, as the alternation would match the same texts).
+    fn seal(&mut self) {
+        let joined: Vec<String> = self.each.iter().map(|r| format!("(?:{})", r.as_str())).collect();
+        self.any = (self.each.len() > 1).then(|| compile_pattern(&joined.join("|")).ok()).flatten();
+    }
+
+    fn is_empty(&self) -> bool {
+        self.each.is_empty()
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match &self.any {
+            Some(any) => any.is_match(text),
+            None => self.each.iter().any(|r| r.is_match(text)),
+        }
+    }
+
+    /// The match of the first pattern (in the order written) that matches.
+    fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
+        if !self.is_match(text) {
+            return None;
+        }
+        self.each.iter().find_map(|r| r.find(text))
+    }
 }
 
 /// Compiled signatures, one set per shape.
@@ -157,7 +198,7 @@ impl Classifier {
                     }
                 };
                 let t = &mut c.shapes[idx].1;
-                let comp = |v: &[String], out: &mut Vec<Regex>| -> Result<(), String> {
+                let comp = |v: &[String], out: &mut Patterns| -> Result<(), String> {
                     for p in v {
                         out.push(compile_pattern(p).map_err(|e| format!("{name}: {e}"))?);
                     }
@@ -175,6 +216,21 @@ impl Classifier {
                 if spec.env.is_some() {
                     t.env = spec.env.clone();
                 }
+            }
+        }
+        for (_, t) in &mut c.shapes {
+            for p in [
+                &mut t.images,
+                &mut t.repositories,
+                &mut t.commands,
+                &mut t.env_names,
+                &mut t.host_paths,
+                &mut t.resources,
+                &mut t.owners,
+                &mut t.not_images,
+                &mut t.not_commands,
+            ] {
+                p.seal();
             }
         }
         Ok(c)
@@ -214,7 +270,7 @@ impl Classifier {
         }
         for (shape, sig) in &self.shapes {
             for (i, o) in w.meta.owner_references.iter().flatten().enumerate() {
-                if sig.owners.iter().any(|r| r.is_match(&o.kind)) {
+                if sig.owners.is_match(&o.kind) {
                     ev.push(Evidence {
                         shape: *shape,
                         container: None,
@@ -303,18 +359,18 @@ impl Compiled {
         };
         for p in prepared {
             let (prefix, idx, c, line) = (&p.prefix, p.idx, p.c, &p.line);
-            let image_excluded = c.image.as_deref().is_some_and(|i| self.not_images.iter().any(|r| r.is_match(i)));
-            if image_excluded || self.not_commands.iter().any(|r| r.is_match(line)) {
+            let image_excluded = c.image.as_deref().is_some_and(|i| self.not_images.is_match(i));
+            if image_excluded || self.not_commands.is_match(line) {
                 continue;
             }
             if let Some(image) = c.image.as_deref() {
                 let (name, repo) = (p.name, p.repo);
-                if self.images.iter().any(|r| r.is_match(name)) || self.repositories.iter().any(|r| r.is_match(repo)) {
+                if self.images.is_match(name) || self.repositories.is_match(repo) {
                     push(Some(idx), prefix.clone().key("image"), image);
                 }
             }
             if !self.commands.is_empty() {
-                if let Some(m) = self.commands.iter().find_map(|r| r.find(line)) {
+                if let Some(m) = self.commands.find(line) {
                     let field =
                         if c.args.as_ref().is_some_and(|a| a.iter().any(|x| x.contains(m.as_str().trim()))) { "args" } else { "command" };
                     push(Some(idx), prefix.clone().key(field), m.as_str().trim_start_matches([';', '&', '|', '(', ' ', '\t', '\n']).trim());
@@ -329,14 +385,13 @@ impl Compiled {
                     push(Some(idx), prefix.clone().key("env"), &shown.join(", "));
                 }
             }
-            if let Some(n) = names.iter().find(|n| self.env_names.iter().any(|r| r.is_match(n))) {
+            if let Some(n) = names.iter().find(|n| self.env_names.is_match(n)) {
                 push(Some(idx), prefix.clone().key("env"), n);
             }
             if !self.resources.is_empty() {
                 if let Some(res) = &c.resources {
                     for (part, map) in [("limits", &res.limits), ("requests", &res.requests)] {
-                        let found =
-                            map.iter().flatten().find(|(k, q)| self.resources.iter().any(|r| r.is_match(k)) && nonzero_quantity(&q.0));
+                        let found = map.iter().flatten().find(|(k, q)| self.resources.is_match(k) && nonzero_quantity(&q.0));
                         if let Some((k, q)) = found {
                             push(Some(idx), prefix.clone().key("resources").key(part), &format!("{k}: {}", q.0));
                             break;
@@ -347,7 +402,7 @@ impl Compiled {
         }
         for (i, v) in spec.volumes.iter().flatten().enumerate() {
             if let Some(hp) = &v.host_path {
-                if self.host_paths.iter().any(|r| r.is_match(&hp.path)) {
+                if self.host_paths.is_match(&hp.path) {
                     push(None, crate::path!["volumes", i, "hostPath"], &hp.path);
                 }
             }
@@ -389,6 +444,27 @@ impl Classification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_of_patterns_matches_as_its_patterns_do_one_by_one() {
+        let mut p = Patterns::default();
+        for r in [r"\btorchrun\b", r"--nnodes\b", "(?-i:^CASE$)"] {
+            p.push(compile_pattern(r).unwrap());
+        }
+        p.seal();
+        assert!(p.any.is_some(), "several patterns are one alternation");
+        for text in ["torchrun --nnodes 2 train.py", "TORCHRUN x", "python --nnodes=2", "CASE", "case", "torchrunner", ""] {
+            assert_eq!(p.is_match(text), p.each.iter().any(|r| r.is_match(text)), "{text}");
+        }
+        // The first pattern as written that matches, not the leftmost match of any of them.
+        assert_eq!(p.find("--nnodes 2 torchrun").map(|m| m.as_str()), Some("torchrun"));
+        assert_eq!(p.find("python train.py"), None);
+        let mut one = Patterns::default();
+        one.push(compile_pattern("^a$").unwrap());
+        one.seal();
+        assert!(one.any.is_none() && one.is_match("A") && !one.is_match("ab"));
+        assert!(!Patterns::default().is_match("anything"));
+    }
 
     #[test]
     fn repositories() {

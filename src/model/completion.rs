@@ -205,13 +205,19 @@ fn has_operator_placeholder(y: &YamlFile, root: NodeId) -> bool {
         } else if let Some(items) = y.seq_items(n) {
             stack.extend_from_slice(items);
         } else if let Some(s) = y.scalar(n) {
-            let up = s.to_ascii_uppercase().replace('_', " ");
-            if up.contains("FILLED BY") && up.contains("OPERATOR") {
+            if contains_loosely(s, b"FILLED BY") && contains_loosely(s, b"OPERATOR") {
                 return true;
             }
         }
     }
     false
+}
+
+/// Whether `text` contains `needle` (upper-case ASCII, spaces) ignoring ASCII case and reading
+/// `_` as a space; no allocation (this runs on every scalar of every object).
+fn contains_loosely(text: &str, needle: &[u8]) -> bool {
+    let norm = |b: u8| if b == b'_' { b' ' } else { b.to_ascii_uppercase() };
+    text.len() >= needle.len() && text.as_bytes().windows(needle.len()).any(|w| w.iter().zip(needle).all(|(&a, &b)| norm(a) == b))
 }
 
 /// A name holding a placeholder a script substitutes: an upper-case token with an underscore
@@ -246,4 +252,19 @@ pub fn comment_says_completed(text: &str, offset: usize) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_loosely;
+
+    #[test]
+    fn operator_placeholders_are_found_in_any_case_and_with_underscores() {
+        assert!(contains_loosely("FILLED BY THE OPERATOR", b"FILLED BY"));
+        assert!(contains_loosely("image: filled_by_operator", b"FILLED BY"));
+        assert!(contains_loosely("Filled By The Operator", b"OPERATOR"));
+        assert!(!contains_loosely("FILLED-BY", b"FILLED BY"));
+        assert!(!contains_loosely("OPERAT", b"OPERATOR"));
+        assert!(!contains_loosely("", b"OPERATOR"));
+    }
 }

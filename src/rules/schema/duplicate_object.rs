@@ -68,11 +68,42 @@ impl Relation for Rule {
     fn subjects(_: &Index, _: &mut Vec<()>) {}
 
     fn judge(world: &World, _: &[()], out: &mut Findings) {
-        // The objects each file defines, to recognise files that are alternatives of each other.
-        let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = HashMap::new();
-        for f in world.facts().filter(|f| !f.export) {
-            if let Some(name) = f.name() {
-                per_file.entry(f.file).or_default().insert((f.group.as_str(), f.kind(), ns_of(f), name));
+        // Each object after the first of its key (directory, group, kind, namespace, name) that
+        // may be a copy applied with it: one file, or inputs of one kustomization.
+        let mut seen: HashMap<(&str, &str, &str, &str, &str), &Fact> = HashMap::new();
+        let mut copies: Vec<(&Fact, &Fact)> = Vec::new();
+        for f in world.facts() {
+            let Some(name) = f.name().filter(|_| !f.export) else {
+                continue;
+            };
+            let file = &world.file(f.file).source.name;
+            let dir = file.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("");
+            let key = (dir, f.group.as_str(), f.kind(), ns_of(f), name);
+            let Some(&first) = seen.get(&key) else {
+                seen.insert(key, f);
+                continue;
+            };
+            // Across files, only inputs of one kustomization are known to be applied together.
+            if first.file != f.file && !(first.kustomize && f.kustomize) {
+                continue;
+            }
+            copies.push((first, f));
+        }
+        if copies.is_empty() {
+            return;
+        }
+        // The objects each file with a copy in another file defines, to recognise files that
+        // are alternatives of each other (only those files: most runs have none).
+        let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = copies
+            .iter()
+            .filter(|(a, b)| a.file != b.file)
+            .flat_map(|(a, b)| [(a.file, Default::default()), (b.file, Default::default())])
+            .collect();
+        if !per_file.is_empty() {
+            for f in world.facts().filter(|f| !f.export) {
+                if let (Some(set), Some(name)) = (per_file.get_mut(&f.file), f.name()) {
+                    set.insert((f.group.as_str(), f.kind(), ns_of(f), name));
+                }
             }
         }
         // Whether two files are alternatives, decided once per pair of files: the subset test
@@ -87,23 +118,8 @@ impl Relation for Rule {
                 _ => false,
             })
         };
-        let mut seen: HashMap<(&str, &str, &str, &str, &str), &Fact> = HashMap::new();
-        for f in world.facts() {
-            let Some(name) = f.name().filter(|_| !f.export) else {
-                continue;
-            };
-            let ns = ns_of(f);
-            let file = &world.file(f.file).source.name;
-            let dir = file.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("");
-            let key = (dir, f.group.as_str(), f.kind(), ns, name);
-            let Some(&first) = seen.get(&key) else {
-                seen.insert(key, f);
-                continue;
-            };
-            // Across files, only inputs of one kustomization are known to be applied together.
-            if first.file != f.file && !(first.kustomize && f.kustomize) {
-                continue;
-            }
+        for (first, f) in copies {
+            let (ns, name) = (ns_of(f), f.name().unwrap_or(""));
             if alternatives(first.file, f.file) {
                 continue;
             }

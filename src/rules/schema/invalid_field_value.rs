@@ -375,19 +375,19 @@ fn labels(cx: &mut Cx, meta: &FieldPath) {
         if is_placeholder(key) || is_placeholder(value) {
             continue;
         }
-        let p = meta.clone().key("labels").key(key.to_string());
+        let p = || meta.clone().key("labels").key(key.to_string());
         if let Some(why) = label_key_problem(key) {
             let span = cx.y.span(k);
             cx.out
                 .report(cx.o.file, span, format!("`{key}` is not a valid label key: {why}"))
                 .help("a label key is an optional DNS-subdomain prefix and `/`, then at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit")
-                .path(p.clone())
+                .path(p())
                 .object(cx.o);
             continue;
         }
         if let Some(why) = label_name_problem(value, "value") {
             cx.emit(
-                &p,
+                &p(),
                 format!("`{value}` is not a valid value for label `{key}`: {why}"),
                 "a label value is at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (or empty); put free text in an annotation".into(),
             );
