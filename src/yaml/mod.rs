@@ -170,9 +170,11 @@ pub struct YamlFile {
     shared: Vec<u64>,
 }
 
+/// A collection being read: its entries so far are the tail of the builder's `open_pairs` (or
+/// `open_items`) from `from` on, so that reading a collection allocates nothing of its own.
 enum Open {
-    Map { id: NodeId, entries: Vec<(NodeId, NodeId)>, key: Option<NodeId> },
-    Seq { id: NodeId, items: Vec<NodeId> },
+    Map { id: NodeId, from: usize, key: Option<NodeId> },
+    Seq { id: NodeId, from: usize },
 }
 
 /// Most nodes a single file may hold: reading stops at the document that would pass it.
@@ -321,6 +323,8 @@ pub(crate) fn parse_limited(text: &str, comments: bool, max_nodes: usize) -> Yam
         text: body,
         anchors: HashMap::new(),
         stack: Vec::new(),
+        open_pairs: Vec::new(),
+        open_items: Vec::new(),
         doc_start: 0,
         doc_root: None,
         in_doc: false,
@@ -375,6 +379,9 @@ struct Builder<'t> {
     text: &'t str,
     anchors: HashMap<usize, NodeId>,
     stack: Vec<Open>,
+    /// The entries of the open mappings and the items of the open lists, innermost last.
+    open_pairs: Vec<(NodeId, NodeId)>,
+    open_items: Vec<NodeId>,
     doc_start: usize,
     doc_root: Option<NodeId>,
     in_doc: bool,
@@ -411,6 +418,8 @@ impl Builder<'_> {
     /// Drops the partial document after an error.
     fn abandon(&mut self) {
         self.stack.clear();
+        self.open_pairs.clear();
+        self.open_items.clear();
         self.doc_root = None;
         self.in_doc = false;
         self.anchors.clear();
@@ -440,6 +449,8 @@ impl Builder<'_> {
                 self.doc_start = start;
                 self.doc_root = None;
                 self.stack.clear();
+                self.open_pairs.clear();
+                self.open_items.clear();
             }
             Event::DocumentEnd => {
                 if self.in_doc {
@@ -492,18 +503,19 @@ impl Builder<'_> {
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
-                self.stack.push(Open::Seq { id, items: Vec::new() });
+                self.stack.push(Open::Seq { id, from: self.open_items.len() });
             }
             Event::MappingStart(_, anchor, _) => {
                 let id = self.alloc(NodeKind::Map(Range::default()), Span::new(start, end))?;
                 if anchor != 0 {
                     self.anchors.insert(anchor, id);
                 }
-                self.stack.push(Open::Map { id, entries: Vec::new(), key: None });
+                self.stack.push(Open::Map { id, from: self.open_pairs.len(), key: None });
             }
             Event::SequenceEnd => {
-                if let Some(Open::Seq { id, items }) = self.stack.pop() {
-                    let range = self.file.add_items(&items)?;
+                if let Some(Open::Seq { id, from }) = self.stack.pop() {
+                    let range = self.file.add_items(self.open_items.get(from..).unwrap_or_default())?;
+                    self.open_items.truncate(from);
                     let node = &mut self.file.nodes[id as usize];
                     node.span.end = offset_u32(end);
                     node.kind = NodeKind::Seq(range);
@@ -511,9 +523,9 @@ impl Builder<'_> {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Open::Map { id, entries, .. }) = self.stack.pop() {
-                    let entries = self.finish_map(&entries)?;
-                    let range = self.file.add_pairs(&entries)?;
+                if let Some(Open::Map { id, from, .. }) = self.stack.pop() {
+                    let range = self.finish_map(from)?;
+                    self.open_pairs.truncate(from);
                     let node = &mut self.file.nodes[id as usize];
                     node.span.end = offset_u32(end);
                     node.kind = NodeKind::Map(range);
@@ -529,16 +541,33 @@ impl Builder<'_> {
     fn add(&mut self, id: NodeId) {
         match self.stack.last_mut() {
             None => self.doc_root = Some(id),
-            Some(Open::Seq { items, .. }) => items.push(id),
-            Some(Open::Map { entries, key, .. }) => match key.take() {
+            Some(Open::Seq { .. }) => self.open_items.push(id),
+            Some(Open::Map { key, .. }) => match key.take() {
                 None => *key = Some(id),
-                Some(k) => entries.push((k, id)),
+                Some(k) => self.open_pairs.push((k, id)),
             },
         }
     }
 
-    /// Records duplicate keys and applies `<<` merge keys (explicit keys win; earlier merged maps win).
-    fn finish_map(&mut self, entries: &[(NodeId, NodeId)]) -> Result<Vec<(NodeId, NodeId)>, Stop> {
+    /// Stores the entries of the mapping whose entries start at `from` in `open_pairs`:
+    /// records duplicate keys and applies `<<` merge keys (explicit keys win; earlier merged
+    /// maps win).
+    fn finish_map(&mut self, from: usize) -> Result<Range, Stop> {
+        let entries = self.open_pairs.get(from..).unwrap_or_default();
+        let is_merge = |k: NodeId| matches!(&self.file.nodes[k as usize].kind, NodeKind::Scalar { text, .. } if !text.quoted() && self.file.text(*text) == "<<");
+        if !entries.iter().any(|&(k, _)| is_merge(k)) {
+            // No merge key (almost every mapping): stored as read.
+            let dups = find_duplicates(&self.file, entries);
+            self.file.duplicate_keys.extend(dups);
+            return self.file.add_pairs(entries);
+        }
+        let entries = entries.to_vec();
+        let out = self.merged(&entries)?;
+        self.file.add_pairs(&out)
+    }
+
+    /// A mapping's entries with its `<<` merge keys applied.
+    fn merged(&mut self, entries: &[(NodeId, NodeId)]) -> Result<Vec<(NodeId, NodeId)>, Stop> {
         let mut merges = Vec::new();
         let mut out = Vec::with_capacity(entries.len());
         for &(k, v) in entries {
@@ -550,10 +579,8 @@ impl Builder<'_> {
             }
             out.push((k, v));
         }
-        self.find_duplicates(&out);
-        if merges.is_empty() {
-            return Ok(out);
-        }
+        let dups = find_duplicates(&self.file, &out);
+        self.file.duplicate_keys.extend(dups);
         let mut known: std::collections::HashSet<String> =
             out.iter().filter_map(|(k, _)| self.file.scalar(*k)).map(str::to_string).collect();
         for m in merges {
@@ -578,33 +605,33 @@ impl Builder<'_> {
         }
         Ok(out)
     }
+}
 
-    /// Records repeated keys. Mappings are small: comparing pairs beats hashing below ~24 keys.
-    fn find_duplicates(&mut self, entries: &[(NodeId, NodeId)]) {
-        let f = &self.file;
-        let key = |k: NodeId| f.scalar(k);
-        let mut dups = Vec::new();
-        if entries.len() <= 24 {
-            for (i, &(k, _)) in entries.iter().enumerate() {
-                let Some(t) = key(k) else { continue };
-                if let Some(&(first, _)) = entries[..i].iter().find(|(p, _)| key(*p) == Some(t)) {
-                    dups.push(DuplicateKey { first, second: k, key: t.to_string() });
-                }
+/// The repeated keys of a mapping's entries. Mappings are small: comparing pairs beats hashing
+/// below ~24 keys.
+fn find_duplicates(f: &YamlFile, entries: &[(NodeId, NodeId)]) -> Vec<DuplicateKey> {
+    let key = |k: NodeId| f.scalar(k);
+    let mut dups = Vec::new();
+    if entries.len() <= 24 {
+        for (i, &(k, _)) in entries.iter().enumerate() {
+            let Some(t) = key(k) else { continue };
+            if let Some(&(first, _)) = entries[..i].iter().find(|(p, _)| key(*p) == Some(t)) {
+                dups.push(DuplicateKey { first, second: k, key: t.to_string() });
             }
-        } else {
-            let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
-            for &(k, _) in entries {
-                let Some(t) = key(k) else { continue };
-                match seen.get(t) {
-                    Some(&first) => dups.push(DuplicateKey { first, second: k, key: t.to_string() }),
-                    None => {
-                        seen.insert(t, k);
-                    }
+        }
+    } else {
+        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(entries.len());
+        for &(k, _) in entries {
+            let Some(t) = key(k) else { continue };
+            match seen.get(t) {
+                Some(&first) => dups.push(DuplicateKey { first, second: k, key: t.to_string() }),
+                None => {
+                    seen.insert(t, k);
                 }
             }
         }
-        self.file.duplicate_keys.extend(dups);
     }
+    dups
 }
 
 /// Byte offset -> 1-based line and column (columns counted in characters), for every report
