@@ -147,6 +147,11 @@ pub fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(usize
     results.into_iter().filter_map(|m| m.into_inner().ok().flatten()).collect()
 }
 
+/// The directory part of a file's name as shown (`a/b` of `a/b/c.yaml`; empty for `c.yaml`).
+pub fn dir_of_name(name: &str) -> &str {
+    name.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")
+}
+
 /// Threads to use: `KSHAPE_THREADS`/`--threads`, else the available cores.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)

@@ -16,6 +16,8 @@ use std::sync::OnceLock;
 
 pub use crate::model::ObjectRef;
 
+pub mod pods;
+
 /// What a finding says of the object it is about, owned: kept for relational rules, which
 /// judge after the object itself is gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -554,6 +556,7 @@ pub struct World<'a> {
     facts: &'a [Vec<Fact>],
     files: &'a Index,
     services: OnceLock<HashMap<(&'a str, &'a str), &'a Fact>>,
+    pods: OnceLock<HashMap<&'a str, pods::Namespace<'a>>>,
 }
 
 impl<'a> World<'a> {
@@ -562,7 +565,7 @@ impl<'a> World<'a> {
     /// streams, they are gone). The facts stay where each file's judgement put them: no copy
     /// of all of them is made.
     pub fn new(facts: &'a [Vec<Fact>], files: &'a Index) -> World<'a> {
-        World { facts, files, services: OnceLock::new() }
+        World { facts, files, services: OnceLock::new(), pods: OnceLock::new() }
     }
 
     /// Every object of the run, in input order.
@@ -573,6 +576,12 @@ impl<'a> World<'a> {
     /// File number `file` of the run.
     pub fn file(&self, file: usize) -> &'a ParsedFile {
         self.files.parsed(file)
+    }
+
+    /// Every namespace's pod templates, indexed by label (shared by the rules that judge
+    /// selectors: one table at the run's peak, not one per rule).
+    pub fn pods(&self) -> &HashMap<&'a str, pods::Namespace<'a>> {
+        self.pods.get_or_init(|| pods::namespaces(self))
     }
 
     /// Services by (namespace, name): the first of each.

@@ -50,7 +50,36 @@ pub type Subjects = Box<dyn Any + Send>;
 pub trait Relation {
     type Subject: Send + 'static;
     fn subjects(ix: &Index, out: &mut Vec<Self::Subject>);
-    fn judge(world: &World, subjects: &[Self::Subject], out: &mut Findings);
+    fn judge(world: &World, subjects: &Parts<Self::Subject>, out: &mut Findings);
+}
+
+/// A relational rule's subjects of the whole run, in input order, left in the lists each
+/// file's judgement made: gathering them into one list would hold a second copy of them
+/// all while the run's other tables are built (the peak of a large run).
+pub struct Parts<'a, S>(&'a [Vec<S>]);
+
+impl<'a, S> Parts<'a, S> {
+    /// The subjects of one list (of a file, or of an index judged at once).
+    pub fn of(list: &'a [Vec<S>]) -> Parts<'a, S> {
+        Parts(list)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Vec::is_empty)
+    }
+
+    pub fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'a, Vec<S>>> {
+        self.0.iter().flatten()
+    }
+}
+
+impl<'a, S> IntoIterator for &Parts<'a, S> {
+    type Item = &'a S;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<S>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// The registry's form of a [`Relation`].
@@ -69,14 +98,10 @@ fn erased_subjects<R: Relation>(ix: &Index) -> Option<Subjects> {
 }
 
 fn erased_judge<R: Relation>(world: &World, parts: Vec<Subjects>, out: &mut Findings) {
-    let mut all: Vec<R::Subject> = Vec::new();
-    for p in parts {
-        // Each part was made by `erased_subjects::<R>` for this very rule.
-        if let Ok(v) = p.downcast::<Vec<R::Subject>>() {
-            all.extend(*v);
-        }
-    }
-    R::judge(world, &all, out)
+    // Each part was made by `erased_subjects::<R>` for this very rule; only the lists'
+    // headers move.
+    let lists: Vec<Vec<R::Subject>> = parts.into_iter().filter_map(|p| p.downcast::<Vec<R::Subject>>().ok().map(|v| *v)).collect();
+    R::judge(world, &Parts::of(&lists), out)
 }
 
 /// What a rule is about; `--select`/`--ignore` and `.kshape.yaml` accept these names too.

@@ -8,7 +8,7 @@ use crate::model::gpu::{
     ACCELERATOR_POOLS,
 };
 use crate::model::{Object, Workload, WorkloadKind};
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::{FieldPath, NodeKind, Span};
 
@@ -158,7 +158,7 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         let mut evidence: Option<Evidence> = None;
         for s in subjects {
             let (because, seen) = match &s.tainted {

@@ -6,7 +6,7 @@
 use super::dir_of_name;
 use crate::index::Index;
 use crate::path;
-use crate::rules::{Findings, Relation};
+use crate::rules::{Findings, Parts, Relation};
 use crate::world::World;
 use std::collections::HashSet;
 
@@ -17,7 +17,7 @@ impl Relation for Rule {
 
     fn subjects(_: &Index, _: &mut Vec<()>) {}
 
-    fn judge(world: &World, _: &[()], out: &mut Findings) {
+    fn judge(world: &World, _: &Parts<()>, out: &mut Findings) {
         let mut objects: HashSet<(&str, &str, &str)> = HashSet::new();
         // (namespace, directory) pairs that hold workloads; namespaces where a custom resource may
         // create the target (a KServe InferenceService creates `<name>-predictor`).

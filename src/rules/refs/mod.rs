@@ -125,9 +125,7 @@ pub(crate) fn dir_of<'a>(ix: &'a Index, o: &Object) -> &'a str {
 }
 
 /// The directory of a file name.
-pub(crate) fn dir_of_name(name: &str) -> &str {
-    name.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")
-}
+pub(crate) use crate::util::dir_of_name;
 
 /// A count as a message writes it: `1,999`.
 pub(crate) fn thousands(n: usize) -> String {

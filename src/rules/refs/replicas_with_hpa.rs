@@ -3,7 +3,7 @@
 use super::{autoscalers, resolvable};
 use crate::index::Index;
 use crate::path;
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::Span;
 use std::collections::HashMap;
@@ -56,7 +56,7 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         if subjects.is_empty() {
             return;
         }

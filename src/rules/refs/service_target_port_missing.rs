@@ -1,11 +1,10 @@
 //! [`ServiceTargetPortMissing`](crate::rules::RuleId::ServiceTargetPortMissing): a Service port that no selected container listens on.
 
-use super::service_selects_nothing::namespaces;
 use super::{selecting_services, SelectingService};
 use crate::index::Index;
 use crate::model::selector::Pairs;
 use crate::path;
-use crate::rules::{Findings, Relation};
+use crate::rules::{Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::Span;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -25,7 +24,7 @@ struct Ports<'a> {
 impl<'a> Ports<'a> {
     /// None when the selector selects no pod, a custom workload (its containers are unknown),
     /// or only containers that declare no ports.
-    fn of(ns: &super::service_selects_nothing::Namespace<'a>, sel: &Pairs) -> Option<Ports<'a>> {
+    fn of(ns: &crate::world::pods::Namespace<'a>, sel: &Pairs) -> Option<Ports<'a>> {
         let mut ports = Ports { names: BTreeSet::new(), numbers: BTreeSet::new(), mentioned: BTreeSet::new() };
         let mut selected = false;
         for c in ns.selected(sel) {
@@ -104,11 +103,11 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         if subjects.is_empty() {
             return;
         }
-        let spaces = namespaces(world);
+        let spaces = world.pods();
         let mut memo: HashMap<(&str, &Pairs), Option<Ports>> = HashMap::new();
         for Subject { service: s, ports: service_ports } in subjects {
             let Some(ns) = spaces.get(s.namespace.as_str()) else { continue };

@@ -5,7 +5,7 @@ use crate::index::Index;
 use crate::model::scheduling::NODE_LOCAL_CLASSES;
 use crate::model::{Typed, WorkloadKind};
 use crate::path;
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::{Fact, World};
 use crate::yaml::{FieldPath, Span};
 use std::collections::HashMap;
@@ -126,7 +126,7 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         if subjects.is_empty() {
             return;
         }

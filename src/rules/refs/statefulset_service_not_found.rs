@@ -6,7 +6,7 @@ use crate::fix::Fix;
 use crate::index::Index;
 use crate::model::selector;
 use crate::path;
-use crate::rules::{Findings, Relation};
+use crate::rules::{Findings, Parts, Relation};
 use crate::world::World;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use std::collections::BTreeMap;
@@ -59,7 +59,7 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         let svcs = world.services();
         for s in subjects {
             let (ns, svc) = (s.set.namespace.as_str(), s.set.service.as_str());

@@ -3,7 +3,7 @@
 use super::{governed, Governed, Identity};
 use crate::index::Index;
 use crate::path;
-use crate::rules::{Findings, Relation};
+use crate::rules::{Findings, Parts, Relation};
 use crate::world::World;
 
 pub struct Rule;
@@ -26,7 +26,7 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         let svcs = world.services();
         for Subject { set: s, identity } in subjects {
             let name = s.service.as_str();

@@ -5,7 +5,7 @@ use crate::index::Index;
 use crate::model::selector::check_map;
 use crate::model::workload::PodLabeler;
 use crate::path;
-use crate::rules::{Findings, Relation};
+use crate::rules::{Findings, Parts, Relation};
 use crate::world::World;
 
 pub struct Rule;
@@ -23,7 +23,7 @@ impl Relation for Rule {
         out.extend(governed(ix).map(|(set, _, w, _, _)| Subject { set, pods: w.labeler() }));
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         let svcs = world.services();
         for Subject { set: s, pods } in subjects {
             let name = s.service.as_str();

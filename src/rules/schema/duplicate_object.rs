@@ -16,7 +16,7 @@
 
 use crate::index::Index;
 use crate::path;
-use crate::rules::{Findings, Relation};
+use crate::rules::{Findings, Parts, Relation};
 use crate::world::{Fact, World};
 use std::collections::HashMap;
 
@@ -67,7 +67,7 @@ impl Relation for Rule {
 
     fn subjects(_: &Index, _: &mut Vec<()>) {}
 
-    fn judge(world: &World, _: &[()], out: &mut Findings) {
+    fn judge(world: &World, _: &Parts<()>, out: &mut Findings) {
         // Each object after the first of its key (directory, group, kind, namespace, name) that
         // may be a copy applied with it: one file, or inputs of one kustomization.
         let mut seen: HashMap<(&str, &str, &str, &str, &str), &Fact> = HashMap::new();

@@ -6,7 +6,7 @@ use crate::index::Index;
 use crate::model::selector::Pairs;
 use crate::model::WorkloadKind;
 use crate::rules::refs::{Selecting, SelectorKind};
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::Span;
 
@@ -70,7 +70,7 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         if subjects.is_empty() {
             return;
         }

@@ -3,7 +3,7 @@
 use super::span_within;
 use crate::index::Index;
 use crate::model::workload::containers;
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::{is_placeholder, FieldPath, Span};
 use std::collections::{HashMap, HashSet};
@@ -199,7 +199,7 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         if subjects.is_empty() {
             return;
         }

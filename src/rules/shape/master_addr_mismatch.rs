@@ -5,7 +5,7 @@ use crate::classify::Shape;
 use crate::index::Index;
 use crate::model::workload::containers;
 use crate::model::{Typed, WorkloadKind};
-use crate::rules::{About, Findings, Relation};
+use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::{FieldPath, NodeId, Span};
 use regex::Regex;
@@ -209,7 +209,7 @@ impl Relation for Rule {
         }
     }
 
-    fn judge(world: &World, subjects: &[Subject], out: &mut Findings) {
+    fn judge(world: &World, subjects: &Parts<Subject>, out: &mut Findings) {
         if subjects.is_empty() {
             return;
         }
