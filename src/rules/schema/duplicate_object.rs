@@ -18,7 +18,9 @@ use crate::index::Index;
 use crate::path;
 use crate::rules::{Findings, Parts, Relation};
 use crate::world::{Fact, World};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 /// Built-in kinds that have no namespace.
 pub fn is_cluster_scoped(kind: &str) -> bool {
@@ -60,6 +62,14 @@ fn ns_of(f: &Fact) -> &str {
 }
 
 /// Judges the run's facts alone: every object is a subject.
+/// An object's directory, group, kind, namespace and name; None for an export or a nameless object.
+type PlacedKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+
+fn placed_key<'a>(world: &World<'a>, f: &'a Fact) -> Option<PlacedKey<'a>> {
+    let name = f.name().filter(|_| !f.export)?;
+    Some((crate::util::dir_of_name(&world.file(f.file).source.name), f.group.as_str(), f.kind(), ns_of(f), name))
+}
+
 pub struct Rule;
 
 impl Relation for Rule {
@@ -69,19 +79,29 @@ impl Relation for Rule {
 
     fn judge(world: &World, _: &Parts<()>, out: &mut Findings) {
         // Each object after the first of its key (directory, group, kind, namespace, name) that
-        // may be a copy applied with it: one file, or inputs of one kustomization.
-        let mut seen: HashMap<(&str, &str, &str, &str, &str), &Fact> = HashMap::new();
+        // may be a copy applied with it: one file, or inputs of one kustomization. The objects
+        // are found by a digest of their key (16 bytes an object, where the key is 80), the key
+        // compared on a hit; a key whose digest another key took first is looked up by itself.
+        let key_of = |f| placed_key(world, f);
+        let digest = std::collections::hash_map::RandomState::new();
+        let mut seen: HashMap<u64, &Fact> = HashMap::new();
+        let mut clashing: HashMap<PlacedKey, &Fact> = HashMap::new();
         let mut copies: Vec<(&Fact, &Fact)> = Vec::new();
         for f in world.facts() {
-            let Some(name) = f.name().filter(|_| !f.export) else {
-                continue;
-            };
-            let file = &world.file(f.file).source.name;
-            let dir = file.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("");
-            let key = (dir, f.group.as_str(), f.kind(), ns_of(f), name);
-            let Some(&first) = seen.get(&key) else {
-                seen.insert(key, f);
-                continue;
+            let Some(key) = key_of(f) else { continue };
+            let first = match seen.entry(digest.hash_one(key)) {
+                Entry::Vacant(e) => {
+                    e.insert(f);
+                    continue;
+                }
+                Entry::Occupied(e) if key_of(e.get()) == Some(key) => *e.get(),
+                Entry::Occupied(_) => match clashing.entry(key) {
+                    Entry::Vacant(e) => {
+                        e.insert(f);
+                        continue;
+                    }
+                    Entry::Occupied(e) => *e.get(),
+                },
             };
             // Across files, only inputs of one kustomization are known to be applied together.
             if first.file != f.file && !(first.kustomize && f.kustomize) {

@@ -9,7 +9,7 @@ use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::{FieldPath, NodeId, Span};
 use regex::Regex;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 fn master_arg() -> Option<&'static Regex> {
@@ -32,7 +32,8 @@ struct Names<'a> {
     services: HashSet<(&'a str, &'a str)>,
     namespaces_with_services: HashSet<&'a str>,
     hostnames: HashSet<(&'a str, &'a str)>,
-    pod_names: HashSet<(&'a str, String)>,
+    /// How many pods each StatefulSet and Job names `<name>-0`, `<name>-1`... (at most 64).
+    pod_names: HashMap<(&'a str, &'a str), u32>,
     /// Bare Pods by name: a Pod's own name is no DNS name for its peers.
     bare_pods: HashSet<(&'a str, &'a str)>,
     /// Names operators give the pods of custom resources (`<job>-master-0`, a JobSet's
@@ -64,6 +65,14 @@ fn host_regex(pattern: &str, name: &str, role: &str) -> Option<Regex> {
 }
 
 impl<'a> Names<'a> {
+    /// Whether `addr` is `<name>-<i>`, the name of pod `i` of a StatefulSet or Job here.
+    fn is_pod_name(&self, ns: &str, addr: &str) -> bool {
+        let Some((name, i)) = addr.rsplit_once('-') else { return false };
+        let Ok(n) = i.parse::<u32>() else { return false };
+        // As the pod is named: no sign, no leading zero.
+        i == n.to_string() && self.pod_names.get(&(ns, name)).is_some_and(|&pods| n < pods)
+    }
+
     fn of(world: &World<'a>) -> Names<'a> {
         let mut services: HashSet<(&str, &str)> = HashSet::new();
         let mut namespaces_with_services: HashSet<&str> = HashSet::new();
@@ -74,7 +83,7 @@ impl<'a> Names<'a> {
             }
         }
         let mut hostnames: HashSet<(&str, &str)> = HashSet::new();
-        let mut pod_names: HashSet<(&str, String)> = HashSet::new();
+        let mut pod_names: HashMap<(&str, &str), u32> = HashMap::new();
         let mut bare_pods: HashSet<(&str, &str)> = HashSet::new();
         let mut operator_hosts = Vec::new();
         for f in world.facts() {
@@ -96,9 +105,9 @@ impl<'a> Names<'a> {
                     bare_pods.insert((ns, name));
                 }
                 if let (WorkloadKind::StatefulSet | WorkloadKind::Job, Some(name)) = (h.kind, f.name()) {
-                    for i in 0..h.pods.unwrap_or(1).clamp(1, 64) {
-                        pod_names.insert((ns, format!("{name}-{i}")));
-                    }
+                    let n = u32::try_from(h.pods.unwrap_or(1).clamp(1, 64)).unwrap_or(1);
+                    let most = pod_names.entry((ns, name)).or_insert(n);
+                    *most = (*most).max(n);
                 }
             }
         }
@@ -297,7 +306,7 @@ fn judge(w: &Workload0, addr: &str, names: &Names) -> Option<(String, String)> {
         if names.services.contains(&(ns, addr)) || names.hostnames.contains(&(ns, addr)) {
             return None;
         }
-        let is_pod_name = names.pod_names.contains(&(ns, addr.to_string()));
+        let is_pod_name = names.is_pod_name(ns, addr);
         if !is_pod_name && !names.namespaces_with_services.contains(ns) {
             return None; // the Services are not among the inputs: nothing to judge against
         }
@@ -348,4 +357,29 @@ fn bare_pod(w: &Workload0, addr: &str, labels: &[&str], names: &Names) -> Option
 /// The DNS labels of an address (`a.b.svc.` -> `a`, `b`, `svc`).
 fn addr_labels(addr: &str) -> Vec<&str> {
     addr.trim_end_matches('.').split('.').collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Names;
+    use std::collections::{HashMap, HashSet};
+
+    #[test]
+    fn pod_names_are_the_ordinals_a_controller_gives() {
+        let names = Names {
+            services: HashSet::new(),
+            namespaces_with_services: HashSet::new(),
+            hostnames: HashSet::new(),
+            pod_names: HashMap::from([(("ml", "trainer"), 2), (("ml", "trainer-1"), 1)]),
+            bare_pods: HashSet::new(),
+            operator_hosts: Vec::new(),
+        };
+        assert!(names.is_pod_name("ml", "trainer-0") && names.is_pod_name("ml", "trainer-1"));
+        // `trainer-1`'s own pod, not pod 10 of `trainer`.
+        assert!(names.is_pod_name("ml", "trainer-1-0"));
+        for not in ["trainer-2", "trainer-01", "trainer-+1", "trainer-", "trainer", "trainer-1-1", "other-0"] {
+            assert!(!names.is_pod_name("ml", not), "{not}");
+        }
+        assert!(!names.is_pod_name("default", "trainer-0"), "another namespace");
+    }
 }
