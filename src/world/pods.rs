@@ -27,7 +27,10 @@ impl Candidate<'_> {
 pub struct Namespace<'a> {
     pub pods: Vec<Candidate<'a>>,
     /// Candidates by one `key=value` pod label they carry (template or controller-added).
-    by_label: HashMap<&'a str, HashMap<&'a str, Vec<usize>>>,
+    /// Sorted, with `label_pods` beside it: one entry per label of each candidate, no
+    /// table per label (filled in `push` in candidate order, sorted by `seal`).
+    label_keys: Vec<(&'a str, &'a str)>,
+    label_pods: Vec<usize>,
     /// Candidates whose controller adds labels that vary per pod (checked against every selector).
     pub(crate) always: Vec<usize>,
     /// The first candidate of the smallest name (the closest of those that share no label).
@@ -56,6 +59,7 @@ pub(super) fn namespaces<'a>(world: &World<'a>) -> HashMap<&'a str, Namespace<'a
             ns.push(dir, Candidate { object: f, pod });
         }
     }
+    m.values_mut().for_each(Namespace::seal);
     m
 }
 
@@ -71,7 +75,8 @@ impl<'a> Namespace<'a> {
     fn push(&mut self, dir: &'a str, c: Candidate<'a>) {
         let i = self.pods.len();
         for (k, v) in c.pod.labels.iter() {
-            self.by_label.entry(k).or_default().entry(v).or_default().push(i);
+            self.label_keys.push((k, v));
+            self.label_pods.push(i);
         }
         if !c.pod.prefixes.is_empty() {
             // A custom workload's controller adds labels by prefix: checked against every selector.
@@ -90,7 +95,17 @@ impl<'a> Namespace<'a> {
     }
 
     pub(crate) fn posting(&self, k: &str, v: &str) -> &[usize] {
-        self.by_label.get(k).and_then(|m| m.get(v)).map_or(&[], Vec::as_slice)
+        let lo = self.label_keys.partition_point(|p| *p < (k, v));
+        let n = self.label_keys.get(lo..).map_or(0, |rest| rest.partition_point(|p| *p == (k, v)));
+        self.label_pods.get(lo..lo + n).unwrap_or_default()
+    }
+
+    /// Sorts the label index by label (each label's candidates stay in input order).
+    fn seal(&mut self) {
+        let mut entries: Vec<((&'a str, &'a str), usize)> =
+            std::mem::take(&mut self.label_keys).into_iter().zip(std::mem::take(&mut self.label_pods)).collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        (self.label_keys, self.label_pods) = entries.into_iter().unzip();
     }
 
     /// The candidates carrying the selector's rarest label that no controller varies per pod

@@ -8,7 +8,7 @@ use crate::index::Index;
 use crate::path;
 use crate::rules::{Findings, Parts, Relation};
 use crate::world::World;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub struct Rule;
 
@@ -18,27 +18,37 @@ impl Relation for Rule {
     fn subjects(_: &Index, _: &mut Vec<()>) {}
 
     fn judge(world: &World, _: &Parts<()>, out: &mut Findings) {
-        let mut objects: HashSet<(&str, &str, &str)> = HashSet::new();
-        // (namespace, directory) pairs that hold workloads; namespaces where a custom resource may
-        // create the target (a KServe InferenceService creates `<name>-predictor`).
-        let mut workloads_at: HashSet<(&str, &str)> = HashSet::new();
-        let mut may_create: HashSet<&str> = HashSet::new();
-        for f in world.facts() {
-            if let Some(name) = f.name() {
-                objects.insert((f.namespace.as_str(), f.kind(), name));
-            }
-            if f.workload {
-                workloads_at.insert((f.namespace.as_str(), dir_of_name(&world.file(f.file).source.name)));
-            } else if f.may_create {
-                may_create.insert(f.namespace.as_str());
-            }
-        }
+        // The autoscalers first (few), then which of their targets and directories the run
+        // holds: tables of what is looked up, not of every object.
+        let mut scalers = Vec::new();
         for f in world.facts().filter(|f| f.resolvable) {
             let Some(scaler) = &f.scaler else { continue };
             let (Some(name), Some(span)) = (scaler.target_name.as_deref(), scaler.name_span) else { continue };
             let (ns, kind) = (f.namespace.as_str(), scaler.target_kind.as_str());
-            let dir = dir_of_name(&world.file(f.file).source.name);
-            if !workloads_at.contains(&(ns, dir)) || may_create.contains(ns) || objects.contains(&(ns, kind, name)) {
+            scalers.push((f, ns, kind, name, dir_of_name(&world.file(f.file).source.name), span));
+        }
+        if scalers.is_empty() {
+            return;
+        }
+        let mut defined: HashMap<(&str, &str, &str), bool> = scalers.iter().map(|s| ((s.1, s.2, s.3), false)).collect();
+        // (namespace, directory) pairs that hold workloads; namespaces where a custom resource may
+        // create the target (a KServe InferenceService creates `<name>-predictor`).
+        let mut workloads_at: HashMap<(&str, &str), bool> = scalers.iter().map(|s| ((s.1, s.4), false)).collect();
+        let mut may_create: HashSet<&str> = HashSet::new();
+        for f in world.facts() {
+            if let Some(seen) = f.name().and_then(|name| defined.get_mut(&(f.namespace.as_str(), f.kind(), name))) {
+                *seen = true;
+            }
+            if f.workload {
+                if let Some(seen) = workloads_at.get_mut(&(f.namespace.as_str(), dir_of_name(&world.file(f.file).source.name))) {
+                    *seen = true;
+                }
+            } else if f.may_create {
+                may_create.insert(f.namespace.as_str());
+            }
+        }
+        for (f, ns, kind, name, dir, span) in scalers {
+            if workloads_at.get(&(ns, dir)) != Some(&true) || may_create.contains(ns) || defined.get(&(ns, kind, name)) == Some(&true) {
                 continue;
             }
             out.report(

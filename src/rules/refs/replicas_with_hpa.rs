@@ -63,11 +63,20 @@ impl Relation for Rule {
         let scalers = autoscalers(world);
         // How many objects share each kind and name: several are alternative variants of one
         // sample (`lws.yaml`, `lws-restart-policy.yaml`), and an autoscaler in another file is no
-        // evidence for any one of them.
+        // evidence for any one of them. Counted for the names an autoscaler in another file
+        // targets only.
         let mut names: HashMap<(&str, &str, &str), usize> = HashMap::new();
-        for f in world.facts() {
-            if let Some(n) = f.name() {
-                *names.entry((f.namespace.as_str(), f.kind(), n)).or_default() += 1;
+        for s in subjects {
+            let key = (s.namespace.as_str(), s.about.object.kind.as_str(), s.about.name());
+            if scalers.get(&key).is_some_and(|hpa| hpa.file != s.file) {
+                names.insert(key, 0);
+            }
+        }
+        if !names.is_empty() {
+            for f in world.facts() {
+                if let Some(count) = f.name().and_then(|n| names.get_mut(&(f.namespace.as_str(), f.kind(), n))) {
+                    *count += 1;
+                }
             }
         }
         for s in subjects {
