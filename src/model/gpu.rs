@@ -79,14 +79,15 @@ pub struct ResourceEntry<'a> {
     pub path: FieldPath,
 }
 
-/// Every resource limit and request of every container (and init container) of a pod spec.
-pub fn resource_entries<'a>(w: &Workload<'a>) -> Vec<ResourceEntry<'a>> {
+/// Every accelerator limit and request ([`is_gpu_resource`]) of every container (and init
+/// container) of a pod spec (the others are not looked at: no path is made for them).
+pub fn gpu_resource_entries<'a>(w: &Workload<'a>) -> Vec<ResourceEntry<'a>> {
     let mut out = Vec::new();
     let Some(spec) = w.pod_spec else { return out };
     for (_, idx, ctr) in containers(spec) {
         let Some(res) = &ctr.resources else { continue };
         for (part, map) in [("limits", &res.limits), ("requests", &res.requests)] {
-            for (name, q) in map.iter().flatten() {
+            for (name, q) in map.iter().flatten().filter(|(name, _)| is_gpu_resource(name)) {
                 let path = w.container_path(idx).key("resources").key(part).key(name);
                 out.push(ResourceEntry { container: ctr, part, name, quantity: &q.0, path });
             }

@@ -2,7 +2,7 @@
 
 use crate::classify::nonzero_quantity;
 use crate::index::Index;
-use crate::model::gpu::{is_gpu_resource, resource_entries};
+use crate::model::gpu::gpu_resource_entries;
 use crate::rules::Findings;
 
 pub fn check(ix: &Index, out: &mut Findings) {
@@ -11,8 +11,8 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let y = ix.file(o);
-        for e in resource_entries(&w) {
-            if !is_gpu_resource(e.name) || !nonzero_quantity(e.quantity) {
+        for e in gpu_resource_entries(&w) {
+            if !nonzero_quantity(e.quantity) {
                 continue;
             }
             let Some(key) = y.lookup_key(o.root, &e.path) else { continue };

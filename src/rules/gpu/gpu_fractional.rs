@@ -1,16 +1,16 @@
 //! [`GpuFractional`](crate::rules::RuleId::GpuFractional): a GPU count that is not a whole number.
 
 use crate::index::Index;
-use crate::model::gpu::{is_gpu_resource, resource_entries};
+use crate::model::gpu::gpu_resource_entries;
 use crate::model::quantity::{parse_nanos, NANO};
 use crate::rules::Findings;
 
 pub fn check(ix: &Index, out: &mut Findings) {
     for (o, w, _) in ix.workloads() {
         let y = ix.file(o);
-        for e in resource_entries(&w) {
+        for e in gpu_resource_entries(&w) {
             let Some(v) = parse_nanos(e.quantity) else { continue };
-            if !is_gpu_resource(e.name) || v % NANO == 0 {
+            if v % NANO == 0 {
                 continue;
             }
             let Some(node) = y.lookup(o.root, &e.path) else { continue };
