@@ -124,13 +124,14 @@ struct Compiled {
     not_commands: Patterns,
 }
 
-/// One list of a signature's patterns, and all of them as one alternation: a workload's
-/// containers are matched against every list of every shape, and one scan of a command line
-/// costs about what a scan with one of the patterns does.
+/// One list of a signature's patterns, and all of them as one set: a workload's containers are
+/// matched against every list of every shape, and one scan of a command line with the set costs
+/// about what a scan with one of the patterns does. A set, not an alternation of the patterns'
+/// texts: a verbose-mode pattern's `#` comment would swallow what follows it.
 #[derive(Debug, Default, Clone)]
 struct Patterns {
     each: Vec<Regex>,
-    any: Option<Regex>,
+    any: Option<regex::RegexSet>,
 }
 
 impl Patterns {
@@ -138,11 +139,11 @@ impl Patterns {
         self.each.push(r);
     }
 
-    /// Compiles the alternation once the list is complete (without it, the list is scanned
-    /// pattern by pattern, as the alternation would match the same texts).
+    /// Compiles the set once the list is complete (without it, the list is scanned pattern by
+    /// pattern, which matches the same texts).
     fn seal(&mut self) {
-        let joined: Vec<String> = self.each.iter().map(|r| format!("(?:{})", r.as_str())).collect();
-        self.any = (self.each.len() > 1).then(|| compile_pattern(&joined.join("|")).ok()).flatten();
+        let set = || regex::RegexSetBuilder::new(self.each.iter().map(Regex::as_str)).case_insensitive(true).build().ok();
+        self.any = (self.each.len() > 1).then(set).flatten();
     }
 
     fn is_empty(&self) -> bool {
@@ -448,12 +449,24 @@ mod tests {
     #[test]
     fn a_list_of_patterns_matches_as_its_patterns_do_one_by_one() {
         let mut p = Patterns::default();
-        for r in [r"\btorchrun\b", r"--nnodes\b", "(?-i:^CASE$)"] {
+        // A verbose pattern's comment runs to the end of the line: joined into one alternation
+        // with the others, it would swallow them.
+        for r in [r"\btorchrun\b", r"--nnodes\b", "(?-i:^CASE$)", "(?x) deepspeed  # a launcher", "(?x) accelerate # another\n"] {
             p.push(compile_pattern(r).unwrap());
         }
         p.seal();
-        assert!(p.any.is_some(), "several patterns are one alternation");
-        for text in ["torchrun --nnodes 2 train.py", "TORCHRUN x", "python --nnodes=2", "CASE", "case", "torchrunner", ""] {
+        assert!(p.any.is_some(), "several patterns are one set");
+        for text in [
+            "torchrun --nnodes 2 train.py",
+            "TORCHRUN x",
+            "python --nnodes=2",
+            "CASE",
+            "case",
+            "torchrunner",
+            "",
+            "deepspeed train.py",
+            "accelerate launch",
+        ] {
             assert_eq!(p.is_match(text), p.each.iter().any(|r| r.is_match(text)), "{text}");
         }
         // The first pattern as written that matches, not the leftmost match of any of them.
