@@ -5,6 +5,7 @@
 # (../shared/corpus/tree, all projects as one run, kustomizations not built: the linter's own
 # cost), with wall time and peak RSS; then the pre-commit hook on a 1,000-file repository.
 # usage: scripts/bench.sh [RUNS]   (best of RUNS, default 3; release build)
+#        BENCH_INSTRUCTIONS=10000 scripts/bench.sh   (also instruction counts, see below)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 runs="${1:-3}"
@@ -54,6 +55,18 @@ growth() { # the lint time of $2 files over that of $1 files, when both were mea
 growth 1000 10000
 growth 10000 50000
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+
+# Wall clocks on a shared virtual machine move by a third within minutes; instruction counts do
+# not. BENCH_INSTRUCTIONS=N (with valgrind installed) counts the instructions of a one-thread
+# lint and parse-only run on the N-file corpus (about a minute per 10,000 files each).
+if [ -n "${BENCH_INSTRUCTIONS:-}" ] && command -v valgrind >/dev/null; then
+  n="$BENCH_INSTRUCTIONS"
+  [ -d "$work/$n" ] || python3 scripts/gen-corpus.py "$work/$n" "$n"
+  count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | awk '/Collected/{print $4}'; }
+  li=$(count "$bin" --threads 1 --format compact --no-config --kustomize never "$work/$n")
+  pi=$(count "$bin" parse-only --threads 1 "$work/$n")
+  awk -v n="$n" -v l="$li" -v p="$pi" 'BEGIN{printf "instructions, %d files, one thread: lint %.0f M, parse-only %.0f M, ratio %.2f\n", n, l/1e6, p/1e6, p/l}'
+fi
 
 # The pre-commit hook on a 1,000-file git repository: three staged files with the rest of the
 # repository as context (--repo-context --force-exclude, the `kshape` hook's entry), beside the
