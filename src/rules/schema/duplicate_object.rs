@@ -70,6 +70,40 @@ fn placed_key<'a>(world: &World<'a>, f: &'a Fact) -> Option<PlacedKey<'a>> {
     Some((crate::util::dir_of_name(&world.file(f.file).source.name), f.group.as_str(), f.kind(), ns_of(f), name))
 }
 
+/// Values by a digest of their key (16 bytes an entry, where a key may be 80), the key compared
+/// on a hit; a key whose digest another key took first is kept by itself.
+struct ByDigest<K, V, S> {
+    hasher: S,
+    first: HashMap<u64, V>,
+    clashing: HashMap<K, V>,
+}
+
+impl<K: std::hash::Hash + Eq, V: Copy, S: BuildHasher> ByDigest<K, V, S> {
+    fn new(hasher: S) -> Self {
+        ByDigest { hasher, first: HashMap::new(), clashing: HashMap::new() }
+    }
+
+    /// The value stored first under `key` (`key_of` gives a stored value's key); None when
+    /// there was none, and `value` is stored.
+    fn first_or_insert(&mut self, key: K, value: V, key_of: impl Fn(V) -> Option<K>) -> Option<V> {
+        let slot = match self.first.entry(self.hasher.hash_one(&key)) {
+            Entry::Vacant(e) => {
+                e.insert(value);
+                return None;
+            }
+            Entry::Occupied(e) if key_of(*e.get()).as_ref() == Some(&key) => return Some(*e.get()),
+            Entry::Occupied(_) => self.clashing.entry(key),
+        };
+        match slot {
+            Entry::Vacant(e) => {
+                e.insert(value);
+                None
+            }
+            Entry::Occupied(e) => Some(*e.get()),
+        }
+    }
+}
+
 pub struct Rule;
 
 impl Relation for Rule {
@@ -79,30 +113,12 @@ impl Relation for Rule {
 
     fn judge(world: &World, _: &Parts<()>, out: &mut Findings) {
         // Each object after the first of its key (directory, group, kind, namespace, name) that
-        // may be a copy applied with it: one file, or inputs of one kustomization. The objects
-        // are found by a digest of their key (16 bytes an object, where the key is 80), the key
-        // compared on a hit; a key whose digest another key took first is looked up by itself.
-        let key_of = |f| placed_key(world, f);
-        let digest = std::collections::hash_map::RandomState::new();
-        let mut seen: HashMap<u64, &Fact> = HashMap::new();
-        let mut clashing: HashMap<PlacedKey, &Fact> = HashMap::new();
+        // may be a copy applied with it: one file, or inputs of one kustomization.
+        let mut seen = ByDigest::new(std::collections::hash_map::RandomState::new());
         let mut copies: Vec<(&Fact, &Fact)> = Vec::new();
         for f in world.facts() {
-            let Some(key) = key_of(f) else { continue };
-            let first = match seen.entry(digest.hash_one(key)) {
-                Entry::Vacant(e) => {
-                    e.insert(f);
-                    continue;
-                }
-                Entry::Occupied(e) if key_of(e.get()) == Some(key) => *e.get(),
-                Entry::Occupied(_) => match clashing.entry(key) {
-                    Entry::Vacant(e) => {
-                        e.insert(f);
-                        continue;
-                    }
-                    Entry::Occupied(e) => *e.get(),
-                },
-            };
+            let Some(key) = placed_key(world, f) else { continue };
+            let Some(first) = seen.first_or_insert(key, f, |g| placed_key(world, g)) else { continue };
             // Across files, only inputs of one kustomization are known to be applied together.
             if first.file != f.file && !(first.kustomize && f.kustomize) {
                 continue;
@@ -163,5 +179,31 @@ impl Relation for Rule {
                 .about(&f.about)
                 .related(first.file, first_span, "first definition");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByDigest;
+
+    /// A hasher that gives every key one digest: every key after the first clashes.
+    #[derive(Default)]
+    struct OneDigest;
+    impl std::hash::Hasher for OneDigest {
+        fn finish(&self) -> u64 {
+            7
+        }
+        fn write(&mut self, _: &[u8]) {}
+    }
+
+    #[test]
+    fn keys_that_share_a_digest_are_told_apart() {
+        let keys = ["a", "b", "a", "c", "b"];
+        let mut m = ByDigest::new(std::hash::BuildHasherDefault::<OneDigest>::default());
+        let firsts: Vec<Option<usize>> = (0..keys.len()).map(|i| m.first_or_insert(keys[i], i, |j| keys.get(j).copied())).collect();
+        assert_eq!(firsts, [None, None, Some(0), None, Some(1)]);
+        let mut real = ByDigest::new(std::collections::hash_map::RandomState::new());
+        let same: Vec<Option<usize>> = (0..keys.len()).map(|i| real.first_or_insert(keys[i], i, |j| keys.get(j).copied())).collect();
+        assert_eq!(same, firsts);
     }
 }
