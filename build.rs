@@ -1,8 +1,8 @@
-//! Types each rule's `severity`, `category` and optional `severity-with-target` from its
-//! `rules/<id>.yaml` at build time.
+//! Types each rule's `severity`, `category` and optional `severity-with-target` and
+//! `severity-with-nodes` from its `rules/<id>.yaml` at build time.
 //!
 //! For every metadata file this writes `$OUT_DIR/rule-kinds/<id>.rs`, a single expression such as
-//! `(Severity::Warning, Category::Shape, None)`, which the rule declaration in `src/rules/mod.rs`
+//! `(Severity::Warning, Category::Shape, None, None)`, which the rule declaration in `src/rules/mod.rs`
 //! includes. A misspelt severity or category therefore names an enum variant that does not exist,
 //! and the build fails at that rule, instead of a new category silently appearing at run time.
 //! Only these top-level scalar lines are read: the files are the project's own, trusted data;
@@ -34,14 +34,27 @@ fn main() {
         };
         let declared = field("id");
         assert!(declared == id, "rules/{id}.yaml declares id `{declared}`: the id must be the file's name");
-        // Optional: the severity when the run names its target Kubernetes version.
-        let targeted = text
-            .lines()
-            .find_map(|l| l.strip_prefix("severity-with-target:").map(|v| format!("Some(Severity::{})", camel(v.trim().trim_matches('"')))))
-            .unwrap_or_else(|| "None::<Severity>".to_string());
+        // Optional: the severity when the run names its target Kubernetes version, and when it
+        // has a node inventory.
+        let optional = |key: &str| {
+            text.lines()
+                .find_map(|l| {
+                    l.strip_prefix(key)
+                        .and_then(|r| r.strip_prefix(':'))
+                        .map(|v| format!("Some(Severity::{})", camel(v.trim().trim_matches('"'))))
+                })
+                .unwrap_or_else(|| "None::<Severity>".to_string())
+        };
         let mut expr = String::new();
-        write!(expr, "(Severity::{}, Category::{}, {targeted})", camel(&field("severity")), camel(&field("category")))
-            .expect("write to a String");
+        write!(
+            expr,
+            "(Severity::{}, Category::{}, {}, {})",
+            camel(&field("severity")),
+            camel(&field("category")),
+            optional("severity-with-target"),
+            optional("severity-with-nodes")
+        )
+        .expect("write to a String");
         std::fs::write(dir.join(format!("{id}.rs")), expr).expect("write rule kind");
     }
 }

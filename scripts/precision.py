@@ -29,7 +29,14 @@ def main():
     binary = os.path.abspath(binary)
     listed = json.loads(subprocess.run([binary, "rules", "--format", "json"], capture_output=True, text=True, check=True).stdout)["rules"]
     rules = [r["id"] for r in listed]
-    severity = {r["id"]: r["severity"] + (f" ({r['severityWithTarget']} with a target)" if r.get("severityWithTarget") else "") for r in listed}
+    def when(r):
+        if r.get("severityWithTarget"):
+            return f" ({r['severityWithTarget']} with a target)"
+        if r.get("severityWithNodes"):
+            return f" ({r['severityWithNodes']} with nodes)"
+        return ""
+
+    severity = {r["id"]: r["severity"] + when(r) for r in listed}
     review = {}
     with open(os.path.join(REPO, "testdata", "corpus-reviewed.tsv")) as f:
         for line in f:

@@ -244,7 +244,7 @@ pub fn main_with(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) ->
                 .iter()
                 .map(|m| {
                     serde_json::json!({
-                        "id": m.id, "severity": m.severity, "severityWithTarget": m.severity_with_target, "category": m.category, "summary": m.summary.trim(),
+                        "id": m.id, "severity": m.severity, "severityWithTarget": m.severity_with_target, "severityWithNodes": m.severity_with_nodes, "category": m.category, "summary": m.summary.trim(),
                         "fixable": m.autofix.is_some(), "needsNodes": m.needs_nodes,
                         "docs": crate::rules::RuleId::parse(&m.id).map(|r| r.docs_path()),
                     })

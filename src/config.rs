@@ -449,6 +449,8 @@ pub fn resolve(loaded: &Loaded, o: &Overrides) -> Result<RunSettings, String> {
         ignore: selectors(&cfg.rules.ignore),
         severity: cfg.rules.severity.iter().filter_map(|(id, l)| Some((RuleId::parse(id)?, *l))).collect(),
         targeted: o.kubernetes_version.or(cfg.kubernetes_version).is_some(),
+        // Set where the inventory is read (`lint_full`, `lint_stream`).
+        inventory: false,
     };
     sel.ignore.extend(selectors(&o.ignore));
     for s in &o.severity {

@@ -166,9 +166,10 @@ fn precision_table(rows: &BTreeMap<String, Row>) -> String {
         let reviewed = row.right + row.wrong + row.debatable;
         let precision = (row.right * 100).checked_div(reviewed).map_or_else(|| "-".to_string(), |p| format!("{p}%"));
         let meta = r.meta();
-        let severity = match &meta.severity_with_target {
-            Some(t) => format!("{} ({t} with a target)", meta.severity),
-            None => meta.severity.clone(),
+        let severity = match (&meta.severity_with_target, &meta.severity_with_nodes) {
+            (Some(t), _) => format!("{} ({t} with a target)", meta.severity),
+            (_, Some(n)) => format!("{} ({n} with nodes)", meta.severity),
+            _ => meta.severity.clone(),
         };
         t.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",

@@ -141,6 +141,54 @@ fn needs_nodes_is_true_of_exactly_the_inventory_rules() {
     }
 }
 
+/// A rule with `severity-with-nodes` reports at that severity when the run has a node
+/// inventory, and at its default severity without one.
+#[test]
+fn severity_with_nodes_applies_with_an_inventory() {
+    let with_nodes: Vec<RuleId> = RuleId::ALL.iter().copied().filter(|r| r.meta().severity_with_nodes.is_some()).collect();
+    assert!(!with_nodes.is_empty());
+    for r in with_nodes {
+        let run = |nodes| {
+            kshape::lint_full(
+                vec![text_file("bad.yaml", &r.meta().bad)],
+                "default",
+                nodes,
+                common::settings_for(r),
+                &rules::Selection::only(r),
+            )
+        };
+        let without = run(None);
+        assert!(without.diagnostics.iter().all(|d| d.severity.as_str() == r.meta().severity), "{r} without nodes:\n{}", compact(&without));
+        let with = run(Some(common::inventory()));
+        assert!(!with.diagnostics.is_empty(), "{r}: its bad example does not fire with the inventory");
+        let wanted = r.meta().severity_with_nodes.as_deref();
+        assert!(with.diagnostics.iter().all(|d| Some(d.severity.as_str()) == wanted), "{r} with nodes:\n{}", compact(&with));
+    }
+}
+
+/// shared-rwo-claim with an inventory: the pods' eligible nodes decide. The documented bad
+/// Deployment can run on the inventory's two untainted, schedulable CPU nodes (an error that
+/// says so); on an inventory of one of them alone, or pinned to one host, it is not reported.
+#[test]
+fn shared_rwo_claim_counts_the_nodes_the_pods_can_run_on() {
+    let r = RuleId::SharedRwoClaim;
+    let bad = &r.meta().bad;
+    let run = |text: &str, nodes| {
+        kshape::lint_full(vec![text_file("bad.yaml", text)], "default", nodes, Default::default(), &rules::Selection::only(r))
+    };
+    let all = run(bad, Some(common::inventory()));
+    assert_eq!(all.diagnostics.len(), 1, "{}", compact(&all));
+    assert!(all.diagnostics[0].message.contains("its pods can run on 2 nodes of the inventory"), "{}", compact(&all));
+    let one: Vec<_> = common::inventory().into_iter().filter(|n| n.name == "cpu-1").collect();
+    assert_eq!(one.len(), 1);
+    let single = run(bad, Some(one));
+    assert!(single.diagnostics.is_empty(), "one eligible node, no second attach:\n{}", compact(&single));
+    let pinned = bad.replace("    spec:\n      containers:", "    spec:\n      nodeName: cpu-1\n      containers:");
+    assert_ne!(&pinned, bad);
+    let p = run(&pinned, None);
+    assert!(p.diagnostics.is_empty(), "pinned by nodeName:\n{}", compact(&p));
+}
+
 /// Every snapshot belongs to a fixture: a renamed or deleted fixture leaves none behind.
 #[test]
 fn no_snapshot_without_its_fixture() {

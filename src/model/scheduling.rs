@@ -226,6 +226,52 @@ pub fn misfit(requests: &BTreeMap<String, i128>, node: &NodeInfo) -> Option<(Str
     None
 }
 
+/// How many nodes of the inventory the pod's pods can run on: what [`coverage`] counts as
+/// eligible, without its rows. `extended` as in [`untolerated_with`].
+pub fn eligible_count(spec: &PodSpec, daemonset: bool, nodes: &[NodeInfo], extended: bool) -> usize {
+    let requests = pod_requests(spec);
+    nodes
+        .iter()
+        .filter(|n| {
+            selects(spec, n)
+                && (daemonset || !n.unschedulable)
+                && untolerated_with(spec, n, daemonset, extended).is_empty()
+                && misfit(&requests, n).is_none()
+        })
+        .count()
+}
+
+/// The node label every node carries with its own name.
+pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
+
+/// The one node the pod is pinned to by name, if it is: a nodeSelector on
+/// `kubernetes.io/hostname`, `spec.nodeName`, or a required node affinity each of whose terms
+/// admits one and the same host name (by that label or by `metadata.name`).
+pub fn pinned_node(spec: &PodSpec) -> Option<&str> {
+    if let Some(n) = spec.node_name.as_deref().filter(|n| !n.is_empty()) {
+        return Some(n);
+    }
+    if let Some(h) = spec.node_selector.as_ref().and_then(|s| s.get(HOSTNAME_LABEL)) {
+        return Some(h);
+    }
+    let required = spec.affinity.as_ref()?.node_affinity.as_ref()?.required_during_scheduling_ignored_during_execution.as_ref()?;
+    let mut host: Option<&str> = None;
+    for t in &required.node_selector_terms {
+        // The term's single host: an `In` with one value on the host name label or the name field.
+        let by_label = t.match_expressions.iter().flatten().filter(|e| e.key == HOSTNAME_LABEL);
+        let by_field = t.match_fields.iter().flatten().filter(|e| e.key == "metadata.name");
+        let one = by_label.chain(by_field).find_map(|e| match (e.operator.as_str(), e.values.as_deref()) {
+            ("In", Some([v])) => Some(v.as_str()),
+            _ => None,
+        })?;
+        if host.is_some_and(|h| h != one) {
+            return None;
+        }
+        host = Some(one);
+    }
+    host
+}
+
 /// Where one workload's pods could run, node by node.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Coverage {
@@ -367,5 +413,48 @@ mod single_node_tests {
         assert_eq!(single_node_target("app.yaml", "a: 1\n  # tested on minikube\n"), Some("minikube"));
         // Only comments: a value that names one is not the author's word about the target.
         assert_eq!(single_node_target("app.yaml", "image: minikube/storage-provisioner\n"), None);
+    }
+}
+
+#[cfg(test)]
+mod pinned_node_tests {
+    use super::pinned_node;
+    use k8s_openapi::api::core::v1::PodSpec;
+
+    fn spec(yaml: &str) -> PodSpec {
+        serde_yaml::from_str(yaml).expect("test pod spec")
+    }
+
+    fn affinity(terms: &str) -> String {
+        format!("containers: []\naffinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n{terms}")
+    }
+
+    #[test]
+    fn by_name_selector_or_one_host_affinity() {
+        assert_eq!(pinned_node(&spec("containers: []\nnodeName: n1")), Some("n1"));
+        assert_eq!(pinned_node(&spec("containers: []\nnodeSelector: {kubernetes.io/hostname: n2}")), Some("n2"));
+        let one = "        - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [n3]}]\n";
+        assert_eq!(pinned_node(&spec(&affinity(one))), Some("n3"));
+        let field = "        - matchFields: [{key: metadata.name, operator: In, values: [n4]}]\n";
+        assert_eq!(pinned_node(&spec(&affinity(field))), Some("n4"));
+        // Two terms (ORed) admitting the same host still pin it.
+        assert_eq!(pinned_node(&spec(&affinity(&format!("{one}{one}")))), Some("n3"));
+    }
+
+    #[test]
+    fn not_pinned() {
+        assert_eq!(pinned_node(&spec("containers: []")), None);
+        assert_eq!(pinned_node(&spec("containers: []\nnodeName: ''")), None);
+        assert_eq!(pinned_node(&spec("containers: []\nnodeSelector: {node-role: gpu}")), None);
+        let two_values = "        - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [n1, n2]}]\n";
+        assert_eq!(pinned_node(&spec(&affinity(two_values))), None);
+        let not_in = "        - matchExpressions: [{key: kubernetes.io/hostname, operator: NotIn, values: [n1]}]\n";
+        assert_eq!(pinned_node(&spec(&affinity(not_in))), None);
+        let a = "        - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [n1]}]\n";
+        let b = "        - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [n2]}]\n";
+        assert_eq!(pinned_node(&spec(&affinity(&format!("{a}{b}")))), None, "either of two hosts");
+        let other = "        - matchExpressions: [{key: gpu, operator: Exists}]\n";
+        assert_eq!(pinned_node(&spec(&affinity(&format!("{a}{other}")))), None, "a term without a host");
+        assert_eq!(pinned_node(&spec(&affinity("        []\n").replace("nodeSelectorTerms:\n        []", "nodeSelectorTerms: []"))), None);
     }
 }

@@ -7,13 +7,12 @@ use std::path::Path;
 pub fn markdown(m: &Meta) -> String {
     let mut s = String::new();
     s.push_str(&format!("# {}\n\n", m.id));
-    match &m.severity_with_target {
-        Some(t) => s.push_str(&format!(
-            "Severity: **{}** (**{t}** when a target Kubernetes version is set) · Category: **{}**\n\n",
-            m.severity, m.category
-        )),
-        None => s.push_str(&format!("Severity: **{}** · Category: **{}**\n\n", m.severity, m.category)),
-    }
+    let when = match (&m.severity_with_target, &m.severity_with_nodes) {
+        (Some(t), _) => format!(" (**{t}** when a target Kubernetes version is set)"),
+        (_, Some(n)) => format!(" (**{n}** with a node inventory, `--nodes`)"),
+        _ => String::new(),
+    };
+    s.push_str(&format!("Severity: **{}**{when} · Category: **{}**\n\n", m.severity, m.category));
     s.push_str(&format!("{}\n\n", m.summary.trim()));
     s.push_str(&format!("## Why is this bad?\n\n{}\n\n", m.why.trim()));
     s.push_str(&format!("## How to fix it\n\n{}\n\n", m.fix.trim()));

@@ -158,6 +158,9 @@ pub struct Declaration {
     /// The severity when the run names its target Kubernetes version (`severity-with-target`):
     /// a finding that depends on the cluster's release is certain only then.
     pub targeted_severity: Option<Severity>,
+    /// The severity when the run has a node inventory (`severity-with-nodes`): a finding that
+    /// depends on the cluster's nodes is certain only when they are known.
+    pub inventory_severity: Option<Severity>,
     pub category: Category,
     /// `rules/<id>.yaml`, embedded.
     pub metadata: &'static str,
@@ -195,6 +198,7 @@ macro_rules! declare_rules {
                 severity: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).0,
                 category: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).1,
                 targeted_severity: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).2,
+                inventory_severity: include!(concat!(env!("OUT_DIR"), "/rule-kinds/", $id, ".rs")).3,
                 metadata: include_str!(concat!("../../rules/", $id, ".yaml")),
                 check: check!($scope $check),
             },
@@ -291,11 +295,13 @@ impl RuleId {
     }
 
     /// The severity the rule reports with when nothing configures it: `severity-with-target`
-    /// when the run names a target Kubernetes version and the rule has one.
-    pub fn severity_for(self, targeted: bool) -> Severity {
+    /// when the run names a target Kubernetes version and the rule has one, `severity-with-nodes`
+    /// when the run has a node inventory and the rule has one.
+    pub fn severity_for(self, targeted: bool, inventory: bool) -> Severity {
         let d = self.declaration();
-        match d.targeted_severity {
-            Some(s) if targeted => s,
+        match (d.targeted_severity, d.inventory_severity) {
+            (Some(s), _) if targeted => s,
+            (_, Some(s)) if inventory => s,
             _ => d.severity,
         }
     }
@@ -377,6 +383,10 @@ pub struct Meta {
     /// [`Declaration::targeted_severity`]).
     #[serde(default, rename = "severity-with-target")]
     pub severity_with_target: Option<String>,
+    /// The severity when the run has a node inventory (typed at build time into
+    /// [`Declaration::inventory_severity`]).
+    #[serde(default, rename = "severity-with-nodes")]
+    pub severity_with_nodes: Option<String>,
 }
 
 /// Every rule's metadata, parsed once. The files are embedded and tested, so a parse
@@ -402,6 +412,7 @@ pub fn metas() -> &'static [Meta] {
                     needs_build: false,
                     examples_target: None,
                     severity_with_target: None,
+                    severity_with_nodes: None,
                 })
             })
             .collect()
@@ -446,12 +457,21 @@ pub struct Selection {
     /// The run names its target Kubernetes version (rules with `severity-with-target` report
     /// at that severity).
     pub targeted: bool,
+    /// The run has a node inventory (`--nodes`; rules with `severity-with-nodes` report at that
+    /// severity). Set by the entry points that take the inventory.
+    pub inventory: bool,
 }
 
 impl Selection {
     /// Only `rule`, at its default severity (how a rule's own fixtures are run).
     pub fn only(rule: RuleId) -> Selection {
         Selection { select: vec![Selector::Rule(rule)], ..Selection::default() }
+    }
+
+    /// This selection for a run that has, or has not, a node inventory (how the entry points
+    /// that take one set [`Selection::inventory`]).
+    pub fn with_inventory(&self, inventory: bool) -> Selection {
+        Selection { inventory, ..self.clone() }
     }
 
     /// The severity `rule` reports with, or None when it is off.
@@ -463,7 +483,7 @@ impl Selection {
         if (!self.select.is_empty() && !named(&self.select)) || named(&self.ignore) {
             return None;
         }
-        Some(rule.severity_for(self.targeted))
+        Some(rule.severity_for(self.targeted, self.inventory))
     }
 }
 

@@ -95,7 +95,11 @@ impl Relation for Rule {
                 }
                 _ => None,
             };
-            let Some(why) = why else { continue };
+            let Some(mut why) = why else { continue };
+            // Pods pinned to one node by name all land there, where ReadWriteOnce admits them.
+            if crate::model::scheduling::pinned_node(spec).is_some() {
+                continue;
+            }
             let y = ix.file(o);
             let mut claims = Vec::new();
             for (i, v) in spec.volumes.iter().flatten().enumerate() {
@@ -106,6 +110,16 @@ impl Relation for Rule {
             }
             if claims.is_empty() {
                 continue;
+            }
+            // With a node inventory, where the pods can run is known: on one node at most, no
+            // second node can want the volume.
+            if let Some(nodes) = &ix.nodes {
+                let daemonset = w.kind == WorkloadKind::DaemonSet;
+                let n = crate::model::scheduling::eligible_count(spec, daemonset, nodes, ix.settings.extended_resource_toleration);
+                if n <= 1 {
+                    continue;
+                }
+                why.push_str(&format!(", and its pods can run on {n} nodes of the inventory"));
             }
             let source = &ix.parsed(o.file).source;
             let single = *single_node
