@@ -88,6 +88,9 @@ pub struct Fact {
     pub pods: Vec<PodFact>,
     /// A custom resource kshape does not know: it may own pods.
     pub unknown_owner: bool,
+    /// Completed elsewhere: a patch, or an object an operator or a script renders
+    /// ([`crate::model::completion::Completion`]); its pods' labels are not all here.
+    pub completed: bool,
     /// A PersistentVolumeClaim's access modes and storage class.
     pub claim: Option<Box<ClaimFact>>,
     /// The `metadata.name` value.
@@ -408,6 +411,7 @@ fn fact(ix: &Index, o: &Object) -> Fact {
         may_create: custom && known.as_ref().is_none_or(|t| !t.is_empty()),
         pods: pods(ix, o, workload.as_ref(), known.as_deref().unwrap_or(&[])),
         unknown_owner: custom && known.is_none(),
+        completed: o.completion.is_some(),
         claim: match &o.typed {
             Some(Typed::PersistentVolumeClaim(c)) => Some(Box::new(ClaimFact {
                 access_modes: c.spec.as_ref().and_then(|s| s.access_modes.clone()).unwrap_or_default(),

@@ -41,6 +41,9 @@ pub struct Namespace<'a> {
     pub unknown_owner: bool,
     /// Some object here is a kustomize input whose labels may still change.
     pub kustomize: bool,
+    /// Some pod template here belongs to a patch or a rendered object: the whole object, and
+    /// its pods' labels, are made elsewhere.
+    pub completed: bool,
 }
 
 /// Every namespace's pod templates: workloads, and known custom workloads.
@@ -53,6 +56,9 @@ pub(super) fn namespaces<'a>(world: &World<'a>) -> HashMap<&'a str, Namespace<'a
         }
         if f.unknown_owner {
             ns.unknown_owner = true;
+        }
+        if f.completed && !f.pods.is_empty() {
+            ns.completed = true;
         }
         let dir = crate::util::dir_of_name(&world.file(f.file).source.name);
         for pod in &f.pods {

@@ -69,6 +69,15 @@ fn misses(sel: &Pairs, c: &Candidate) -> usize {
     sel.iter().filter(|(k, v)| labels.get(*k).map(String::as_str) != Some(*v) && !c.satisfied(k)).count()
 }
 
+/// Whether a candidate looks like the pods a selector was written for: it carries one of the
+/// selector's keys (with another value: a typo, a renamed value) or one of its values (under
+/// another key: a renamed key). A Service whose closest candidate shares neither selects pods
+/// installed some other way (an operator's, a chart's, a script's), not mistyped ones.
+fn resembles(sel: &Pairs, c: &Candidate) -> bool {
+    let labels = c.labels_for(sel);
+    sel.iter().any(|(k, v)| labels.contains_key(k) || c.satisfied(k) || c.pod.labels.iter().any(|(pk, pv)| pk == k || pv == v))
+}
+
 pub struct Rule;
 
 /// The Services the rule judges, read from the facts: a non-empty selector, not ExternalName,
@@ -101,7 +110,7 @@ impl Relation for Rule {
         for (s, sel, span) in services {
             let namespace = s.namespace.as_str();
             let Some(ns) = spaces.get(namespace) else { continue };
-            if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize {
+            if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize || ns.completed {
                 continue;
             }
             // Only when the Service comes with workloads (the same directory: one apply unit); a
@@ -118,6 +127,9 @@ impl Relation for Rule {
                 }
             };
             let Some(closest) = closest else { continue };
+            if !closest.is_some_and(|c| resembles(sel, c)) {
+                continue;
+            }
             let hint = closest
                 .and_then(|c| {
                     let miss = check_pairs(sel.iter(), &c.labels_for(sel), &|k| c.satisfied(k)).err()?;
