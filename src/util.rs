@@ -152,6 +152,13 @@ pub fn dir_of_name(name: &str) -> &str {
     name.rsplit_once(['/', '\\']).map(|(d, _)| d).unwrap_or("")
 }
 
+/// Whether a file's name puts it in a test suite's directory (`test/`, `tests/`, `e2e/`): what
+/// a test applies for its run, not what a cluster runs. (`testdata/` is not one: it holds a
+/// program's inputs, such as a linter's cases, which are meant to be judged.)
+pub fn in_test_directory(name: &str) -> bool {
+    dir_of_name(name).split(['/', '\\']).any(|d| matches!(d.to_ascii_lowercase().as_str(), "test" | "tests" | "e2e"))
+}
+
 /// Threads to use: `KSHAPE_THREADS`/`--threads`, else the available cores.
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
@@ -226,6 +233,17 @@ pub fn hash128(parts: &[&str]) -> u128 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn test_directories() {
+        assert!(super::in_test_directory("test/e2e/s3-model/s3-instance.yaml"));
+        assert!(super::in_test_directory("repo\\tests\\pod.yaml"));
+        assert!(super::in_test_directory("E2E/pod.yaml"));
+        assert!(!super::in_test_directory("tests.yaml"));
+        assert!(!super::in_test_directory("deploy/latest/pod.yaml"));
+        assert!(!super::in_test_directory("testdata/rules/a-rule/bad.yaml"));
+        assert!(!super::in_test_directory("contest/pod.yaml"));
+    }
+
     #[test]
     fn thousands_are_grouped() {
         assert_eq!(super::thousands(0u32), "0");

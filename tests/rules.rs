@@ -189,6 +189,22 @@ fn shared_rwo_claim_counts_the_nodes_the_pods_can_run_on() {
     assert!(p.diagnostics.is_empty(), "pinned by nodeName:\n{}", compact(&p));
 }
 
+/// bare-pod: a Pod in a test suite's directory (`test/`, `tests/`, `e2e/`) is what a test applies
+/// for its run; the same Pod elsewhere is reported. (Fixtures are files of one directory, so the
+/// path is given here.)
+#[test]
+fn bare_pod_in_a_test_directory_is_a_fixture() {
+    let r = RuleId::BarePod;
+    let run = |name: &str| common::lint_only(r, text_file(name, &r.meta().bad));
+    for name in ["test/e2e/s3-model/pod.yaml", "tests/pod.yaml", "e2e/pod.yaml"] {
+        let l = run(name);
+        assert!(l.diagnostics.is_empty(), "{name}:\n{}", compact(&l));
+    }
+    for name in ["deploy/pod.yaml", "latest/pod.yaml", "testdata/pod.yaml"] {
+        assert_eq!(run(name).diagnostics.len(), 1, "{name}");
+    }
+}
+
 /// Every snapshot belongs to a fixture: a renamed or deleted fixture leaves none behind.
 #[test]
 fn no_snapshot_without_its_fixture() {

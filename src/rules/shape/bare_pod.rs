@@ -40,6 +40,10 @@ impl Relation for Rule {
             if static_pod || o.completion.is_some() {
                 continue;
             }
+            // A test suite's fixture (a local S3 server for one e2e run) lives as long as its test.
+            if crate::util::in_test_directory(&ix.parsed(o.file).source.name) {
+                continue;
+            }
             // A pod that runs to completion (a test, a benchmark, a one-off task) is at most a hint
             // to use a Job; an exec, debug or demo pod that nothing depends on is deliberate. A
             // long-running server as a bare Pod is the risk: a Service routes traffic to it (a
@@ -89,7 +93,8 @@ impl Relation for Rule {
 fn idle(c: &k8s_openapi::api::core::v1::Container) -> bool {
     let line: Vec<&str> = c.command.iter().chain(c.args.iter()).flatten().flat_map(|a| a.split_whitespace()).collect();
     let shell = line.first().is_some_and(|w| w.ends_with("sh"));
-    let first = line.iter().position(|w| !w.starts_with('-') && !w.ends_with("sh")).and_then(|i| line.get(i));
+    // `exec` (the shell's, as in `sh -c "exec tail -f /dev/null"`) runs the command after it.
+    let first = line.iter().position(|w| !w.starts_with('-') && !w.ends_with("sh") && *w != "exec").and_then(|i| line.get(i));
     let waits = |w: &str| matches!(w, "sleep" | "/bin/sleep" | "/usr/bin/sleep" | "pause" | "/pause");
     first.is_some_and(|w| waits(w) || (*w == "tail" && line.contains(&"/dev/null")))
         || (shell && line.iter().any(|w| waits(w)) && line.len() <= 6)
