@@ -41,9 +41,9 @@ pub struct Namespace<'a> {
     pub unknown_owner: bool,
     /// Some object here is a kustomize input whose labels may still change.
     pub kustomize: bool,
-    /// Some pod template here belongs to a patch or a rendered object: the whole object, and
+    /// Directories with a pod template of a patch or a rendered object: the whole object, and
     /// its pods' labels, are made elsewhere.
-    pub completed: bool,
+    completed: HashSet<&'a str>,
 }
 
 /// Every namespace's pod templates: workloads, and known custom workloads.
@@ -57,10 +57,10 @@ pub(super) fn namespaces<'a>(world: &World<'a>) -> HashMap<&'a str, Namespace<'a
         if f.unknown_owner {
             ns.unknown_owner = true;
         }
-        if f.completed && !f.pods.is_empty() {
-            ns.completed = true;
-        }
         let dir = crate::util::dir_of_name(&world.file(f.file).source.name);
+        if f.completed && !f.pods.is_empty() {
+            ns.completed.insert(dir);
+        }
         for pod in &f.pods {
             ns.push(dir, Candidate { object: f, pod });
         }
@@ -98,6 +98,12 @@ impl<'a> Namespace<'a> {
     /// Whether some candidate comes from this directory.
     pub fn has_pods_in(&self, dir: &str) -> bool {
         self.dirs.contains(dir)
+    }
+
+    /// Whether a patch or a rendered object in this directory has a pod template (whose
+    /// labels are made elsewhere).
+    pub fn completed_in(&self, dir: &str) -> bool {
+        self.completed.contains(dir)
     }
 
     pub(crate) fn posting(&self, k: &str, v: &str) -> &[usize] {

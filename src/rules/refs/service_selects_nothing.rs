@@ -110,12 +110,14 @@ impl Relation for Rule {
         for (s, sel, span) in services {
             let namespace = s.namespace.as_str();
             let Some(ns) = spaces.get(namespace) else { continue };
-            if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize || ns.completed {
+            if ns.pods.is_empty() || ns.unknown_owner || ns.kustomize {
                 continue;
             }
             // Only when the Service comes with workloads (the same directory: one apply unit); a
-            // Service for pods that another installation runs is not ours to judge.
-            if !ns.has_pods_in(super::dir_of_name(&world.file(s.file).source.name)) {
+            // Service for pods that another installation runs is not ours to judge. Nor when a
+            // patch or rendered workload comes with it: its labels are made elsewhere.
+            let dir = super::dir_of_name(&world.file(s.file).source.name);
+            if !ns.has_pods_in(dir) || ns.completed_in(dir) {
                 continue;
             }
             // Services with one selector (one per port, per tenant...) share the answer.
