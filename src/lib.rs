@@ -252,7 +252,6 @@ pub fn lint_paths(
 /// Runs the rules and the suppressions over a built index.
 fn lint_index(mut index: Index, nodes: Option<Vec<model::scheduling::NodeInfo>>, selection: &rules::Selection) -> Lint {
     index.nodes = nodes.map(std::sync::Arc::new);
-    let selection = &selection.with_inventory(index.nodes.is_some());
     let (mut diagnostics, suppressed) = suppress::apply(&index, rules::run(&index, selection), selection);
     rules::drop_follow_ons(&mut diagnostics);
     Lint { index, diagnostics, suppressed }

@@ -37,7 +37,7 @@ pub fn kustomize_findings(
     // Builds are linted in parallel (each alone); their findings are merged in build order.
     let threads = if settings.threads == 0 { crate::util::default_threads() } else { settings.threads };
     let moved = crate::util::par_map(built, threads, |_, (b, built)| {
-        let (bix, diags) = lint_build(b, built, namespace, settings, selection);
+        let (bix, diags) = lint_build(b, built, namespace, ix.nodes.clone(), settings, selection);
         let patches: Vec<usize> = b.patches.iter().filter_map(|p| files.get(&crate::source::normalize(&files.cwd.join(p)))).collect();
         let moved: Vec<Diagnostic> = diags.iter().filter_map(|d| files.map(ix, built, &patches, d, &bix)).collect();
         (b, moved)
@@ -79,7 +79,15 @@ pub fn merge(diags: &mut Vec<Diagnostic>, built: Vec<(Diagnostic, Vec<String>)>)
 }
 
 /// A build's index and findings.
-fn lint_build(b: &Build, built: &Built, namespace: &str, settings: &Settings, selection: &Selection) -> (Index, Vec<Diagnostic>) {
+/// With the run's node inventory, if it has one: the scheduling rules judge the build too.
+fn lint_build(
+    b: &Build,
+    built: &Built,
+    namespace: &str,
+    nodes: Option<std::sync::Arc<Vec<crate::model::scheduling::NodeInfo>>>,
+    settings: &Settings,
+    selection: &Selection,
+) -> (Index, Vec<Diagnostic>) {
     let file = SourceFile {
         name: format!("{} (kustomize build)", b.root),
         text: built.text.clone(),
@@ -89,7 +97,8 @@ fn lint_build(b: &Build, built: &Built, namespace: &str, settings: &Settings, se
         kustomize: false,
         unread: false,
     };
-    let bix = Index::build_with(vec![file], namespace, Settings { threads: 1, ..settings.clone() });
+    let mut bix = Index::build_with(vec![file], namespace, Settings { threads: 1, ..settings.clone() });
+    bix.nodes = nodes;
     let diags = crate::rules::run(&bix, selection);
     (bix, diags)
 }

@@ -440,3 +440,41 @@ fn files_with_names_that_are_not_utf8_are_linted_from_their_first_reading() {
     assert!(!s.contains("reading it again failed"), "{s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// shared-rwo-claim on what kustomize builds: an overlay raises a base's one replica to two on
+/// a ReadWriteOnce claim. A hint without a node inventory; with one whose nodes the pods can
+/// run on, an error that fails the run (the build is judged with the inventory too).
+#[test]
+fn shared_rwo_claim_in_a_build_is_an_error_with_an_inventory() {
+    let dir = std::env::temp_dir().join(format!("kshape-rwo-build-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("base")).unwrap();
+    std::fs::create_dir_all(dir.join("ha")).unwrap();
+    std::fs::write(dir.join("base/kustomization.yaml"), "resources: [app.yaml]\n").unwrap();
+    std::fs::write(
+        dir.join("base/app.yaml"),
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: cache\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests: {storage: 10Gi}\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n  strategy: {type: Recreate}\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/example/api:1.0\n          volumeMounts: [{name: cache, mountPath: /cache}]\n      volumes:\n        - name: cache\n          persistentVolumeClaim: {claimName: cache}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ha/kustomization.yaml"),
+        "resources: [../base]\npatches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: api\n      spec:\n        replicas: 2\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let inventory = common::root().join("testdata/nodes/inventory.yaml");
+    let found =
+        |out: &Output| -> Vec<serde_json::Value> { rules_of(out).into_iter().filter(|d| d["rule"] == "shared-rwo-claim").collect() };
+    let without = kshape(&["--format", "json", "--select", "shared-rwo-claim", d], None);
+    let hint = found(&without);
+    assert_eq!(hint.len(), 1, "{hint:?}");
+    assert_eq!(hint[0]["severity"], "info");
+    assert_eq!(without.status.code(), Some(0));
+    let with = kshape(&["--format", "json", "--select", "shared-rwo-claim", "--nodes", inventory.to_str().unwrap(), d], None);
+    let error = found(&with);
+    assert_eq!(error.len(), 1, "{error:?}");
+    assert_eq!(error[0]["severity"], "error");
+    assert!(error[0]["message"].as_str().unwrap().contains("2 nodes of the inventory"), "{error:?}");
+    assert_eq!(with.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}

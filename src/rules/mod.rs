@@ -489,8 +489,9 @@ impl Selection {
 
 /// Runs the rules `selection` enables; findings on `--context` files are dropped (unless
 /// `Settings::related_context` and a place they name is in an input); the result
-/// is sorted.
+/// is sorted. Rules with `severity-with-nodes` take it when the index has a node inventory.
 pub fn run(ix: &Index, selection: &Selection) -> Vec<Diagnostic> {
+    let selection = selection.with_inventory(ix.nodes.is_some());
     run_only(ix, |r| selection.level(r))
 }
 

@@ -63,6 +63,9 @@ pub struct Subject {
     fix: String,
     /// Each claim volume: the claim's name, and the place and path of `claimName`.
     claims: Vec<(String, Span, FieldPath)>,
+    /// Its pods all land on one node, where ReadWriteOnce admits them all (ReadWriteOncePod
+    /// still admits one).
+    one_node: bool,
 }
 
 impl Relation for Rule {
@@ -96,10 +99,6 @@ impl Relation for Rule {
                 _ => None,
             };
             let Some(mut why) = why else { continue };
-            // Pods pinned to one node by name all land there, where ReadWriteOnce admits them.
-            if crate::model::scheduling::pinned_node(spec).is_some() {
-                continue;
-            }
             let y = ix.file(o);
             let mut claims = Vec::new();
             for (i, v) in spec.volumes.iter().flatten().enumerate() {
@@ -111,23 +110,24 @@ impl Relation for Rule {
             if claims.is_empty() {
                 continue;
             }
-            // With a node inventory, where the pods can run is known: on one node at most, no
-            // second node can want the volume.
-            if let Some(nodes) = &ix.nodes {
+            // Pods that all land on one node: pinned to it by name; or, with a node inventory
+            // (which then decides), able to run on one of its nodes at most; or, without one,
+            // written for a single-node environment.
+            let one_node = if crate::model::scheduling::pinned_node(spec).is_some() {
+                true
+            } else if let Some(nodes) = &ix.nodes {
                 let daemonset = w.kind == WorkloadKind::DaemonSet;
                 let n = crate::model::scheduling::eligible_count(spec, daemonset, nodes, ix.settings.extended_resource_toleration);
-                if n <= 1 {
-                    continue;
+                if n > 1 {
+                    why.push_str(&format!(", and its pods can run on {n} nodes of the inventory"));
                 }
-                why.push_str(&format!(", and its pods can run on {n} nodes of the inventory"));
-            }
-            let source = &ix.parsed(o.file).source;
-            let single = *single_node
-                .entry(o.file)
-                .or_insert_with(|| crate::model::scheduling::single_node_target(&source.name, &source.text).is_some());
-            if single {
-                continue;
-            }
+                n <= 1
+            } else {
+                let source = &ix.parsed(o.file).source;
+                *single_node
+                    .entry(o.file)
+                    .or_insert_with(|| crate::model::scheduling::single_node_target(&source.name, &source.text).is_some())
+            };
             let fix = if w.kind == WorkloadKind::Custom {
                 "use a ReadWriteMany storage class (a shared file system: EFS, Filestore, Azure Files, NFS) for data the pods share, or a claim per pod where the operator has claim templates (a LeaderWorkerSet's volumeClaimTemplates, a JobSet's volumeClaimPolicies)".to_string()
             } else if w.kind == WorkloadKind::Deployment && replicas <= 1 {
@@ -136,7 +136,7 @@ impl Relation for Rule {
             } else {
                 "give each pod its own volume with a StatefulSet's volumeClaimTemplates, or use a ReadWriteMany storage class for data they share".to_string()
             };
-            out.push(Subject { file: o.file, about: About::of(o), namespace: ix.namespace_of(o).to_string(), why, fix, claims });
+            out.push(Subject { file: o.file, about: About::of(o), namespace: ix.namespace_of(o).to_string(), why, fix, claims, one_node });
         }
     }
 
@@ -161,7 +161,12 @@ impl Relation for Rule {
                 if modes.is_empty() || !modes.iter().all(|m| m == "ReadWriteOnce" || m == "ReadWriteOncePod") {
                     continue;
                 }
-                if storage.get_or_insert_with(|| Storage::of(world)).is_node_local(claim.storage_class.as_deref()) {
+                // On one node ReadWriteOnce admits every pod; ReadWriteOncePod admits one
+                // wherever they are.
+                let one_pod = modes.iter().any(|m| m == "ReadWriteOncePod");
+                if !one_pod
+                    && (s.one_node || storage.get_or_insert_with(|| Storage::of(world)).is_node_local(claim.storage_class.as_deref()))
+                {
                     continue;
                 }
                 shared.push((path, *span, co, name, modes.join(", ")));
@@ -169,17 +174,16 @@ impl Relation for Rule {
             let Some((path, span, _, _, _)) = shared.first() else { continue };
             let names: Vec<String> = shared.iter().map(|(_, _, _, n, m)| format!("`{n}` ({m})")).collect();
             let (noun, them) = if shared.len() == 1 { ("claim", "it") } else { ("claims", "them") };
+            let breaks = if shared.iter().all(|(_, _, _, _, m)| m == "ReadWriteOncePod") {
+                format!("ReadWriteOncePod admits one pod, so a second one that mounts {them} stays Pending")
+            } else {
+                format!("a second pod on another node that mounts {them} sticks in ContainerCreating with a Multi-Attach error")
+            };
             let mut r = out
                 .report(
                     s.file,
                     *span,
-                    format!(
-                        "{} `{}` mounts {noun} {} but {}: a second pod on another node that mounts {them} sticks in ContainerCreating with a Multi-Attach error",
-                        s.about.object.kind,
-                        s.about.name(),
-                        names.join(", "),
-                        s.why
-                    ),
+                    format!("{} `{}` mounts {noun} {} but {}: {breaks}", s.about.object.kind, s.about.name(), names.join(", "), s.why),
                 )
                 .help(s.fix.clone())
                 .path((*path).clone())
