@@ -184,11 +184,13 @@ pub struct PodFact {
 }
 
 impl PodFact {
-    /// The labels the pods carry, with the values of `wanted` for those that vary per pod.
+    /// Of the labels the pods carry, those `wanted` names, with the values of `wanted` for
+    /// those that vary per pod. Only the wanted keys: callers compare a selector's pairs, and
+    /// copying every label of a template for each selector would cost labels × selectors.
     pub fn labels_for(&self, wanted: &Labels) -> Labels {
         match &self.labeler {
-            Some(l) => l.labels(wanted),
-            None => self.labels.to_labels(),
+            Some(l) if wanted.keys().any(|k| pods::per_pod(k)) => l.labels(wanted),
+            _ => wanted.keys().filter_map(|k| Some((k.clone(), self.labels.get(k)?.to_string()))).collect(),
         }
     }
 

@@ -205,6 +205,30 @@ fn bare_pod_in_a_test_directory_is_a_fixture() {
     }
 }
 
+/// service-selects-nothing: a patch's pod template makes its own directory's Services
+/// unjudgeable (the whole object is made elsewhere), not those of another directory of the
+/// namespace. (Fixtures are files of one directory, so the paths are given here.)
+#[test]
+fn service_selects_nothing_a_patch_counts_in_its_own_directory() {
+    let r = RuleId::ServiceSelectsNothing;
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a-manager\nspec:\n  template:\n    metadata:\n      labels: {tier: backend}\n    spec:\n      containers:\n        - name: manager\n          args: [--verbose]\n";
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api, tier: backend}\n    spec:\n      containers:\n        - {name: api, image: ghcr.io/example/api:1.0}\n";
+    let service =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector: {app: apii, tier: backend}\n  ports:\n    - port: 80\n";
+    let run = |patch_dir: &str| {
+        let files = vec![
+            text_file(&format!("{patch_dir}/manager_patch.yaml"), patch),
+            text_file("app/deploy.yaml", deploy),
+            text_file("app/service.yaml", service),
+        ];
+        lint_only_files(r, files)
+    };
+    let elsewhere = run("other");
+    assert_eq!(elsewhere.diagnostics.len(), 1, "a patch in another directory:\n{}", compact(&elsewhere));
+    let beside = run("app");
+    assert!(beside.diagnostics.is_empty(), "a patch beside the Service:\n{}", compact(&beside));
+}
+
 /// Every snapshot belongs to a fixture: a renamed or deleted fixture leaves none behind.
 #[test]
 fn no_snapshot_without_its_fixture() {

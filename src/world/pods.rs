@@ -31,6 +31,10 @@ pub struct Namespace<'a> {
     /// table per label (filled in `push` in candidate order, sorted by `seal`).
     label_keys: Vec<(&'a str, &'a str)>,
     label_pods: Vec<usize>,
+    /// Every label value some candidate carries, sorted, each once (filled by `seal`).
+    label_values: Vec<&'a str>,
+    /// Prefixes of the labels custom workloads' controllers add, each once.
+    added_prefixes: Vec<&'static str>,
     /// Candidates whose controller adds labels that vary per pod (checked against every selector).
     pub(crate) always: Vec<usize>,
     /// The first candidate of the smallest name (the closest of those that share no label).
@@ -87,6 +91,11 @@ impl<'a> Namespace<'a> {
         if !c.pod.prefixes.is_empty() {
             // A custom workload's controller adds labels by prefix: checked against every selector.
             self.always.push(i);
+            for p in c.pod.prefixes {
+                if !self.added_prefixes.contains(&p.as_str()) {
+                    self.added_prefixes.push(p);
+                }
+            }
         }
         if self.first_by_name.is_none_or(|f| c.object.name() < self.pods[f].object.name()) {
             self.first_by_name = Some(i);
@@ -106,6 +115,13 @@ impl<'a> Namespace<'a> {
         self.completed.contains(dir)
     }
 
+    /// The candidates carrying label `k`, whatever its value (in label order).
+    pub(crate) fn carrying_key(&self, k: &str) -> &[usize] {
+        let lo = self.label_keys.partition_point(|p| p.0 < k);
+        let n = self.label_keys.get(lo..).map_or(0, |rest| rest.partition_point(|p| p.0 == k));
+        self.label_pods.get(lo..lo + n).unwrap_or_default()
+    }
+
     pub(crate) fn posting(&self, k: &str, v: &str) -> &[usize] {
         let lo = self.label_keys.partition_point(|p| *p < (k, v));
         let n = self.label_keys.get(lo..).map_or(0, |rest| rest.partition_point(|p| *p == (k, v)));
@@ -118,6 +134,23 @@ impl<'a> Namespace<'a> {
             std::mem::take(&mut self.label_keys).into_iter().zip(std::mem::take(&mut self.label_pods)).collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         (self.label_keys, self.label_pods) = entries.into_iter().unzip();
+        self.label_values = self.label_keys.iter().map(|(_, v)| *v).collect();
+        self.label_values.sort_unstable();
+        self.label_values.dedup();
+    }
+
+    /// Whether the selector looks written for pods of these candidates: one of them carries one
+    /// of its keys (with another value: a typo, a renamed value) or one of its values (under
+    /// another key: a renamed key), or its controller adds the key (per pod, or by a custom
+    /// workload's prefix). A selector that shares nothing with any of them selects pods
+    /// installed some other way (an operator's, a chart's), not mistyped ones.
+    pub fn resembles(&self, sel: &Pairs) -> bool {
+        sel.iter().any(|(k, v)| {
+            !self.carrying_key(k).is_empty()
+                || self.label_values.binary_search(&v).is_ok()
+                || per_pod(k)
+                || self.added_prefixes.iter().any(|p| k.starts_with(p))
+        })
     }
 
     /// The candidates carrying the selector's rarest label that no controller varies per pod

@@ -15,18 +15,19 @@ use std::collections::HashMap;
 pub(crate) const CLOSEST_CANDIDATES: usize = 256;
 
 impl<'a> Namespace<'a> {
-    /// The candidate that misses the fewest of the selector's pairs (then the smallest name,
-    /// then the first). Only candidates sharing a pair with the selector can miss fewer than
-    /// all, so those are examined (at most [`CLOSEST_CANDIDATES`]), with the first of the
-    /// smallest name for when none does.
+    /// The candidate that misses the fewest of the selector's pairs (then the one that carries
+    /// most of its keys, then the smallest name, then the first). Only candidates sharing a
+    /// pair with the selector can miss fewer than all, and only those carrying one of its keys
+    /// can carry more keys, so those are examined (at most [`CLOSEST_CANDIDATES`]), with the
+    /// first of the smallest name for when none does.
     ///
-    /// Selectors that differ only in pairs no candidate carries (typos, one per Service) have
-    /// one closest candidate: `memo` holds it per selector without those pairs.
+    /// Selectors that differ only in pairs whose key no candidate carries have one closest
+    /// candidate: `memo` holds it per selector without those pairs.
     fn closest(&self, sel: &Pairs, memo: &mut HashMap<Pairs, Option<usize>>) -> Option<&Candidate<'a>> {
         if !self.always.is_empty() || sel.iter().any(|(k, _)| per_pod(k)) {
             return self.closest_of(sel).map(|i| &self.pods[i]);
         }
-        let carried = sel.filtered(|k, v| !self.posting(k, v).is_empty());
+        let carried = sel.filtered(|k, _| !self.carrying_key(k).is_empty());
         let i = match memo.entry(carried) {
             Entry::Occupied(e) => *e.get(),
             Entry::Vacant(e) => {
@@ -47,15 +48,22 @@ impl<'a> Namespace<'a> {
             for l in lists {
                 idx.extend(l.iter().take(CLOSEST_CANDIDATES.saturating_sub(idx.len())));
             }
+            // Then those that carry one of its keys with another value (a typo's target).
+            for (k, _) in sel.iter() {
+                idx.extend(self.carrying_key(k).iter().take(CLOSEST_CANDIDATES.saturating_sub(idx.len())));
+            }
         }
         idx.extend(self.always.iter().take(CLOSEST_CANDIDATES));
         idx.extend(self.first_by_name);
         idx.sort_unstable();
         idx.dedup();
+        let keys = |c: &Candidate| sel.iter().filter(|(k, _)| c.pod.labels.get(k).is_some()).count();
         idx.into_iter()
-            .map(|i| (misses(sel, &self.pods[i]), i))
-            .min_by(|(ma, a), (mb, b)| ma.cmp(mb).then_with(|| self.pods[*a].object.name().cmp(&self.pods[*b].object.name())))
-            .map(|(_, i)| i)
+            .map(|i| (misses(sel, &self.pods[i]), std::cmp::Reverse(keys(&self.pods[i])), i))
+            .min_by(|(ma, ka, a), (mb, kb, b)| {
+                ma.cmp(mb).then(ka.cmp(kb)).then_with(|| self.pods[*a].object.name().cmp(&self.pods[*b].object.name()))
+            })
+            .map(|(_, _, i)| i)
     }
 }
 
@@ -67,15 +75,6 @@ fn misses(sel: &Pairs, c: &Candidate) -> usize {
     }
     let labels = c.labels_for(sel);
     sel.iter().filter(|(k, v)| labels.get(*k).map(String::as_str) != Some(*v) && !c.satisfied(k)).count()
-}
-
-/// Whether a candidate looks like the pods a selector was written for: it carries one of the
-/// selector's keys (with another value: a typo, a renamed value) or one of its values (under
-/// another key: a renamed key). A Service whose closest candidate shares neither selects pods
-/// installed some other way (an operator's, a chart's, a script's), not mistyped ones.
-fn resembles(sel: &Pairs, c: &Candidate) -> bool {
-    let labels = c.labels_for(sel);
-    sel.iter().any(|(k, v)| labels.contains_key(k) || c.satisfied(k) || c.pod.labels.iter().any(|(pk, pv)| pk == k || pv == v))
 }
 
 pub struct Rule;
@@ -129,7 +128,7 @@ impl Relation for Rule {
                 }
             };
             let Some(closest) = closest else { continue };
-            if !closest.is_some_and(|c| resembles(sel, c)) {
+            if !ns.resembles(sel) {
                 continue;
             }
             let hint = closest
