@@ -154,9 +154,40 @@ pub fn dir_of_name(name: &str) -> &str {
 
 /// Whether a file's name puts it in a test suite's directory (`test/`, `tests/`, `e2e/`): what
 /// a test applies for its run, not what a cluster runs. (`testdata/` is not one: it holds a
-/// program's inputs, such as a linter's cases, which are meant to be judged.)
+/// program's inputs, such as a linter's cases, which are meant to be judged; nor is an
+/// environment named `test` among others, as in `overlays/test/` or `envs/test/`.) Read the
+/// name below its repository ([`within_repository`]): directories above a checkout say nothing
+/// about it.
 pub fn in_test_directory(name: &str) -> bool {
-    dir_of_name(name).split(['/', '\\']).any(|d| matches!(d.to_ascii_lowercase().as_str(), "test" | "tests" | "e2e"))
+    let mut parent = String::new();
+    for d in dir_of_name(name).split(['/', '\\']) {
+        let d = d.to_ascii_lowercase();
+        let environment = matches!(parent.as_str(), "overlays" | "env" | "envs" | "environments" | "clusters");
+        if matches!(d.as_str(), "e2e" | "tests") || (d == "test" && !environment) {
+            return true;
+        }
+        parent = d;
+    }
+    false
+}
+
+/// The part of a file's name inside its repository: for an absolute name, below the nearest
+/// directory above it that holds `.git` (one existence check per level: call it for findings,
+/// not for every file); for a relative one, below its last `..`.
+pub fn within_repository(name: &str) -> &str {
+    let path = std::path::Path::new(name);
+    if path.is_absolute() {
+        for dir in path.ancestors().skip(1) {
+            if dir.join(".git").exists() {
+                return path.strip_prefix(dir).ok().and_then(|p| p.to_str()).unwrap_or(name);
+            }
+        }
+        return name;
+    }
+    match name.rfind("../").or_else(|| name.rfind("..\\")) {
+        Some(i) => &name[i + 3..],
+        None => name,
+    }
 }
 
 /// Threads to use: `KSHAPE_THREADS`/`--threads`, else the available cores.
@@ -242,6 +273,25 @@ mod tests {
         assert!(!super::in_test_directory("deploy/latest/pod.yaml"));
         assert!(!super::in_test_directory("testdata/rules/a-rule/bad.yaml"));
         assert!(!super::in_test_directory("contest/pod.yaml"));
+        assert!(!super::in_test_directory("config/overlays/test/pod.yaml"));
+        assert!(!super::in_test_directory("envs/test/pod.yaml"));
+        assert!(super::in_test_directory("overlays/test/e2e/pod.yaml"));
+    }
+
+    #[test]
+    fn names_within_their_repository() {
+        assert_eq!(super::within_repository("deploy/pod.yaml"), "deploy/pod.yaml");
+        assert_eq!(super::within_repository("../test/repo/deploy/pod.yaml"), "test/repo/deploy/pod.yaml");
+        assert_eq!(super::within_repository("../../a/../b/pod.yaml"), "b/pod.yaml");
+        // A checkout under a directory named `test`: only what is below `.git`'s directory counts.
+        let root = std::env::temp_dir().join(format!("kshape-within-{}", std::process::id())).join("test").join("repo");
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join("deploy")).unwrap();
+        let name = root.join("deploy").join("pod.yaml").to_string_lossy().into_owned();
+        let inside = super::within_repository(&name);
+        assert_eq!(inside, std::path::Path::new("deploy").join("pod.yaml").to_string_lossy());
+        assert!(super::in_test_directory(&name) && !super::in_test_directory(inside));
+        std::fs::remove_dir_all(root.parent().unwrap().parent().unwrap()).ok();
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Relation for Rule {
                 continue;
             }
             // A test suite's fixture (a local S3 server for one e2e run) lives as long as its test.
-            if crate::util::in_test_directory(&ix.parsed(o.file).source.name) {
+            if crate::util::in_test_directory(crate::util::within_repository(&ix.parsed(o.file).source.name)) {
                 continue;
             }
             // A pod that runs to completion (a test, a benchmark, a one-off task) is at most a hint
