@@ -227,6 +227,15 @@ fn service_selects_nothing_a_patch_counts_in_its_own_directory() {
     assert_eq!(elsewhere.diagnostics.len(), 1, "a patch in another directory:\n{}", compact(&elsewhere));
     let beside = run("app");
     assert!(beside.diagnostics.is_empty(), "a patch beside the Service:\n{}", compact(&beside));
+    // A patch that names no namespace (kustomize sets it) still stands for its directory.
+    let namespaced = |text: &str| text.replacen("metadata:\n  name: api\n", "metadata:\n  name: api\n  namespace: web\n", 1);
+    let files = vec![
+        text_file("app/manager_patch.yaml", patch),
+        text_file("app/deploy.yaml", &namespaced(deploy)),
+        text_file("app/service.yaml", &namespaced(service)),
+    ];
+    let other_namespace = lint_only_files(r, files);
+    assert!(other_namespace.diagnostics.is_empty(), "a patch without a namespace beside the Service:\n{}", compact(&other_namespace));
 }
 
 /// Every snapshot belongs to a fixture: a renamed or deleted fixture leaves none behind.

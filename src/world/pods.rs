@@ -45,9 +45,6 @@ pub struct Namespace<'a> {
     pub unknown_owner: bool,
     /// Some object here is a kustomize input whose labels may still change.
     pub kustomize: bool,
-    /// Directories with a pod template of a patch or a rendered object: the whole object, and
-    /// its pods' labels, are made elsewhere.
-    completed: HashSet<&'a str>,
 }
 
 /// Every namespace's pod templates: workloads, and known custom workloads.
@@ -62,9 +59,6 @@ pub(super) fn namespaces<'a>(world: &World<'a>) -> HashMap<&'a str, Namespace<'a
             ns.unknown_owner = true;
         }
         let dir = crate::util::dir_of_name(&world.file(f.file).source.name);
-        if f.completed && !f.pods.is_empty() {
-            ns.completed.insert(dir);
-        }
         for pod in &f.pods {
             ns.push(dir, Candidate { object: f, pod });
         }
@@ -107,12 +101,6 @@ impl<'a> Namespace<'a> {
     /// Whether some candidate comes from this directory.
     pub fn has_pods_in(&self, dir: &str) -> bool {
         self.dirs.contains(dir)
-    }
-
-    /// Whether a patch or a rendered object in this directory has a pod template (whose
-    /// labels are made elsewhere).
-    pub fn completed_in(&self, dir: &str) -> bool {
-        self.completed.contains(dir)
     }
 
     /// The candidates carrying label `k`, whatever its value (in label order).

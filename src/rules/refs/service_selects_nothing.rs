@@ -102,6 +102,14 @@ impl Relation for Rule {
             return;
         }
         let spaces = world.pods();
+        // Directories with a pod template of a patch or a rendered object: the whole object,
+        // and its pods' labels, are made elsewhere (whatever namespace each names: kustomize
+        // patches usually name none).
+        let completed: std::collections::HashSet<&str> = world
+            .facts()
+            .filter(|f| f.completed && !f.pods.is_empty())
+            .map(|f| super::dir_of_name(&world.file(f.file).source.name))
+            .collect();
         // Per namespace and selector: None when it selects a candidate, else the closest one.
         type Closest<'a, 'b> = Option<Option<&'b Candidate<'a>>>;
         let mut memo: HashMap<(&str, &Pairs), Closest> = HashMap::new();
@@ -116,7 +124,7 @@ impl Relation for Rule {
             // Service for pods that another installation runs is not ours to judge. Nor when a
             // patch or rendered workload comes with it: its labels are made elsewhere.
             let dir = super::dir_of_name(&world.file(s.file).source.name);
-            if !ns.has_pods_in(dir) || ns.completed_in(dir) {
+            if !ns.has_pods_in(dir) || completed.contains(dir) {
                 continue;
             }
             // Services with one selector (one per port, per tenant...) share the answer.
