@@ -227,7 +227,9 @@ pub fn misfit(requests: &BTreeMap<String, i128>, node: &NodeInfo) -> Option<(Str
 }
 
 /// How many nodes of the inventory the pod's pods can run on: what [`coverage`] counts as
-/// eligible, without its rows. `extended` as in [`untolerated_with`].
+/// eligible, without its rows, and with the cluster's ExtendedResourceToleration admission
+/// (`extended`, as in [`untolerated_with`]) where the configuration says it is on (`kshape
+/// nodes` does not read it).
 pub fn eligible_count(spec: &PodSpec, daemonset: bool, nodes: &[NodeInfo], extended: bool) -> usize {
     let requests = pod_requests(spec);
     nodes
