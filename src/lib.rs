@@ -203,7 +203,7 @@ pub fn lint_built(
     for b in builds.iter().filter(|b| b.helm && !b.context) {
         let Ok(built) = &b.output else { continue };
         let file = SourceFile {
-            name: format!("{} (helm template)", b.root),
+            name: format!("{}{}", b.root, util::HELM_TEMPLATE_SUFFIX),
             text: built.text.clone(),
             is_json: false,
             context: false,

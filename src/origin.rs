@@ -89,7 +89,7 @@ fn lint_build(
     selection: &Selection,
 ) -> (Index, Vec<Diagnostic>) {
     let file = SourceFile {
-        name: format!("{} (kustomize build)", b.root),
+        name: format!("{}{}", b.root, crate::util::KUSTOMIZE_BUILD_SUFFIX),
         text: built.text.clone(),
         is_json: false,
         context: false,

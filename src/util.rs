@@ -160,7 +160,7 @@ pub fn dir_of_name(name: &str) -> &str {
 /// about it.
 pub fn in_test_directory(name: &str) -> bool {
     let mut parent = String::new();
-    for d in dir_of_name(name).split(['/', '\\']) {
+    for d in source_dir(name).split(['/', '\\']) {
         let d = d.to_ascii_lowercase();
         let environment = matches!(parent.as_str(), "overlays" | "env" | "envs" | "environments" | "clusters");
         if matches!(d.as_str(), "e2e" | "tests") || (d == "test" && !environment) {
@@ -171,9 +171,22 @@ pub fn in_test_directory(name: &str) -> bool {
     false
 }
 
+/// The suffix of the name of what `kustomize build <root>` made (its objects come from files
+/// under `<root>`).
+pub const KUSTOMIZE_BUILD_SUFFIX: &str = " (kustomize build)";
+/// The suffix of the name of what `helm template <chart>` made.
+pub const HELM_TEMPLATE_SUFFIX: &str = " (helm template)";
+const BUILD_SUFFIXES: [&str; 2] = [KUSTOMIZE_BUILD_SUFFIX, HELM_TEMPLATE_SUFFIX];
+
+/// The directory whose files an object of this file comes from: the build's root for what a
+/// build made (`deploy/test (kustomize build)` → `deploy/test`), else the file's directory.
+pub fn source_dir(name: &str) -> &str {
+    BUILD_SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).unwrap_or_else(|| dir_of_name(name))
+}
+
 /// The part of a file's name inside its repository: for an absolute name, below the nearest
-/// directory above it that holds `.git` (one existence check per level: call it for findings,
-/// not for every file); for a relative one, below its last `..`.
+/// directory above it that holds `.git` (one existence check per level), else below the working
+/// directory when it is there; for a relative one, below its last `..`.
 pub fn within_repository(name: &str) -> &str {
     let path = std::path::Path::new(name);
     if path.is_absolute() {
@@ -182,7 +195,8 @@ pub fn within_repository(name: &str) -> &str {
                 return path.strip_prefix(dir).ok().and_then(|p| p.to_str()).unwrap_or(name);
             }
         }
-        return name;
+        let cwd = std::env::current_dir().ok();
+        return cwd.and_then(|c| path.strip_prefix(c).ok()).and_then(|p| p.to_str()).unwrap_or(name);
     }
     match name.rfind("../").or_else(|| name.rfind("..\\")) {
         Some(i) => &name[i + 3..],
@@ -276,6 +290,10 @@ mod tests {
         assert!(!super::in_test_directory("config/overlays/test/pod.yaml"));
         assert!(!super::in_test_directory("envs/test/pod.yaml"));
         assert!(super::in_test_directory("overlays/test/e2e/pod.yaml"));
+        // What a build of a test directory made.
+        assert!(super::in_test_directory("test (kustomize build)"));
+        assert!(super::in_test_directory("deploy/e2e (helm template)"));
+        assert!(!super::in_test_directory("deploy/latest (kustomize build)"));
     }
 
     #[test]

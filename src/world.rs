@@ -188,10 +188,14 @@ impl PodFact {
     /// those that vary per pod. Only the wanted keys: callers compare a selector's pairs, and
     /// copying every label of a template for each selector would cost labels × selectors.
     pub fn labels_for(&self, wanted: &Labels) -> Labels {
-        match &self.labeler {
-            Some(l) if wanted.keys().any(|k| pods::per_pod(k)) => l.labels(wanted),
-            _ => wanted.keys().filter_map(|k| Some((k.clone(), self.labels.get(k)?.to_string()))).collect(),
+        let mut out: Labels = wanted.keys().filter_map(|k| Some((k.clone(), self.labels.get(k)?.to_string()))).collect();
+        if let Some(l) = self.labeler.as_ref().filter(|_| wanted.keys().any(|k| pods::per_pod(k))) {
+            // The values that vary per pod, as the controller gives them (the template's own
+            // value of such a label stays first).
+            l.add_controller_labels(&mut out, wanted);
+            out.retain(|k, _| wanted.contains_key(k));
         }
+        out
     }
 
     /// Whether the controller adds label `key` to each pod.

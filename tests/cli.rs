@@ -478,3 +478,20 @@ fn shared_rwo_claim_in_a_build_is_an_error_with_an_inventory() {
     assert_eq!(with.status.code(), Some(1));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// bare-pod through kustomize: a test directory's build is a test fixture too (the build's name
+/// is its root); the same build elsewhere is reported.
+#[test]
+fn bare_pod_in_a_built_test_directory_is_a_fixture() {
+    let dir = std::env::temp_dir().join(format!("kshape-bare-build-{}", std::process::id()));
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vllm\n  labels: {app: vllm}\nspec:\n  containers:\n    - name: vllm\n      image: vllm/vllm-openai:v0.8.5\n      args: [\"--model\", \"Qwen/Qwen2.5-7B-Instruct\"]\n";
+    for sub in ["e2e", "deploy"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        std::fs::write(dir.join(sub).join("kustomization.yaml"), "resources: [pod.yaml]\n").unwrap();
+        std::fs::write(dir.join(sub).join("pod.yaml"), pod).unwrap();
+    }
+    let out = common::run_in(&dir, &["--format", "json", "--no-config", "--select", "bare-pod", "."], None);
+    let found: Vec<String> = rules_of(&out).iter().map(|d| d["file"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(found, ["deploy/pod.yaml"], "{}", String::from_utf8_lossy(&out.stdout));
+    std::fs::remove_dir_all(&dir).ok();
+}

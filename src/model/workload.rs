@@ -172,6 +172,13 @@ impl PodLabeler {
     /// pod (a StatefulSet's pod name).
     pub fn labels(&self, wanted: &Labels) -> Labels {
         let mut labels: Labels = self.template.to_labels();
+        self.add_controller_labels(&mut labels, wanted);
+        labels
+    }
+
+    /// Adds to `labels` (where it has no value of its own) the labels the controller gives
+    /// the pods, with `wanted`'s values for those that differ from pod to pod.
+    pub fn add_controller_labels(&self, labels: &mut Labels, wanted: &Labels) {
         let name = self.name.clone();
         match self.kind {
             WorkloadKind::Job | WorkloadKind::CronJob => {
@@ -228,7 +235,6 @@ impl PodLabeler {
             }
             WorkloadKind::Pod => {}
         }
-        labels
     }
 }
 

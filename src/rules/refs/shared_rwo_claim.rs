@@ -66,6 +66,9 @@ pub struct Subject {
     /// Its pods all land on one node, where ReadWriteOnce admits them all (ReadWriteOncePod
     /// still admits one).
     one_node: bool,
+    /// It runs one pod at most: a DaemonSet on one node (whose update deletes the old pod
+    /// before it starts the new one), which even ReadWriteOncePod admits.
+    single_pod: bool,
 }
 
 impl Relation for Rule {
@@ -136,7 +139,17 @@ impl Relation for Rule {
             } else {
                 "give each pod its own volume with a StatefulSet's volumeClaimTemplates, or use a ReadWriteMany storage class for data they share".to_string()
             };
-            out.push(Subject { file: o.file, about: About::of(o), namespace: ix.namespace_of(o).to_string(), why, fix, claims, one_node });
+            let single_pod = one_node && w.kind == WorkloadKind::DaemonSet;
+            out.push(Subject {
+                file: o.file,
+                about: About::of(o),
+                namespace: ix.namespace_of(o).to_string(),
+                why,
+                fix,
+                claims,
+                one_node,
+                single_pod,
+            });
         }
     }
 
@@ -164,17 +177,20 @@ impl Relation for Rule {
                 // On one node ReadWriteOnce admits every pod; ReadWriteOncePod admits one
                 // wherever they are.
                 let one_pod = modes.iter().any(|m| m == "ReadWriteOncePod");
-                if !one_pod
-                    && (s.one_node || storage.get_or_insert_with(|| Storage::of(world)).is_node_local(claim.storage_class.as_deref()))
-                {
+                let admitted = if one_pod {
+                    s.single_pod
+                } else {
+                    s.one_node || storage.get_or_insert_with(|| Storage::of(world)).is_node_local(claim.storage_class.as_deref())
+                };
+                if admitted {
                     continue;
                 }
-                shared.push((path, *span, co, name, modes.join(", ")));
+                shared.push((path, *span, co, name, modes.join(", "), one_pod));
             }
-            let Some((path, span, _, _, _)) = shared.first() else { continue };
-            let names: Vec<String> = shared.iter().map(|(_, _, _, n, m)| format!("`{n}` ({m})")).collect();
+            let Some((path, span, ..)) = shared.first() else { continue };
+            let names: Vec<String> = shared.iter().map(|(_, _, _, n, m, _)| format!("`{n}` ({m})")).collect();
             let (noun, them) = if shared.len() == 1 { ("claim", "it") } else { ("claims", "them") };
-            let breaks = if shared.iter().all(|(_, _, _, _, m)| m == "ReadWriteOncePod") {
+            let breaks = if shared.iter().all(|e| e.5) {
                 format!("ReadWriteOncePod admits one pod, so a second one that mounts {them} stays Pending")
             } else {
                 format!("a second pod on another node that mounts {them} sticks in ContainerCreating with a Multi-Attach error")
@@ -188,7 +204,7 @@ impl Relation for Rule {
                 .help(s.fix.clone())
                 .path((*path).clone())
                 .about(&s.about);
-            for (_, _, co, name, modes) in &shared {
+            for (_, _, co, name, modes, _) in &shared {
                 let rel = co.claim.as_ref().map(|c| c.modes_span).unwrap_or(co.kind_span);
                 r = r.related(co.file, rel, format!("claim `{name}` is {modes}"));
             }

@@ -40,7 +40,8 @@ impl Relation for Rule {
             if static_pod || o.completion.is_some() {
                 continue;
             }
-            // A test suite's fixture (a local S3 server for one e2e run) lives as long as its test.
+            // A test suite's fixture (a local S3 server for one e2e run) lives as long as its
+            // test. (Read for bare Pods only: it looks for the repository's `.git`.)
             if crate::util::in_test_directory(crate::util::within_repository(&ix.parsed(o.file).source.name)) {
                 continue;
             }
