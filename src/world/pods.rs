@@ -129,8 +129,8 @@ impl<'a> Namespace<'a> {
 
     /// Whether the selector looks written for pods of these candidates: one of them carries one
     /// of its keys (with another value: a typo, a renamed value) or one of its values (under
-    /// another key: a renamed key), or its controller adds the key (per pod, or by a custom
-    /// workload's prefix). A selector that shares nothing with any of them selects pods
+    /// another key: a renamed key), or the key is one a controller adds (a built-in
+    /// controller's per-pod label, or a custom workload's prefix of this namespace). A selector that shares nothing with any of them selects pods
     /// installed some other way (an operator's, a chart's), not mistyped ones.
     pub fn resembles(&self, sel: &Pairs) -> bool {
         sel.iter().any(|(k, v)| {
