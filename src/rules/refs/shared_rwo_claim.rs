@@ -54,6 +54,17 @@ impl<'a> Storage<'a> {
 
 pub struct Rule;
 
+/// A claim a workload's pods cannot all mount: where the workload names it, the claim's fact,
+/// its access modes, and whether ReadWriteOncePod (one pod, wherever) is why.
+struct Shared<'a> {
+    path: &'a FieldPath,
+    span: Span,
+    claim: &'a Fact,
+    name: &'a str,
+    modes: String,
+    one_pod: bool,
+}
+
 /// A workload that runs several pods (or overlapping ones), with the claims it mounts.
 pub struct Subject {
     file: usize,
@@ -185,12 +196,12 @@ impl Relation for Rule {
                 if admitted {
                     continue;
                 }
-                shared.push((path, *span, co, name, modes.join(", "), one_pod));
+                shared.push(Shared { path, span: *span, claim: co, name, modes: modes.join(", "), one_pod });
             }
-            let Some((path, span, ..)) = shared.first() else { continue };
-            let names: Vec<String> = shared.iter().map(|(_, _, _, n, m, _)| format!("`{n}` ({m})")).collect();
+            let Some(Shared { path, span, .. }) = shared.first() else { continue };
+            let names: Vec<String> = shared.iter().map(|c| format!("`{}` ({})", c.name, c.modes)).collect();
             let (noun, them) = if shared.len() == 1 { ("claim", "it") } else { ("claims", "them") };
-            let breaks = if shared.iter().all(|e| e.5) {
+            let breaks = if shared.iter().all(|c| c.one_pod) {
                 format!("ReadWriteOncePod admits one pod, so a second one that mounts {them} stays Pending")
             } else {
                 format!("a second pod on another node that mounts {them} sticks in ContainerCreating with a Multi-Attach error")
@@ -204,9 +215,9 @@ impl Relation for Rule {
                 .help(s.fix.clone())
                 .path((*path).clone())
                 .about(&s.about);
-            for (_, _, co, name, modes, _) in &shared {
-                let rel = co.claim.as_ref().map(|c| c.modes_span).unwrap_or(co.kind_span);
-                r = r.related(co.file, rel, format!("claim `{name}` is {modes}"));
+            for c in &shared {
+                let rel = c.claim.claim.as_ref().map(|k| k.modes_span).unwrap_or(c.claim.kind_span);
+                r = r.related(c.claim.file, rel, format!("claim `{}` is {}", c.name, c.modes));
             }
         }
     }
