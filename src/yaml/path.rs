@@ -52,22 +52,41 @@ impl From<usize> for Step {
 }
 
 /// A field path below an object's root, e.g. `spec.template.spec.containers[0].image`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FieldPath(Vec<Step>);
+
+/// Steps of room a cloned or built path keeps for the keys the rules append to it
+/// (`ps.clone().key("volumes").index(i).key("name")`): one allocation per path, not one per step.
+const ROOM: usize = 4;
+
+impl Clone for FieldPath {
+    fn clone(&self) -> FieldPath {
+        let mut steps = Vec::with_capacity(self.0.len() + ROOM);
+        steps.extend_from_slice(&self.0);
+        FieldPath(steps)
+    }
+}
 
 /// A [`FieldPath`] from keys and indexes: `path!["spec", "ports", i, "port"]` (`&'static str`
 /// and `String` are keys, `usize` is an index).
 #[macro_export]
 macro_rules! path {
-    ($($step:expr),* $(,)?) => {
-        $crate::yaml::FieldPath::from_steps(vec![$($crate::yaml::Step::from($step)),*])
-    };
+    ($($step:expr),* $(,)?) => {{
+        let mut steps = $crate::yaml::FieldPath::with_room(0 $(+ { let _ = stringify!($step); 1 })*);
+        $(steps.push($step);)*
+        steps
+    }};
 }
 
 impl FieldPath {
     /// The empty path (the object's root).
     pub fn new() -> FieldPath {
         FieldPath(Vec::new())
+    }
+
+    /// An empty path with room for `steps` steps and a few more (see [`path!`]).
+    pub fn with_room(steps: usize) -> FieldPath {
+        FieldPath(Vec::with_capacity(steps + ROOM))
     }
 
     pub fn from_steps(steps: Vec<Step>) -> FieldPath {

@@ -30,7 +30,7 @@ impl Cx<'_> {
     }
 
     /// A string enumeration; empty/missing values are the API's default and fine.
-    fn one_of(&mut self, path: &FieldPath, value: Option<&str>, allowed: &[&str], what: &str) {
+    fn one_of(&mut self, path: impl FnOnce() -> FieldPath, value: Option<&str>, allowed: &[&str], what: &str) {
         let Some(v) = value else { return };
         if v.is_empty() || allowed.contains(&v) {
             return;
@@ -41,20 +41,20 @@ impl Cx<'_> {
             Some(c) => format!("write {c}"),
             None => format!("use one of {list}"),
         };
-        self.emit(path, format!("`{v}` is not a valid {what}; allowed: {list}"), help);
+        self.emit(&path(), format!("`{v}` is not a valid {what}; allowed: {list}"), help);
     }
 
-    fn port(&mut self, path: &FieldPath, value: i64, what: &str, zero_ok: bool) {
+    fn port(&mut self, path: impl FnOnce() -> FieldPath, value: i64, what: &str, zero_ok: bool) {
         if (zero_ok && value == 0) || (1..=65535).contains(&value) {
             return;
         }
-        self.emit(path, format!("{what} `{value}` is outside 1-65535"), "use a port number from 1 to 65535".into());
+        self.emit(&path(), format!("{what} `{value}` is outside 1-65535"), "use a port number from 1 to 65535".into());
     }
 
-    fn non_negative(&mut self, path: &FieldPath, value: Option<i32>, what: &str) {
+    fn non_negative(&mut self, path: impl FnOnce() -> FieldPath, value: Option<i32>, what: &str) {
         if let Some(v) = value {
             if v < 0 {
-                self.emit(path, format!("{what} is negative (`{v}`)"), format!("{what} must be 0 or more"));
+                self.emit(&path(), format!("{what} is negative (`{v}`)"), format!("{what} must be 0 or more"));
             }
         }
     }
@@ -190,20 +190,20 @@ fn restart_policy(cx: &mut Cx, w: &Workload, ps: &FieldPath, spec: &PodSpec) {
 fn controller_fields(cx: &mut Cx, typed: &Typed) {
     match typed {
         Typed::Deployment(d) => {
-            cx.non_negative(&path!["spec", "replicas"], d.spec.replicas, "replicas");
+            cx.non_negative(|| path!["spec", "replicas"], d.spec.replicas, "replicas");
             let t = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref());
-            cx.one_of(&path!["spec", "strategy", "type"], t, &["RollingUpdate", "Recreate"], "Deployment strategy type");
+            cx.one_of(|| path!["spec", "strategy", "type"], t, &["RollingUpdate", "Recreate"], "Deployment strategy type");
         }
         Typed::StatefulSet(s) => {
-            cx.non_negative(&path!["spec", "replicas"], s.spec.replicas, "replicas");
+            cx.non_negative(|| path!["spec", "replicas"], s.spec.replicas, "replicas");
             cx.one_of(
-                &path!["spec", "podManagementPolicy"],
+                || path!["spec", "podManagementPolicy"],
                 s.spec.pod_management_policy.as_deref(),
                 &["OrderedReady", "Parallel"],
                 "podManagementPolicy",
             );
             let t = s.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
-            cx.one_of(&path!["spec", "updateStrategy", "type"], t, &["RollingUpdate", "OnDelete"], "StatefulSet updateStrategy type");
+            cx.one_of(|| path!["spec", "updateStrategy", "type"], t, &["RollingUpdate", "OnDelete"], "StatefulSet updateStrategy type");
             for (i, _) in s.spec.volume_claim_templates.iter().flatten().enumerate() {
                 for part in ["requests", "limits"] {
                     cx.quantities(&path!["spec", "volumeClaimTemplates", i, "spec", "resources", part]);
@@ -212,19 +212,19 @@ fn controller_fields(cx: &mut Cx, typed: &Typed) {
         }
         Typed::DaemonSet(d) => {
             let t = d.spec.update_strategy.as_ref().and_then(|s| s.type_.as_deref());
-            cx.one_of(&path!["spec", "updateStrategy", "type"], t, &["RollingUpdate", "OnDelete"], "DaemonSet updateStrategy type");
+            cx.one_of(|| path!["spec", "updateStrategy", "type"], t, &["RollingUpdate", "OnDelete"], "DaemonSet updateStrategy type");
         }
-        Typed::ReplicaSet(r) => cx.non_negative(&path!["spec", "replicas"], r.spec.replicas, "replicas"),
+        Typed::ReplicaSet(r) => cx.non_negative(|| path!["spec", "replicas"], r.spec.replicas, "replicas"),
         Typed::Job(j) => {
             if let Some(s) = &j.spec {
-                cx.non_negative(&path!["spec", "parallelism"], s.parallelism, "parallelism");
-                cx.non_negative(&path!["spec", "completions"], s.completions, "completions");
-                cx.non_negative(&path!["spec", "backoffLimit"], s.backoff_limit, "backoffLimit");
+                cx.non_negative(|| path!["spec", "parallelism"], s.parallelism, "parallelism");
+                cx.non_negative(|| path!["spec", "completions"], s.completions, "completions");
+                cx.non_negative(|| path!["spec", "backoffLimit"], s.backoff_limit, "backoffLimit");
             }
         }
         Typed::CronJob(c) => {
             cx.one_of(
-                &path!["spec", "concurrencyPolicy"],
+                || path!["spec", "concurrencyPolicy"],
                 c.spec.concurrency_policy.as_deref(),
                 &["Allow", "Forbid", "Replace"],
                 "concurrencyPolicy",
@@ -240,20 +240,20 @@ fn other_fields(cx: &mut Cx, typed: &Typed) {
         Typed::Service(s) => {
             if let Some(spec) = &s.spec {
                 cx.one_of(
-                    &path!["spec", "type"],
+                    || path!["spec", "type"],
                     spec.type_.as_deref(),
                     &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"],
                     "Service type",
                 );
                 for (i, port) in spec.ports.iter().flatten().enumerate() {
                     let base = path!["spec", "ports", i];
-                    cx.port(&base.clone().key("port"), i64::from(port.port), "port", false);
-                    cx.one_of(&base.clone().key("protocol"), port.protocol.as_deref(), &["TCP", "UDP", "SCTP"], "protocol");
+                    cx.port(|| base.clone().key("port"), i64::from(port.port), "port", false);
+                    cx.one_of(|| base.clone().key("protocol"), port.protocol.as_deref(), &["TCP", "UDP", "SCTP"], "protocol");
                     if let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(t)) = port.target_port {
-                        cx.port(&base.clone().key("targetPort"), i64::from(t), "targetPort", false);
+                        cx.port(|| base.clone().key("targetPort"), i64::from(t), "targetPort", false);
                     }
                     if let Some(np) = port.node_port {
-                        cx.port(&base.clone().key("nodePort"), i64::from(np), "nodePort", true);
+                        cx.port(|| base.clone().key("nodePort"), i64::from(np), "nodePort", true);
                     }
                 }
             }
@@ -368,7 +368,7 @@ fn limits_below_requests(cx: &mut Cx, w: &Workload, spec: &PodSpec) {
 /// characters) and values (at most 63 characters of letters, digits, `-`, `_`, `.`, starting
 /// and ending with a letter or digit) under `meta` (`metadata`, or a pod template's).
 fn labels(cx: &mut Cx, meta: &FieldPath) {
-    let Some(map) = cx.y.lookup(cx.o.root, &meta.clone().key("labels")) else { return };
+    let Some(map) = cx.y.lookup(cx.o.root, meta).and_then(|m| cx.y.get(m, "labels")) else { return };
     let Some(entries) = cx.y.map_entries(map) else { return };
     for &(k, v) in entries {
         let (Some(key), Some(value)) = (cx.y.scalar(k), cx.y.str_value(v)) else { continue };
@@ -475,7 +475,7 @@ fn ingress_paths(cx: &mut Cx) {
         for (j, &item) in paths.iter().enumerate() {
             let base = path!["spec", "rules", i, "http", "paths", j];
             let kind = y.get_str(item, "pathType");
-            cx.one_of(&base.clone().key("pathType"), kind, &["Exact", "Prefix", "ImplementationSpecific"], "Ingress pathType");
+            cx.one_of(|| base.clone().key("pathType"), kind, &["Exact", "Prefix", "ImplementationSpecific"], "Ingress pathType");
             let Some(path) = y.get_str(item, "path") else { continue };
             if matches!(kind, Some("Exact" | "Prefix")) && !path.starts_with('/') && !is_placeholder(path) {
                 cx.emit(
@@ -495,26 +495,26 @@ fn pod_spec(cx: &mut Cx, w: &Workload, ps: &FieldPath, spec: &PodSpec) {
             // `model`), where it is written.
             let base = w.container_path(i);
             let at = |k: &'static str| base.clone().key(k);
-            cx.one_of(&at("imagePullPolicy"), c.image_pull_policy.as_deref(), &["Always", "IfNotPresent", "Never"], "imagePullPolicy");
+            cx.one_of(|| at("imagePullPolicy"), c.image_pull_policy.as_deref(), &["Always", "IfNotPresent", "Never"], "imagePullPolicy");
             for part in ["limits", "requests"] {
                 cx.quantities(&at("resources").key(part));
             }
             for (j, port) in c.ports.iter().flatten().enumerate() {
                 let p = at("ports").index(j);
                 let pp = |k: &'static str| p.clone().key(k);
-                cx.port(&pp("containerPort"), i64::from(port.container_port), "containerPort", false);
+                cx.port(|| pp("containerPort"), i64::from(port.container_port), "containerPort", false);
                 if let Some(h) = port.host_port {
-                    cx.port(&pp("hostPort"), i64::from(h), "hostPort", true);
+                    cx.port(|| pp("hostPort"), i64::from(h), "hostPort", true);
                 }
-                cx.one_of(&pp("protocol"), port.protocol.as_deref(), &["TCP", "UDP", "SCTP"], "protocol");
+                cx.one_of(|| pp("protocol"), port.protocol.as_deref(), &["TCP", "UDP", "SCTP"], "protocol");
             }
         }
     }
     for (i, t) in spec.tolerations.iter().flatten().enumerate() {
         let base = ps.clone().key("tolerations").index(i);
         let at = |k: &'static str| base.clone().key(k);
-        cx.one_of(&at("operator"), t.operator.as_deref(), &["Equal", "Exists"], "toleration operator");
-        cx.one_of(&at("effect"), t.effect.as_deref(), &["NoSchedule", "PreferNoSchedule", "NoExecute"], "toleration effect");
+        cx.one_of(|| at("operator"), t.operator.as_deref(), &["Equal", "Exists"], "toleration operator");
+        cx.one_of(|| at("effect"), t.effect.as_deref(), &["NoSchedule", "PreferNoSchedule", "NoExecute"], "toleration effect");
         if t.operator.as_deref() == Some("Exists") && t.value.as_deref().is_some_and(|v| !v.is_empty()) {
             cx.emit(
                 &at("value"),
