@@ -72,7 +72,7 @@ impl Kustomizations {
     /// Listed as a patch by the kustomization beside it or by one met while walking.
     fn is_patch(&mut self, file: &Path) -> bool {
         self.load(file.parent().unwrap_or(Path::new(".")));
-        self.patches.contains(&source::normalize(file))
+        !self.patches.is_empty() && self.patches.contains(&source::normalize(file))
     }
 
     /// Whether `file` sits in a directory, or below one, that holds a kustomization (looking up
