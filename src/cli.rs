@@ -618,6 +618,7 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     } else {
         (crate::lint_built(sources.files, patches, &plan.builds, &run.namespace, nodes, &run.settings, &run.selection), None, false)
     };
+    let (not_read, read_errors) = not_read_when_judged(&result, not_read, read_errors, err);
     let failed = result.diagnostics.iter().any(|d| d.severity >= run.fail_on);
     // No object in the inputs (those reported on): nothing was checked, which a clean report
     // would hide (a chart that failed to render, an exclude that matched everything).
@@ -645,6 +646,22 @@ fn lint(a: &LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     // would only cost time (tens of milliseconds for 10,000 files).
     std::mem::forget(result);
     code
+}
+
+/// The inputs not read: those walking or naming could not read, and the files found by walking
+/// whose reading failed where they were to be judged (printed now, as the others were).
+fn not_read_when_judged(
+    result: &crate::Lint,
+    not_read: Vec<source::ReadError>,
+    read_errors: bool,
+    err: &mut dyn Write,
+) -> (Vec<source::ReadError>, bool) {
+    let late = result.not_read();
+    for e in &late {
+        let _ = writeln!(err, "error: {e}");
+    }
+    let any = read_errors || !late.is_empty();
+    ([not_read, late].concat(), any)
 }
 
 /// The inputs and the context files (`--context`, and with `--repo-context` the rest of the

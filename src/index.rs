@@ -395,9 +395,9 @@ pub struct Streamed<R> {
     pub index: Index,
     /// What `judge` gave for each file, in input order.
     pub judged: Vec<R>,
-    /// False when a file that was not read first defines a CustomResourceDefinition (its text
-    /// spells the kind with escapes): the custom resources read before it were not checked
-    /// against it, and the run must be made again keeping every object.
+    /// False when a CustomResourceDefinition of the run defines a built-in kind (a group such
+    /// as `apps`, which the API server refuses): the files judged where they were read were
+    /// not checked against it, and the run must be made again keeping every object.
     pub complete: bool,
 }
 
@@ -405,10 +405,13 @@ pub struct Streamed<R> {
 /// `judge` where it was read (in parallel); then its node tree and typed objects are dropped,
 /// so memory holds the text of the files and what `judge` keeps, not the run's objects.
 ///
-/// What one file's judgement needs of the others is settled first or last:
-/// - the files that define CustomResourceDefinitions (their text names the kind) are read
-///   first and kept to the end, so the custom resources of every other file are checked
-///   against them where they are read;
+/// Each file is read once where it is judged. What one file's judgement needs of the others
+/// is settled last:
+/// - a file that may hold custom resources (its text names an API version no built-in kind
+///   has, [`model::kinds::may_name_custom`]) is let go and read again once every file was
+///   read, to be checked against the run's CustomResourceDefinitions (found in every file by
+///   parsing, whatever their text spells); what the files that define them keep for that is
+///   their node tree, or for a small file its text ([`Kept`]);
 /// - a file with a partial object that may be a patch (no evidence yet) waits, whole, until
 ///   every file is read: whether a whole namesake lives near it decides ([`Index::mark_patches`]).
 ///
@@ -425,24 +428,36 @@ pub fn stream<R: Send>(
     let classifier = settings.classifier.as_ref().unwrap_or_else(|| Classifier::embedded());
     let n = sources.len();
     let single = |p: Processed| Index::single(p, default_namespace, &settings, &nodes);
-    type Numbered = Vec<(usize, SourceFile)>;
-    let (crd_sources, rest): (Numbered, Numbered) =
-        sources.into_iter().enumerate().partition(|(_, s)| s.text.contains("CustomResourceDefinition"));
-    let crd_files: Vec<Processed> = crate::util::par_map(crd_sources, threads, |_, (i, s)| process(i, s, classifier));
-    // The CRD files' node trees, which the schemas are read from while the other files are
-    // read; the files themselves are judged first and let go like any other.
-    let crd_trees: HashMap<usize, Arc<YamlFile>> = crd_files.iter().filter_map(|p| Some((p.0.number, p.0.tree.clone()?))).collect();
-    let crd_lookup = |f: usize| crd_trees.get(&f).map(|t| &**t);
-    let crds = model::crd::collect(&crd_lookup, crd_files.iter().flat_map(|p| p.1.iter()));
-    // The CRD files: checked while the CRDs they define are at hand, then judged.
-    let crd_done = crate::util::par_map(crd_files, threads, |_, mut p| {
-        let checked = crd_issues(&p.1, &crd_lookup, &crds);
-        for (o, found) in p.1.iter_mut().zip(checked) {
-            o.crd_issues = found.len();
-            o.issues.extend(found);
+    let first =
+        crate::util::par_map(sources.into_iter().enumerate().collect(), threads, |_, (i, s)| read_first(i, s, classifier, &single, &judge));
+    let (mut later, mut judged_first, mut defined) = (Vec::new(), Vec::new(), Vec::new());
+    for (f, d) in first {
+        match f {
+            First::Later(l) => later.push(l),
+            First::Done(settled) => judged_first.push(settled),
         }
-        Box::new(settle_one_checked(single(p), &judge))
-    });
+        defined.extend(d);
+    }
+    // A CRD of a built-in kind would change what the files judged at once were checked
+    // against: the run is made again keeping every object.
+    let complete = !defined.iter().any(|d| d.builtin);
+    // The node trees of the files that define CRDs, which the schemas are read from, when a
+    // file waits to be checked against them.
+    let crd_trees: HashMap<usize, Arc<YamlFile>> = if later.is_empty() {
+        HashMap::new()
+    } else {
+        let files: Vec<(usize, Kept)> =
+            defined.iter_mut().map(|d| (d.file, std::mem::replace(&mut d.kept, Kept::Text(String::new())))).collect();
+        crate::util::par_map(files, threads, |_, (f, kept)| match kept {
+            Kept::Tree(t) => (f, t),
+            Kept::Text(text) => (f, Arc::new(parse_source(&text))),
+        })
+        .into_iter()
+        .collect()
+    };
+    let crd_lookup = |f: usize| crd_trees.get(&f).map(|t| &**t);
+    let defs: Vec<model::crd::Definition> = defined.into_iter().flat_map(|d| d.defs).collect();
+    let crds = model::crd::collect_definitions(&crd_lookup, &defs);
 
     // Boxed where each file was judged (the boxes are kept, not copied: a copy would be made
     // in another thread's heap), so that the run's files are not held twice (in a vector of
@@ -450,12 +465,9 @@ pub fn stream<R: Send>(
     let mut slots: Vec<Option<Box<Settled<R>>>> = (0..n).map(|_| None).collect();
     let mut waiting: Vec<Index> = Vec::new();
     let mut wholes: Vec<Vec<(u128, usize)>> = (0..n).map(|_| Vec::new()).collect();
-    let missed_crd = std::sync::atomic::AtomicBool::new(false);
-    // One file where it is read: checked against the CRDs, then judged unless it must wait.
+    // A file that may hold custom resources: checked against the CRDs, then judged unless it
+    // must wait.
     let settle_one = |mut ix: Index| {
-        if ix.objects.iter().any(|o| o.kind == "CustomResourceDefinition" && o.group() == "apiextensions.k8s.io") {
-            missed_crd.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
         {
             let (files, first) = (&ix.files, ix.first_file);
             let lookup = |f: usize| f.checked_sub(first).and_then(|k| files.get(k)).map(|p| p.yaml()).or_else(|| crd_lookup(f));
@@ -463,10 +475,15 @@ pub fn stream<R: Send>(
         }
         settle_one_checked(ix, &judge)
     };
-    let done = crate::util::par_map(rest, threads, |_, (i, s)| Box::new(settle_one(single(process(i, s, classifier)))));
+    let done = crate::util::par_map(later, threads, |_, l| {
+        Box::new(settle_one(match *l {
+            Later::Read(i, s) => single(process(i, s, classifier)),
+            Later::Held(ix) => ix,
+        }))
+    });
     drop(crds);
     drop(crd_trees);
-    for mut settled in crd_done.into_iter().chain(done) {
+    for mut settled in judged_first.into_iter().chain(done) {
         let file = match &settled.0 {
             Ok((f, _)) => f.number,
             Err(ix) => ix.first_file,
@@ -507,7 +524,101 @@ pub fn stream<R: Send>(
             judged.push(r);
         }
     }
-    Streamed { index, judged, complete: !missed_crd.into_inner() }
+    Streamed { index, judged, complete }
+}
+
+/// [`stream`]'s first reading of a file: every file is read once, there, and parsed and
+/// typed. One that may hold custom resources (its text names an API version that no built-in
+/// kind has) is let go and read again once every CRD of the run is known, to be checked against
+/// them; every other file is judged at once and let go, but for what one that defines CRDs
+/// keeps for their schemas ([`Defined`]).
+fn read_first<R>(
+    i: usize,
+    mut s: SourceFile,
+    classifier: &Classifier,
+    single: &impl Fn(Processed) -> Index,
+    judge: &(impl Fn(&Index) -> R + Sync),
+) -> (First<R>, Option<Box<Defined>>) {
+    let deferred = s.unread;
+    // A file that cannot be read is left to `process`, which says why.
+    if s.load().is_ok() && model::kinds::may_name_custom(&s.text) && !s.text.contains("CustomResourceDefinition") {
+        // Read again from its path only when it was found by walking (not standard input, not
+        // a file named that was read when named).
+        if deferred && s.invalid_utf8_at.is_none() {
+            s.text = String::new();
+            s.unread = true;
+        }
+        return (First::Later(Box::new(Later::Read(i, s))), None);
+    }
+    let ix = single(process(i, s, classifier));
+    let defined = Defined::of(&ix);
+    if ix.objects.iter().any(needs_crds) {
+        // It holds custom resources: written so that its text did not show them, or beside the
+        // CRDs it defines.
+        return (First::Later(Box::new(Later::Held(ix))), defined);
+    }
+    (First::Done(Box::new(settle_one_checked(ix, judge))), defined)
+}
+
+/// What [`stream`] made of a file where it first read it (boxed: one per file of the run is
+/// held until every file is read).
+enum First<R> {
+    /// It may hold custom resources: judged once every CRD is known.
+    Later(Box<Later>),
+    /// Judged where it was read.
+    Done(Box<Settled<R>>),
+}
+
+/// What [`stream`] keeps of a file that defines CRDs, once the file itself was judged.
+struct Defined {
+    file: usize,
+    kept: Kept,
+    defs: Vec<model::crd::Definition>,
+    /// One of its CRDs is of a built-in kind.
+    builtin: bool,
+}
+
+/// Where the schemas of a [`Defined`] are read from.
+enum Kept {
+    /// A large file's node tree.
+    Tree(Arc<YamlFile>),
+    /// A small file's text, parsed again if a file waits to be checked against its CRDs: many
+    /// small trees kept among the objects of the files judged meanwhile scatter what the run
+    /// holds at its end over more memory than their texts (15 MiB more at 50,000 generated
+    /// files, one in seven a CRD).
+    Text(String),
+}
+
+impl Defined {
+    /// Files above this size keep their tree: parsing them again would cost more.
+    const KEEP_TREE: usize = 16 * 1024;
+
+    fn of(ix: &Index) -> Option<Box<Defined>> {
+        let defs: Vec<model::crd::Definition> = ix.objects.iter().filter_map(model::crd::Definition::of).collect();
+        let (f, tree) = ix.files.first().and_then(|f| Some((f, f.tree.clone()?))).filter(|_| !defs.is_empty())?;
+        let file = f.number;
+        let own = |n: usize| (n == file).then_some(&*tree);
+        let builtin = model::crd::collect_definitions(&own, &defs).keys().any(|(group, kind)| model::kinds::is_builtin_kind(group, kind));
+        let kept = if f.source.text.len() >= Defined::KEEP_TREE { Kept::Tree(tree) } else { Kept::Text(f.source.text.clone()) };
+        Some(Box::new(Defined { file, kept, defs, builtin }))
+    }
+}
+
+/// A file judged once every CRD is known.
+enum Later {
+    /// Its text named an API version no built-in kind has: read again then.
+    Read(usize, SourceFile),
+    /// Its custom resources were written so that its text did not show them (a value with a
+    /// tag or an anchor): kept.
+    Held(Index),
+}
+
+/// Whether checking an object against the CRDs depends on the run's CRDs: a custom resource
+/// (an API version and kind no built-in kind has) that is judged ([`crd_issues`] skips the
+/// others).
+fn needs_crds(o: &Object) -> bool {
+    !(o.context || o.completion.is_some())
+        && o.api_version.as_deref().is_some_and(|v| v.contains('/') && !model::kinds::is_builtin(v, &o.kind))
 }
 
 /// [`stream`]'s files that waited (a partial object that may be a patch), judged once every
@@ -715,10 +826,21 @@ fn process_all(sources: Vec<SourceFile>, settings: &Settings) -> Vec<Processed> 
 
 fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> Processed {
     let lines = std::sync::OnceLock::new();
-    // A file found by walking is read where it is judged (see `source::Options::defer`); one
-    // that cannot be read again, or is not UTF-8, is one syntax error.
+    // A file found by walking is read where it is judged (see `source::Options::defer`): one
+    // whose first reading fails is an input not read (nothing of it is linted); one that cannot
+    // be read again, or is not UTF-8, is one syntax error.
     let unreadable = match source.load() {
-        Err(why) => Some((0, why)),
+        Err(crate::source::LoadError::NotRead(why)) => {
+            source.not_read = Some(why);
+            let y = YamlFile::default();
+            return (
+                ParsedFile { source, tree: Some(Arc::new(y)), lines, stats: Stats::default(), number: file_idx, released: None },
+                Vec::new(),
+                Stats::default(),
+                Vec::new(),
+            );
+        }
+        Err(crate::source::LoadError::Again(why)) => Some((0, why)),
         Ok(()) => source.invalid_utf8_at.map(|at| (yaml::offset_u32(at), "the file is not valid UTF-8".to_string())),
     };
     if let Some((offset, message)) = unreadable {
@@ -732,11 +854,7 @@ fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> 
             Vec::new(),
         );
     }
-    let y = if source.text.contains("kshape:") || source.text.contains("# Source:") {
-        yaml::parse_with_comments(&source.text)
-    } else {
-        yaml::parse(&source.text)
-    };
+    let y = parse_source(&source.text);
     // Every file given is linted, syntax errors included: which JSON files found by walking a
     // directory are manifests is decided when they are read (`source`).
     let mut stats = Stats { syntax_errors: y.errors.len(), ..Stats::default() };
@@ -771,6 +889,16 @@ fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> 
     stats.objects = objects.len();
     let shapes = objects.iter().map(|o| o.workloads().map(|w| classifier.classify(&w)).collect()).collect();
     (ParsedFile { source, tree: Some(Arc::new(y)), lines, stats, number: file_idx, released: None }, objects, stats, shapes)
+}
+
+/// A file's node tree: with its comments when they may hold suppressions or a rendered
+/// template's source. The same text always gives the same tree (node ids included).
+fn parse_source(text: &str) -> YamlFile {
+    if text.contains("kshape:") || text.contains("# Source:") {
+        yaml::parse_with_comments(text)
+    } else {
+        yaml::parse(text)
+    }
 }
 
 /// The parse-only baseline of the benchmark: the same files parsed into the node tree, nothing

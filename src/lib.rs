@@ -89,8 +89,8 @@ pub fn lint_stream(
     });
     let mut index = streamed.index;
     if !streamed.complete {
-        // A CRD the first pass did not see (its kind written with escapes): keep every object,
-        // with every text read again.
+        // A CRD of a built-in kind, which the files judged where they were read were not
+        // checked against: keep every object, with every text read again.
         let (nodes, settings) = (index.nodes.as_deref().cloned(), (*index.settings).clone());
         return lint_full(index.into_sources(), default_namespace, nodes, settings, selection);
     }
@@ -213,15 +213,7 @@ pub fn lint_built(
     rules::drop_follow_ons(&mut diagnostics);
     for b in builds.iter().filter(|b| b.helm && !b.context) {
         let Ok(built) = &b.output else { continue };
-        let file = SourceFile {
-            name: format!("{}{}", b.root, util::HELM_TEMPLATE_SUFFIX),
-            text: built.text.clone(),
-            is_json: false,
-            context: false,
-            invalid_utf8_at: None,
-            kustomize: false,
-            unread: false,
-        };
+        let file = SourceFile::new(format!("{}{}", b.root, util::HELM_TEMPLATE_SUFFIX), built.text.clone());
         let l = lint_full(vec![file], default_namespace, index.nodes.as_deref().cloned(), settings.clone(), selection);
         let at = index.files.len();
         let moved = |mut d: Diagnostic| {
@@ -351,15 +343,7 @@ pub fn read_nodes(file: SourceFile) -> Result<Vec<model::scheduling::NodeInfo>, 
 
 /// Lints one in-memory file.
 pub fn lint_str(name: &str, text: &str) -> Lint {
-    let file = SourceFile {
-        name: name.to_string(),
-        text: text.to_string(),
-        is_json: name.ends_with(".json"),
-        context: false,
-        invalid_utf8_at: None,
-        kustomize: false,
-        unread: false,
-    };
+    let file = SourceFile::new(name, text);
     lint(vec![file], "default")
 }
 
@@ -373,9 +357,15 @@ impl Lint {
         self.index.files.iter().map(|f| SourceView { name: &f.source.name, text: &f.source.text, lines: &f.lines }).collect()
     }
 
+    /// The files whose first reading failed where they were to be judged (found by walking,
+    /// see [`source::Options::defer`]): not linted, inputs not read.
+    pub fn not_read(&self) -> Vec<source::ReadError> {
+        self.index.files.iter().filter_map(|f| Some(source::ReadError::new(f.source.name.clone(), f.source.not_read.clone()?))).collect()
+    }
+
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
-            files: self.index.files.iter().filter(|f| !f.source.context).count(),
+            files: self.index.files.iter().filter(|f| f.source.is_linted()).count(),
             documents: self.index.stats.documents,
             objects: self.index.stats.objects,
             ..Summary::default()
@@ -413,7 +403,7 @@ impl Lint {
             report::Format::Sarif => return report::sarif::render(&views, &self.diagnostics, not_read, suppressed),
             report::Format::Github => return report::github::render(&views, &self.diagnostics),
             report::Format::Junit => {
-                let linted: Vec<usize> = (0..self.index.files.len()).filter(|&i| !self.index.files[i].source.context).collect();
+                let linted: Vec<usize> = (0..self.index.files.len()).filter(|&i| self.index.files[i].source.is_linted()).collect();
                 let fail_on = opts.fail_on.unwrap_or(rules::Severity::Warning);
                 return report::junit::render(&views, &linted, &self.diagnostics, fail_on, not_read);
             }

@@ -88,15 +88,7 @@ fn lint_build(
     settings: &Settings,
     selection: &Selection,
 ) -> (Index, Vec<Diagnostic>) {
-    let file = SourceFile {
-        name: format!("{}{}", b.root, crate::util::KUSTOMIZE_BUILD_SUFFIX),
-        text: built.text.clone(),
-        is_json: false,
-        context: false,
-        invalid_utf8_at: None,
-        kustomize: false,
-        unread: false,
-    };
+    let file = SourceFile::new(format!("{}{}", b.root, crate::util::KUSTOMIZE_BUILD_SUFFIX), built.text.clone());
     let mut bix = Index::build_with(vec![file], namespace, Settings { threads: 1, ..settings.clone() });
     bix.nodes = nodes;
     let diags = crate::rules::run(&bix, selection);

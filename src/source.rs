@@ -40,8 +40,32 @@ pub struct SourceFile {
     /// judged for it.
     pub kustomize: bool,
     /// Not read yet (`text` is empty): found by walking for a run that reads each file where
-    /// it judges it ([`Options::defer`]); [`SourceFile::load`] reads it.
+    /// it judges it ([`Options::defer`]), or let go once judged; [`SourceFile::load`] reads it.
     pub unread: bool,
+    /// Found by walking and never read: the `--max-file-size` its first reading checks. That
+    /// reading failing leaves the input not read ([`SourceFile::not_read`]), as if walking had
+    /// read it; a later one failing (the file changed meanwhile) is a syntax error in it.
+    pub first_read: Option<u64>,
+    /// Why the first reading of a file found by walking failed: the file is not linted, and
+    /// the run reports it as an input not read (exit code 2).
+    pub not_read: Option<String>,
+}
+
+/// Why [`SourceFile::load`] did not read a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// Its first reading failed (the OS reason, or the size limit): an input not read.
+    NotRead(String),
+    /// It was read before, and reading it again failed: said as a syntax error in it.
+    Again(String),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::NotRead(why) | LoadError::Again(why) => f.write_str(why),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -79,7 +103,7 @@ pub struct ReadError {
 }
 
 impl ReadError {
-    fn new(file: impl Into<String>, reason: impl Into<String>) -> ReadError {
+    pub fn new(file: impl Into<String>, reason: impl Into<String>) -> ReadError {
         ReadError { file: file.into(), reason: reason.into() }
     }
 }
@@ -96,10 +120,11 @@ pub struct Options<'a> {
     pub max_file_bytes: u64,
     /// Excludes apply to files named explicitly too (`--force-exclude`).
     pub force_exclude: bool,
-    /// Files found by walking are read to be chosen (a JSON file must say `"kind"`) and then
-    /// let go, to be read again where each is judged ([`SourceFile::unread`]), so that a run
-    /// never holds every text at once; files that define CustomResourceDefinitions (read
-    /// first) and files that are not UTF-8 are kept.
+    /// YAML files found by walking are read where each is judged ([`SourceFile::unread`],
+    /// [`SourceFile::first_read`]), once, so that a run never holds every text at once. JSON
+    /// files are read to be chosen (a JSON file must say `"kind"`) and then let go; a file
+    /// whose path is not UTF-8 is read at once and kept (its name, shown lossily, would not
+    /// find it again).
     pub defer: bool,
 }
 
@@ -298,17 +323,27 @@ impl Collector<'_> {
                 }
                 continue;
             }
-            candidates.push((path.to_path_buf(), is_json));
+            candidates.push((path.to_path_buf(), is_json, entry.file_type().is_file()));
         }
-        let unseen: Vec<(PathBuf, bool)> = candidates.into_iter().filter(|(path, _)| self.seen.insert(path.clone())).collect();
+        let unseen: Vec<(PathBuf, bool, bool)> = candidates.into_iter().filter(|(path, _, _)| self.seen.insert(path.clone())).collect();
         // Read in parallel, each file where it is read next: the texts are spread over the
         // threads' heaps, which reuse the memory once the files are judged and let go.
         let (context, max, defer) = (self.context, self.max, self.defer);
-        let read = crate::util::par_map(unseen, crate::util::default_threads(), |_, (path, is_json)| {
+        let read = crate::util::par_map(unseen, crate::util::default_threads(), |_, (path, is_json, is_file)| {
             // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
             let shown = path.display().to_string();
             let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
             let mut one = Sources::default();
+            // A YAML file is read once, where it is judged (what the walk knows of its type is
+            // what reading it would check first).
+            if defer && !is_json && path.to_str().is_some() {
+                if is_file {
+                    one.files.push(SourceFile { name: shown, context, unread: true, first_read: Some(max), ..SourceFile::default() });
+                } else {
+                    one.notes.push(format!("{shown}: not a regular file; skipped"));
+                }
+                return one;
+            }
             read_file(&path, shown, is_json, context, max, &mut one);
             // JSON found by walking is a manifest only with `"kind"` (see the module docs).
             if is_json && one.files.first().is_some_and(|f| !f.text.contains("\"kind\"")) {
@@ -317,10 +352,8 @@ impl Collector<'_> {
             // A path that is not UTF-8 is shown lossily: its name would not find it again.
             let named = path.to_str().is_some();
             if let Some(f) = one.files.first_mut().filter(|f| defer && named && f.invalid_utf8_at.is_none()) {
-                if !f.text.contains("CustomResourceDefinition") {
-                    f.text = String::new();
-                    f.unread = true;
-                }
+                f.text = String::new();
+                f.unread = true;
             }
             one
         });
@@ -509,25 +542,47 @@ fn read_file(path: &Path, name: String, is_json: bool, context: bool, max: u64, 
 }
 
 impl SourceFile {
-    /// Reads the text of a file that was let go when it was found ([`SourceFile::unread`]).
-    pub fn load(&mut self) -> Result<(), String> {
+    /// A text under a name (JSON when the name ends with `.json`), read: not context, not a
+    /// kustomize input.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let name = name.into();
+        SourceFile { is_json: name.ends_with(".json"), name, text: text.into(), ..SourceFile::default() }
+    }
+
+    /// Reads the text of a file not read yet, or let go once judged ([`SourceFile::unread`]).
+    pub fn load(&mut self) -> Result<(), LoadError> {
         if !self.unread {
             return Ok(());
         }
-        let failed = |why: String| format!("it was found, but reading it again failed: {why}");
-        // Replaced by a FIFO meanwhile, reading would block.
+        let first = self.first_read;
+        let failed = |why: String| match first {
+            Some(_) => LoadError::NotRead(why),
+            None => LoadError::Again(format!("it was found, but reading it again failed: {why}")),
+        };
+        // A FIFO (or one put in the file's place meanwhile) would block the reading.
         match std::fs::metadata(&self.name) {
-            Ok(m) if !m.is_file() => return Err(failed("not a regular file any more".into())),
+            Ok(m) if !m.is_file() => {
+                return Err(failed(if first.is_some() { "not a regular file" } else { "not a regular file any more" }.into()))
+            }
+            Ok(m) if first.is_some_and(|max| m.len() > max) => {
+                return Err(failed(format!("the file is {} bytes, more than --max-file-size {}", m.len(), first.unwrap_or_default())));
+            }
             Err(e) => return Err(failed(os_reason(&e))),
             Ok(_) => {}
         }
         let bytes = std::fs::read(&self.name).map_err(|e| failed(os_reason(&e)))?;
         self.unread = false;
+        self.first_read = None;
         let read = decode(std::mem::take(&mut self.name), bytes, self.is_json, self.context);
         self.name = read.name;
         self.text = read.text;
         self.invalid_utf8_at = read.invalid_utf8_at;
         Ok(())
+    }
+
+    /// Whether the file is linted and counted: an input, and read.
+    pub fn is_linted(&self) -> bool {
+        !self.context && self.not_read.is_none()
     }
 }
 
@@ -544,21 +599,18 @@ pub fn read_deferred(sources: &mut Sources) {
     });
     for (f, e) in read {
         if let Some(e) = e {
-            sources.errors.push(ReadError::new(f.name.clone(), e));
+            sources.errors.push(ReadError::new(f.name.clone(), e.to_string()));
         }
         sources.files.push(f);
     }
 }
 
 fn decode(name: String, bytes: Vec<u8>, is_json: bool, context: bool) -> SourceFile {
-    match String::from_utf8(bytes) {
-        Ok(text) => SourceFile { name, text, is_json, context, invalid_utf8_at: None, kustomize: false, unread: false },
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            SourceFile { name, text, is_json, context, invalid_utf8_at: Some(at), kustomize: false, unread: false }
-        }
-    }
+    let (text, invalid_utf8_at) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(e.utf8_error().valid_up_to())),
+    };
+    SourceFile { name, text, is_json, context, invalid_utf8_at, ..SourceFile::default() }
 }
 
 /// "No such file or directory" rather than "No such file or directory (os error 2)".
@@ -603,7 +655,16 @@ mod tests {
         assert_eq!((f.text.as_str(), f.unread), ("kind: ConfigMap\n", false));
         let _ = std::fs::remove_file(&path);
         let mut gone = SourceFile { name, unread: true, ..SourceFile::default() };
-        assert!(gone.load().is_err_and(|e| e.contains("reading it again failed")));
+        assert!(gone.load().is_err_and(|e| matches!(&e, LoadError::Again(m) if m.contains("reading it again failed"))));
         assert!(gone.unread && gone.text.is_empty());
+        // Found by walking and never read: a failure is an input not read, and says only why.
+        let mut never = SourceFile { name: gone.name.clone(), unread: true, first_read: Some(100), ..SourceFile::default() };
+        assert!(never.load().is_err_and(|e| matches!(&e, LoadError::NotRead(m) if !m.contains("again"))));
+        std::fs::write(&path, "kind: ConfigMap\nmetadata: {name: a-name-long-enough}\n").expect("temp file");
+        let mut large = SourceFile { name: gone.name.clone(), unread: true, first_read: Some(10), ..SourceFile::default() };
+        assert_eq!(large.load(), Err(LoadError::NotRead("the file is 53 bytes, more than --max-file-size 10".into())));
+        let mut small = SourceFile { name: gone.name, unread: true, first_read: Some(100), ..SourceFile::default() };
+        assert_eq!((small.load(), small.first_read), (Ok(()), None));
+        let _ = std::fs::remove_file(&path);
     }
 }

@@ -89,14 +89,7 @@ proptest! {
         let parsed = kshape::yaml::parse(&c.text);
         prop_assert!(parsed.errors.is_empty(), "generated YAML does not parse:\n{}", c.text);
         prop_assert!(c.text.contains(&c.shared));
-        let file = kshape::source::SourceFile {
-            name: "list.yaml".into(),
-            text: c.text.clone(),
-            is_json: false,
-            context: false,
-            invalid_utf8_at: None,
-            kustomize: false, unread: false,
-        };
+        let file = kshape::source::SourceFile::new("list.yaml", c.text.clone());
         let settings = kshape::index::Settings { threads: 1, ..Default::default() };
         let fixed = kshape::fix_full(vec![file], "default", None, &settings, &Default::default());
         let out = &fixed.lint.index.files[0].source.text;

@@ -123,6 +123,49 @@ fn size_limits_are_reported_as_limits_not_syntax_errors() {
     assert!(rules.lines().any(|l| l.starts_with("input-too-large ") && l.contains("error") && l.contains("schema")), "{rules}");
 }
 
+/// A file found by walking a directory is read where it is judged, once: one that is over
+/// `--max-file-size` (or cannot be read) there is an input not read, reported as one found
+/// too large while walking was (standard error, `notRead`, exit code 2), and not counted as
+/// linted; the other files of the directory are linted.
+#[test]
+fn walked_files_not_read_where_they_are_judged_are_inputs_not_read() {
+    let dir = std::env::temp_dir().join(format!("kshape-walked-not-read-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata: {{a: \"{}\"}}\n", "x".repeat(300));
+    std::fs::write(dir.join("a-big.yaml"), &big).unwrap();
+    std::fs::write(dir.join("b-small.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: small}\n").unwrap();
+    let d = dir.to_string_lossy().into_owned();
+    let out = kshape(&["--no-config", "--format", "json", "--max-file-size", "200", &d]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let why = format!("the file is {} bytes, more than --max-file-size 200", big.len());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("cannot read {d}/a-big.yaml: {why}")),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["notRead"], serde_json::json!([{"file": format!("{d}/a-big.yaml"), "reason": why}]));
+    assert_eq!((v["summary"]["files"].as_u64(), v["summary"]["notRead"].as_u64()), (Some(1), Some(1)), "{v:#}");
+    // A file the user may not read (not a test when run as root, who may read anything).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = dir.join("c-locked.yaml");
+        std::fs::write(&locked, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: locked}\n").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        if std::fs::read(&locked).is_err() {
+            let out = kshape(&["--no-config", "--format", "json", &d]);
+            assert_eq!(out.status.code(), Some(2));
+            let v = json(&out);
+            assert_eq!(v["notRead"][0]["file"], format!("{d}/c-locked.yaml"), "{v:#}");
+            assert!(v["notRead"][0]["reason"].as_str().is_some_and(|r| r.contains("ermission") && !r.contains("again")), "{v:#}");
+            assert_eq!(v["summary"]["files"], 2);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A file skipped by `--max-file-size` is in the report, not only on standard error: a CI step
 /// that reads only the JSON or SARIF report must not see the run as clean.
 #[test]

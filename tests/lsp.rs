@@ -345,15 +345,7 @@ fn related_information_suppression_config_and_close() {
 /// finds exactly what a fresh run with the same files as `--context` finds, round after round.
 #[test]
 fn reused_context_gives_the_same_findings_as_a_fresh_run() {
-    let src = |name: &str, text: &str, context: bool| kshape::source::SourceFile {
-        name: name.into(),
-        text: text.into(),
-        is_json: false,
-        context,
-        invalid_utf8_at: None,
-        kustomize: false,
-        unread: false,
-    };
+    let src = |name: &str, text: &str, context: bool| kshape::source::SourceFile { context, ..kshape::source::SourceFile::new(name, text) };
     let headless = SERVICE.to_string();
     let not_headless = SERVICE.replace("  clusterIP: None\n", "");
     let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: t\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: trainer}\n  minReplicas: 1\n  maxReplicas: 3\n";

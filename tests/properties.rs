@@ -139,7 +139,7 @@ proptest! {
     /// what is left has no fix.
     #[test]
     fn fixes_converge_without_new_findings(text in manifest()) {
-        let file = kshape::source::SourceFile { name: "p.yaml".into(), text: text.clone(), is_json: false, context: false, invalid_utf8_at: None, kustomize: false, unread: false };
+        let file = kshape::source::SourceFile::new("p.yaml", text.clone());
         let fixed = kshape::fix_full(vec![file], "default", None, &kshape::index::Settings::default(), &Default::default());
         let out = fixed.lint.index.files[0].source.text.clone();
         let after = kshape::lint_str("p.yaml", &out);

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 fn file(name: &str, text: String) -> SourceFile {
-    SourceFile { name: name.into(), text, is_json: false, context: false, invalid_utf8_at: None, kustomize: false, unread: false }
+    SourceFile::new(name, text)
 }
 
 fn deployment(out: &mut String, name: &str, selector: &str, labels: &str, extra: &str) {

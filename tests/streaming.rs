@@ -90,10 +90,10 @@ fn streaming_finds_what_keeping_every_object_finds_on_the_corpus() {
 
 #[test]
 fn a_crd_spelt_with_escapes_still_checks_the_resources_of_other_files() {
-    // The streamed run reads first the files whose text names CustomResourceDefinition; this
-    // one spells the kind with a JSON escape, so it is found only where it is read, after the
-    // custom resource may have been checked without it: the run is made again keeping every
-    // object, and finds what that run finds.
+    // The streamed run finds the CRDs by parsing every file, not by its text: this one spells
+    // the kind with a JSON escape, and the custom resource of another file is still checked
+    // against it (that file, whose text names an API version no built-in kind has, is judged
+    // once every file was read).
     let crd = r#"{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResource\u0044efinition",
  "metadata": {"name": "widgets.example.com"},
  "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced",
@@ -122,4 +122,61 @@ fn a_crd_spelt_with_escapes_still_checks_the_resources_of_other_files() {
     assert!(report(&kept).contains("unknown field `colour`"), "the CRD is read: {}", report(&kept));
     assert_eq!(report(&streamed), report(&kept));
     assert_eq!(streamed.render(Format::Human, false), kept.render(Format::Human, false));
+}
+
+/// What a streamed run keeps for the custom resources of other files, and what it does when a
+/// file shows its custom resources only once parsed: the same findings as a run that keeps
+/// every object, with one thread and two.
+#[test]
+fn custom_resources_the_text_does_not_show_and_crds_beside_their_resources() {
+    let crd = |group: &str, kind: &str, pad: usize| {
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: {kind}s.{group}\n  annotations: {{pad: \"{}\"}}\nspec:\n  group: {group}\n  names: {{kind: {kind}, plural: {kind}s}}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec: {{type: object, properties: {{size: {{type: integer}}}}}}\n",
+            "x".repeat(pad)
+        )
+    };
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        // The apiVersion has a tag: the text does not show the group; parsed, the file waits.
+        ("tagged", vec![
+            ("a-widget.yaml", "apiVersion: !!str example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 1, colour: red}\n".into()),
+            ("b-crd.yaml", crd("example.com", "Widget", 0)),
+        ]),
+        // A CRD and a resource of it in one file; a large CRD (its tree kept) and a small one
+        // (its text kept and parsed again).
+        ("beside", vec![
+            ("a-both.yaml", format!("{}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w}}\nspec: {{size: x}}\n", crd("example.com", "Widget", 0))),
+            ("b-gadget.yaml", "apiVersion: big.example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: 2, shape: round}\n".into()),
+            ("c-big-crd.yaml", crd("big.example.com", "Gadget", 20_000)),
+        ]),
+        // A CRD of a built-in kind: the files judged where they were read were not checked
+        // against it, so the run is made again keeping every object.
+        ("built-in", vec![
+            ("a-deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec: {containers: [{name: d, image: \"d:1\"}]}\n".into()),
+            ("b-crd.yaml", crd("apps", "Deployment", 0).replace("spec: {type: object, properties: {size: {type: integer}}}", "spec: {type: string}")),
+        ]),
+    ];
+    for (name, files) in cases {
+        let dir = std::env::temp_dir().join(format!("kshape-streamed-crds-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        for (f, text) in &files {
+            std::fs::write(dir.join(f), text).expect("write");
+        }
+        let kept = kshape::lint_full(sources(&dir, false), "default", None, Settings::default(), &Selection::default());
+        for threads in [1, 2] {
+            let settings = Settings { reread: true, threads, ..Settings::default() };
+            let streamed = kshape::lint_stream(sources(&dir, true), "default", None, settings, &Selection::default());
+            assert_eq!(report(&streamed), report(&kept), "{name}, {threads} threads");
+            assert_eq!(streamed.render(Format::Human, false), kept.render(Format::Human, false), "{name}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let expected: &[&str] = match name {
+            "tagged" => &["unknown field `colour`"],
+            "beside" => &["unknown field `shape`", "`x`"],
+            _ => &["`spec` must be a string"],
+        };
+        for e in expected {
+            assert!(report(&kept).contains(e), "{name}: {e}: {}", report(&kept));
+        }
+    }
 }

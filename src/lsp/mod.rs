@@ -656,15 +656,7 @@ fn input_file(uri: &str, text: &str) -> Option<SourceFile> {
         }
     }
     let name = path.map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| uri.to_string());
-    Some(SourceFile {
-        is_json: name.ends_with(".json"),
-        name,
-        text: text.to_string(),
-        context: false,
-        invalid_utf8_at: None,
-        kustomize: false,
-        unread: false,
-    })
+    Some(SourceFile::new(name, text))
 }
 
 fn publish(uri: &str, version: Option<i64>, diagnostics: Vec<Value>) -> Value {

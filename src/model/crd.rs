@@ -35,16 +35,40 @@ pub struct Crd {
     pub preserve_unknown: bool,
 }
 
+/// What [`collect`] reads of a CustomResourceDefinition object besides its file's tree: kept
+/// by a streamed run after the object itself is let go.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub file: usize,
+    pub root: NodeId,
+    pub name: Option<String>,
+    pub v1beta1: bool,
+}
+
+impl Definition {
+    /// The definition an object makes, if it is a CustomResourceDefinition.
+    pub fn of(o: &Object) -> Option<Definition> {
+        if o.kind != "CustomResourceDefinition" || o.group() != "apiextensions.k8s.io" {
+            return None;
+        }
+        let v1beta1 = o.api_version.as_deref() == Some("apiextensions.k8s.io/v1beta1");
+        Some(Definition { file: o.file, root: o.root, name: o.name.clone(), v1beta1 })
+    }
+}
+
 /// The CRDs of the inputs by (group, kind), every copy (a repository may keep one generated
 /// from its code and a stale one in a chart).
 pub fn collect<'a, 'o>(files: Files<'a, '_>, objects: impl IntoIterator<Item = &'o Object>) -> Crds<'a> {
+    let defs: Vec<Definition> = objects.into_iter().filter_map(Definition::of).collect();
+    collect_definitions(files, &defs)
+}
+
+/// [`collect`] from the definitions alone.
+pub fn collect_definitions<'a>(files: Files<'a, '_>, defs: &[Definition]) -> Crds<'a> {
     let mut m = HashMap::new();
-    for o in objects {
-        if o.kind != "CustomResourceDefinition" || o.group() != "apiextensions.k8s.io" {
-            continue;
-        }
-        let Some(y) = files(o.file) else { continue };
-        let Some(spec) = y.get(o.root, "spec") else { continue };
+    for d in defs {
+        let Some(y) = files(d.file) else { continue };
+        let Some(spec) = y.get(d.root, "spec") else { continue };
         let (Some(group), Some(kind)) = (y.get_str(spec, "group"), y.get(spec, "names").and_then(|n| y.get_str(n, "kind"))) else {
             continue;
         };
@@ -62,10 +86,9 @@ pub fn collect<'a, 'o>(files: Files<'a, '_>, objects: impl IntoIterator<Item = &
                 versions.push(CrdVersion { name: name.to_string(), served: true, schema: shared });
             }
         }
-        let name = o.name.clone().unwrap_or_default();
-        let v1beta1 = o.api_version.as_deref() == Some("apiextensions.k8s.io/v1beta1");
-        let preserve_unknown = v1beta1 && y.get(spec, "preserveUnknownFields").is_none_or(|p| y.scalar(p) != Some("false"));
-        m.entry((group, kind)).or_insert_with(Vec::new).push(Crd { name, file: o.file, versions, preserve_unknown });
+        let name = d.name.clone().unwrap_or_default();
+        let preserve_unknown = d.v1beta1 && y.get(spec, "preserveUnknownFields").is_none_or(|p| y.scalar(p) != Some("false"));
+        m.entry((group, kind)).or_insert_with(Vec::new).push(Crd { name, file: d.file, versions, preserve_unknown });
     }
     m
 }

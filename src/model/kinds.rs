@@ -118,6 +118,51 @@ pub const KINDS: &[(&str, &str)] = &[
     ("v1", "ServiceAccount"),
 ];
 
+/// Whether an apiVersion/kind pair is one typed here.
+pub fn is_builtin(api_version: &str, kind: &str) -> bool {
+    KINDS.binary_search(&(api_version, kind)).is_ok()
+}
+
+/// Whether a CRD's group and kind are those of a kind typed here.
+pub fn is_builtin_kind(group: &str, kind: &str) -> bool {
+    KINDS.iter().any(|(v, k)| *k == kind && v.rsplit_once('/').is_some_and(|(g, _)| g == group))
+}
+
+/// Whether a text may hold an object of a kind not typed here: some `apiVersion:` in it names
+/// a group/version that no kind typed here has. It reads the text only: a value it cannot
+/// see (written with a tag, an anchor or over two lines) is not counted, and a mention in a
+/// comment or a block scalar is. (The streamed run reads such a file again once the run's
+/// CRDs are known, and checks what it parsed.)
+pub fn may_name_custom(text: &str) -> bool {
+    let b = text.as_bytes();
+    let skip = |i: &mut usize, set: &[u8]| {
+        while b.get(*i).is_some_and(|c| set.contains(c)) {
+            *i += 1;
+        }
+    };
+    for at in memchr::memmem::find_iter(b, b"apiVersion") {
+        let mut i = at + "apiVersion".len();
+        skip(&mut i, b"\"'");
+        skip(&mut i, b" \t");
+        if b.get(i) != Some(&b':') {
+            continue;
+        }
+        i += 1;
+        skip(&mut i, b" \t");
+        skip(&mut i, b"\"'");
+        let start = i;
+        while b.get(i).is_some_and(|c| !b"\"' \t\r\n,}]#".contains(c)) {
+            i += 1;
+        }
+        // Only ASCII bytes end the value: `start..i` are character boundaries.
+        let value = text.get(start..i).unwrap_or_default();
+        if value.contains('/') && KINDS.get(KINDS.partition_point(|(v, _)| *v < value)).is_none_or(|(v, _)| *v != value) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Deserializes an object of a built-in kind for its schema findings (its value is not kept).
 /// None for a pair that is not built in.
 pub fn validate(file: &YamlFile, root: NodeId, api_version: &str, kind: &str) -> Option<(Vec<Issue>, Vec<StructSeen>)> {
@@ -632,5 +677,42 @@ pub fn required(name: &str, fields: &[&str]) -> &'static [&'static str] {
         "WorkloadPodGroupResourceClaim" => &["name"],
         "WorkloadReference" => &["templateName", "workloadName"],
         _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_sorted_and_looked_up() {
+        assert!(KINDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_builtin("apps/v1", "Deployment") && is_builtin("v1", "Service"));
+        assert!(!is_builtin("apps/v1beta1", "Deployment") && !is_builtin("ray.io/v1", "RayCluster"));
+        assert!(is_builtin_kind("networking.k8s.io", "Ingress") && !is_builtin_kind("gateway.networking.k8s.io", "HTTPRoute"));
+    }
+
+    #[test]
+    fn texts_that_may_name_custom_resources() {
+        for built_in in [
+            "apiVersion: apps/v1\nkind: Deployment\n",
+            "apiVersion: v1\nkind: Service\n---\napiVersion: \"batch/v1\"\nkind: Job\n",
+            "{\"apiVersion\": \"networking.k8s.io/v1\", \"kind\": \"Ingress\"}",
+            "{apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler}",
+            "kind: ConfigMap\ndata:\n  note: the apiVersion of the referent\n",
+            "",
+        ] {
+            assert!(!may_name_custom(built_in), "{built_in}");
+        }
+        for custom in [
+            "apiVersion: ray.io/v1\nkind: RayCluster\n",
+            "apiVersion: v1\nkind: Service\n---\napiVersion: 'kubeflow.org/v1' # trainer\nkind: PyTorchJob\n",
+            "{\"apiVersion\":\"gateway.networking.k8s.io/v1\",\"kind\":\"HTTPRoute\"}",
+            "apiVersion : apps/v1beta2\nkind: Deployment\n",
+            "data:\n  job.yaml: |\n    apiVersion: jobset.x-k8s.io/v1alpha2\n",
+            "apiVersion: ünïcode/v1\n",
+        ] {
+            assert!(may_name_custom(custom), "{custom}");
+        }
     }
 }

@@ -24,27 +24,11 @@ pub fn source_file(p: &Path) -> kshape::source::SourceFile {
         Ok(t) => (t, None),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(e.utf8_error().valid_up_to())),
     };
-    kshape::source::SourceFile {
-        is_json: name.ends_with(".json"),
-        name,
-        text,
-        context: false,
-        invalid_utf8_at: bad,
-        kustomize: false,
-        unread: false,
-    }
+    kshape::source::SourceFile { invalid_utf8_at: bad, ..kshape::source::SourceFile::new(name, text) }
 }
 
 pub fn text_file(name: &str, text: &str) -> kshape::source::SourceFile {
-    kshape::source::SourceFile {
-        name: name.into(),
-        text: text.into(),
-        is_json: name.ends_with(".json"),
-        context: false,
-        invalid_utf8_at: None,
-        kustomize: false,
-        unread: false,
-    }
+    kshape::source::SourceFile::new(name, text)
 }
 
 /// Lints one file with every rule, as the CLI would.
@@ -61,15 +45,7 @@ pub fn needs_nodes(rule: RuleId) -> bool {
 pub fn inventory() -> Vec<kshape::model::scheduling::NodeInfo> {
     let p = root().join("testdata/nodes/inventory.yaml");
     let text = std::fs::read_to_string(&p).expect("inventory is readable");
-    let file = kshape::source::SourceFile {
-        name: rel(&p),
-        text,
-        is_json: false,
-        context: true,
-        invalid_utf8_at: None,
-        kustomize: false,
-        unread: false,
-    };
+    let file = kshape::source::SourceFile { context: true, ..kshape::source::SourceFile::new(rel(&p), text) };
     kshape::read_nodes(file).expect("inventory has nodes")
 }
 

@@ -43,15 +43,7 @@ mod tests {
         // A small limit stands for MAX_NODES (a file that passes it takes ~10 MB).
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {k: v}\n";
         let yaml = crate::yaml::parse_limited(text, false, 12);
-        let source = SourceFile {
-            name: "big.yaml".into(),
-            text: text.into(),
-            is_json: false,
-            context: false,
-            invalid_utf8_at: None,
-            kustomize: false,
-            unread: false,
-        };
+        let source = SourceFile::new("big.yaml", text);
         let mut ix = Index::build(Vec::new(), "default");
         ix.files.push(ParsedFile::new(source, yaml));
         let found = crate::rules::run_only(&ix, |r| matches!(r, RuleId::InputTooLarge | RuleId::YamlSyntax).then_some(Severity::Error));
