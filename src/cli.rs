@@ -495,7 +495,7 @@ fn nodes_sarif(table: &[crate::model::scheduling::Coverage], at: &[(u32, u32)]) 
 }
 
 /// How the command line reads its inputs. A run that may stream (not `--fix`, `--diff`,
-/// `--statistics`) reads each walked file again where it judges it.
+/// `--statistics`) reads each walked YAML file where it judges it, not while walking.
 fn source_options<'a>(a: &'a LintArgs, excludes: &'a [String]) -> source::Options<'a> {
     source::Options {
         excludes,
@@ -506,7 +506,7 @@ fn source_options<'a>(a: &'a LintArgs, excludes: &'a [String]) -> source::Option
     }
 }
 
-/// Builds keep every file: the texts of walked files, let go when found, are read again.
+/// Builds keep every file: the walked files not read yet, or let go when found, are read now.
 fn read_deferred_for(plan: &crate::render::Plan, sources: &mut Sources) {
     if !plan.builds.is_empty() {
         source::read_deferred(sources);

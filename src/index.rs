@@ -396,8 +396,10 @@ pub struct Streamed<R> {
     /// What `judge` gave for each file, in input order.
     pub judged: Vec<R>,
     /// False when a CustomResourceDefinition of the run defines a built-in kind (a group such
-    /// as `apps`, which the API server refuses): the files judged where they were read were
-    /// not checked against it, and the run must be made again keeping every object.
+    /// as `apps`, which the API server refuses), or is found only in a file judged once every
+    /// CRD was to be known (its kind spelt with escapes in a file whose text names a custom
+    /// API version): the files judged before were not checked against it, and the run must be
+    /// made again keeping every object.
     pub complete: bool,
 }
 
@@ -405,13 +407,14 @@ pub struct Streamed<R> {
 /// `judge` where it was read (in parallel); then its node tree and typed objects are dropped,
 /// so memory holds the text of the files and what `judge` keeps, not the run's objects.
 ///
-/// Each file is read once where it is judged. What one file's judgement needs of the others
-/// is settled last:
+/// Each file is read where it is judged. What one file's judgement needs of the others is
+/// settled last:
 /// - a file that may hold custom resources (its text names an API version no built-in kind
-///   has, [`model::kinds::may_name_custom`]) is let go and read again once every file was
-///   read, to be checked against the run's CustomResourceDefinitions (found in every file by
-///   parsing, whatever their text spells); what the files that define them keep for that is
-///   their node tree, or for a small file its text ([`Kept`]);
+///   has, [`model::kinds::may_name_custom`]) is let go and read again once every other file
+///   was read, to be checked against the run's CustomResourceDefinitions (found in the other
+///   files by parsing, whatever their text spells; one found only in such a file makes the
+///   run start again, see [`Streamed::complete`]); what the files that define them keep for
+///   that is their node tree, or for a small file its text ([`Kept`]);
 /// - a file with a partial object that may be a patch (no evidence yet) waits, whole, until
 ///   every file is read: whether a whole namesake lives near it decides ([`Index::mark_patches`]).
 ///
@@ -475,12 +478,23 @@ pub fn stream<R: Send>(
         }
         settle_one_checked(ix, &judge)
     };
+    // A file read again here that defines CRDs after all (its kind spelt with escapes, or the
+    // file changed since its first reading): the files judged before were not checked against
+    // them, and the run is made again keeping every object.
+    let late_crd = std::sync::atomic::AtomicBool::new(false);
     let done = crate::util::par_map(later, threads, |_, l| {
         Box::new(settle_one(match *l {
-            Later::Read(i, s) => single(process(i, s, classifier)),
+            Later::Read(i, s) => {
+                let ix = single(process(i, s, classifier));
+                if ix.objects.iter().any(|o| model::crd::Definition::of(o).is_some()) {
+                    late_crd.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                ix
+            }
             Later::Held(ix) => ix,
         }))
     });
+    let complete = complete && !late_crd.into_inner();
     drop(crds);
     drop(crd_trees);
     for mut settled in judged_first.into_iter().chain(done) {
@@ -608,8 +622,8 @@ impl Defined {
 enum Later {
     /// Its text named an API version no built-in kind has: read again then.
     Read(usize, SourceFile),
-    /// Its custom resources were written so that its text did not show them (a value with a
-    /// tag or an anchor): kept.
+    /// It holds custom resources its text did not show (a value with a tag or an anchor), or
+    /// beside the CRDs it defines: kept.
     Held(Index),
 }
 
@@ -830,6 +844,22 @@ fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> 
     // whose first reading fails is an input not read (nothing of it is linted); one that cannot
     // be read again, or is not UTF-8, is one syntax error.
     let unreadable = match source.load() {
+        // Marked not read already (`source::read_deferred`): not tried again.
+        Ok(()) if source.not_read.is_some() => {
+            return (
+                ParsedFile {
+                    source,
+                    tree: Some(Arc::new(YamlFile::default())),
+                    lines,
+                    stats: Stats::default(),
+                    number: file_idx,
+                    released: None,
+                },
+                Vec::new(),
+                Stats::default(),
+                Vec::new(),
+            );
+        }
         Err(crate::source::LoadError::NotRead(why)) => {
             source.not_read = Some(why);
             let y = YamlFile::default();

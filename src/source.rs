@@ -121,10 +121,11 @@ pub struct Options<'a> {
     /// Excludes apply to files named explicitly too (`--force-exclude`).
     pub force_exclude: bool,
     /// YAML files found by walking are read where each is judged ([`SourceFile::unread`],
-    /// [`SourceFile::first_read`]), once, so that a run never holds every text at once. JSON
-    /// files are read to be chosen (a JSON file must say `"kind"`) and then let go; a file
-    /// whose path is not UTF-8 is read at once and kept (its name, shown lossily, would not
-    /// find it again).
+    /// [`SourceFile::first_read`]), so that a run never holds every text at once; one that may
+    /// hold custom resources is read there, let go, and read again once the run's CRDs are
+    /// known (`index::stream`). JSON files are read to be chosen (a JSON file must say
+    /// `"kind"`) and then let go; a file whose path is not UTF-8 is read at once and kept (its
+    /// name, shown lossily, would not find it again).
     pub defer: bool,
 }
 
@@ -586,8 +587,9 @@ impl SourceFile {
     }
 }
 
-/// Reads the texts of `files` that were let go when found, in parallel (for the runs that keep
-/// every file: `--fix`, `--statistics`, builds). A file that cannot be read again is an error.
+/// Reads the texts of `files` not read yet or let go when found, in parallel (for the runs that
+/// keep every file: builds). A file that cannot be read again is an error; one never read that
+/// cannot be read is marked not read ([`SourceFile::not_read`]), which the lint reports.
 pub fn read_deferred(sources: &mut Sources) {
     if !sources.files.iter().any(|f| f.unread) {
         return;
@@ -597,9 +599,16 @@ pub fn read_deferred(sources: &mut Sources) {
         let e = f.load().err();
         (f, e)
     });
-    for (f, e) in read {
-        if let Some(e) = e {
-            sources.errors.push(ReadError::new(f.name.clone(), e.to_string()));
+    for (mut f, e) in read {
+        match e {
+            // Kept in its place (files are numbered), not linted, reported once by the lint.
+            Some(LoadError::NotRead(why)) => {
+                f.unread = false;
+                f.first_read = None;
+                f.not_read = Some(why);
+            }
+            Some(e) => sources.errors.push(ReadError::new(f.name.clone(), e.to_string())),
+            None => {}
         }
         sources.files.push(f);
     }
@@ -663,8 +672,15 @@ mod tests {
         std::fs::write(&path, "kind: ConfigMap\nmetadata: {name: a-name-long-enough}\n").expect("temp file");
         let mut large = SourceFile { name: gone.name.clone(), unread: true, first_read: Some(10), ..SourceFile::default() };
         assert_eq!(large.load(), Err(LoadError::NotRead("the file is 53 bytes, more than --max-file-size 10".into())));
-        let mut small = SourceFile { name: gone.name, unread: true, first_read: Some(100), ..SourceFile::default() };
+        let mut small = SourceFile { name: gone.name.clone(), unread: true, first_read: Some(100), ..SourceFile::default() };
         assert_eq!((small.load(), small.first_read), (Ok(()), None));
+        // Read for a run that keeps every file: marked not read, for the lint to report once.
+        let mut sources = Sources::default();
+        sources.files.push(SourceFile { name: gone.name, unread: true, first_read: Some(10), ..SourceFile::default() });
+        read_deferred(&mut sources);
+        assert!(sources.errors.is_empty());
+        assert!(sources.files[0].not_read.as_deref().is_some_and(|why| why.contains("more than --max-file-size 10")));
+        assert!(!sources.files[0].unread && !sources.files[0].is_linted());
         let _ = std::fs::remove_file(&path);
     }
 }

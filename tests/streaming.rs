@@ -148,6 +148,12 @@ fn custom_resources_the_text_does_not_show_and_crds_beside_their_resources() {
             ("b-gadget.yaml", "apiVersion: big.example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: 2, shape: round}\n".into()),
             ("c-big-crd.yaml", crd("big.example.com", "Gadget", 20_000)),
         ]),
+        // A CRD whose kind is spelt with an escape, in a file whose text names a custom API
+        // version (so it is judged last): found only then, so the run is made again.
+        ("escaped", vec![
+            ("a-widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 1, colour: red}\n".into()),
+            ("b-crd.yaml", crd("example.com", "Widget", 0).replace("kind: CustomResourceDefinition", "kind: \"CustomResource\\u0044efinition\"") + "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: v}\nspec: {size: 2}\n"),
+        ]),
         // A CRD of a built-in kind: the files judged where they were read were not checked
         // against it, so the run is made again keeping every object.
         ("built-in", vec![
@@ -173,6 +179,7 @@ fn custom_resources_the_text_does_not_show_and_crds_beside_their_resources() {
         let expected: &[&str] = match name {
             "tagged" => &["unknown field `colour`"],
             "beside" => &["unknown field `shape`", "`x`"],
+            "escaped" => &["unknown field `colour`"],
             _ => &["`spec` must be a string"],
         };
         for e in expected {
