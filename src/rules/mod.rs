@@ -38,6 +38,8 @@ pub struct Relational {
     /// None when the index holds no subject of the rule.
     pub subjects: fn(&Index) -> Option<Subjects>,
     pub judge: fn(&World, Vec<Subjects>, &mut Findings),
+    /// [`Relation::POD_INDEX`].
+    pub pod_index: bool,
 }
 
 /// One file's (or index's) subjects of one relational rule, type-erased.
@@ -49,6 +51,8 @@ pub type Subjects = Box<dyn Any + Send>;
 /// ([`World`]), once for all subjects of the run, in input order. Nothing of an index is kept.
 pub trait Relation {
     type Subject: Send + 'static;
+    /// Reads the run's pod-template index ([`World::pods`]), which [`settle`] builds first.
+    const POD_INDEX: bool = false;
     fn subjects(ix: &Index, out: &mut Vec<Self::Subject>);
     fn judge(world: &World, subjects: &Parts<Self::Subject>, out: &mut Findings);
 }
@@ -84,7 +88,7 @@ impl<'a, S> IntoIterator for &Parts<'a, S> {
 
 /// The registry's form of a [`Relation`].
 pub const fn relation<R: Relation>() -> Relational {
-    Relational { subjects: erased_subjects::<R>, judge: erased_judge::<R> }
+    Relational { subjects: erased_subjects::<R>, judge: erased_judge::<R>, pod_index: R::POD_INDEX }
 }
 
 fn erased_subjects<R: Relation>(ix: &Index) -> Option<Subjects> {
@@ -577,7 +581,25 @@ pub fn settle(
             None => by_rule.push((rule, vec![part])),
         }
     }
-    let results = crate::util::par_map(by_rule, threads, |_, (rule, parts)| {
+    // The pod-template index is built first, on one thread, while the others start on rules
+    // that do not read it; the rules that read it (the heaviest: every Service against every
+    // pod template) come next, so that none of them waits for it or ends the phase alone.
+    let reads_pods = |rule: RuleId| matches!(rule.declaration().check, Check::Run(r) if r.pod_index);
+    let (pods, others): (Vec<_>, Vec<_>) = by_rule.into_iter().partition(|(rule, _)| reads_pods(*rule));
+    let mut tasks: Vec<Option<(RuleId, Vec<Subjects>)>> = Vec::with_capacity(pods.len() + others.len() + 1);
+    let mut others = others.into_iter();
+    // (Only when some Service may read it: a run without one does not build it.)
+    if !pods.is_empty() && world.facts().any(|f| f.service.is_some()) {
+        tasks.push(None);
+        tasks.extend(others.by_ref().take(threads.saturating_sub(1)).map(Some));
+    }
+    tasks.extend(pods.into_iter().map(Some));
+    tasks.extend(others.map(Some));
+    let results = crate::util::par_map(tasks, threads, |_, task| {
+        let Some((rule, parts)) = task else {
+            world.pods();
+            return Vec::new();
+        };
         let mut out = Findings::new(rule);
         if let Check::Run(r) = rule.declaration().check {
             (r.judge)(world, parts, &mut out);

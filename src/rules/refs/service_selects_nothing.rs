@@ -93,6 +93,7 @@ fn judged_services<'a>(world: &World<'a>) -> impl Iterator<Item = (&'a Fact, &'a
 impl Relation for Rule {
     /// Judged from the facts alone.
     type Subject = ();
+    const POD_INDEX: bool = true;
 
     fn subjects(_: &Index, _: &mut Vec<()>) {}
 

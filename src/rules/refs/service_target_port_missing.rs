@@ -75,6 +75,7 @@ pub struct Subject {
 
 impl Relation for Rule {
     type Subject = Subject;
+    const POD_INDEX: bool = true;
 
     fn subjects(ix: &Index, out: &mut Vec<Subject>) {
         for (service, o, spec) in selecting_services(ix) {
