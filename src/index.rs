@@ -541,8 +541,8 @@ pub fn stream<R: Send>(
     Streamed { index, judged, complete }
 }
 
-/// [`stream`]'s first reading of a file: every file is read once, there, and parsed and
-/// typed. One that may hold custom resources (its text names an API version that no built-in
+/// [`stream`]'s first reading of a file: every file is read there, and most are parsed and
+/// typed only there. One that may hold custom resources (its text names an API version that no built-in
 /// kind has) is let go and read again once every CRD of the run is known, to be checked against
 /// them; every other file is judged at once and let go, but for what one that defines CRDs
 /// keeps for their schemas ([`Defined`]).
@@ -844,35 +844,25 @@ fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> 
     // whose first reading fails is an input not read (nothing of it is linted); one that cannot
     // be read again, or is not UTF-8, is one syntax error.
     let unreadable = match source.load() {
-        // Marked not read already (`source::read_deferred`): not tried again.
-        Ok(()) if source.not_read.is_some() => {
-            return (
-                ParsedFile {
-                    source,
-                    tree: Some(Arc::new(YamlFile::default())),
-                    lines,
-                    stats: Stats::default(),
-                    number: file_idx,
-                    released: None,
-                },
-                Vec::new(),
-                Stats::default(),
-                Vec::new(),
-            );
-        }
+        // Its first reading failed, here or before (`source::read_deferred`): not linted.
         Err(crate::source::LoadError::NotRead(why)) => {
             source.not_read = Some(why);
-            let y = YamlFile::default();
-            return (
-                ParsedFile { source, tree: Some(Arc::new(y)), lines, stats: Stats::default(), number: file_idx, released: None },
-                Vec::new(),
-                Stats::default(),
-                Vec::new(),
-            );
+            None
         }
         Err(crate::source::LoadError::Again(why)) => Some((0, why)),
         Ok(()) => source.invalid_utf8_at.map(|at| (yaml::offset_u32(at), "the file is not valid UTF-8".to_string())),
     };
+    if source.not_read.is_some() {
+        let none = ParsedFile {
+            source,
+            tree: Some(Arc::new(YamlFile::default())),
+            lines,
+            stats: Stats::default(),
+            number: file_idx,
+            released: None,
+        };
+        return (none, Vec::new(), Stats::default(), Vec::new());
+    }
     if let Some((offset, message)) = unreadable {
         let mut y = YamlFile::default();
         y.errors.push(yaml::SyntaxError { offset, message });

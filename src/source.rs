@@ -335,9 +335,11 @@ impl Collector<'_> {
             let shown = path.display().to_string();
             let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
             let mut one = Sources::default();
-            // A YAML file is read once, where it is judged (what the walk knows of its type is
-            // what reading it would check first).
-            if defer && !is_json && path.to_str().is_some() {
+            // A path that is not UTF-8 is shown lossily: its name would not find it again.
+            let named = path.to_str().is_some();
+            // A YAML file is read where it is judged, not here (what the walk knows of its type
+            // is what reading it would check first).
+            if defer && !is_json && named {
                 if is_file {
                     one.files.push(SourceFile { name: shown, context, unread: true, first_read: Some(max), ..SourceFile::default() });
                 } else {
@@ -350,8 +352,6 @@ impl Collector<'_> {
             if is_json && one.files.first().is_some_and(|f| !f.text.contains("\"kind\"")) {
                 one.files.clear();
             }
-            // A path that is not UTF-8 is shown lossily: its name would not find it again.
-            let named = path.to_str().is_some();
             if let Some(f) = one.files.first_mut().filter(|f| defer && named && f.invalid_utf8_at.is_none()) {
                 f.text = String::new();
                 f.unread = true;
