@@ -131,7 +131,7 @@ pub fn apply_with(
     let mut kept = Vec::with_capacity(diags.len());
     let mut suppressed = Vec::new();
     // The directives of each file: a finding is matched against its own file's only.
-    let mut by_file: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+    let mut by_file: foldhash::HashMap<usize, Vec<usize>> = foldhash::HashMap::default();
     for (i, dir) in dirs.iter().enumerate() {
         by_file.entry(dir.file).or_default().push(i);
     }

@@ -11,7 +11,7 @@ use crate::model::workload::PodLabeler;
 use crate::model::{Object, Typed, WorkloadKind};
 use crate::path;
 use crate::yaml::Span;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 pub use crate::model::ObjectRef;
@@ -321,9 +321,9 @@ impl Fact {
 /// The facts of every object of an index (one file's where it is read), in order.
 pub fn facts(ix: &Index) -> Vec<Fact> {
     // Nodes reached twice through aliases are walked once (an alias bomb is exponential).
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     // Only a file that says `taints` can declare one (asked once per file).
-    let mut says_taints: HashMap<usize, bool> = HashMap::new();
+    let mut says_taints: HashMap<usize, bool> = HashMap::default();
     ix.objects
         .iter()
         .map(|o| {
@@ -341,7 +341,7 @@ pub fn facts(ix: &Index) -> Vec<Fact> {
 
 /// The accelerator-pool taints under an object, in the order the walk meets them (each node
 /// once per file: `seen`).
-fn taints(ix: &Index, o: &Object, seen: &mut std::collections::HashSet<(usize, crate::yaml::NodeId)>) -> Vec<TaintFact> {
+fn taints(ix: &Index, o: &Object, seen: &mut foldhash::HashSet<(usize, crate::yaml::NodeId)>) -> Vec<TaintFact> {
     use crate::model::gpu::classify_taint;
     let y = ix.file(o);
     let mut out = Vec::new();
@@ -597,7 +597,7 @@ impl<'a> World<'a> {
     /// Services by (namespace, name): the first of each.
     pub fn services(&self) -> &HashMap<(&'a str, &'a str), &'a Fact> {
         self.services.get_or_init(|| {
-            let mut m = HashMap::new();
+            let mut m = HashMap::default();
             for f in self.facts() {
                 if let (Some(_), Some(name)) = (&f.service, f.name()) {
                     m.entry((f.namespace.as_str(), name)).or_insert(f);

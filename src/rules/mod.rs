@@ -641,10 +641,10 @@ pub fn finish(ix: &Index, level: &dyn Fn(RuleId) -> Option<Severity>, found: Vec
 /// is still used), over findings grouped by object: linear.
 pub fn drop_follow_ons(all: &mut Vec<Diagnostic>) {
     use crate::yaml::FieldPath;
-    use std::collections::{HashMap, HashSet};
+    use foldhash::{HashMap, HashSet};
     type Key = (usize, Option<crate::yaml::NodeId>);
     // Per object: paths whose findings are follow-ons.
-    let mut causes: HashMap<Key, Vec<(RuleId, FieldPath)>> = HashMap::new();
+    let mut causes: HashMap<Key, Vec<(RuleId, FieldPath)>> = HashMap::default();
     for d in all.iter() {
         let Some(path) = &d.path else { continue };
         let meant = match d.rule() {
@@ -676,7 +676,7 @@ pub fn drop_follow_ons(all: &mut Vec<Diagnostic>) {
     if statics.is_empty() {
         return;
     }
-    let mut merged = HashSet::new();
+    let mut merged = HashSet::default();
     for i in 0..all.len() {
         if all[i].rule() != RuleId::TaintNotTolerated {
             continue;

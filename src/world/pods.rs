@@ -4,7 +4,7 @@
 
 use super::{Fact, PodFact, World};
 use crate::model::selector::{check_pairs, Labels, Pairs};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// Pods some object of the run will create: one pod template of an object.
 #[derive(Clone, Copy)]
@@ -49,7 +49,7 @@ pub struct Namespace<'a> {
 
 /// Every namespace's pod templates: workloads, and known custom workloads.
 pub(super) fn namespaces<'a>(world: &World<'a>) -> HashMap<&'a str, Namespace<'a>> {
-    let mut m: HashMap<&str, Namespace> = HashMap::new();
+    let mut m: HashMap<&str, Namespace> = HashMap::default();
     for f in world.facts() {
         let ns = m.entry(f.namespace.as_str()).or_default();
         if f.kustomize {

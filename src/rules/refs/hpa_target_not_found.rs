@@ -8,7 +8,7 @@ use crate::index::Index;
 use crate::path;
 use crate::rules::{Findings, Parts, Relation};
 use crate::world::World;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 pub struct Rule;
 
@@ -34,7 +34,7 @@ impl Relation for Rule {
         // (namespace, directory) pairs that hold workloads; namespaces where a custom resource may
         // create the target (a KServe InferenceService creates `<name>-predictor`).
         let mut workloads_at: HashMap<(&str, &str), bool> = scalers.iter().map(|s| ((s.1, s.4), false)).collect();
-        let mut may_create: HashSet<&str> = HashSet::new();
+        let mut may_create: HashSet<&str> = HashSet::default();
         for f in world.facts() {
             if let Some(seen) = f.name().and_then(|name| defined.get_mut(&(f.namespace.as_str(), f.kind(), name))) {
                 *seen = true;

@@ -32,7 +32,7 @@ use crate::index::Index;
 use crate::model::selector::Pairs;
 use crate::model::Object;
 use crate::world::{Fact, World};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Whether cross-object references of this object can be judged soundly: it is not a
 /// kustomize input whose names and labels may still change, nor an export from a cluster.
@@ -109,7 +109,7 @@ pub(crate) fn selecting_services(
 /// The autoscalers of the run (HPAs and KEDA ScaledObjects that are not paused) by the
 /// (namespace, kind, name) of their target; the last of several.
 pub(crate) fn autoscalers<'a>(world: &World<'a>) -> HashMap<(&'a str, &'a str, &'a str), &'a Fact> {
-    let mut m = HashMap::new();
+    let mut m = HashMap::default();
     for f in world.facts() {
         let Some(s) = f.scaler.as_ref().filter(|s| !s.paused) else { continue };
         if let Some(name) = s.target_name.as_deref() {
@@ -155,7 +155,7 @@ const SELECTING_BUDGET: usize = 64;
 
 impl<'a> Selecting<'a> {
     pub(crate) fn of(world: &World<'a>) -> Selecting<'a> {
-        let mut by_label: HashMap<_, Vec<_>> = HashMap::new();
+        let mut by_label: HashMap<_, Vec<_>> = HashMap::default();
         for f in world.facts() {
             let (kind, sel) = match (&f.service, f.budget_selector()) {
                 // A headless Service (`clusterIP: None`) gives pods DNS names; it routes no traffic.

@@ -38,8 +38,8 @@ use crate::model::selector::{self, Labels};
 use crate::model::{Object, Typed, Workload, WorkloadKind};
 use crate::path;
 use crate::rules::Findings;
+use foldhash::HashMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use std::collections::HashMap;
 
 /// Other workloads a finding names (in its message and its related places).
 const SHOWN: usize = 3;
@@ -162,8 +162,8 @@ struct Overlap {
 
 impl<'a> Run<'a> {
     fn new(ix: &'a Index) -> Run<'a> {
-        let mut scopes: HashMap<(&str, usize), usize> = HashMap::new();
-        let mut classes: HashMap<SelectorKey, usize> = HashMap::new();
+        let mut scopes: HashMap<(&str, usize), usize> = HashMap::default();
+        let mut classes: HashMap<SelectorKey, usize> = HashMap::default();
         let mut ws: Vec<Item> = Vec::new();
         for o in &ix.objects {
             let Some(w) = o.workload() else { continue };
@@ -180,14 +180,14 @@ impl<'a> Run<'a> {
         }
         let mut run = Run {
             members: vec![Vec::new(); classes.len()],
-            per_file: HashMap::new(),
-            self_matching: HashMap::new(),
-            by_name: HashMap::new(),
-            owned_by: HashMap::new(),
+            per_file: HashMap::default(),
+            self_matching: HashMap::default(),
+            by_name: HashMap::default(),
+            owned_by: HashMap::default(),
             over: vec![Vec::new(); ws.len()],
             self_match: vec![false; ws.len()],
             others_selected: vec![Vec::new(); classes.len()],
-            mutual: HashMap::new(),
+            mutual: HashMap::default(),
             ws,
         };
         let templates = run.index();
@@ -234,7 +234,7 @@ impl<'a> Run<'a> {
         order.sort_by_key(|(size, c, _, _)| (*size, *c));
         // A budget per file (scopes never cross files): a file is judged the same alone, as
         // where it is read, and among the run's other files.
-        let mut budgets: HashMap<usize, usize> = HashMap::new();
+        let mut budgets: HashMap<usize, usize> = HashMap::default();
         for it in ws.iter() {
             let b = budgets.entry(it.o.file).or_insert(CHECKS_FLOOR);
             *b = b.saturating_add(CHECKS_PER_WORKLOAD);

@@ -10,7 +10,7 @@ use crate::path;
 use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::Span;
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 /// Arguments and variables of controllers that elect a leader: one replica is their design.
 const LEADER_ELECTION: &[&str] = &["--leader-elect", "--leader-election", "--enable-leader-election", "--leader-elect=true"];

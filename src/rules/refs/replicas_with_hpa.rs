@@ -6,7 +6,7 @@ use crate::path;
 use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::Span;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 pub struct Rule;
 
@@ -65,7 +65,7 @@ impl Relation for Rule {
         // sample (`lws.yaml`, `lws-restart-policy.yaml`), and an autoscaler in another file is no
         // evidence for any one of them. Counted for the names an autoscaler in another file
         // targets only.
-        let mut names: HashMap<(&str, &str, &str), usize> = HashMap::new();
+        let mut names: HashMap<(&str, &str, &str), usize> = HashMap::default();
         for s in subjects {
             let key = (s.namespace.as_str(), s.about.object.kind.as_str(), s.about.name());
             if scalers.get(&key).is_some_and(|hpa| hpa.file != s.file) {

@@ -7,8 +7,8 @@ use crate::rules::{Findings, Parts, Relation};
 use crate::world::pods::{per_pod, Candidate, Namespace};
 use crate::world::{Fact, World};
 use crate::yaml::Span;
+use foldhash::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 
 /// Candidates examined for the closest pod template of a selector that selects none: those
 /// sharing the selector's rarest labels first. Beyond it the hint may name a farther one.
@@ -106,15 +106,15 @@ impl Relation for Rule {
         // Directories with a pod template of a patch or a rendered object: the whole object,
         // and its pods' labels, are made elsewhere (whatever namespace each names: kustomize
         // patches usually name none).
-        let completed: std::collections::HashSet<&str> = world
+        let completed: foldhash::HashSet<&str> = world
             .facts()
             .filter(|f| f.completed && !f.pods.is_empty())
             .map(|f| super::dir_of_name(&world.file(f.file).source.name))
             .collect();
         // Per namespace and selector: None when it selects a candidate, else the closest one.
         type Closest<'a, 'b> = Option<Option<&'b Candidate<'a>>>;
-        let mut memo: HashMap<(&str, &Pairs), Closest> = HashMap::new();
-        let mut closest_memo: HashMap<&str, HashMap<Pairs, Option<usize>>> = HashMap::new();
+        let mut memo: HashMap<(&str, &Pairs), Closest> = HashMap::default();
+        let mut closest_memo: HashMap<&str, HashMap<Pairs, Option<usize>>> = HashMap::default();
         for (s, sel, span) in services {
             let namespace = s.namespace.as_str();
             let Some(ns) = spaces.get(namespace) else { continue };

@@ -7,8 +7,9 @@ use crate::path;
 use crate::rules::{Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::Span;
+use foldhash::HashMap;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Declared ports a message lists.
 const LISTED: usize = 16;
@@ -109,7 +110,7 @@ impl Relation for Rule {
             return;
         }
         let spaces = world.pods();
-        let mut memo: HashMap<(&str, &Pairs), Option<Ports>> = HashMap::new();
+        let mut memo: HashMap<(&str, &Pairs), Option<Ports>> = HashMap::default();
         for Subject { service: s, ports: service_ports } in subjects {
             let Some(ns) = spaces.get(s.namespace.as_str()) else { continue };
             if ns.kustomize {

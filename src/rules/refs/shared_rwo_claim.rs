@@ -8,7 +8,7 @@ use crate::path;
 use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::{Fact, World};
 use crate::yaml::{FieldPath, Span};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Which storage classes of the run are node-local, and whether the class a claim without
 /// `storageClassName` gets (the cluster's default) is presumed node-local: a StorageClass of the
@@ -16,13 +16,13 @@ use std::collections::HashMap;
 /// class names a node-local one (`microk8s-hostpath` throughout a MicroK8s stack), the cluster's
 /// default is presumed to be that provisioner too.
 struct Storage<'a> {
-    node_local: std::collections::HashSet<&'a str>,
+    node_local: foldhash::HashSet<&'a str>,
     default_node_local: bool,
 }
 
 impl<'a> Storage<'a> {
     fn of(world: &World<'a>) -> Storage<'a> {
-        let mut node_local: std::collections::HashSet<&str> = NODE_LOCAL_CLASSES.iter().copied().collect();
+        let mut node_local: foldhash::HashSet<&str> = NODE_LOCAL_CLASSES.iter().copied().collect();
         let mut default = None;
         for f in world.facts() {
             let Some((local, is_default)) = f.storage_class() else { continue };
@@ -88,7 +88,7 @@ impl Relation for Rule {
     fn subjects(ix: &Index, out: &mut Vec<Subject>) {
         // Written for minikube, kind, Codespaces...: one node, where ReadWriteOnce admits every
         // pod. Read once per file, when it has a workload that mounts a claim.
-        let mut single_node: HashMap<usize, bool> = HashMap::new();
+        let mut single_node: HashMap<usize, bool> = HashMap::default();
         for (o, w, _) in ix.workloads() {
             let Some(spec) = w.pod_spec else { continue };
             if !resolvable(ix, o) {
@@ -168,7 +168,7 @@ impl Relation for Rule {
         if subjects.is_empty() {
             return;
         }
-        let mut claims: HashMap<(&str, &str), &Fact> = HashMap::new();
+        let mut claims: HashMap<(&str, &str), &Fact> = HashMap::default();
         for f in world.facts() {
             if let (Some(_), Some(name)) = (&f.claim, f.name()) {
                 claims.insert((f.namespace.as_str(), name), f);

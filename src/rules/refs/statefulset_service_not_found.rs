@@ -29,7 +29,7 @@ impl Relation for Rule {
     fn subjects(ix: &Index, out: &mut Vec<Subject>) {
         // A Service of the same file is among the inputs whatever the other files hold: the
         // StatefulSets it governs need no subject (most keep their Service beside them).
-        let mut here: Option<std::collections::HashSet<(&str, &str)>> = None;
+        let mut here: Option<foldhash::HashSet<(&str, &str)>> = None;
         for (set, o, w, c, s) in governed(ix) {
             let here = here.get_or_insert_with(|| {
                 ix.objects

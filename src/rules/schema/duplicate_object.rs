@@ -18,8 +18,8 @@ use crate::index::Index;
 use crate::path;
 use crate::rules::{Findings, Parts, Relation};
 use crate::world::{Fact, World};
+use foldhash::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 /// Built-in kinds that have no namespace.
@@ -80,7 +80,7 @@ struct ByDigest<K, V, S> {
 
 impl<K: std::hash::Hash + Eq, V: Copy, S: BuildHasher> ByDigest<K, V, S> {
     fn new(hasher: S) -> Self {
-        ByDigest { hasher, first: HashMap::new(), clashing: HashMap::new() }
+        ByDigest { hasher, first: HashMap::default(), clashing: HashMap::default() }
     }
 
     /// The value stored first under `key` (`key_of` gives a stored value's key); None when
@@ -130,7 +130,7 @@ impl Relation for Rule {
         }
         // The objects each file with a copy in another file defines, to recognise files that
         // are alternatives of each other (only those files: most runs have none).
-        let mut per_file: HashMap<usize, std::collections::HashSet<Key>> = copies
+        let mut per_file: HashMap<usize, foldhash::HashSet<Key>> = copies
             .iter()
             .filter(|(a, b)| a.file != b.file)
             .flat_map(|(a, b)| [(a.file, Default::default()), (b.file, Default::default())])
@@ -144,7 +144,7 @@ impl Relation for Rule {
         }
         // Whether two files are alternatives, decided once per pair of files: the subset test
         // costs the smaller file's size, and a run of copies asks it once per copy.
-        let mut alternatives_memo: HashMap<(usize, usize), bool> = HashMap::new();
+        let mut alternatives_memo: HashMap<(usize, usize), bool> = HashMap::default();
         let mut alternatives = |a: usize, b: usize| -> bool {
             if a == b {
                 return false;

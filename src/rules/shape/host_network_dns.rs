@@ -6,7 +6,7 @@ use crate::model::workload::containers;
 use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::{is_placeholder, FieldPath, Span};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// Flags whose value is an address a process dials.
 const ADDRESS_FLAGS: &[&str] = &[
@@ -203,7 +203,7 @@ impl Relation for Rule {
         if subjects.is_empty() {
             return;
         }
-        let mut names = Names { services: HashSet::new(), statefulsets: HashMap::new() };
+        let mut names = Names { services: HashSet::default(), statefulsets: HashMap::default() };
         for f in world.facts() {
             let Some(n) = f.name() else { continue };
             if f.service.is_some() {

@@ -8,8 +8,8 @@ use crate::model::{Typed, WorkloadKind};
 use crate::rules::{About, Findings, Parts, Relation};
 use crate::world::World;
 use crate::yaml::{FieldPath, NodeId, Span};
+use foldhash::{HashMap, HashSet};
 use regex::Regex;
-use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 fn master_arg() -> Option<&'static Regex> {
@@ -74,17 +74,17 @@ impl<'a> Names<'a> {
     }
 
     fn of(world: &World<'a>) -> Names<'a> {
-        let mut services: HashSet<(&str, &str)> = HashSet::new();
-        let mut namespaces_with_services: HashSet<&str> = HashSet::new();
+        let mut services: HashSet<(&str, &str)> = HashSet::default();
+        let mut namespaces_with_services: HashSet<&str> = HashSet::default();
         for f in world.facts() {
             if let (Some(_), Some(name)) = (&f.service, f.name()) {
                 services.insert((f.namespace.as_str(), name));
                 namespaces_with_services.insert(f.namespace.as_str());
             }
         }
-        let mut hostnames: HashSet<(&str, &str)> = HashSet::new();
-        let mut pod_names: HashMap<(&str, &str), u32> = HashMap::new();
-        let mut bare_pods: HashSet<(&str, &str)> = HashSet::new();
+        let mut hostnames: HashSet<(&str, &str)> = HashSet::default();
+        let mut pod_names: HashMap<(&str, &str), u32> = HashMap::default();
+        let mut bare_pods: HashSet<(&str, &str)> = HashSet::default();
         let mut operator_hosts = Vec::new();
         for f in world.facts() {
             let ns = f.namespace.as_str();
@@ -362,16 +362,16 @@ fn addr_labels(addr: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::Names;
-    use std::collections::{HashMap, HashSet};
+    use foldhash::HashSet;
 
     #[test]
     fn pod_names_are_the_ordinals_a_controller_gives() {
         let names = Names {
-            services: HashSet::new(),
-            namespaces_with_services: HashSet::new(),
-            hostnames: HashSet::new(),
-            pod_names: HashMap::from([(("ml", "trainer"), 2), (("ml", "trainer-1"), 1)]),
-            bare_pods: HashSet::new(),
+            services: HashSet::default(),
+            namespaces_with_services: HashSet::default(),
+            hostnames: HashSet::default(),
+            pod_names: [(("ml", "trainer"), 2), (("ml", "trainer-1"), 1)].into_iter().collect(),
+            bare_pods: HashSet::default(),
             operator_hosts: Vec::new(),
         };
         assert!(names.is_pod_name("ml", "trainer-0") && names.is_pod_name("ml", "trainer-1"));

@@ -74,7 +74,7 @@ fn gpus_of(c: &Container) -> Option<i64> {
 
 pub fn check(ix: &Index, out: &mut Findings) {
     let Some(p) = patterns() else { return };
-    let mut procs_reported = std::collections::HashSet::new();
+    let mut procs_reported = foldhash::HashSet::default();
     for (o, w, c) in ix.workloads() {
         let y = ix.file(o);
         procs_per_pod_field(ix, o, &w, &mut procs_reported, out);
@@ -230,7 +230,7 @@ fn procs_per_pod_field<'a>(
     ix: &'a Index,
     o: &'a crate::model::Object,
     w: &crate::model::Workload,
-    reported: &mut std::collections::HashSet<*const crate::model::Object>,
+    reported: &mut foldhash::HashSet<*const crate::model::Object>,
     out: &mut Findings,
 ) {
     let Some(field) = w.custom_kind().and_then(|k| k.procs_per_pod.as_deref()) else { return };
