@@ -37,13 +37,18 @@ pub enum Check {
 pub struct Relational {
     /// None when the index holds no subject of the rule.
     pub subjects: fn(&Index) -> Option<Subjects>,
-    pub judge: fn(&World, Vec<Subjects>, &mut Findings),
+    pub judge: fn(&World, Vec<Subjects>, &mut Findings) -> Spent,
     /// [`Relation::POD_INDEX`].
     pub pod_index: bool,
 }
 
 /// One file's (or index's) subjects of one relational rule, type-erased.
 pub type Subjects = Box<dyn Any + Send>;
+
+/// A relational rule's subjects once judged, handed back to [`settle`]'s caller to free (or,
+/// as the command line does on exit, not to): freeing them one by one was up to half of a
+/// rule's time in a large run.
+pub type Spent = Box<dyn Any + Send>;
 
 /// A rule that relates objects across the run. `subjects` reads an index (one file's, where
 /// it is read) and keeps, for each object the rule judges, what the judgement needs of it as
@@ -101,11 +106,13 @@ fn erased_subjects<R: Relation>(ix: &Index) -> Option<Subjects> {
     Some(Box::new(v))
 }
 
-fn erased_judge<R: Relation>(world: &World, parts: Vec<Subjects>, out: &mut Findings) {
+fn erased_judge<R: Relation>(world: &World, parts: Vec<Subjects>, out: &mut Findings) -> Spent {
     // Each part was made by `erased_subjects::<R>` for this very rule; only the lists'
-    // headers move.
-    let lists: Vec<Vec<R::Subject>> = parts.into_iter().filter_map(|p| p.downcast::<Vec<R::Subject>>().ok().map(|v| *v)).collect();
-    R::judge(world, &Parts::of(&lists), out)
+    // headers move (out of their boxes, which are handed back with them).
+    let mut boxes: Vec<Box<Vec<R::Subject>>> = parts.into_iter().filter_map(|p| p.downcast::<Vec<R::Subject>>().ok()).collect();
+    let lists: Vec<Vec<R::Subject>> = boxes.iter_mut().map(|b| std::mem::take(&mut **b)).collect();
+    R::judge(world, &Parts::of(&lists), out);
+    Box::new((lists, boxes))
 }
 
 /// What a rule is about; `--select`/`--ignore` and `.kshape.yaml` accept these names too.
@@ -508,7 +515,7 @@ pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<D
     if relational(&level) {
         let facts = [crate::world::facts(ix)];
         let world = World::new(&facts, ix);
-        all.extend(settle(&world, &level, judged.subjects, threads));
+        all.extend(settle(&world, &level, judged.subjects, threads, &mut Vec::new()));
     }
     finish(ix, &level, all)
 }
@@ -566,12 +573,13 @@ pub fn relational(level: &dyn Fn(RuleId) -> Option<Severity>) -> bool {
 
 /// Judges the subjects of the relational rules `level` enables against the run's facts: each
 /// rule once, with its subjects of every file in input order (a rule may judge the facts
-/// alone, with no subject).
+/// alone, with no subject). The subjects judged are handed back in `spent`.
 pub fn settle(
     world: &World,
     level: &dyn Fn(RuleId) -> Option<Severity>,
     subjects: Vec<(RuleId, Subjects)>,
     threads: usize,
+    spent: &mut Vec<Spent>,
 ) -> Vec<Diagnostic> {
     let mut by_rule: Vec<(RuleId, Vec<Subjects>)> =
         RULES.iter().filter(|r| matches!(r.check, Check::Run(_)) && level(r.id).is_some()).map(|r| (r.id, Vec::new())).collect();
@@ -598,15 +606,21 @@ pub fn settle(
     let results = crate::util::par_map(tasks, threads, |_, task| {
         let Some((rule, parts)) = task else {
             world.pods();
-            return Vec::new();
+            return (Vec::new(), None);
         };
         let mut out = Findings::new(rule);
-        if let Check::Run(r) = rule.declaration().check {
-            (r.judge)(world, parts, &mut out);
-        }
-        out.into_vec()
+        let judged = match rule.declaration().check {
+            Check::Run(r) => Some((r.judge)(world, parts, &mut out)),
+            Check::Object(_) => None,
+        };
+        (out.into_vec(), judged)
     });
-    results.into_iter().flatten().collect()
+    let mut found = Vec::new();
+    for (f, s) in results {
+        found.extend(f);
+        spent.extend(s);
+    }
+    found
 }
 
 /// The run's findings as reported: at the severity `level` gives their rule, those on
