@@ -7,7 +7,7 @@
 //! lint of the language server), so one added or removed while an editor is open counts.
 
 use crate::source::{self, Options, Sources};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Reads the named paths (see [`source::collect`]), then leaves out kustomization patches and
@@ -30,10 +30,22 @@ fn mark(out: &mut Sources, start: usize) {
     let stdin = out.stdin;
     out.named.retain(|&i| i < start);
     out.stdin = stdin.filter(|&i| i < start);
+    // The answers for the directory of the file before (files come directory by directory).
+    let mut last: Option<(PathBuf, bool)> = None;
     for (i, mut f) in (start..).zip(files) {
         // Standard input has no directory, whatever `--stdin-filename` says.
         if Some(i) != stdin {
             let path = Path::new(&f.name);
+            let dir = path.parent().unwrap_or(Path::new(""));
+            let under = match &last {
+                Some((d, under)) if d.as_os_str() == dir.as_os_str() => *under,
+                _ => {
+                    k.load(dir);
+                    let under = k.under_kustomization(path);
+                    last = Some((dir.to_path_buf(), under));
+                    under
+                }
+            };
             if k.is_patch(path) {
                 if named.contains(&i) {
                     out.notes.push(format!("{}: listed as a patch in a kustomization; not linted as a whole object", f.name));
@@ -41,7 +53,7 @@ fn mark(out: &mut Sources, start: usize) {
                 }
                 continue;
             }
-            f.kustomize = k.under_kustomization(path);
+            f.kustomize = under;
         } else {
             out.stdin = Some(out.files.len());
         }
@@ -69,9 +81,9 @@ impl Kustomizations {
         }
     }
 
-    /// Listed as a patch by the kustomization beside it or by one met while walking.
-    fn is_patch(&mut self, file: &Path) -> bool {
-        self.load(file.parent().unwrap_or(Path::new(".")));
+    /// Listed as a patch by the kustomization beside it (loaded by the caller) or by one met
+    /// while walking.
+    fn is_patch(&self, file: &Path) -> bool {
         !self.patches.is_empty() && self.patches.contains(&source::normalize(file))
     }
 
@@ -108,7 +120,7 @@ pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "K
 
 /// The files the kustomization in `dir` lists as patches.
 pub fn patches_of(dir: &Path) -> HashSet<PathBuf> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     for name in FILE_NAMES {
         let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
             continue;
