@@ -96,7 +96,18 @@ pub fn lint_stream(
         let (nodes, settings) = (index.nodes.as_deref().cloned(), (*index.settings).clone());
         return lint_full(index.into_sources(), default_namespace, nodes, settings, selection);
     }
-    let (mut found, mut subjects, mut facts, mut directives) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Sized first: growing them file by file reallocated and copied them over and over.
+    let (mut n_found, mut n_subjects, mut n_facts, mut n_directives) = (0, 0, 0, 0);
+    for (judged, f, d) in &streamed.judged {
+        n_found += judged.found.len();
+        n_subjects += judged.subjects.len();
+        n_facts += usize::from(!f.is_empty());
+        n_directives += d.len();
+    }
+    let mut found = Vec::with_capacity(n_found);
+    let mut subjects = Vec::with_capacity(n_subjects);
+    let mut facts = Vec::with_capacity(n_facts);
+    let mut directives = Vec::with_capacity(n_directives);
     for (judged, f, d) in streamed.judged {
         found.extend(judged.found);
         subjects.extend(judged.subjects);
