@@ -338,41 +338,53 @@ impl Collector<'_> {
         }
         let unseen: Vec<(PathBuf, bool, bool)> =
             if self.dedupe { candidates.into_iter().filter(|(path, _, _)| self.seen.insert(path.clone())).collect() } else { candidates };
-        // Read in parallel, each file where it is read next: the texts are spread over the
-        // threads' heaps, which reuse the memory once the files are judged and let go.
+        // A YAML file is read where it is judged, not here (what the walk knows of its type is
+        // what reading it would check first): it is listed in place. The others are read here,
+        // in parallel, each file where it is read next (the texts are spread over the threads'
+        // heaps, which reuse the memory once the files are judged and let go).
         let (context, max, defer) = (self.context, self.max, self.defer);
-        let read = crate::util::par_map(unseen, crate::util::default_threads(), |_, (path, is_json, is_file)| {
-            // `kshape` (= `kshape .`) shows `deploy/web.yaml`, not `./deploy/web.yaml`.
-            let shown = path.display().to_string();
-            let shown = shown.strip_prefix("./").map(str::to_string).unwrap_or(shown);
-            let mut one = Sources::default();
+        // Per file in walk order: whether it is read here; the files listed, and those to read.
+        let (mut read_here, mut listed, mut to_read) = (Vec::with_capacity(unseen.len()), Vec::new(), Vec::new());
+        for (path, is_json, is_file) in unseen {
             // A path that is not UTF-8 is shown lossily: its name would not find it again.
-            let named = path.to_str().is_some();
-            // A YAML file is read where it is judged, not here (what the walk knows of its type
-            // is what reading it would check first).
-            if defer && !is_json && named {
-                if is_file {
-                    one.files.push(SourceFile { name: shown, context, unread: true, first_read: Some(max), ..SourceFile::default() });
-                } else {
-                    one.notes.push(format!("{shown}: not a regular file; skipped"));
-                }
-                return one;
+            let here = !(defer && !is_json && path.to_str().is_some());
+            read_here.push(here);
+            if here {
+                to_read.push((path, is_json));
+            } else if is_file {
+                listed.push(Ok(SourceFile { name: shown(&path), context, unread: true, first_read: Some(max), ..SourceFile::default() }));
+            } else {
+                listed.push(Err(format!("{}: not a regular file; skipped", shown(&path))));
             }
-            read_file(&path, shown, is_json, context, max, &mut one);
+        }
+        let read = crate::util::par_map(to_read, crate::util::default_threads(), |_, (path, is_json)| {
+            let mut one = Sources::default();
+            read_file(&path, shown(&path), is_json, context, max, &mut one);
             // JSON found by walking is a manifest only with `"kind"` (see the module docs).
             if is_json && one.files.first().is_some_and(|f| !f.text.contains("\"kind\"")) {
                 one.files.clear();
             }
+            let named = path.to_str().is_some();
             if let Some(f) = one.files.first_mut().filter(|f| defer && named && f.invalid_utf8_at.is_none()) {
                 f.text = String::new();
                 f.unread = true;
             }
             one
         });
-        for one in read {
-            self.out.files.extend(one.files);
-            self.out.errors.extend(one.errors);
-            self.out.notes.extend(one.notes);
+        let (mut read, mut listed) = (read.into_iter(), listed.into_iter());
+        for here in read_here {
+            if here {
+                let Some(one) = read.next() else { continue };
+                self.out.files.extend(one.files);
+                self.out.errors.extend(one.errors);
+                self.out.notes.extend(one.notes);
+            } else {
+                match listed.next() {
+                    Some(Ok(f)) => self.out.files.push(f),
+                    Some(Err(note)) => self.out.notes.push(note),
+                    None => {}
+                }
+            }
         }
     }
 
@@ -410,6 +422,13 @@ impl Collector<'_> {
     fn read_file(&mut self, path: &Path, name: String, is_json: bool) {
         read_file(path, name, is_json, self.context, self.max, self.out);
     }
+}
+
+/// A walked file's name as shown: `kshape` (= `kshape .`) shows `deploy/web.yaml`, not
+/// `./deploy/web.yaml` (a path that is not UTF-8, lossily).
+fn shown(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
 /// The chart a file is a template of: it sits under a `templates/` directory of a directory
