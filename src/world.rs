@@ -583,6 +583,11 @@ impl<'a> World<'a> {
         self.facts.iter().flatten()
     }
 
+    /// How many facts the run has (to size a table of them once).
+    pub fn fact_count(&self) -> usize {
+        self.facts.iter().map(Vec::len).sum()
+    }
+
     /// File number `file` of the run.
     pub fn file(&self, file: usize) -> &'a ParsedFile {
         self.files.parsed(file)

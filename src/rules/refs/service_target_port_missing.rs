@@ -9,24 +9,24 @@ use crate::world::World;
 use crate::yaml::Span;
 use foldhash::HashMap;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use std::collections::BTreeSet;
 
 /// Declared ports a message lists.
 const LISTED: usize = 16;
 
 /// The ports the containers of a selector's pods declare, and the numbers their command lines
-/// and environment mention (`--metrics-bind-address=:8443`, `PORT=9000`).
+/// and environment mention (`--metrics-bind-address=:8443`, `PORT=9000`): each sorted, each
+/// value once (vectors: a run keeps one per selector, and B-tree sets allocate a node each).
 struct Ports<'a> {
-    names: BTreeSet<&'a str>,
-    numbers: BTreeSet<i32>,
-    mentioned: BTreeSet<i32>,
+    names: Vec<&'a str>,
+    numbers: Vec<i32>,
+    mentioned: Vec<i32>,
 }
 
 impl<'a> Ports<'a> {
     /// None when the selector selects no pod, a custom workload (its containers are unknown),
     /// or only containers that declare no ports.
     fn of(ns: &crate::world::pods::Namespace<'a>, sel: &Pairs) -> Option<Ports<'a>> {
-        let mut ports = Ports { names: BTreeSet::new(), numbers: BTreeSet::new(), mentioned: BTreeSet::new() };
+        let mut ports = Ports { names: Vec::new(), numbers: Vec::new(), mentioned: Vec::new() };
         let mut selected = false;
         for c in ns.selected(sel) {
             selected = true;
@@ -35,7 +35,28 @@ impl<'a> Ports<'a> {
             ports.numbers.extend(&p.numbers);
             ports.mentioned.extend(&p.mentioned);
         }
-        (selected && !ports.numbers.is_empty()).then_some(ports)
+        if !selected || ports.numbers.is_empty() {
+            return None;
+        }
+        for v in [&mut ports.numbers, &mut ports.mentioned] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        ports.names.sort_unstable();
+        ports.names.dedup();
+        Some(ports)
+    }
+
+    fn declares_name(&self, name: &str) -> bool {
+        self.names.binary_search(&name).is_ok()
+    }
+
+    fn declares_number(&self, n: i32) -> bool {
+        self.numbers.binary_search(&n).is_ok()
+    }
+
+    fn mentions(&self, n: i32) -> bool {
+        self.mentioned.binary_search(&n).is_ok()
     }
 }
 
@@ -125,10 +146,10 @@ impl Relation for Rule {
             // `containerPort` is informational: a process may listen on a port it does not declare.
             // A number is judged only where the declarations look complete: one port declared, and
             // no argument or environment value of the containers names the number.
-            let number_missing = |n: i32| !numbers.contains(&n) && numbers.len() == 1 && !ports.mentioned.contains(&n);
+            let number_missing = |n: i32| !ports.declares_number(n) && numbers.len() == 1 && !ports.mentions(n);
             for port in service_ports {
                 let missing = match &port.target {
-                    Target::Named(name) => !names.contains(name.as_ref()),
+                    Target::Named(name) => !ports.declares_name(name),
                     Target::Number(n, _) => number_missing(*n),
                 };
                 if !missing {

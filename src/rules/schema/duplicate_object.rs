@@ -79,8 +79,8 @@ struct ByDigest<K, V, S> {
 }
 
 impl<K: std::hash::Hash + Eq, V: Copy, S: BuildHasher> ByDigest<K, V, S> {
-    fn new(hasher: S) -> Self {
-        ByDigest { hasher, first: HashMap::default(), clashing: HashMap::default() }
+    fn new(hasher: S, capacity: usize) -> Self {
+        ByDigest { hasher, first: HashMap::with_capacity_and_hasher(capacity, Default::default()), clashing: HashMap::default() }
     }
 
     /// The value stored first under `key` (`key_of` gives a stored value's key); None when
@@ -114,7 +114,8 @@ impl Relation for Rule {
     fn judge(world: &World, _: &Parts<()>, out: &mut Findings) {
         // Each object after the first of its key (directory, group, kind, namespace, name) that
         // may be a copy applied with it: one file, or inputs of one kustomization.
-        let mut seen = ByDigest::new(std::collections::hash_map::RandomState::new());
+        // Sized at once: growing it to every object of a large run rehashed it a dozen times.
+        let mut seen = ByDigest::new(foldhash::fast::RandomState::default(), world.fact_count());
         let mut copies: Vec<(&Fact, &Fact)> = Vec::new();
         for f in world.facts() {
             let Some(key) = placed_key(world, f) else { continue };
@@ -199,10 +200,10 @@ mod tests {
     #[test]
     fn keys_that_share_a_digest_are_told_apart() {
         let keys = ["a", "b", "a", "c", "b"];
-        let mut m = ByDigest::new(std::hash::BuildHasherDefault::<OneDigest>::default());
+        let mut m = ByDigest::new(std::hash::BuildHasherDefault::<OneDigest>::default(), 0);
         let firsts: Vec<Option<usize>> = (0..keys.len()).map(|i| m.first_or_insert(keys[i], i, |j| keys.get(j).copied())).collect();
         assert_eq!(firsts, [None, None, Some(0), None, Some(1)]);
-        let mut real = ByDigest::new(std::collections::hash_map::RandomState::new());
+        let mut real = ByDigest::new(std::collections::hash_map::RandomState::new(), 0);
         let same: Vec<Option<usize>> = (0..keys.len()).map(|i| real.first_or_insert(keys[i], i, |j| keys.get(j).copied())).collect();
         assert_eq!(same, firsts);
     }
