@@ -246,7 +246,16 @@ impl YamlFile {
 
     /// The (key, value) entry for `key` in a mapping; the last one when a key repeats.
     pub fn get_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        self.map_entries(map)?.iter().rev().find(|(k, _)| self.scalar(*k) == Some(key)).copied()
+        // Lengths first, then bytes: the rules look keys up by name on every object, and most
+        // keys of a mapping differ in length from the one sought.
+        let is_key = |k: NodeId| match &self.node(k).kind {
+            NodeKind::Scalar { text, .. } => {
+                text.len() as usize == key.len()
+                    && self.strings.as_bytes().get(text.start as usize..).is_some_and(|b| b.starts_with(key.as_bytes()))
+            }
+            _ => false,
+        };
+        self.map_entries(map)?.iter().rev().find(|(k, _)| is_key(*k)).copied()
     }
 
     pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
