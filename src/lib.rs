@@ -120,7 +120,7 @@ pub fn lint_stream(
     let mut spent = Vec::new();
     if relational {
         let world = world::World::new(&facts, &index);
-        found.extend(rules::settle(&world, &level, subjects, threads, &mut spent));
+        found.extend(rules::settle(&world, &level, subjects, threads, Some(&mut spent)));
     }
     let diags = rules::finish(&index, &level, found);
     let (mut diagnostics, suppressed) = suppress::apply_with(&index, directives, diags, selection);
@@ -438,5 +438,16 @@ impl Lint {
             out.push_str(&report::human::summary(&summary, &self.diagnostics));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A result can be handed to another thread and shared (the language server and library
+    /// users do): what it retains must be too.
+    #[test]
+    fn a_lint_is_send_and_sync() {
+        fn both<T: Send + Sync>() {}
+        both::<crate::Lint>();
     }
 }

@@ -48,14 +48,14 @@ pub type Subjects = Box<dyn Any + Send>;
 /// A relational rule's subjects once judged, handed back to [`settle`]'s caller to free (or,
 /// as the command line does on exit, not to): freeing them one by one was up to half of a
 /// rule's time in a large run.
-pub type Spent = Box<dyn Any + Send>;
+pub type Spent = Box<dyn Any + Send + Sync>;
 
 /// A rule that relates objects across the run. `subjects` reads an index (one file's, where
 /// it is read) and keeps, for each object the rule judges, what the judgement needs of it as
 /// owned data (names, spans, a prepared fix); `judge` decides with the run's facts
 /// ([`World`]), once for all subjects of the run, in input order. Nothing of an index is kept.
 pub trait Relation {
-    type Subject: Send + 'static;
+    type Subject: Send + Sync + 'static;
     /// Reads the run's pod-template index ([`World::pods`]), which [`settle`] builds first.
     const POD_INDEX: bool = false;
     fn subjects(ix: &Index, out: &mut Vec<Self::Subject>);
@@ -515,7 +515,7 @@ pub fn run_only(ix: &Index, level: impl Fn(RuleId) -> Option<Severity>) -> Vec<D
     if relational(&level) {
         let facts = [crate::world::facts(ix)];
         let world = World::new(&facts, ix);
-        all.extend(settle(&world, &level, judged.subjects, threads, &mut Vec::new()));
+        all.extend(settle(&world, &level, judged.subjects, threads, None));
     }
     finish(ix, &level, all)
 }
@@ -573,13 +573,14 @@ pub fn relational(level: &dyn Fn(RuleId) -> Option<Severity>) -> bool {
 
 /// Judges the subjects of the relational rules `level` enables against the run's facts: each
 /// rule once, with its subjects of every file in input order (a rule may judge the facts
-/// alone, with no subject). The subjects judged are handed back in `spent`.
+/// alone, with no subject). The subjects judged are handed back in `spent`, or, without one,
+/// freed by the thread that judged them.
 pub fn settle(
     world: &World,
     level: &dyn Fn(RuleId) -> Option<Severity>,
     subjects: Vec<(RuleId, Subjects)>,
     threads: usize,
-    spent: &mut Vec<Spent>,
+    mut spent: Option<&mut Vec<Spent>>,
 ) -> Vec<Diagnostic> {
     let mut by_rule: Vec<(RuleId, Vec<Subjects>)> =
         RULES.iter().filter(|r| matches!(r.check, Check::Run(_)) && level(r.id).is_some()).map(|r| (r.id, Vec::new())).collect();
@@ -603,6 +604,7 @@ pub fn settle(
     }
     tasks.extend(pods.into_iter().map(Some));
     tasks.extend(others.map(Some));
+    let keep = spent.is_some();
     let results = crate::util::par_map(tasks, threads, |_, task| {
         let Some((rule, parts)) = task else {
             world.pods();
@@ -613,12 +615,14 @@ pub fn settle(
             Check::Run(r) => Some((r.judge)(world, parts, &mut out)),
             Check::Object(_) => None,
         };
-        (out.into_vec(), judged)
+        (out.into_vec(), judged.filter(|_| keep))
     });
     let mut found = Vec::new();
     for (f, s) in results {
         found.extend(f);
-        spent.extend(s);
+        if let Some(spent) = spent.as_deref_mut() {
+            spent.extend(s);
+        }
     }
     found
 }
