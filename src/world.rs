@@ -502,8 +502,9 @@ fn pods(ix: &Index, o: &Object, workload: Option<&crate::model::Workload>, known
     let mut pods = Vec::with_capacity(usize::from(workload.is_some()) + known.len());
     if let Some(w) = workload {
         let labels_span = y.lookup_key(o.root, &w.template_path().key("metadata").key("labels")).map(|n| y.span(n));
-        let labels = Pairs::of(&w.pod_labels(&Labels::new()));
+        // (`Workload::pod_labels`, with the labeler made once.)
         let mut labeler = w.labeler();
+        let labels = Pairs::of(&labeler.labels(&Labels::new()));
         if labeler.template == labels {
             // Most controllers add no label common to all their pods: one list for both.
             labeler.template = labels.clone();
