@@ -131,14 +131,16 @@ pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial
     if o.name.as_deref() == Some("*") {
         return Some(Completion::Patch(PatchEvidence::WildcardName));
     }
-    let parts: Vec<&str> = file_name.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").collect();
-    let (dirs, base) = match parts.split_last() {
-        Some((b, d)) => (d, b.to_ascii_lowercase()),
-        None => (&[][..], String::new()),
-    };
-    let stem = base.rsplit_once('.').map_or(base.as_str(), |(s, _)| s);
-    if dirs.windows(2).any(|w| matches!(w[0], "assets" | "manifests") && w[1].starts_with("state-")) || has_operator_placeholder(y, o.root)
-    {
+    let parts = || file_name.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".");
+    // `assets/state-*/` or `manifests/state-*/` (directories: a part followed by another).
+    let mut it = parts();
+    let (mut a, mut b) = (it.next(), it.next());
+    let mut operator_dir = false;
+    for c in it {
+        operator_dir |= a.is_some_and(|a| matches!(a, "assets" | "manifests")) && b.is_some_and(|b| b.starts_with("state-"));
+        (a, b) = (b, Some(c));
+    }
+    if operator_dir || has_operator_placeholder(y, o.root) {
         return Some(Completion::Rendered(RenderEvidence::OperatorAsset));
     }
     if o.name.as_deref().is_some_and(has_script_placeholder) {
@@ -147,6 +149,13 @@ pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial
     if !partial {
         return None;
     }
+    // The path's parts, read only for a partial object (most objects are whole).
+    let parts: Vec<&str> = parts().collect();
+    let (dirs, base) = match parts.split_last() {
+        Some((b, d)) => (d, b.to_ascii_lowercase()),
+        None => (&[][..], String::new()),
+    };
+    let stem = base.rsplit_once('.').map_or(base.as_str(), |(s, _)| s);
     // `overlays/<name>/x.yaml`: a partial object in a kustomize overlay patches the base.
     let overlay = dirs.len() >= 2 && dirs[dirs.len() - 2].eq_ignore_ascii_case("overlays");
     if stem.contains("patch") || overlay || dirs.iter().any(|d| d.eq_ignore_ascii_case("patches")) {
@@ -193,7 +202,9 @@ fn kustomize_base(y: &YamlFile, o: &Object, labels: &[crate::yaml::Step]) -> boo
 /// A string value anywhere in the object that is an operator's placeholder
 /// (`"FILLED BY THE OPERATOR"`, `FILLED_BY_OPERATOR`). Bounded: looks at the first 10,000 nodes.
 fn has_operator_placeholder(y: &YamlFile, root: NodeId) -> bool {
-    let mut stack = vec![root];
+    // Room for a manifest's usual breadth without growing.
+    let mut stack = Vec::with_capacity(32);
+    stack.push(root);
     let mut seen = 0usize;
     while let Some(n) = stack.pop() {
         seen += 1;
@@ -256,7 +267,25 @@ pub fn comment_says_completed(text: &str, offset: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::contains_loosely;
+    use super::{contains_loosely, Completion, RenderEvidence};
+
+    /// A file under an operator's asset directory (`assets/state-*/`, `manifests/state-*/`) is
+    /// completed by the operator; a file merely named `state-*` is not.
+    #[test]
+    fn operator_asset_directories_are_directories() {
+        let completion = |name: &str| {
+            let text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: driver}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n";
+            let ix = crate::index::Index::build(vec![crate::source::SourceFile::new(name, text)], "default");
+            ix.objects.first().and_then(|o| o.completion)
+        };
+        let asset = Some(Completion::Rendered(RenderEvidence::OperatorAsset));
+        assert_eq!(completion("gpu-operator/assets/state-driver/0500_daemonset.yaml"), asset);
+        assert_eq!(completion("./manifests/state-dcgm/x/ds.yaml"), asset);
+        assert_eq!(completion("assets\\state-driver\\ds.yaml"), asset);
+        assert_eq!(completion("assets/state-driver.yaml"), None);
+        assert_eq!(completion("deploy/assets/notstate/ds.yaml"), None);
+        assert_eq!(completion("state-driver/assets/ds.yaml"), None);
+    }
 
     #[test]
     fn operator_placeholders_are_found_in_any_case_and_with_underscores() {
