@@ -988,6 +988,24 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile,
 mod tests {
     use super::*;
 
+    /// A file under an operator's asset directory (`assets/state-*/`, `manifests/state-*/`) is
+    /// completed by the operator; a file merely named `state-*` is not.
+    #[test]
+    fn operator_asset_directories_are_directories() {
+        let completion = |name: &str| {
+            let text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: driver}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n";
+            let ix = Index::build(vec![SourceFile::new(name, text)], "default");
+            ix.objects.first().and_then(|o| o.completion)
+        };
+        let asset = Some(model::completion::Completion::Rendered(model::completion::RenderEvidence::OperatorAsset));
+        assert_eq!(completion("gpu-operator/assets/state-driver/0500_daemonset.yaml"), asset);
+        assert_eq!(completion("./manifests/state-dcgm/x/ds.yaml"), asset);
+        assert_eq!(completion("assets\\state-driver\\ds.yaml"), asset);
+        assert_eq!(completion("assets/state-driver.yaml"), None);
+        assert_eq!(completion("deploy/assets/notstate/ds.yaml"), None);
+        assert_eq!(completion("state-driver/assets/ds.yaml"), None);
+    }
+
     fn on_disk(name: &str, text: &str) -> (ParsedFile, std::path::PathBuf) {
         let path = std::env::temp_dir().join(format!("kshape-release-{}-{name}", std::process::id()));
         std::fs::write(&path, text).expect("temp file");

@@ -267,25 +267,7 @@ pub fn comment_says_completed(text: &str, offset: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{contains_loosely, Completion, RenderEvidence};
-
-    /// A file under an operator's asset directory (`assets/state-*/`, `manifests/state-*/`) is
-    /// completed by the operator; a file merely named `state-*` is not.
-    #[test]
-    fn operator_asset_directories_are_directories() {
-        let completion = |name: &str| {
-            let text = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: driver}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n";
-            let ix = crate::index::Index::build(vec![crate::source::SourceFile::new(name, text)], "default");
-            ix.objects.first().and_then(|o| o.completion)
-        };
-        let asset = Some(Completion::Rendered(RenderEvidence::OperatorAsset));
-        assert_eq!(completion("gpu-operator/assets/state-driver/0500_daemonset.yaml"), asset);
-        assert_eq!(completion("./manifests/state-dcgm/x/ds.yaml"), asset);
-        assert_eq!(completion("assets\\state-driver\\ds.yaml"), asset);
-        assert_eq!(completion("assets/state-driver.yaml"), None);
-        assert_eq!(completion("deploy/assets/notstate/ds.yaml"), None);
-        assert_eq!(completion("state-driver/assets/ds.yaml"), None);
-    }
+    use super::contains_loosely;
 
     #[test]
     fn operator_placeholders_are_found_in_any_case_and_with_underscores() {
