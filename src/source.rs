@@ -343,19 +343,20 @@ impl Collector<'_> {
         // in parallel, each file where it is read next (the texts are spread over the threads'
         // heaps, which reuse the memory once the files are judged and let go).
         let (context, max, defer) = (self.context, self.max, self.defer);
-        // Per file in walk order: whether it is read here; the files listed, and those to read.
-        let (mut read_here, mut listed, mut to_read) = (Vec::with_capacity(unseen.len()), Vec::new(), Vec::new());
+        // Per file in walk order: what it lists (a file, or a note), or None when it is read here.
+        let (mut order, mut to_read) = (Vec::with_capacity(unseen.len()), Vec::new());
         for (path, is_json, is_file) in unseen {
             // A path that is not UTF-8 is shown lossily: its name would not find it again.
-            let here = !(defer && !is_json && path.to_str().is_some());
-            read_here.push(here);
-            if here {
-                to_read.push((path, is_json));
-            } else if is_file {
-                listed.push(Ok(SourceFile { name: shown(&path), context, unread: true, first_read: Some(max), ..SourceFile::default() }));
+            order.push(if defer && !is_json && path.to_str().is_some() {
+                Some(if is_file {
+                    Ok(SourceFile { name: shown(&path), context, unread: true, first_read: Some(max), ..SourceFile::default() })
+                } else {
+                    Err(format!("{}: not a regular file; skipped", shown(&path)))
+                })
             } else {
-                listed.push(Err(format!("{}: not a regular file; skipped", shown(&path))));
-            }
+                to_read.push((path, is_json));
+                None
+            });
         }
         let read = crate::util::par_map(to_read, crate::util::default_threads(), |_, (path, is_json)| {
             let mut one = Sources::default();
@@ -371,18 +372,16 @@ impl Collector<'_> {
             }
             one
         });
-        let (mut read, mut listed) = (read.into_iter(), listed.into_iter());
-        for here in read_here {
-            if here {
-                let Some(one) = read.next() else { continue };
-                self.out.files.extend(one.files);
-                self.out.errors.extend(one.errors);
-                self.out.notes.extend(one.notes);
-            } else {
-                match listed.next() {
-                    Some(Ok(f)) => self.out.files.push(f),
-                    Some(Err(note)) => self.out.notes.push(note),
-                    None => {}
+        let mut read = read.into_iter();
+        for listed in order {
+            match listed {
+                Some(Ok(f)) => self.out.files.push(f),
+                Some(Err(note)) => self.out.notes.push(note),
+                None => {
+                    let Some(one) = read.next() else { continue };
+                    self.out.files.extend(one.files);
+                    self.out.errors.extend(one.errors);
+                    self.out.notes.extend(one.notes);
                 }
             }
         }
