@@ -1,8 +1,8 @@
 //! A `serde::Deserializer` over the spanned node tree.
 //!
 //! One pass gives typed k8s-openapi objects *and* schema findings with positions:
-//! `deserialize_struct` receives the type's field list, so unknown keys are recorded with
-//! their key node; a value of the wrong type is recorded and replaced by an empty value so
+//! `deserialize_struct` receives the type's field list, so a key its visitor skips as unknown
+//! is recorded with its key node and the fields it could have been; a value of the wrong type is recorded and replaced by an empty value so
 //! that every type error of an object is found, not only the first. Scalars are typed the
 //! way kubectl types them (see [`super::scalar`]).
 //!
@@ -200,7 +200,7 @@ fn from_node_budget<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mode
             any_scalar_is_string: mode.any_scalar_is_string,
             required: mode.required,
         };
-        let de = De { st: &st, node: root, path: &Seg::Root, parent: None, root: mode.skip_type_keys };
+        let de = De { st: &st, node: root, path: &Seg::Root, parent: None, root: mode.skip_type_keys, unknown: None };
         let result = T::deserialize(de);
         let mut issues = st.issues.into_inner();
         match result {
@@ -238,6 +238,19 @@ struct De<'a, 'f> {
     parent: Option<NodeId>,
     /// At the root of an object whose `apiVersion` and `kind` are skipped.
     root: bool,
+    /// The value of a struct's key: what to report should the struct's visitor skip it (an
+    /// unknown field, see [`Unknown`]).
+    unknown: Option<&'a Unknown>,
+}
+
+/// A key of a struct's mapping, while its value is read. A key the struct does not have is
+/// found by its visitor, which skips its value (serde's `IgnoredAny`: k8s-openapi's and serde's
+/// derived visitors both do) rather than by looking the key up in the field list first: that
+/// look-up was a tenth of the typing.
+struct Unknown {
+    key: NodeId,
+    ty: &'static str,
+    fields: &'static [&'static str],
 }
 
 enum Shape<'f> {
@@ -551,6 +564,10 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if let Some(u) = self.unknown {
+            let issue = Issue { kind: IssueKind::UnknownField { ty: u.ty, fields: u.fields }, node: u.key, path: FieldPath::new() };
+            self.st.push(issue, self.path);
+        }
         visitor.visit_unit()
     }
 }
@@ -561,7 +578,8 @@ struct MapAcc<'a, 'f> {
     i: usize,
     fields: Option<&'static [&'static str]>,
     ty: &'static str,
-    value: Option<(&'f str, NodeId)>,
+    /// The key just read (its text and node) and its value.
+    value: Option<(&'f str, NodeId, NodeId)>,
 }
 
 impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
@@ -574,7 +592,7 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
             let key: &'f str = match &file.node(k).kind {
                 NodeKind::Scalar { text, .. } => file.text(*text),
                 _ => {
-                    let d = De { node: k, ..self.de };
+                    let d = De { node: k, unknown: None, ..self.de };
                     d.record(IssueKind::WrongType { expected: "a string key" });
                     continue;
                 }
@@ -582,14 +600,7 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
             if self.de.root && (key == "apiVersion" || key == "kind") {
                 continue;
             }
-            if let Some(fields) = self.fields {
-                if !fields.contains(&key) {
-                    let seg = Seg::Key(key, self.de.path);
-                    self.de.st.push(Issue { kind: IssueKind::UnknownField { ty: self.ty, fields }, node: k, path: FieldPath::new() }, &seg);
-                    continue;
-                }
-            }
-            self.value = Some((key, v));
+            self.value = Some((key, k, v));
             let d: de::value::StrDeserializer<'_, DeError> = key.into_deserializer();
             return seed.deserialize(d).map(Some);
         }
@@ -597,10 +608,13 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, DeError> {
-        let (key, v) = self.value.take().ok_or_else(|| DeError("value without a key".into()))?;
+        let (key, k, v) = self.value.take().ok_or_else(|| DeError("value without a key".into()))?;
         let seg = Seg::Key(key, self.de.path);
-        let parent = if self.fields.is_some() { Some(self.de.node) } else { self.de.parent };
-        seed.deserialize(De { st: self.de.st, node: v, path: &seg, parent, root: false })
+        let Some(fields) = self.fields else {
+            return seed.deserialize(De { st: self.de.st, node: v, path: &seg, parent: self.de.parent, root: false, unknown: None });
+        };
+        let unknown = Unknown { key: k, ty: self.ty, fields };
+        seed.deserialize(De { st: self.de.st, node: v, path: &seg, parent: Some(self.de.node), root: false, unknown: Some(&unknown) })
     }
 }
 
@@ -619,7 +633,7 @@ impl<'de> de::SeqAccess<'de> for SeqAcc<'_, '_> {
         };
         let seg = Seg::Index(self.i, self.de.path);
         self.i += 1;
-        seed.deserialize(De { st: self.de.st, node, path: &seg, parent: self.de.parent, root: false }).map(Some)
+        seed.deserialize(De { st: self.de.st, node, path: &seg, parent: self.de.parent, root: false, unknown: None }).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
