@@ -880,6 +880,7 @@ fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> 
     // directory are manifests is decided when they are read (`source`).
     let mut stats = Stats { syntax_errors: y.errors.len(), ..Stats::default() };
     let mut objects = Vec::new();
+    let operator_text = model::completion::may_hold_operator_placeholder(&y);
     for doc in &y.docs {
         stats.documents += 1;
         let Some(root) = doc.root else {
@@ -891,7 +892,7 @@ fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> 
             continue;
         }
         let before = objects.len();
-        collect_objects(&y, root, file_idx, &source, &mut objects);
+        collect_objects(&y, root, file_idx, &source, operator_text, &mut objects);
         for o in &mut objects[before..] {
             o.source = doc.source.clone();
         }
@@ -929,7 +930,7 @@ pub fn parse_only(sources: Vec<SourceFile>, threads: usize) -> usize {
 }
 
 /// A document with `kind` is an object; `kind: List` (or `*List` with `items`) holds objects.
-fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile, out: &mut Vec<Object>) {
+fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile, operator_text: bool, out: &mut Vec<Object>) {
     let context = source.context;
     if y.map_entries(root).is_none() {
         return;
@@ -945,7 +946,7 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile,
         if let Some(items) = y.get(root, "items").and_then(|i| y.seq_items(i)) {
             for &item in items {
                 if y.map_entries(item).is_some() && y.get(item, "kind").is_some() {
-                    collect_objects(y, item, file, source, out);
+                    collect_objects(y, item, file, source, operator_text, out);
                 }
             }
             return;
@@ -980,7 +981,7 @@ fn collect_objects(y: &YamlFile, root: NodeId, file: usize, source: &SourceFile,
         export: model::is_live_export(y, root),
     };
     o.partial = model::completion::is_partial(y, &o);
-    o.completion = model::completion::local(&source.name, source.kustomize, y, &o, o.partial);
+    o.completion = model::completion::local(&source.name, source.kustomize, y, &o, o.partial, operator_text);
     out.push(o);
 }
 

@@ -127,7 +127,8 @@ pub fn is_partial(y: &YamlFile, o: &Object) -> bool {
 
 /// Evidence an object itself (and its file's path) gives; the evidence that needs the other
 /// inputs ([`PatchEvidence::SameNameAsWhole`]) is added by the index.
-pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial: bool) -> Option<Completion> {
+/// `operator_text`: [`may_hold_operator_placeholder`] of the file.
+pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial: bool, operator_text: bool) -> Option<Completion> {
     if o.name.as_deref() == Some("*") {
         return Some(Completion::Patch(PatchEvidence::WildcardName));
     }
@@ -140,7 +141,7 @@ pub fn local(file_name: &str, kustomize: bool, y: &YamlFile, o: &Object, partial
         operator_dir |= a.is_some_and(|a| matches!(a, "assets" | "manifests")) && b.is_some_and(|b| b.starts_with("state-"));
         (a, b) = (b, Some(c));
     }
-    if operator_dir || has_operator_placeholder(y, o.root) {
+    if operator_dir || (operator_text && has_operator_placeholder(y, o.root)) {
         return Some(Completion::Rendered(RenderEvidence::OperatorAsset));
     }
     if o.name.as_deref().is_some_and(has_script_placeholder) {
@@ -201,6 +202,23 @@ fn kustomize_base(y: &YamlFile, o: &Object, labels: &[crate::yaml::Step]) -> boo
 
 /// A string value anywhere in the object that is an operator's placeholder
 /// (`"FILLED BY THE OPERATOR"`, `FILLED_BY_OPERATOR`). Bounded: looks at the first 10,000 nodes.
+/// Whether some scalar of a file may hold an operator's placeholder (see
+/// [`has_operator_placeholder`]): asked once per file, of all its scalars' text at once, so that
+/// the objects of a file without one (nearly every file) are not walked scalar by scalar.
+pub fn may_hold_operator_placeholder(y: &YamlFile) -> bool {
+    let texts = y.scalar_texts();
+    find_loosely(texts, b"FILLED BY") && find_loosely(texts, b"OPERATOR")
+}
+
+/// [`contains_loosely`] for a long text: only where the needle's last letter is (found by
+/// `memchr`, many bytes at a time) is the rest compared.
+fn find_loosely(text: &str, needle: &[u8]) -> bool {
+    let (Some(&last), Some(before)) = (needle.last(), needle.len().checked_sub(1)) else { return true };
+    let t = text.as_bytes();
+    memchr::memchr2_iter(last, last.to_ascii_lowercase(), t)
+        .any(|end| end >= before && t.get(end - before..=end).is_some_and(|w| contains_loosely_bytes(w, needle)))
+}
+
 fn has_operator_placeholder(y: &YamlFile, root: NodeId) -> bool {
     // Room for a manifest's usual breadth without growing.
     let mut stack = Vec::with_capacity(32);
@@ -227,8 +245,12 @@ fn has_operator_placeholder(y: &YamlFile, root: NodeId) -> bool {
 /// Whether `text` contains `needle` (upper-case ASCII, spaces) ignoring ASCII case and reading
 /// `_` as a space; no allocation (this runs on every scalar of every object).
 fn contains_loosely(text: &str, needle: &[u8]) -> bool {
+    contains_loosely_bytes(text.as_bytes(), needle)
+}
+
+fn contains_loosely_bytes(text: &[u8], needle: &[u8]) -> bool {
     let norm = |b: u8| if b == b'_' { b' ' } else { b.to_ascii_uppercase() };
-    text.len() >= needle.len() && text.as_bytes().windows(needle.len()).any(|w| w.iter().zip(needle).all(|(&a, &b)| norm(a) == b))
+    text.len() >= needle.len() && text.windows(needle.len()).any(|w| w.iter().zip(needle).all(|(&a, &b)| norm(a) == b))
 }
 
 /// A name holding a placeholder a script substitutes: an upper-case token with an underscore

@@ -258,6 +258,13 @@ impl YamlFile {
         self.map_entries(map)?.iter().rev().find(|(k, _)| is_key(*k)).copied()
     }
 
+    /// The text of every scalar (keys too) one after the other, with nothing between them: a
+    /// text no scalar of the file holds is not in it (a search over all scalars can look here
+    /// first, once per file).
+    pub fn scalar_texts(&self) -> &str {
+        &self.strings
+    }
+
     pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
         self.get_entry(map, key).map(|(_, v)| v)
     }
