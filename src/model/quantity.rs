@@ -115,9 +115,6 @@ pub fn parse_nanos(s: &str) -> Option<i128> {
     let num_end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
     let (num, suffix) = body.split_at(num_end);
     let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-    // The value is digits * factor * 10^exp10 nano-units. The digits are kept as decimal digits
-    // and the exponent as a saturating i64, so no length of input or exponent overflows.
-    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|d| d - b'0').collect();
     let mut exp10: i64 = 9i64.saturating_sub(i64::try_from(frac.len()).unwrap_or(i64::MAX));
     let mut factor: u64 = 1;
     match suffix {
@@ -149,6 +146,30 @@ pub fn parse_nanos(s: &str) -> Option<i128> {
             exp10 = exp10.saturating_add(sign * n);
         }
     }
+    let v = whole_nanos(int, frac, exp10, factor).unwrap_or_else(|| exact_nanos(int, frac, exp10, factor));
+    Some(if neg { -v } else { v })
+}
+
+/// The usual quantity (`250m`, `8Gi`, `4`) in machine integers: a whole number of at most 18
+/// digits whose value in nano-units is below [`LIMIT`]; None for any other (see
+/// [`exact_nanos`], which gives the same value for these).
+fn whole_nanos(int: &str, frac: &str, exp10: i64, factor: u64) -> Option<i128> {
+    if !frac.is_empty() || int.is_empty() || int.len() > 18 {
+        return None;
+    }
+    let exp = u32::try_from(exp10).ok().filter(|e| *e <= 38)?;
+    // At most 18 digits: below 10^18, so none of this overflows.
+    let n = int.bytes().fold(0i128, |n, d| n * 10 + i128::from(d - b'0'));
+    let v = n.checked_mul(i128::from(factor))?.checked_mul(10i128.checked_pow(exp)?)?;
+    (v <= LIMIT).then_some(v)
+}
+
+/// A quantity's magnitude in nano-units, clamped to [`LIMIT`], for any length of digits and
+/// any exponent: `int.frac` * `factor` * 10^`exp10`.
+fn exact_nanos(int: &str, frac: &str, exp10: i64, factor: u64) -> i128 {
+    // The value is digits * factor * 10^exp10 nano-units. The digits are kept as decimal digits
+    // and the exponent as a saturating i64, so no length of input or exponent overflows.
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|d| d - b'0').collect();
     if factor > 1 {
         // digits *= factor, in decimal, least significant digit first.
         let mut carry: u128 = 0;
@@ -168,7 +189,7 @@ pub fn parse_nanos(s: &str) -> Option<i128> {
     }
     let digits = &digits[digits.iter().position(|d| *d != 0).unwrap_or(digits.len())..];
     if digits.is_empty() {
-        return Some(0);
+        return 0;
     }
     // 10^29 units is 39 digits of nano-units: more digits than that are clamped.
     const MAX_DIGITS: usize = 39;
@@ -178,7 +199,7 @@ pub fn parse_nanos(s: &str) -> Option<i128> {
         }
         ds.iter().fold(0i128, |v, d| v.saturating_mul(10).saturating_add(i128::from(*d))).min(LIMIT)
     };
-    let v = if exp10 >= 0 {
+    if exp10 >= 0 {
         // exp10 >= 0 here; one past usize is past MAX_DIGITS anyway.
         let exp = usize::try_from(exp10).unwrap_or(usize::MAX);
         if digits.len().saturating_add(exp) > MAX_DIGITS {
@@ -193,8 +214,7 @@ pub fn parse_nanos(s: &str) -> Option<i128> {
         let (high, low) = digits.split_at(keep);
         let up = low.iter().any(|d| *d != 0);
         whole(high).saturating_add(i128::from(up)).min(LIMIT)
-    };
-    Some(if neg { -v } else { v })
+    }
 }
 
 /// The sum of two nano-unit amounts, clamped like [`parse_nanos`]: sums of requests from a
@@ -246,6 +266,30 @@ fn display_ratio(a: i128, b: i128) -> f64 {
 #[cfg(test)]
 mod arithmetic {
     use super::*;
+
+    /// The machine-integer path gives what the decimal one does, wherever it gives a value.
+    #[test]
+    fn whole_numbers_the_short_way() {
+        let ints = ["0", "1", "7", "10", "250", "999", "1024", "123456789012345678", "999999999999999999", "000000000000000001"];
+        let mut short = 0;
+        for int in ints {
+            for exp10 in -10..=45 {
+                for factor in [1u64, 1 << 10, 1 << 20, 1 << 30, 1 << 40, 1 << 50, 1 << 60] {
+                    if let Some(v) = whole_nanos(int, "", exp10, factor) {
+                        assert_eq!(v, exact_nanos(int, "", exp10, factor), "{int} * {factor} * 10^{exp10}");
+                        short += 1;
+                    }
+                }
+            }
+            for suffix in ["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Gi", "Ei", "e3", "e-2", "e40"] {
+                let q = format!("{int}{suffix}");
+                assert_eq!(parse_nanos(&format!("-{q}")), parse_nanos(&q).map(|v| -v), "-{q}");
+            }
+        }
+        assert!(short > 100, "the short way was taken {short} times");
+        assert_eq!(whole_nanos("1", "5", 8, 1), None, "a fraction takes the decimal way");
+        assert_eq!(whole_nanos("1234567890123456789", "", 9, 1), None, "so do more than 18 digits");
+    }
 
     #[test]
     fn exact_values() {
