@@ -130,19 +130,42 @@ struct Compiled {
 /// texts: a verbose-mode pattern's `#` comment would swallow what follows it.
 #[derive(Debug, Default, Clone)]
 struct Patterns {
-    each: Vec<Regex>,
+    each: Vec<Pattern>,
     any: Option<regex::RegexSet>,
 }
 
+/// A pattern as written, and compiled once it is first needed. With a set, a pattern of a list
+/// is needed only for where it matches, and most of the embedded ones never match a run's
+/// containers: compiling all of them one by one as well as in their sets took a run of 10,000
+/// files about as long as walking its directories.
+#[derive(Debug, Clone)]
+struct Pattern {
+    text: String,
+    re: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    fn regex(&self) -> Option<&Regex> {
+        self.re.get_or_init(|| compile_pattern(&self.text).ok()).as_ref()
+    }
+}
+
 impl Patterns {
+    /// A pattern already compiled (and so known to be valid).
     fn push(&mut self, r: Regex) {
-        self.each.push(r);
+        self.each.push(Pattern { text: r.as_str().to_string(), re: OnceLock::from(Some(r)) });
+    }
+
+    /// A pattern compiled where it is first needed (the embedded signatures, which a test
+    /// compiles).
+    fn push_text(&mut self, text: &str) {
+        self.each.push(Pattern { text: text.to_string(), re: OnceLock::new() });
     }
 
     /// Compiles the set once the list is complete (without it, the list is scanned pattern by
     /// pattern, which matches the same texts).
     fn seal(&mut self) {
-        let set = || regex::RegexSetBuilder::new(self.each.iter().map(Regex::as_str)).case_insensitive(true).build().ok();
+        let set = || regex::RegexSetBuilder::new(self.each.iter().map(|p| p.text.as_str())).case_insensitive(true).build().ok();
         self.any = (self.each.len() > 1).then(set).flatten();
     }
 
@@ -153,16 +176,17 @@ impl Patterns {
     fn is_match(&self, text: &str) -> bool {
         match &self.any {
             Some(any) => any.is_match(text),
-            None => self.each.iter().any(|r| r.is_match(text)),
+            None => self.each.iter().any(|p| p.regex().is_some_and(|r| r.is_match(text))),
         }
     }
 
     /// The match of the first pattern (in the order written) that matches.
     fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
-        if !self.is_match(text) {
-            return None;
+        match &self.any {
+            // The set's lowest index that matches is that pattern.
+            Some(any) => self.each.get(any.matches(text).iter().next()?)?.regex()?.find(text),
+            None => self.each.iter().find_map(|p| p.regex()?.find(text)),
         }
-        self.each.iter().find_map(|r| r.find(text))
     }
 }
 
@@ -187,6 +211,12 @@ pub const EMBEDDED: &str = include_str!("../rules/signatures.yaml");
 impl Classifier {
     /// Compiles signature files (the embedded one first, then any from configuration).
     pub fn new(files: &[SignatureFile]) -> Result<Classifier, String> {
+        Classifier::build(files, true)
+    }
+
+    /// `check`: compile each pattern now, so that a bad one is an error here (configuration);
+    /// without it, each is compiled where it is first needed (the embedded signatures).
+    fn build(files: &[SignatureFile], check: bool) -> Result<Classifier, String> {
         let mut c = Classifier::default();
         for f in files {
             for (name, spec) in &f.shapes {
@@ -201,7 +231,11 @@ impl Classifier {
                 let t = &mut c.shapes[idx].1;
                 let comp = |v: &[String], out: &mut Patterns| -> Result<(), String> {
                     for p in v {
-                        out.push(compile_pattern(p).map_err(|e| format!("{name}: {e}"))?);
+                        if check {
+                            out.push(compile_pattern(p).map_err(|e| format!("{name}: {e}"))?);
+                        } else {
+                            out.push_text(p);
+                        }
                     }
                     Ok(())
                 };
@@ -249,7 +283,7 @@ impl Classifier {
         C.get_or_init(|| {
             serde_yaml::from_str::<SignatureFile>(EMBEDDED)
                 .map_err(|e| e.to_string())
-                .and_then(|f| Classifier::new(&[f]))
+                .and_then(|f| Classifier::build(&[f], false))
                 // Embedded and tested: an error here is a build defect, never input.
                 .unwrap_or_default()
         })
@@ -467,7 +501,7 @@ mod tests {
             "deepspeed train.py",
             "accelerate launch",
         ] {
-            assert_eq!(p.is_match(text), p.each.iter().any(|r| r.is_match(text)), "{text}");
+            assert_eq!(p.is_match(text), p.each.iter().any(|r| r.regex().is_some_and(|r| r.is_match(text))), "{text}");
         }
         // The first pattern as written that matches, not the leftmost match of any of them.
         assert_eq!(p.find("--nnodes 2 torchrun").map(|m| m.as_str()), Some("torchrun"));
@@ -477,6 +511,16 @@ mod tests {
         one.seal();
         assert!(one.any.is_none() && one.is_match("A") && !one.is_match("ab"));
         assert!(!Patterns::default().is_match("anything"));
+        // Written, not compiled: the set answers, and only the pattern that matched is compiled.
+        let mut lazy = Patterns::default();
+        for r in [r"\bvllm\b", r"\btorchrun\b", "sglang"] {
+            lazy.push_text(r);
+        }
+        lazy.seal();
+        assert!(lazy.is_match("torchrun x") && !lazy.is_match("python"));
+        assert_eq!(lazy.find("x torchrun sglang").map(|m| m.as_str()), Some("torchrun"));
+        let compiled: Vec<bool> = lazy.each.iter().map(|p| p.re.get().is_some()).collect();
+        assert_eq!(compiled, [false, true, false]);
     }
 
     #[test]
