@@ -81,7 +81,9 @@ pub fn lint_stream(
     selection: &rules::Selection,
 ) -> Lint {
     let selection = &selection.with_inventory(nodes.is_some());
-    let level = |r| selection.level(r);
+    // Each rule's level, asked once: every file asks for every rule.
+    let levels: Vec<Option<rules::Severity>> = rules::RuleId::ALL.iter().map(|&r| selection.level(r)).collect();
+    let level = |r: rules::RuleId| levels.get(r as usize).copied().flatten();
     let threads = if settings.threads == 0 { util::default_threads() } else { settings.threads };
     let relational = rules::relational(&level);
     let streamed = index::stream(files, default_namespace, settings, nodes.map(std::sync::Arc::new), |ix| {
