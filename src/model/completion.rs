@@ -289,7 +289,7 @@ pub fn comment_says_completed(text: &str, offset: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::contains_loosely;
+    use super::{contains_loosely, find_loosely, may_hold_operator_placeholder};
 
     #[test]
     fn operator_placeholders_are_found_in_any_case_and_with_underscores() {
@@ -299,5 +299,21 @@ mod tests {
         assert!(!contains_loosely("FILLED-BY", b"FILLED BY"));
         assert!(!contains_loosely("OPERAT", b"OPERATOR"));
         assert!(!contains_loosely("", b"OPERATOR"));
+    }
+
+    /// The once-per-file search finds what the scalar-by-scalar one does, and more only where
+    /// scalars meet (it is a filter, not the answer).
+    #[test]
+    fn a_file_may_hold_a_placeholder_where_a_scalar_does() {
+        for text in ["FILLED BY THE OPERATOR", "image: filled_by_operator", "x filled by y", "FILLED-BY", "OPERATOR", "", "y", "filled byy"]
+        {
+            for needle in [&b"FILLED BY"[..], b"OPERATOR"] {
+                assert_eq!(find_loosely(text, needle), contains_loosely(text, needle), "{text} {needle:?}");
+            }
+        }
+        let file = |text: &str| may_hold_operator_placeholder(&crate::yaml::parse(text));
+        assert!(file("a: 1\nimage: FILLED_BY_THE_OPERATOR\n"));
+        assert!(file("a: [filled by, the operator]\n"), "in two scalars: the objects are walked");
+        assert!(!file("apiVersion: v1\nkind: ConfigMap\ndata: {by: filled, operator: x}\n"));
     }
 }
