@@ -88,8 +88,21 @@ pub fn directives(ix: &Index) -> Vec<Directive> {
             out.push(Directive { file: fi, used: vec![false; rules.len()], rules, scope, span, what: format!("comment on line {line}") });
         }
     }
+    // Only a file with the annotation's key among its scalars can have it: asked once per file
+    // (most have none), not by looking up each object's annotations.
+    let mut annotated: Vec<Option<bool>> = vec![None; ix.files.len()];
     for o in &ix.objects {
         let y = ix.file(o);
+        let slot = o.file.checked_sub(ix.first_file).and_then(|i| annotated.get_mut(i));
+        let has = |y: &crate::yaml::YamlFile| memchr::memmem::find(y.scalar_texts().as_bytes(), ANNOTATION.as_bytes()).is_some();
+        let maybe = match slot {
+            Some(Some(known)) => *known,
+            Some(slot) => *slot.insert(has(y)),
+            None => has(y),
+        };
+        if !maybe {
+            continue;
+        }
         let mut paths = vec![path!["metadata", "annotations", ANNOTATION]];
         if let Some(w) = o.workload().filter(|w| w.has_template()) {
             paths.push(w.template_path().key("metadata").key("annotations").key(ANNOTATION));
