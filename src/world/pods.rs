@@ -58,6 +58,9 @@ pub(super) fn namespaces<'a>(world: &World<'a>) -> HashMap<&'a str, Namespace<'a
         if f.unknown_owner {
             ns.unknown_owner = true;
         }
+        if f.pods.is_empty() {
+            continue;
+        }
         let dir = crate::util::dir_of_name(&world.file(f.file).source.name);
         for pod in &f.pods {
             ns.push(dir, Candidate { object: f, pod });
