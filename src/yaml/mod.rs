@@ -661,9 +661,13 @@ impl LineIndex {
     /// each end a line, as granit-parser reads them.
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
-        // Manifests' lines run 20 to 40 bytes: room for most without growing.
-        let mut starts = Vec::with_capacity(bytes.len() / 24 + 1);
+        // Manifests' lines run 15 to 40 bytes: room for most without growing.
+        let mut starts = Vec::with_capacity(bytes.len() / 16 + 1);
         starts.push(0u32);
+        if memchr::memchr(b'\r', bytes).is_none() {
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| offset_u32(i + 1)));
+            return LineIndex { starts };
+        }
         for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
             if bytes.get(i) == Some(&b'\n') || bytes.get(i + 1) != Some(&b'\n') {
                 starts.push(offset_u32(i + 1));
@@ -793,6 +797,27 @@ mod tests {
         assert_eq!(li.utf16_offset(text, 9, 0), text.len());
         assert_eq!(li.line_bounds(text, x), (0, text.find('\n').unwrap()));
         assert_eq!(li.line_bounds(text, text.len() + 5), (text.len(), text.len()));
+    }
+
+    #[test]
+    fn line_starts_of_a_text_without_carriage_returns() {
+        // (Found by one scan for `\n` alone.) Short and long texts, a `\n` at each place, and
+        // bytes next to `\n` in value.
+        let mut texts: Vec<String> = vec![String::new(), "\n".into(), "\n\n\n\n\n\n\n\n\n".into(), "\u{8a}\n\u{0b}\n\u{8a}".into()];
+        for len in 0..20 {
+            for at in 0..len {
+                let mut t: Vec<u8> = (0..len).map(|i| if i % 3 == 0 { 0x0b } else { b'a' }).collect();
+                t[at] = b'\n';
+                texts.push(String::from_utf8(t).unwrap());
+            }
+        }
+        texts.push("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: é😀\n\n".repeat(7));
+        for t in texts {
+            let byte_by_byte: Vec<u32> = std::iter::once(0)
+                .chain(t.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| u32::try_from(i + 1).unwrap()))
+                .collect();
+            assert_eq!(LineIndex::new(&t).starts(), byte_by_byte.as_slice(), "{t:?}");
+        }
     }
 
     #[test]
