@@ -183,7 +183,9 @@ impl Patterns {
     /// The match of the first pattern (in the order written) that matches.
     fn find<'t>(&self, text: &'t str) -> Option<regex::Match<'t>> {
         match &self.any {
-            // The set's lowest index that matches is that pattern.
+            // The set's lowest index that matches is that pattern (asked only when one does:
+            // which ones match costs more than whether one does).
+            Some(any) if !any.is_match(text) => None,
             Some(any) => self.each.get(any.matches(text).iter().next()?)?.regex()?.find(text),
             None => self.each.iter().find_map(|p| p.regex()?.find(text)),
         }
@@ -296,7 +298,8 @@ impl Classifier {
             let prepared: Vec<Prepared> = containers(spec)
                 .map(|(prefix, idx, c)| {
                     let (name, repo) = c.image.as_deref().map(image_repository).unwrap_or(("", ""));
-                    Prepared { prefix, idx, c, line: command_line(c), name, repo }
+                    let env = c.env.iter().flatten().map(|e| e.name.as_str()).collect();
+                    Prepared { prefix, idx, c, line: command_line(c), name, repo, env }
                 })
                 .collect();
             for (shape, sig) in &self.shapes {
@@ -385,6 +388,8 @@ struct Prepared<'a> {
     line: String,
     name: &'a str,
     repo: &'a str,
+    /// The names of its environment variables.
+    env: Vec<&'a str>,
 }
 
 impl Compiled {
@@ -411,7 +416,7 @@ impl Compiled {
                     push(Some(idx), prefix.clone().key(field), m.as_str().trim_start_matches([';', '&', '|', '(', ' ', '\t', '\n']).trim());
                 }
             }
-            let names: Vec<&str> = c.env.iter().flatten().map(|e| e.name.as_str()).collect();
+            let names = &p.env;
             if let Some(env) = &self.env {
                 let all = env.all.iter().all(|n| names.contains(&n.as_str()));
                 let any = env.any.is_empty() || env.any.iter().any(|n| names.contains(&n.as_str()));
