@@ -95,7 +95,9 @@ impl FieldPath {
 
     /// A path of keys written in the source code.
     pub fn from_keys(keys: &[&'static str]) -> FieldPath {
-        FieldPath(keys.iter().map(|k| Step::key(k)).collect())
+        let mut path = FieldPath::with_room(keys.len());
+        path.0.extend(keys.iter().map(|k| Step::key(k)));
+        path
     }
 
     pub fn steps(&self) -> &[Step] {
@@ -178,7 +180,10 @@ impl From<Vec<Step>> for FieldPath {
 
 impl From<&[Step]> for FieldPath {
     fn from(steps: &[Step]) -> FieldPath {
-        FieldPath(steps.to_vec())
+        // With room for the keys appended to it (a pod spec's path, then `containers[0]`...).
+        let mut path = FieldPath::with_room(steps.len());
+        path.0.extend_from_slice(steps);
+        path
     }
 }
 
