@@ -23,9 +23,12 @@ impl Pairs {
     }
 
     /// From pairs sorted by key, each key once.
-    fn from_sorted<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Pairs {
-        let mut text = String::new();
-        let mut ends = Vec::new();
+    fn from_sorted<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Pairs {
+        // Sized first (a pass over borrowed pairs): grown pair by pair, the two buffers were
+        // reallocated several times for every label set of the run.
+        let (count, bytes) = pairs.clone().fold((0usize, 0usize), |(n, b), (k, v)| (n + 1, b.saturating_add(k.len() + v.len())));
+        let mut text = String::with_capacity(bytes);
+        let mut ends = Vec::with_capacity(2 * count);
         for (k, v) in pairs {
             // Past 4 GiB of labels (no file kshape reads holds that many) the rest is left out.
             let Ok(end) = u32::try_from(text.len() + k.len() + v.len()) else { break };
@@ -59,7 +62,7 @@ impl Pairs {
     }
 
     /// In key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
         (0..self.len()).map(|i| self.pair(i))
     }
 
