@@ -188,7 +188,8 @@ fn from_node_budget<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mode
             file,
             issues: RefCell::new(Vec::new()),
             reported: RefCell::new(HashSet::new()),
-            structs: RefCell::new(Vec::new()),
+            // A manifest's object walks a dozen or so structs: room for them without growing.
+            structs: RefCell::new(Vec::with_capacity(16)),
             used: Cell::new(0),
             last: Cell::new(None),
             repeated: Cell::new(false),
