@@ -119,13 +119,14 @@ pub fn check(ix: &Index, out: &mut Findings) {
         // The server is a regular container: init containers run the image to pre-stage weights.
         for (idx, ctr) in spec.containers.iter().enumerate() {
             let Some(image) = ctr.image.as_deref() else { continue };
-            if !runs_server(ctr) {
-                continue;
-            }
+            // (The image first: most are no inference server's, and reading it costs least.)
             if crate::yaml::is_placeholder(image) {
                 continue;
             }
             let Some(what) = gpu_server(image) else { continue };
+            if !runs_server(ctr) {
+                continue;
+            }
             if other_target(image, ctr) {
                 continue;
             }

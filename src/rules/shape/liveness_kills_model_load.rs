@@ -18,14 +18,16 @@ pub fn check(ix: &Index, out: &mut Findings) {
         let Some(spec) = w.pod_spec else { continue };
         let labels = w.pod_meta.and_then(|m| m.labels.as_ref());
         for (i, ctr) in spec.containers.iter().enumerate() {
+            let (server, gpu) = (c.container_has(Shape::InferenceServer, i), c.container_has(Shape::GpuConsumer, i));
+            // (What the container runs is read only for a container that may be judged.)
+            let Some(probe) = ctr.liveness_probe.as_ref().filter(|_| (server || gpu) && ctr.startup_probe.is_none()) else { continue };
             let serving = Serving::of(ctr, labels);
             // A model server, or a GPU container that names the model it loads; not a server
             // that loads models on demand (Ollama answers at once).
-            let loads = c.container_has(Shape::InferenceServer, i) || (c.container_has(Shape::GpuConsumer, i) && serving.model.is_some());
-            if !loads || serving.lazy_loading || ctr.startup_probe.is_some() {
+            let loads = server || (gpu && serving.model.is_some());
+            if !loads || serving.lazy_loading {
                 continue;
             }
-            let Some(probe) = &ctr.liveness_probe else { continue };
             let delay = i64::from(probe.initial_delay_seconds.unwrap_or(0));
             let failures = i64::from(probe.failure_threshold.unwrap_or(3));
             let period = i64::from(probe.period_seconds.unwrap_or(10));

@@ -46,7 +46,7 @@ fn as_written(m: Option<regex::Match>) -> String {
 /// Processes per pod: torchrun's literal `--nproc_per_node`, else the GPU limit, else 1.
 fn procs_per_pod(c: &Container, p: &Patterns) -> i64 {
     let line = crate::classify::command_line(c);
-    if let Some(n) = p.nproc.captures(&line).and_then(|m| m.get(1)).map(|m| count(m.as_str())) {
+    if let Some(n) = line.contains("--nproc").then(|| p.nproc.captures(&line)).flatten().and_then(|m| m.get(1)).map(|m| count(m.as_str())) {
         return n;
     }
     let gpus = c.resources.as_ref().and_then(|r| r.limits.as_ref()).and_then(|l| {
@@ -135,6 +135,10 @@ pub fn check(ix: &Index, out: &mut Findings) {
             for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
                 for (i, item) in items.into_iter().flatten().enumerate() {
                     // `--nnodes 4` may be one item or two.
+                    // (The pattern starts with `--nnodes`: an item without it is not read further.)
+                    if !item.contains("--nnodes") {
+                        continue;
+                    }
                     let (text, at) = if item == "--nnodes" {
                         match items.and_then(|all| all.get(i + 1)) {
                             Some(next) => (format!("--nnodes={next}"), i),
@@ -189,6 +193,10 @@ fn nproc_over_gpus(
         let Some(gpus) = gpus_of(ctr) else { continue };
         for (field, items) in [("command", ctr.command.as_ref()), ("args", ctr.args.as_ref())] {
             for (i, item) in items.into_iter().flatten().enumerate() {
+                // (The pattern starts with `--nproc`: an item without it is not read further.)
+                if !item.contains("--nproc") {
+                    continue;
+                }
                 let (text, at) = if item == "--nproc_per_node" || item == "--nproc-per-node" {
                     match items.and_then(|all| all.get(i + 1)) {
                         Some(next) => (format!("--nproc_per_node={next}"), i),
