@@ -83,10 +83,10 @@ fn needs_selector(kind: WorkloadKind) -> bool {
 /// spec has no container list.
 fn container_nodes(y: &YamlFile, o: &Object) -> Option<Vec<NodeId>> {
     let w = o.workload()?;
-    let ps = w.pod_spec_path();
+    let spec = y.lookup(o.root, w.pod_spec_steps())?;
     let mut out: Option<Vec<NodeId>> = None;
     for list in ["containers", "initContainers"] {
-        if let Some(items) = y.lookup(o.root, &ps.clone().key(list)).and_then(|l| y.seq_items(l)) {
+        if let Some(items) = y.get(spec, list).and_then(|l| y.seq_items(l)) {
             out.get_or_insert_with(Vec::new).extend_from_slice(items);
         }
     }

@@ -98,6 +98,11 @@ impl<'a> Workload<'a> {
         FieldPath::from(self.pod_spec_steps)
     }
 
+    /// The steps of [`Workload::pod_spec_path`], to look the pod spec up without building it.
+    pub fn pod_spec_steps(&self) -> &'a [Step] {
+        self.pod_spec_steps
+    }
+
     /// The field path of container `idx` (numbered as in [`containers`]): `containers[i]`,
     /// or `initContainers[i]` past the regular containers.
     pub fn container_path(&self, idx: usize) -> FieldPath {
