@@ -550,6 +550,8 @@ pub fn judge(ix: &Index, level: &dyn Fn(RuleId) -> Option<Severity>, threads: us
         Check::Run(r) => Err((r.subjects)(ix).map(|s| (rule.id, s))),
     };
     let mut add = |r: Result<Vec<Diagnostic>, Option<(RuleId, Subjects)>>| match r {
+        // (Most rules find nothing in most files.)
+        Ok(found) if found.is_empty() => {}
         Ok(found) => judged.found.extend(found),
         Err(subjects) => judged.subjects.extend(subjects),
     };
