@@ -275,6 +275,13 @@ impl<'a, 'f> De<'a, 'f> {
         }
     }
 
+    /// Whether [`De::shape`] is [`Shape::Null`], without reading the value (every optional
+    /// field asks this before its value is read).
+    fn is_null(&self) -> bool {
+        (!self.st.skip.is_empty() && self.st.skip.contains(&self.node))
+            || matches!(self.st.file.node(self.node).kind, NodeKind::Scalar { resolved: Resolved::Null, .. })
+    }
+
     /// Counts a value against the budget, which only an object that repeats nodes can pass.
     fn tick(&self) -> Result<(), DeError> {
         let st = self.st;
@@ -469,9 +476,10 @@ impl<'de> de::Deserializer<'de> for De<'_, '_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match self.shape() {
-            Shape::Null => visitor.visit_none(),
-            _ => visitor.visit_some(self),
+        if self.is_null() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
         }
     }
 
