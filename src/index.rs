@@ -916,7 +916,9 @@ fn process(file_idx: usize, mut source: SourceFile, classifier: &Classifier) -> 
 /// A file's node tree: with its comments when they may hold suppressions or a rendered
 /// template's source. The same text always gives the same tree (node ids included).
 fn parse_source(text: &str) -> YamlFile {
-    if text.contains("kshape:") || text.contains("# Source:") {
+    static DIRECTIVE: crate::util::Needle = crate::util::Needle::new("kshape:");
+    static SOURCE: crate::util::Needle = crate::util::Needle::new("# Source:");
+    if DIRECTIVE.is_in(text) || SOURCE.is_in(text) {
         yaml::parse_with_comments(text)
     } else {
         yaml::parse(text)

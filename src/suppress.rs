@@ -94,7 +94,8 @@ pub fn directives(ix: &Index) -> Vec<Directive> {
     for o in &ix.objects {
         let y = ix.file(o);
         let slot = o.file.checked_sub(ix.first_file).and_then(|i| annotated.get_mut(i));
-        let has = |y: &crate::yaml::YamlFile| memchr::memmem::find(y.scalar_texts().as_bytes(), ANNOTATION.as_bytes()).is_some();
+        static KEY: crate::util::Needle = crate::util::Needle::new(ANNOTATION);
+        let has = |y: &crate::yaml::YamlFile| KEY.is_in(y.scalar_texts());
         let maybe = match slot {
             Some(Some(known)) => *known,
             Some(slot) => *slot.insert(has(y)),

@@ -263,17 +263,39 @@ pub fn intern_list(items: Vec<&'static str>) -> &'static [&'static str] {
     leaked
 }
 
-/// A 128-bit digest of some strings (two SipHashes with fixed keys: the same in every run),
-/// for keeping what identifies a long text or a pair of names in 16 bytes.
+/// A text searched for in every file: its `memchr` searcher is built once, not at each search
+/// (building one cost more than searching a manifest with it).
+pub struct Needle {
+    text: &'static str,
+    finder: std::sync::OnceLock<memchr::memmem::Finder<'static>>,
+}
+
+impl Needle {
+    pub const fn new(text: &'static str) -> Needle {
+        Needle { text, finder: std::sync::OnceLock::new() }
+    }
+
+    fn finder(&self) -> &memchr::memmem::Finder<'static> {
+        self.finder.get_or_init(|| memchr::memmem::Finder::new(self.text))
+    }
+
+    pub fn is_in(&self, haystack: &str) -> bool {
+        self.finder().find(haystack.as_bytes()).is_some()
+    }
+
+    /// Where it starts in `haystack`, each place in turn.
+    pub fn find_iter<'h>(&'h self, haystack: &'h [u8]) -> impl Iterator<Item = usize> + 'h {
+        self.finder().find_iter(haystack)
+    }
+}
+
+/// A 128-bit digest of some strings (two foldhashes with fixed seeds: the same in every run),
+/// for keeping what identifies a long text or a pair of names in 16 bytes. Compared only
+/// within a run. (SipHash took twice as long: every object's kind and name is digested.)
 pub fn hash128(parts: &[&str]) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let half = |salt: u8| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut h);
-        parts.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+    use std::hash::BuildHasher;
+    let half = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(parts);
+    (u128::from(half(0x6b73_6861_7065_0001)) << 64) | u128::from(half(0x6b73_6861_7065_0002))
 }
 
 #[cfg(test)]

@@ -140,7 +140,8 @@ pub fn may_name_custom(text: &str) -> bool {
             *i += 1;
         }
     };
-    for at in memchr::memmem::find_iter(b, b"apiVersion") {
+    static API_VERSION: crate::util::Needle = crate::util::Needle::new("apiVersion");
+    for at in API_VERSION.find_iter(b) {
         let mut i = at + "apiVersion".len();
         skip(&mut i, b"\"'");
         skip(&mut i, b" \t");
