@@ -570,6 +570,15 @@ mod tests {
             errors("signatures:\n  shapes:\n    database:\n      env: {any: [A]}\n"),
             ["4:12: signatures.shapes.database.env: missing field `all`"]
         );
+        // Signature files deny unknown fields: a misspelt key is reported where it is, with
+        // the spelling meant, and the rest of its mapping is still read.
+        assert_eq!(
+            errors("signatures:\n  shapes:\n    database:\n      env: {any: [A]}\n      comands: [pg_ctl]\n"),
+            [
+                "4:12: signatures.shapes.database.env: missing field `all`",
+                "5:7: signatures.shapes.database: unknown field `comands`, expected one of `images`, `repositories`, `commands`, `env`, `env_names`, `host_paths`, `resources`, `owners`, `not_images`, `not_commands`; did you mean `commands`?"
+            ]
+        );
         assert_eq!(errors("signatures:\n  shapes:\n    foo:\n      images: ['(']\n")[0], "3:5: signatures: unknown shape `foo`; known: inference-server, distributed-training, multi-node-inference, node-agent, database, gpu-consumer");
         assert!(errors("signatures:\n  shapes:\n    foo:\n      images: ['(']\n")[1].starts_with("4:16: signatures: foo: bad pattern `(`"));
         assert_eq!(errors("kubernetes-version: abc\nexclude: ['a[b']\n").len(), 2);

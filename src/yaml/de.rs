@@ -121,6 +121,8 @@ struct State<'f> {
     skip: HashSet<NodeId>,
     /// A string field takes any scalar's text (configuration), not only a YAML string.
     any_scalar_is_string: bool,
+    /// [`Mode::keys_by_visitor`].
+    keys_by_visitor: bool,
     required: Option<Required>,
 }
 
@@ -159,14 +161,20 @@ pub struct Mode {
     /// `deserialize_struct`: each absent (or null) one in a mapping is a
     /// [`IssueKind::MissingField`]. None: not checked.
     pub required: Option<Required>,
+    /// The types' visitors skip a key they do not have (its value read as serde's
+    /// `IgnoredAny`), which is where it is reported: k8s-openapi's and serde's derived
+    /// visitors do. Without it (configuration, whose types may deny unknown fields, which a
+    /// visitor reports as an error), each key is first looked up in the struct's field list
+    /// and an unknown one is reported and never shown to the visitor.
+    pub keys_by_visitor: bool,
 }
 
 /// See [`Mode::required`].
 pub type Required = fn(&str, &[&str]) -> &'static [&'static str];
 
 impl Mode {
-    pub const KUBERNETES: Mode = Mode { skip_type_keys: true, any_scalar_is_string: false, required: None };
-    pub const CONFIGURATION: Mode = Mode { skip_type_keys: false, any_scalar_is_string: true, required: None };
+    pub const KUBERNETES: Mode = Mode { skip_type_keys: true, any_scalar_is_string: false, required: None, keys_by_visitor: true };
+    pub const CONFIGURATION: Mode = Mode { skip_type_keys: false, any_scalar_is_string: true, required: None, keys_by_visitor: false };
 }
 
 /// Deserializes the mapping at `root` into `T`, skipping its `apiVersion` and `kind` keys
@@ -199,6 +207,7 @@ fn from_node_budget<T: de::DeserializeOwned>(file: &YamlFile, root: NodeId, mode
             failed_path: RefCell::new(FieldPath::new()),
             skip: skip.clone(),
             any_scalar_is_string: mode.any_scalar_is_string,
+            keys_by_visitor: mode.keys_by_visitor,
             required: mode.required,
         };
         let de = De { st: &st, node: root, path: &Seg::Root, parent: None, root: mode.skip_type_keys, unknown: None };
@@ -609,6 +618,13 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
             if self.de.root && (key == "apiVersion" || key == "kind") {
                 continue;
             }
+            if let Some(fields) = self.fields.filter(|_| !self.de.st.keys_by_visitor) {
+                if !fields.contains(&key) {
+                    let seg = Seg::Key(key, self.de.path);
+                    self.de.st.push(Issue { kind: IssueKind::UnknownField { ty: self.ty, fields }, node: k, path: FieldPath::new() }, &seg);
+                    continue;
+                }
+            }
             self.value = Some((key, k, v));
             let d: de::value::StrDeserializer<'_, DeError> = key.into_deserializer();
             return seed.deserialize(d).map(Some);
@@ -623,7 +639,8 @@ impl<'de, 'f> de::MapAccess<'de> for MapAcc<'_, 'f> {
             return seed.deserialize(De { st: self.de.st, node: v, path: &seg, parent: self.de.parent, root: false, unknown: None });
         };
         let unknown = Unknown { key: k, ty: self.ty, fields };
-        seed.deserialize(De { st: self.de.st, node: v, path: &seg, parent: Some(self.de.node), root: false, unknown: Some(&unknown) })
+        let unknown = Some(&unknown).filter(|_| self.de.st.keys_by_visitor);
+        seed.deserialize(De { st: self.de.st, node: v, path: &seg, parent: Some(self.de.node), root: false, unknown })
     }
 }
 
