@@ -40,17 +40,22 @@ pub fn check(ix: &Index, out: &mut Findings) {
             continue;
         }
         let Some(labels) = w.selector.and_then(|s| s.match_labels.as_ref()) else { continue };
-        // The image tags of the pod: a selector value equal to one moves with the image.
-        let tags: Vec<&str> = w
-            .pod_spec
-            .into_iter()
-            .flat_map(crate::model::workload::containers)
-            .filter_map(|(_, _, c)| c.image.as_deref())
-            .filter_map(|i| i.split('@').next()?.rsplit_once(':'))
-            .filter(|(repo, _)| !repo.ends_with('/') && !repo.contains("//"))
-            .map(|(_, tag)| tag)
-            .filter(|t| t.len() >= 2 && *t != "latest" && t.chars().any(|c| c.is_ascii_digit()))
-            .collect();
+        // The image tags of the pod: a selector value equal to one moves with the image (read
+        // only for a value that looks like a release).
+        let tags = std::cell::OnceCell::new();
+        let tags = || -> &Vec<&str> {
+            tags.get_or_init(|| {
+                w.pod_spec
+                    .into_iter()
+                    .flat_map(crate::model::workload::containers)
+                    .filter_map(|(_, _, c)| c.image.as_deref())
+                    .filter_map(|i| i.split('@').next()?.rsplit_once(':'))
+                    .filter(|(repo, _)| !repo.ends_with('/') && !repo.contains("//"))
+                    .map(|(_, tag)| tag)
+                    .filter(|t| t.len() >= 2 && *t != "latest" && t.chars().any(|c| c.is_ascii_digit()))
+                    .collect()
+            })
+        };
         let y = ix.file(o);
         let name = o.name.as_deref().unwrap_or("");
         for (k, v) in labels {
@@ -63,12 +68,12 @@ pub fn check(ix: &Index, out: &mut Findings) {
             // as in the upstream DCGM exporter's `4.8.2` beside `dcgm-exporter:4.8.2-4.5.0`. A
             // version beside an untagged image is nobody's release number.
             let bare = v.trim_start_matches(['v', 'V']);
-            let tied = release_like(v) && tags.iter().any(|t| in_tag(t, bare));
+            let tied = release_like(v) && tags().iter().any(|t| in_tag(t, bare));
             let why = match k.as_str() {
                 "app.kubernetes.io/version" | "version" | "app.version" if tied => Some("the release in the image tag"),
                 "helm.sh/chart" => Some("the chart's name and version"),
                 "chart" if chart_like(v) => Some("the chart's name and version"),
-                _ if tags.contains(&v.as_str()) => Some("the image tag"),
+                _ if tags().contains(&v.as_str()) => Some("the image tag"),
                 _ => None,
             };
             let Some(why) = why else { continue };

@@ -20,8 +20,9 @@ pub fn check(ix: &Index, out: &mut Findings) {
         if y.lookup(o.root, &tp).is_none_or(|n| y.is_null(n)) {
             continue;
         }
-        let labels = w.pod_meta.and_then(|m| m.labels.clone()).unwrap_or_default();
-        let Err(miss) = selector::check(sel, &labels, &|_| false) else { continue };
+        static NONE: crate::model::selector::Labels = crate::model::selector::Labels::new();
+        let labels = w.pod_meta.and_then(|m| m.labels.as_ref()).unwrap_or(&NONE);
+        let Err(miss) = selector::check(sel, labels, &|_| false) else { continue };
         let Some(key) = y.lookup_key(o.root, &path!["spec", "selector"]) else { continue };
         let related_path = tp.join(&path!["metadata", "labels"]);
         let related = y.lookup_key(o.root, &related_path).or_else(|| y.lookup_key(o.root, &tp));
