@@ -31,6 +31,10 @@ pub struct Namespace<'a> {
     /// table per label (filled in `push` in candidate order, sorted by `seal`).
     label_keys: Vec<(&'a str, &'a str)>,
     label_pods: Vec<usize>,
+    /// Each label's run in `label_keys` and `label_pods` (start, length), filled by `seal`:
+    /// every selector asks for its labels' candidates, and a binary search comparing strings
+    /// (scattered over the run's facts) was most of the Service rules' time.
+    postings: HashMap<(&'a str, &'a str), (usize, usize)>,
     /// Every label value some candidate carries, sorted, each once (filled by `seal`).
     label_values: Vec<&'a str>,
     /// Prefixes of the labels custom workloads' controllers add, each once.
@@ -114,9 +118,7 @@ impl<'a> Namespace<'a> {
     }
 
     pub(crate) fn posting(&self, k: &str, v: &str) -> &[usize] {
-        let lo = self.label_keys.partition_point(|p| *p < (k, v));
-        let n = self.label_keys.get(lo..).map_or(0, |rest| rest.partition_point(|p| *p == (k, v)));
-        self.label_pods.get(lo..lo + n).unwrap_or_default()
+        self.postings.get(&(k, v)).and_then(|&(start, n)| self.label_pods.get(start..start + n)).unwrap_or_default()
     }
 
     /// Sorts the label index by label (each label's candidates stay in input order).
@@ -125,6 +127,13 @@ impl<'a> Namespace<'a> {
             std::mem::take(&mut self.label_keys).into_iter().zip(std::mem::take(&mut self.label_pods)).collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         (self.label_keys, self.label_pods) = entries.into_iter().unzip();
+        let mut start = 0;
+        for run in self.label_keys.chunk_by(|a, b| a == b) {
+            if let Some(&label) = run.first() {
+                self.postings.insert(label, (start, run.len()));
+            }
+            start += run.len();
+        }
         self.label_values = self.label_keys.iter().map(|(_, v)| *v).collect();
         self.label_values.sort_unstable();
         self.label_values.dedup();
