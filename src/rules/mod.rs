@@ -77,6 +77,11 @@ impl<'a, S> Parts<'a, S> {
         self.0.iter().all(Vec::is_empty)
     }
 
+    /// How many subjects there are in all.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
     pub fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'a, Vec<S>>> {
         self.0.iter().flatten()
     }
