@@ -1,10 +1,11 @@
 //! A `serde::Deserializer` over the spanned node tree.
 //!
 //! One pass gives typed k8s-openapi objects *and* schema findings with positions:
-//! `deserialize_struct` receives the type's field list, so a key its visitor skips as unknown
-//! is recorded with its key node and the fields it could have been; a value of the wrong type is recorded and replaced by an empty value so
-//! that every type error of an object is found, not only the first. Scalars are typed the
-//! way kubectl types them (see [`super::scalar`]).
+//! `deserialize_struct` receives the type's field list, so an unknown key is recorded with its
+//! key node and the fields it could have been (found by the type's visitor, or for
+//! configuration by the field list: [`Mode::keys_by_visitor`]); a value of the wrong type is
+//! recorded and replaced by an empty value so that every type error of an object is found, not
+//! only the first. Scalars are typed the way kubectl types them (see [`super::scalar`]).
 //!
 //! There is exactly one Deserializer type here on purpose: k8s-openapi's Deserialize impls
 //! are monomorphized once per Deserializer type, which dominates build time.
@@ -253,10 +254,10 @@ struct De<'a, 'f> {
     unknown: Option<&'a Unknown>,
 }
 
-/// A key of a struct's mapping, while its value is read. A key the struct does not have is
-/// found by its visitor, which skips its value (serde's `IgnoredAny`: k8s-openapi's and serde's
-/// derived visitors both do) rather than by looking the key up in the field list first: that
-/// look-up was a tenth of the typing.
+/// A key of a struct's mapping, while its value is read. With [`Mode::keys_by_visitor`], a key
+/// the struct does not have is found by its visitor, which skips its value (serde's
+/// `IgnoredAny`: k8s-openapi's and serde's derived visitors both do) rather than by looking the
+/// key up in the field list first: that look-up was a tenth of the typing.
 struct Unknown {
     key: NodeId,
     ty: &'static str,
