@@ -90,12 +90,12 @@ pub fn directives(ix: &Index) -> Vec<Directive> {
     }
     // Only a file with the annotation's key among its scalars can have it: asked once per file
     // (most have none), not by looking up each object's annotations.
+    static KEY: crate::util::Needle = crate::util::Needle::new(ANNOTATION);
+    let has = |y: &crate::yaml::YamlFile| KEY.is_in(y.scalar_texts());
     let mut annotated: Vec<Option<bool>> = vec![None; ix.files.len()];
     for o in &ix.objects {
         let y = ix.file(o);
         let slot = o.file.checked_sub(ix.first_file).and_then(|i| annotated.get_mut(i));
-        static KEY: crate::util::Needle = crate::util::Needle::new(ANNOTATION);
-        let has = |y: &crate::yaml::YamlFile| KEY.is_in(y.scalar_texts());
         let maybe = match slot {
             Some(Some(known)) => *known,
             Some(slot) => *slot.insert(has(y)),
