@@ -29,6 +29,11 @@ fn in_tag(tag: &str, version: &str) -> bool {
     })
 }
 
+/// An image tag a label value can move with: two characters or more, with a digit, not `latest`.
+fn tag_like(t: &str) -> bool {
+    t.len() >= 2 && t != "latest" && t.chars().any(|c| c.is_ascii_digit())
+}
+
 /// A Helm chart label: `name-1.2.3`.
 fn chart_like(v: &str) -> bool {
     v.rsplit_once('-').is_some_and(|(_, version)| release_like(version))
@@ -41,7 +46,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
         }
         let Some(labels) = w.selector.and_then(|s| s.match_labels.as_ref()) else { continue };
         // The image tags of the pod: a selector value equal to one moves with the image (read
-        // only for a value that looks like a release).
+        // only for a value that could be one, or that looks like a release).
         let tags = std::cell::OnceCell::new();
         let tags = || -> &Vec<&str> {
             tags.get_or_init(|| {
@@ -52,7 +57,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                     .filter_map(|i| i.split('@').next()?.rsplit_once(':'))
                     .filter(|(repo, _)| !repo.ends_with('/') && !repo.contains("//"))
                     .map(|(_, tag)| tag)
-                    .filter(|t| t.len() >= 2 && *t != "latest" && t.chars().any(|c| c.is_ascii_digit()))
+                    .filter(|t| tag_like(t))
                     .collect()
             })
         };
@@ -73,7 +78,7 @@ pub fn check(ix: &Index, out: &mut Findings) {
                 "app.kubernetes.io/version" | "version" | "app.version" if tied => Some("the release in the image tag"),
                 "helm.sh/chart" => Some("the chart's name and version"),
                 "chart" if chart_like(v) => Some("the chart's name and version"),
-                _ if tags().contains(&v.as_str()) => Some("the image tag"),
+                _ if tag_like(v) && tags().contains(&v.as_str()) => Some("the image tag"),
                 _ => None,
             };
             let Some(why) = why else { continue };
